@@ -1,0 +1,20 @@
+export { embeddingLookup } from './embedding.js';
+export { linear, matMul, sumToShape, transposeLast2 } from './matmul.js';
+export {
+  BACKEND_NAMES,
+  type BackendChoice,
+  type BackendInfo,
+  type BackendLoader,
+  type BackendName,
+  BackendUnavailableError,
+  currentBackend,
+  DEFAULT_LOADERS,
+  describeBackend,
+  type InitBackendOptions,
+  initBackend,
+  parseBackendChoice,
+  type SkippedBackend,
+  selectBackend,
+} from './select.js';
+export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from './tf.js';
+export { tf } from './tf.js';
