@@ -11,8 +11,16 @@ export interface SplitFractions {
   test: number;
 }
 
+interface EvaluationSeed {
+  /**
+   * Seed of the validation and test draws (default 0), apart from the run's seed, so runs with
+   * different seeds are evaluated on the same data.
+   */
+  evaluationSeed?: number;
+}
+
 /** Synthetic kinds: train is an endless stream; validation and test are fixed sets of sequences. */
-interface SyntheticSplitSizes {
+interface SyntheticSplitSizes extends EvaluationSeed {
   /** Sequences in the validation set (default 512). */
   validationSequences?: number;
   /** Sequences in the test set (default 512). */
@@ -34,7 +42,7 @@ export interface ReviewsDataConfig extends SyntheticSplitSizes {
   reviews?: Partial<ReviewsConfig>;
 }
 
-export interface TextDataConfig {
+export interface TextDataConfig extends EvaluationSeed {
   kind: 'text';
   /** A UTF-8 text file; default: the bundled tiny-shakespeare (checksum verified). */
   path?: string;
@@ -56,6 +64,13 @@ export const DATA_KINDS: readonly DataKind[] = ['toy', 'text', 'arithmetic', 're
 export const DEFAULT_SPLITS: Readonly<SplitFractions> = Object.freeze({ train: 0.9, validation: 0.05, test: 0.05 });
 export const DEFAULT_EVALUATION_SEQUENCES = 512;
 export const DEFAULT_BPE_VOCAB_SIZE = 512;
+export const DEFAULT_EVALUATION_SEED = 0;
+
+function resolveEvaluationSeed(value: number | undefined): number {
+  const seed = value ?? DEFAULT_EVALUATION_SEED;
+  if (!Number.isSafeInteger(seed)) throw new Error(`data.evaluationSeed must be an integer, got ${seed}.`);
+  return seed;
+}
 
 function resolveSequences(value: number | undefined, name: string): number {
   const count = value ?? DEFAULT_EVALUATION_SEQUENCES;
@@ -83,10 +98,11 @@ function resolveSplits(splits: SplitFractions | undefined): SplitFractions {
 /** The config with every default filled in; throws naming the first bad field. */
 export function resolveDataConfig(config: DataConfig): DataConfig {
   const kind = (config as { kind?: unknown } | null)?.kind;
-  const common = ['kind', 'validationSequences', 'testSequences'];
+  const common = ['kind', 'validationSequences', 'testSequences', 'evaluationSeed'];
   const sizes = (c: SyntheticSplitSizes) => ({
     validationSequences: resolveSequences(c.validationSequences, 'validationSequences'),
     testSequences: resolveSequences(c.testSequences, 'testSequences'),
+    evaluationSeed: resolveEvaluationSeed(c.evaluationSeed),
   });
   switch (kind) {
     case 'toy': {
@@ -113,6 +129,7 @@ export function resolveDataConfig(config: DataConfig): DataConfig {
         'tokenizer',
         'bpeVocabSize',
         'splits',
+        'evaluationSeed',
       ]);
       const tokenizer = c.tokenizer ?? 'char';
       if (tokenizer !== 'char' && tokenizer !== 'bpe') {
@@ -124,7 +141,12 @@ export function resolveDataConfig(config: DataConfig): DataConfig {
       if (c.expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(c.expectedSha256)) {
         throw new Error(`data.expectedSha256 must be 64 hex digits, got ${JSON.stringify(c.expectedSha256)}.`);
       }
-      const resolved: TextDataConfig = { kind, tokenizer, splits: resolveSplits(c.splits) };
+      const resolved: TextDataConfig = {
+        kind,
+        tokenizer,
+        splits: resolveSplits(c.splits),
+        evaluationSeed: resolveEvaluationSeed(c.evaluationSeed),
+      };
       if (c.path !== undefined) resolved.path = c.path;
       if (c.expectedSha256 !== undefined) resolved.expectedSha256 = c.expectedSha256.toLowerCase();
       if (tokenizer === 'bpe') resolved.bpeVocabSize = c.bpeVocabSize ?? DEFAULT_BPE_VOCAB_SIZE;

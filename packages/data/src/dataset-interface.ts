@@ -5,7 +5,7 @@ import type { DataConfig } from './data-config.js';
 import type { Tokenizer, TokenizerJson } from './tokenizer.js';
 
 export interface CreateDatasetOptions {
-  /** Every random choice of the dataset derives from this seed (under its own purpose, 'data'). */
+  /** The train stream derives from this seed (under its own purpose, 'data'); evaluation data does not. */
   seed: number;
   /**
    * A tokenizer saved with a run (`dataset.tokenizer.toJSON()`), used instead of building one:
@@ -32,9 +32,10 @@ export interface Dataset {
   /** Where every sequence has one length (toy: 65), the only sequenceLength T batches accept. */
   readonly fixedSequenceLength: number | undefined;
   /**
-   * Endless batches of a split. Row r of a split is fixed by (seed, split, r): text rows are
-   * random windows inside the split, synthetic train rows fresh sequences, synthetic
-   * validation/test rows cycle over a fixed set. A new iterator starts at row 0, or at `position`.
+   * Endless batches of a split. Row r is fixed by (seed, split, r), where validation and test
+   * use config.evaluationSeed instead of the run's seed: text rows are random windows inside
+   * the split, synthetic train rows fresh sequences, synthetic validation/test rows cycle over a
+   * fixed set. A new iterator starts at row 0, or at `position`.
    */
   batches(split: Split, options: BatchOptions): BatchIterator;
   /**

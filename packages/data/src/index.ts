@@ -38,6 +38,7 @@ export {
   type DataConfig,
   type DataKind,
   DEFAULT_BPE_VOCAB_SIZE,
+  DEFAULT_EVALUATION_SEED,
   DEFAULT_EVALUATION_SEQUENCES,
   DEFAULT_SPLITS,
   type ReviewsDataConfig,

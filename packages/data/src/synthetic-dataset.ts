@@ -70,7 +70,8 @@ export class SyntheticDataset implements Dataset {
 
   /** Row r of a split: train rows are all distinct draws; validation/test cycle over their fixed set. */
   private rowSource(split: Split, sequenceLength: number): (row: number) => Row {
-    const stream = Rng.derive(this.seed, 'data', this.config.kind, split);
+    const seed = split === 'train' ? this.seed : this.config.evaluationSeed!;
+    const stream = Rng.derive(seed, 'data', this.config.kind, split);
     const cycle = split === 'train' ? undefined : this.evaluationSize(split);
     const length = sequenceLength + 1;
     return (row) => {
@@ -125,6 +126,7 @@ export class SyntheticDataset implements Dataset {
       fixedSequenceLength: this.fixedSequenceLength ?? null,
       validationSequences: this.config.validationSequences,
       testSequences: this.config.testSequences,
+      evaluationSeed: this.config.evaluationSeed,
     };
   }
 }

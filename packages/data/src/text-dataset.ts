@@ -102,7 +102,8 @@ export class TextDataset implements Dataset {
     const tokens = this.checkFits(split, options.sequenceLength);
     const length = options.sequenceLength + 1;
     const starts = tokens.length - length + 1;
-    const stream = Rng.derive(this.seed, 'data', 'text', split);
+    const seed = split === 'train' ? this.seed : this.config.evaluationSeed!;
+    const stream = Rng.derive(seed, 'data', 'text', split);
     return rowBatchIterator(this.fingerprint, split, options, (row) => {
       const start = stream.split(row).int(starts);
       return { tokens: tokens.subarray(start, start + length) };
@@ -146,6 +147,7 @@ export class TextDataset implements Dataset {
       sha256: this.corpus.sha256,
       bytes: this.corpus.bytes,
       seed: this.seed,
+      evaluationSeed: this.config.evaluationSeed,
       fingerprint: this.fingerprint,
       tokenizer: this.tokenizer.kind,
       vocabSize: this.vocabSize,

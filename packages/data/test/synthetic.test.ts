@@ -8,6 +8,7 @@ import {
   createDataset,
   type Dataset,
   REVIEW_WORDS,
+  resolveDataConfig,
   type Split,
   toyTokenizer,
 } from '../src/index.js';
@@ -54,6 +55,22 @@ describe('toy dataset', () => {
     expect(cycling.next()).toEqual(cycling.next());
     expect(() => dataset.evaluationBatches('train', { batchSize: 8, sequenceLength: 65 })).toThrow(
       /train split is an endless stream/,
+    );
+  });
+
+  it('validation and test data depend on the evaluation seed, not on the run seed', () => {
+    const options = { batchSize: 16, sequenceLength: 65 };
+    const otherRun = createDataset({ kind: 'toy' }, { seed: 99 });
+    expect(otherRun.evaluationBatches('validation', options)).toEqual(dataset.evaluationBatches('validation', options));
+    expect(otherRun.batches('test', options).next()).toEqual(dataset.batches('test', options).next());
+    expect(otherRun.batches('train', options).next()).not.toEqual(dataset.batches('train', options).next());
+    const otherEvaluation = createDataset({ kind: 'toy', evaluationSeed: 1 }, { seed: 1 });
+    expect(otherEvaluation.evaluationBatches('validation', options)[0]).not.toEqual(
+      dataset.evaluationBatches('validation', options)[0],
+    );
+    expect(otherEvaluation.batches('train', options).next()).toEqual(dataset.batches('train', options).next());
+    expect(() => createDataset({ kind: 'toy', evaluationSeed: 0.5 }, { seed: 1 })).toThrow(
+      /data.evaluationSeed must be an integer, got 0.5/,
     );
   });
 
@@ -133,6 +150,28 @@ describe.each(['arithmetic', 'reviews'] as const)('%s dataset', (kind) => {
     expect(createDataset({ kind }, { seed: 5 }).batches('train', options).next()).not.toEqual(
       dataset.batches('train', options).next(),
     );
+  });
+});
+
+describe('resolveDataConfig', () => {
+  it('fills every default once: resolving a resolved config changes nothing', () => {
+    for (const config of [
+      { kind: 'toy' },
+      { kind: 'arithmetic', arithmetic: { maxDigits: 4 } },
+      { kind: 'reviews', testSequences: 7 },
+      { kind: 'text', tokenizer: 'bpe' },
+    ] as const) {
+      const resolved = resolveDataConfig(config);
+      expect(resolveDataConfig(resolved)).toEqual(resolved);
+      expect(JSON.parse(JSON.stringify(resolved))).toEqual(resolved);
+    }
+    expect(resolveDataConfig({ kind: 'toy' })).toEqual({
+      kind: 'toy',
+      toy: { bodyLength: 64, blockLength: 8, noiseRate: 1 / 16, alphabet: 'ABCDEFGHIJKLMNOPQRSTUVWXYZ' },
+      validationSequences: 512,
+      testSequences: 512,
+      evaluationSeed: 0,
+    });
   });
 });
 

@@ -43,6 +43,7 @@ describe('text dataset on tiny-shakespeare (char)', () => {
       bytes: 1_115_394,
       vocabSize: 65,
       splitFractions: { train: 0.9, validation: 0.05, test: 0.05 },
+      evaluationSeed: 0,
     });
     const splits = info.splits as Record<Split, { characters: number; tokens: number }>;
     expect(splits.train.tokens + splits.validation.tokens + splits.test.tokens).toBe(1_115_394);
@@ -68,7 +69,7 @@ describe('text dataset on tiny-shakespeare (char)', () => {
     }
   });
 
-  it('the same seed gives the same batches, another seed does not; a new validation iterator starts over', () => {
+  it('the same seed gives the same train batches, another seed does not; validation follows the evaluation seed', () => {
     const again = createDataset({ kind: 'text' }, { seed: 1 });
     expect(take(again, 'train', 3)).toEqual(take(dataset, 'train', 3));
     expect(again.fingerprint).toBe(dataset.fingerprint);
@@ -77,6 +78,11 @@ describe('text dataset on tiny-shakespeare (char)', () => {
     expect(other.fingerprint).not.toBe(dataset.fingerprint);
     // A new validation iterator always starts over: every evaluation sees the same windows.
     expect(take(dataset, 'validation', 2)).toEqual(take(dataset, 'validation', 2));
+    // ... and so does a run with another seed: validation windows follow data.evaluationSeed.
+    expect(take(other, 'validation', 2)).toEqual(take(dataset, 'validation', 2));
+    const otherEvaluation = createDataset({ kind: 'text', evaluationSeed: 5 }, { seed: 1 });
+    expect(take(otherEvaluation, 'validation', 1)).not.toEqual(take(dataset, 'validation', 1));
+    expect(take(otherEvaluation, 'train', 1)).toEqual(take(dataset, 'train', 1));
   });
 
   it('resumes from a saved position with exactly the same next batches, across a JSON round trip', () => {
