@@ -1,2 +1,27 @@
-// Filled in by the tracker issue.
-export {};
+// @ftlab/tracker: the experiment store. Runs, params, metrics, evaluations and artifacts in SQLite
+// (drizzle-orm schema + migrations, better-sqlite3); the runs table is the sweep queue.
+export { assertJson, canonicalJson, configHash, flattenConfig, isSeedKey } from './config.js';
+export type { Curve, CurveOptions, CurvePoint, GroupCurve, GroupCurvePoint, GroupSelector } from './curves.js';
+export type { Dialect, DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
+export {
+  InvalidInputError,
+  RunStateError,
+  SchemaVersionError,
+  TrackerError,
+  type TrackerErrorCode,
+  UnknownExperimentError,
+  UnknownRunError,
+  UnknownSweepError,
+} from './errors.js';
+export type { CsvTable, ExportFormat, ExportOptions } from './export.js';
+export { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
+export type { MetricRange } from './metrics.js';
+export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';
+export { defaultTrackerLocation, type OpenTrackerOptions, openTracker } from './open.js';
+export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
+export { type CreatedRun, defaultWorkerName, type RequeueResult, type WorkerGuard } from './runs.js';
+export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
+export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';
+export { DEFAULT_MAX_RESUMES, Tracker } from './tracker.js';
+export * from './types.js';
+export { decodeValue } from './values.js';

@@ -1,0 +1,58 @@
+// The seam between the store and a database engine. Queries are drizzle `sql` templates in
+// portable SQL (ON CONFLICT ... DO UPDATE, RETURNING, CTEs and window-free aggregates work the
+// same in SQLite and PostgreSQL); a driver renders them with its dialect's placeholders, runs
+// them and supplies the few fragments whose spelling differs (the clock, the claim statement).
+// sqlite.ts is the only driver today; a PostgreSQL driver implements this same interface.
+import type { SQL } from 'drizzle-orm';
+
+export type Dialect = 'sqlite' | 'postgres';
+
+/** Runs statements; inside a transaction, bound to it. Rows come back as plain objects keyed by column name. */
+export interface SqlExecutor {
+  all<Row extends object>(query: SQL): Promise<Row[]>;
+  /** Runs a statement without result rows; resolves to the number of rows it changed. */
+  run(query: SQL): Promise<number>;
+  /** Runs a script of DDL statements (migrations). */
+  exec(script: string): Promise<void>;
+  /**
+   * `INSERT INTO table (columns) VALUES (row) <suffix>` for every row (the suffix is typically an
+   * ON CONFLICT clause); resolves to the number of rows inserted or updated. This is the bulk path
+   * (metric batches): a driver runs it the fastest way its engine allows, which for SQLite is one
+   * cached prepared statement per row and for a server a few multi-row statements. A cell may be
+   * an SQL fragment without parameters (the clock).
+   */
+  insert(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<ReadonlyArray<unknown>>,
+    suffix?: SQL,
+  ): Promise<number>;
+}
+
+export interface DialectFragments {
+  /** Integer milliseconds since the Unix epoch by the database's clock (never a worker's). */
+  readonly nowMs: SQL;
+  /**
+   * One statement that moves the next PENDING run (of `sweepId`, or of any sweep) to RUNNING for
+   * `worker` and returns its row, or no row. Two workers never get the same run.
+   */
+  claimNextRun(sweepId: string | undefined, worker: string): SQL;
+  /** Lists the tables of the database as rows `{ name }` (the migrator's first look). */
+  readonly tableNames: SQL;
+}
+
+export interface SqlDriver extends SqlExecutor {
+  readonly dialect: Dialect;
+  /** Where the database is, for messages (a path, or a URL without its password). */
+  readonly location: string;
+  readonly readonly: boolean;
+  readonly fragments: DialectFragments;
+  /**
+   * One write transaction that takes the write lock at its start (SQLite BEGIN IMMEDIATE), so it
+   * never fails half-way on a lock upgrade. Rolled back if `work` throws.
+   */
+  write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  /** Several reads that see one consistent snapshot. */
+  read<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

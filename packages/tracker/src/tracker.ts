@@ -1,0 +1,240 @@
+// The store's public API: one object per open database. Every method is asynchronous, so the
+// PostgreSQL store (same interface, another driver) is a drop-in replacement; the SQL lives in
+// the modules this class delegates to.
+import { type Curve, type CurveOptions, curve, type GroupCurve, type GroupSelector, groupCurves } from './curves.js';
+import type { Dialect, SqlDriver } from './driver.js';
+import { type ExportOptions, exportRun, exportSweep } from './export.js';
+import { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
+import { logMetrics, type MetricRange, metricHistory, metricKeys } from './metrics.js';
+import { getRun, type ListRunsOptions, listRuns, type RunList } from './queries.js';
+import { addNote, logArtifact, logEvaluations, logParams, removeTag, setTags } from './records.js';
+import {
+  type CreatedRun,
+  claimNextRun,
+  createRuns,
+  failRun,
+  finishRun,
+  heartbeat,
+  killRun,
+  markStaleRuns,
+  type RequeueResult,
+  requeueCrashedRuns,
+  requeueRun,
+  requireRun,
+  startRun,
+  type WorkerGuard,
+} from './runs.js';
+import {
+  ensureExperiment,
+  ensureSweep,
+  getSweep,
+  listExperiments,
+  listSweeps,
+  type SweepInput,
+  type SweepSummary,
+  setSweepStatus,
+  sweepSummary,
+} from './sweeps.js';
+import type {
+  Artifact,
+  ArtifactInput,
+  Evaluation,
+  EvaluationInput,
+  Experiment,
+  JsonObject,
+  MetricPoint,
+  Note,
+  Run,
+  RunDetail,
+  RunInput,
+  StoredMetric,
+  Sweep,
+  SweepStatus,
+} from './types.js';
+
+/** How many times requeueRun resumes a run by default before leaving it CRASHED. */
+export const DEFAULT_MAX_RESUMES = 3;
+
+export class Tracker {
+  private readonly writers = new Set<MetricWriter>();
+
+  constructor(
+    private readonly db: SqlDriver,
+    /** The schema version of the open database (= the code's). */
+    readonly schemaVersion: number,
+  ) {}
+
+  get location(): string {
+    return this.db.location;
+  }
+
+  get dialect(): Dialect {
+    return this.db.dialect;
+  }
+
+  get readonly(): boolean {
+    return this.db.readonly;
+  }
+
+  // Experiments and sweeps
+
+  ensureExperiment(name: string, description?: string): Promise<Experiment> {
+    return ensureExperiment(this.db, name, description);
+  }
+
+  listExperiments(): Promise<Experiment[]> {
+    return listExperiments(this.db);
+  }
+
+  ensureSweep(input: SweepInput): Promise<{ sweep: Sweep; created: boolean }> {
+    return ensureSweep(this.db, input);
+  }
+
+  getSweep(sweepId: string): Promise<Sweep> {
+    return getSweep(this.db, sweepId);
+  }
+
+  listSweeps(experimentId?: string): Promise<Sweep[]> {
+    return listSweeps(this.db, experimentId);
+  }
+
+  setSweepStatus(sweepId: string, status: SweepStatus): Promise<Sweep> {
+    return setSweepStatus(this.db, sweepId, status);
+  }
+
+  // Run lifecycle (the runs table is the sweep queue)
+
+  /** Adds PENDING runs to a sweep; a (config hash, seed) it already holds comes back with created: false. */
+  createRuns(sweepId: string, inputs: RunInput[]): Promise<CreatedRun[]> {
+    return createRuns(this.db, sweepId, inputs);
+  }
+
+  /** A standalone run, RUNNING at once in this process (worker defaults to host:pid). */
+  startRun(input: RunInput & WorkerGuard): Promise<Run> {
+    return startRun(this.db, input);
+  }
+
+  /** The next PENDING run of the sweep (or of any sweep), now RUNNING for `worker`; null when none is left. */
+  claimNextRun(sweepId: string | undefined, worker: string): Promise<Run | null> {
+    return claimNextRun(this.db, sweepId, worker);
+  }
+
+  /** Throws RunStateError when the run is no longer RUNNING (killed, marked crashed) or is another worker's. */
+  heartbeat(runId: string, step?: number, guard: WorkerGuard = {}): Promise<void> {
+    return heartbeat(this.db, runId, step, guard);
+  }
+
+  finishRun(runId: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
+    return finishRun(this.db, runId, step, guard);
+  }
+
+  failRun(runId: string, reason: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
+    return failRun(this.db, runId, reason, step, guard);
+  }
+
+  killRun(runId: string, reason?: string): Promise<Run> {
+    return killRun(this.db, runId, reason);
+  }
+
+  /** RUNNING runs without a heartbeat for `timeoutMs` (by the database clock) become CRASHED; returns them. */
+  markStaleRuns(timeoutMs: number, options: { sweepId?: string } = {}): Promise<Run[]> {
+    return markStaleRuns(this.db, timeoutMs, options.sweepId);
+  }
+
+  requeueRun(runId: string, options: { maxResumes?: number } = {}): Promise<RequeueResult> {
+    return requeueRun(this.db, runId, options.maxResumes ?? DEFAULT_MAX_RESUMES);
+  }
+
+  requeueCrashedRuns(
+    options: { sweepId?: string; maxResumes?: number } = {},
+  ): Promise<{ requeued: Run[]; givenUp: Run[] }> {
+    return requeueCrashedRuns(this.db, options.sweepId, options.maxResumes ?? DEFAULT_MAX_RESUMES);
+  }
+
+  // What runs record
+
+  logParams(runId: string, params: JsonObject): Promise<void> {
+    return logParams(this.db, runId, params);
+  }
+
+  setTags(runId: string, tags: Record<string, string>): Promise<void> {
+    return setTags(this.db, runId, tags);
+  }
+
+  removeTag(runId: string, key: string): Promise<void> {
+    return removeTag(this.db, runId, key);
+  }
+
+  addNote(runId: string, text: string, author?: string): Promise<Note> {
+    return addNote(this.db, runId, text, author);
+  }
+
+  logEvaluations(runId: string, results: EvaluationInput[]): Promise<Evaluation[]> {
+    return logEvaluations(this.db, runId, results);
+  }
+
+  logArtifact(runId: string, artifact: ArtifactInput): Promise<Artifact> {
+    return logArtifact(this.db, runId, artifact);
+  }
+
+  /** Writes points now, in one transaction; resolves with the number of distinct points written. */
+  async logMetrics(points: MetricPoint[]): Promise<number> {
+    return logMetrics(this.db, points);
+  }
+
+  /** A buffered writer for one run's metrics (the training loop's); flushed on its close and on this tracker's. */
+  async metricWriter(runId: string, options: MetricWriterOptions = {}): Promise<MetricWriter> {
+    await this.db.read((tx) => requireRun(tx, runId, 'metricWriter'));
+    const writer = new MetricWriter(this.db, runId, options, (closed) => this.writers.delete(closed));
+    this.writers.add(writer);
+    return writer;
+  }
+
+  // Reading
+
+  getRun(runId: string): Promise<RunDetail> {
+    return getRun(this.db, runId);
+  }
+
+  listRuns(options: ListRunsOptions = {}): Promise<RunList> {
+    return listRuns(this.db, options);
+  }
+
+  metricKeys(runId: string): Promise<string[]> {
+    return metricKeys(this.db, runId);
+  }
+
+  metricHistory(runId: string, key: string, range: MetricRange = {}): Promise<StoredMetric[]> {
+    return metricHistory(this.db, runId, key, range);
+  }
+
+  curve(runId: string, key: string, options: CurveOptions = {}): Promise<Curve> {
+    return curve(this.db, runId, key, options);
+  }
+
+  groupCurves(group: GroupSelector, key: string, options: CurveOptions = {}): Promise<GroupCurve> {
+    return groupCurves(this.db, group, key, options);
+  }
+
+  sweepSummary(sweepId: string): Promise<SweepSummary> {
+    return sweepSummary(this.db, sweepId);
+  }
+
+  exportRun(runId: string, options: ExportOptions = {}): Promise<string> {
+    return exportRun(this.db, runId, options);
+  }
+
+  exportSweep(sweepId: string, options: ExportOptions = {}): Promise<string> {
+    return exportSweep(this.db, sweepId, options);
+  }
+
+  /** Flushes every metric writer made by this tracker, then closes the connection. */
+  async close(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const writer of [...this.writers]) {
+      await writer.close().catch((error: unknown) => failures.push(error));
+    }
+    await this.db.close();
+    if (failures.length > 0) throw failures[0];
+  }
+}

@@ -1,0 +1,284 @@
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import {
+  loadMigrations,
+  type Migration,
+  type MigrationSet,
+  migrate,
+  openSqliteDriver,
+  openTracker,
+  SchemaVersionError,
+  TrackerError,
+} from '../src/index.js';
+import { countRows, freshTracker, snapshot, tempDir } from './helpers.js';
+
+const TABLES = [
+  'artifacts',
+  'evaluations',
+  'experiments',
+  'latest_metrics',
+  'metrics',
+  'notes',
+  'params',
+  'runs',
+  'sweeps',
+  'tags',
+  'tracker_schema',
+];
+
+function tableNames(path: string): string[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+  } finally {
+    db.close();
+  }
+}
+
+/** The shipped migrations plus one more, as a newer version of the code would have them. */
+function withExtraMigration(): MigrationSet {
+  const shipped = loadMigrations();
+  const extra: Migration = {
+    version: shipped.length + 1,
+    tag: `${String(shipped.length).padStart(4, '0')}_test_extra`,
+    statements: ['CREATE TABLE test_extra (id integer)'],
+    checksum: 'test',
+  };
+  return Object.assign([...shipped, extra], { dialect: shipped.dialect });
+}
+
+/** Whether this process can make a directory unwritable to itself (root ignores permission bits). */
+function lockDirectory(dir: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    chmodSync(dir, 0o555);
+    return () => chmodSync(dir, 0o755);
+  }
+  try {
+    execFileSync('chattr', ['+i', dir], { stdio: 'ignore' });
+    return () => execFileSync('chattr', ['-i', dir], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+}
+
+/** Makes a file unwritable even to root (chattr +i), or by permissions for other users; null if neither works. */
+function lockFile(path: string): (() => void) | null {
+  if (process.getuid?.() !== 0) {
+    chmodSync(path, 0o444);
+    return () => chmodSync(path, 0o644);
+  }
+  try {
+    execFileSync('chattr', ['+i', path], { stdio: 'ignore' });
+    return () => execFileSync('chattr', ['-i', path], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+}
+
+const canLockFiles = (() => {
+  const dir = mkdtempSync(join(tmpdir(), 'ftlab-lock-probe-'));
+  const probe = join(dir, 'probe');
+  writeFileSync(probe, '');
+  const unlock = lockFile(probe);
+  unlock?.();
+  rmSync(dir, { recursive: true, force: true });
+  return unlock !== null;
+})();
+
+describe('opening and migrating', () => {
+  it('creates every table on an empty file, in WAL mode, at the code schema version', async () => {
+    const { tracker, path } = await freshTracker();
+    expect(tracker.schemaVersion).toBe(loadMigrations().length);
+    expect(tracker.dialect).toBe('sqlite');
+    expect(tableNames(path)).toEqual(TABLES);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+    expect(countRows(path, 'tracker_schema')).toBe(loadMigrations().length);
+  });
+
+  it('reopening an up-to-date database applies nothing and keeps its data', async () => {
+    const { tracker, path } = await freshTracker();
+    await tracker.startRun({ name: 'kept', config: { a: 1 } });
+    await tracker.close();
+    const before = snapshot(path);
+    const again = await openTracker(path);
+    expect((await again.listRuns()).runs.map((r) => r.name)).toEqual(['kept']);
+    await again.close();
+    expect(snapshot(path)).toBe(before);
+  });
+
+  it('accepts sqlite: and file: URLs for the same file', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'url.db');
+    const a = await openTracker(`sqlite://${path}`);
+    await a.startRun({ name: 'via-url', config: {} });
+    await a.close();
+    const b = await openTracker(pathToFileURL(path).href, { readonly: true });
+    expect((await b.listRuns()).runs[0]?.name).toBe('via-url');
+    await b.close();
+  });
+
+  it('refuses a database whose schema is newer than the code, naming both versions, and leaves it untouched', async () => {
+    const { tracker, path } = await freshTracker();
+    await tracker.close();
+    const driver = openSqliteDriver(path, { readonly: false, busyTimeoutMs: 1000 });
+    const report = await migrate(driver, withExtraMigration());
+    await driver.close();
+    const codeVersion = loadMigrations().length;
+    expect(report).toMatchObject({ fromVersion: codeVersion, toVersion: codeVersion + 1 });
+    const before = snapshot(path);
+    const failure = openTracker(path);
+    await expect(failure).rejects.toBeInstanceOf(SchemaVersionError);
+    await expect(failure).rejects.toThrow(
+      new RegExp(`schema version ${codeVersion + 1} .*newer than this code's version ${codeVersion}.*Update the code`),
+    );
+    await expect(openTracker(path, { readonly: true })).rejects.toThrow(/newer than this code/);
+    expect(snapshot(path)).toBe(before);
+  });
+
+  it('a read-only open of a database that is behind never migrates and says to open it read-write once', async () => {
+    const { tracker, path } = await freshTracker();
+    await tracker.close();
+    const newer = withExtraMigration();
+    const reader = openSqliteDriver(path, { readonly: true, busyTimeoutMs: 1000 });
+    const failure = migrate(reader, newer);
+    await expect(failure).rejects.toBeInstanceOf(SchemaVersionError);
+    await expect(failure).rejects.toThrow(
+      /version 1 but this code expects 2; a read-only open never migrates. Open it read-write once/,
+    );
+    await reader.close();
+    expect(tableNames(path)).not.toContain('test_extra');
+    const writer = openSqliteDriver(path, { readonly: false, busyTimeoutMs: 1000 });
+    await migrate(writer, newer);
+    await writer.close();
+    expect(tableNames(path)).toContain('test_extra');
+  });
+
+  it('refuses a database whose applied migration differs from the shipped one', async () => {
+    const { tracker, path } = await freshTracker();
+    await tracker.close();
+    const db = new Database(path);
+    db.prepare("UPDATE tracker_schema SET checksum = 'edited' WHERE version = 1").run();
+    db.close();
+    await expect(openTracker(path)).rejects.toThrow(/migration 1 was applied as "0000_initial" .* with different SQL/);
+  });
+});
+
+describe('bad files and locations', () => {
+  it('a file that is not SQLite: a clear error, and the file is byte for byte unchanged', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'notes.txt');
+    writeFileSync(path, 'these are my notes, not a database\n'.repeat(50));
+    const before = readFileSync(path);
+    const failure = openTracker(path);
+    await expect(failure).rejects.toMatchObject({ code: 'NOT_A_DATABASE' });
+    await expect(failure).rejects.toThrow(
+      /is not a SQLite database \(it starts with "these are my not".*left untouched/,
+    );
+    await expect(openTracker(path, { readonly: true })).rejects.toMatchObject({ code: 'NOT_A_DATABASE' });
+    expect(readFileSync(path).equals(before)).toBe(true);
+    expect(readdirSync(dir)).toEqual(['notes.txt']);
+  });
+
+  it("another application's SQLite database: refused, unchanged (not even switched to WAL)", async () => {
+    const dir = tempDir();
+    const path = join(dir, 'other.db');
+    const other = new Database(path);
+    other.exec(
+      "CREATE TABLE customers (id integer primary key, name text); INSERT INTO customers (name) VALUES ('Ada')",
+    );
+    other.close();
+    const before = readFileSync(path);
+    const failure = openTracker(path);
+    await expect(failure).rejects.toMatchObject({ code: 'NOT_A_TRACKER_DATABASE' });
+    await expect(failure).rejects.toThrow(
+      /database of something else \(it has tables customers but no tracker_schema\)/,
+    );
+    expect(readFileSync(path).equals(before)).toBe(true);
+  });
+
+  it('a directory where the database cannot be created: a clear error, nothing created', async () => {
+    const dir = tempDir();
+    const locked = join(dir, 'locked');
+    mkdirSync(locked);
+    const unlock = lockDirectory(locked);
+    // Without chattr (root, some filesystems) /proc is a directory nobody may create files in.
+    const path = unlock ? join(locked, 'tracker.db') : '/proc/ftlab-tracker-test.db';
+    try {
+      const failure = openTracker(path);
+      await expect(failure).rejects.toBeInstanceOf(TrackerError);
+      await expect(failure).rejects.toThrow(/cannot (open|create the directory for) .*(writable)/);
+      expect(existsSync(path)).toBe(false);
+    } finally {
+      unlock?.();
+    }
+  });
+
+  it.runIf(canLockFiles)(
+    'an existing database that may not be written: refused read-write, readable read-only, unchanged',
+    async () => {
+      const { tracker, path } = await freshTracker();
+      await tracker.startRun({ name: 'r', config: {} });
+      await tracker.close();
+      const before = snapshot(path);
+      const unlock = lockFile(path) as () => void;
+      try {
+        const failure = openTracker(path);
+        await expect(failure).rejects.toMatchObject({ code: 'READ_ONLY' });
+        await expect(failure).rejects.toThrow(/cannot write to .*left untouched. Open it with \{ readonly: true \}/);
+        const reader = await openTracker(path, { readonly: true });
+        expect((await reader.listRuns()).total).toBe(1);
+        await reader.close();
+      } finally {
+        unlock();
+      }
+      expect(snapshot(path)).toBe(before);
+    },
+  );
+
+  it('a read-only open of a missing file fails and creates nothing', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'missing.db');
+    await expect(openTracker(path, { readonly: true })).rejects.toThrow(
+      /no tracker database at .*missing.db: a read-only open never creates one/,
+    );
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('writes through a read-only tracker are refused with how to fix it', async () => {
+    const { tracker, path } = await freshTracker();
+    const run = await tracker.startRun({ name: 'r', config: {} });
+    const reader = await openTracker(path, { readonly: true });
+    await expect(reader.logMetrics([{ runId: run.id, key: 'loss', step: 0, value: 1 }])).rejects.toThrow(
+      /opened read-only .*open it without \{ readonly: true \} to write/,
+    );
+    await expect(reader.finishRun(run.id)).rejects.toMatchObject({ code: 'READ_ONLY' });
+    await reader.close();
+    expect(countRows(path, 'metrics')).toBe(0);
+  });
+
+  it('a PostgreSQL URL says that store is not built yet', async () => {
+    await expect(openTracker('postgres://localhost/ftlab')).rejects.toMatchObject({ code: 'UNSUPPORTED_LOCATION' });
+  });
+
+  it('a closed tracker says it is closed', async () => {
+    const { tracker } = await freshTracker();
+    await tracker.close();
+    await expect(tracker.listRuns()).rejects.toThrow(/is closed; open it again/);
+  });
+});
