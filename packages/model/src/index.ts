@@ -1,2 +1,54 @@
-// Filled in by the model issue.
-export {};
+export {
+  CHECKPOINT_FORMAT,
+  CheckpointError,
+  type CheckpointManifest,
+  type LoadCheckpointOptions,
+  loadCheckpoint,
+  type SavedCheckpoint,
+  saveCheckpoint,
+} from './checkpoint.js';
+export {
+  decoderLayerCount,
+  defaultMlpWidth,
+  ESTIMATORS,
+  type Estimator,
+  hasLatent,
+  LATENT_KV_PATHS,
+  type LatentKvPath,
+  MAX_LATENT_BITS,
+  MODEL_VARIANTS,
+  type ModelConfig,
+  ModelConfigError,
+  type ModelConfigInput,
+  type ModelVariant,
+  PROMPT_Z_MODES,
+  type PromptZMode,
+  resolveModelConfig,
+} from './config.js';
+export { type FlopsOptions, flopsPerToken, type ParameterCount, parameterCount } from './cost.js';
+export {
+  createModel,
+  type ForwardOptions,
+  type ForwardResult,
+  type ForwardResultWithLoss,
+  type Model,
+  type NamedVariable,
+  type PromptInput,
+  type ZOption,
+} from './free-transformer.js';
+export type { GenerateOptions, GenerateResult } from './generate.js';
+export { type LossAndGradients, lossAndGradients } from './gradients.js';
+export { bitKl, freeBitsPenalty, logPosterior, tokenKl } from './kl.js';
+export { PARAMETER_GROUPS, type ParameterGroup, type ParameterSpec, parameterSpecs } from './parameters.js';
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  readSafetensors,
+  type SafetensorsData,
+  type SafetensorsDtype,
+  SafetensorsError,
+  type SafetensorsFile,
+  type SafetensorsTensor,
+  sha256Hex,
+  writeSafetensors,
+} from './safetensors.js';

@@ -1,0 +1,112 @@
+// Multi-head attention with rotary positions, all heads in one batched matmul:
+//   Attention(Q, K, V) = softmax(Q K^T / sqrt(dh) + mask) V,  then the output projection W_o.
+//
+// Three callers share it: the causal self-attention of decoder blocks (queries, keys and values
+// from the same input), block m+1 of the Free Transformer (queries from norm(X), keys and values
+// from norm(X + R)), and the encoder block (the constant query zeta at every position, keys and
+// values from the middle activations, no mask).
+import { linear, matMul, type Tensor, tf } from '@ftlab/backend';
+import type { LayerKvCache } from './kv-cache.js';
+import type { RopeTables } from './rope.js';
+import { applyRope } from './rope.js';
+
+export interface AttentionWeights {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+  o: Tensor;
+}
+
+/** Observes intermediate tensors (tests use it to see exactly what each block computes). */
+export type TraceFn = (name: string, tensor: Tensor) => void;
+
+export interface AttentionContext {
+  heads: number;
+  /** Rotary tables for the query positions [T, dh], pre-scaled by 1/sqrt(dh) (the score scale). */
+  queryRope: RopeTables;
+  /** Rotary tables for the new key positions [T, dh]. */
+  keyRope: RopeTables;
+  /**
+   * The same for a fused [B, 3h, T, dh] q/k/v tensor: [3h, T, dh] tables holding the query
+   * tables for the q heads, the key tables for the k heads and the identity (cos 1, sin 0) for v.
+   */
+  fusedRope: RopeTables;
+  /** Additive [Tq, Tk] mask (0 or a large negative number), or null for full attention. */
+  mask: Tensor | null;
+  /** Earlier positions' keys and values; the new ones are appended to it. */
+  cache?: LayerKvCache;
+  trace?: TraceFn;
+}
+
+/**
+ * [B, T, parts * D] -> [B, parts * heads, T, dh]. Rank 4 on purpose: the wasm engine's
+ * transpose of rank 5 is ~20x slower.
+ */
+function splitHeads(x: Tensor, parts: number, heads: number): Tensor {
+  const [batch, time, features] = x.shape as [number, number, number];
+  const headDim = features / parts / heads;
+  return tf.transpose(tf.reshape(x, [batch, time, parts * heads, headDim]), [0, 2, 1, 3]);
+}
+
+/** softmax(q k^T + mask) v with heads merged back: q [B|1, h, Tq, dh] -> [B, Tq, D]. */
+function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null): Tensor {
+  let scores = matMul(q, keys, false, true); // [B, h, Tq, Tk]; 1/sqrt(dh) is inside q's rope table
+  if (mask !== null) scores = tf.add(scores, mask);
+  const mixed = matMul(tf.softmax(scores), values); // [B, h, Tq, dh]
+  const [batch, heads, time, headDim] = mixed.shape as [number, number, number, number];
+  return tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch, time, heads * headDim]);
+}
+
+function withCache(keys: Tensor, values: Tensor, ctx: AttentionContext): { keys: Tensor; values: Tensor } {
+  return ctx.cache ? ctx.cache.append(keys, values) : { keys, values };
+}
+
+/**
+ * Attention whose queries come from `hq` [B, T, D] and keys/values from `hkv` [B, T, D];
+ * pass the same tensor for ordinary self-attention (one fused q/k/v product and rotation).
+ */
+export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
+  return tf.tidy(() => {
+    let q: Tensor;
+    let keys: Tensor;
+    let values: Tensor;
+    if (hq === hkv) {
+      const qkv = applyRope(splitHeads(linear(hq, tf.concat([w.q, w.k, w.v], 1)), 3, ctx.heads), ctx.fusedRope);
+      [q, keys, values] = tf.split(qkv, 3, 1) as [Tensor, Tensor, Tensor];
+    } else {
+      // Block m+1 of the Free Transformer: Q from norm(X), K and V from the latent-shifted input.
+      q = applyRope(splitHeads(linear(hq, w.q), 1, ctx.heads), ctx.queryRope);
+      const kv = splitHeads(linear(hkv, tf.concat([w.k, w.v], 1)), 2, ctx.heads);
+      const [k, v] = tf.split(kv, 2, 1) as [Tensor, Tensor];
+      keys = applyRope(k, ctx.keyRope);
+      values = v;
+    }
+    ctx.trace?.('q', q);
+    ctx.trace?.('k', keys);
+    ctx.trace?.('v', values);
+    const all = withCache(keys, values, ctx);
+    return linear(attend(q, all.keys, all.values, ctx.mask), w.o);
+  });
+}
+
+/**
+ * The encoder's attention: the same learned query `hZeta` [D] at every position (made
+ * position-dependent by RoPE, else every position would get the same latent), keys and values
+ * from `hkv` [B, T, D], no mask (the encoder sees the whole sequence).
+ */
+export function constantQueryAttention(w: AttentionWeights, hZeta: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
+  return tf.tidy(() => {
+    const d = w.q.shape[1] as number;
+    // [1, 1, D] -> [1, h, 1, dh]; RoPE broadcasts it to [1, h, T, dh] (one query per position).
+    const q = applyRope(splitHeads(linear(tf.reshape(hZeta, [1, 1, d]), w.q), 1, ctx.heads), ctx.queryRope);
+    const [k, values] = tf.split(splitHeads(linear(hkv, tf.concat([w.k, w.v], 1)), 2, ctx.heads), 2, 1) as [
+      Tensor,
+      Tensor,
+    ];
+    const keys = applyRope(k, ctx.keyRope);
+    ctx.trace?.('q', q);
+    ctx.trace?.('k', keys);
+    ctx.trace?.('v', values);
+    return linear(attend(q, keys, values, ctx.mask), w.o);
+  });
+}
