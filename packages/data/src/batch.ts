@@ -79,6 +79,26 @@ export function assembleBatch(rows: readonly Row[], length: number): Batch {
   return batch;
 }
 
+/** Rows 0 .. rowCount-1 in batches of `batchSize` (the last one smaller): one evaluation pass. */
+export function batchesOfRows(
+  rowCount: number,
+  batchSize: number,
+  length: number,
+  rowAt: (row: number) => Row,
+): Batch[] {
+  const batches: Batch[] = [];
+  for (let first = 0; first < rowCount; first += batchSize) {
+    const count = Math.min(batchSize, rowCount - first);
+    batches.push(
+      assembleBatch(
+        Array.from({ length: count }, (_, i) => rowAt(first + i)),
+        length,
+      ),
+    );
+  }
+  return batches;
+}
+
 /** An iterator over rows start, start+1, ... of one split, `batchSize` at a time. */
 export function rowBatchIterator(
   fingerprint: string,
@@ -90,9 +110,13 @@ export function rowBatchIterator(
   let nextRow = 0;
   if (position !== undefined) {
     if (position?.dataset !== fingerprint || position.split !== split) {
+      const owner =
+        position?.dataset === fingerprint
+          ? `split "${position.split}"`
+          : 'another dataset (different config, seed, corpus or tokenizer)';
       throw new Error(
-        `Saved batch position ${JSON.stringify(position)} belongs to ${position?.dataset === fingerprint ? `split "${position.split}"` : 'another dataset (different config, seed, corpus or tokenizer)'}, ` +
-          `not to split "${split}" of dataset ${fingerprint}. Resume with the data config, seed and tokenizer the run was started with.`,
+        `Saved batch position ${JSON.stringify(position)} belongs to ${owner}, not to split "${split}" of dataset ` +
+          `${fingerprint}. Resume with the data config, seed and tokenizer the run was started with.`,
       );
     }
     if (!Number.isSafeInteger(position.nextRow) || position.nextRow < 0) {

@@ -2,10 +2,10 @@
 // sequence with its hidden choices; the others pack whole sequences, each ending in '\n', from
 // the start of the row until it is full (the last one cut), so every row starts like a prompt.
 import {
-  assembleBatch,
   type Batch,
   type BatchIterator,
   type BatchOptions,
+  batchesOfRows,
   checkBatchShape,
   checkMaxRows,
   checkSplit,
@@ -103,17 +103,7 @@ export class SyntheticDataset implements Dataset {
     this.checkLength(sequenceLength);
     const rows = Math.min(this.evaluationSize(split), maxRows ?? Number.POSITIVE_INFINITY);
     const rowAt = this.rowSource(split, sequenceLength);
-    const batches: Batch[] = [];
-    for (let first = 0; first < rows; first += batchSize) {
-      const count = Math.min(batchSize, rows - first);
-      batches.push(
-        assembleBatch(
-          Array.from({ length: count }, (_, i) => rowAt(first + i)),
-          sequenceLength + 1,
-        ),
-      );
-    }
-    return batches;
+    return batchesOfRows(rows, batchSize, sequenceLength + 1, rowAt);
   }
 
   describe(): Record<string, unknown> {

@@ -1,10 +1,10 @@
 // A text corpus as a dataset: contiguous splits of its characters, each tokenized on its own,
 // and rows that are windows of T+1 tokens lying entirely inside one split.
 import {
-  assembleBatch,
   type Batch,
   type BatchIterator,
   type BatchOptions,
+  batchesOfRows,
   checkBatchShape,
   checkMaxRows,
   checkSplit,
@@ -118,16 +118,9 @@ export class TextDataset implements Dataset {
     const tokens = this.checkFits(split, sequenceLength);
     const windows = Math.floor((tokens.length - 1) / sequenceLength);
     const rows = Math.min(windows, maxRows ?? windows);
-    const batches: Batch[] = [];
-    for (let first = 0; first < rows; first += batchSize) {
-      const count = Math.min(batchSize, rows - first);
-      const rowsOfBatch = Array.from({ length: count }, (_, i) => {
-        const start = (first + i) * sequenceLength;
-        return { tokens: tokens.subarray(start, start + sequenceLength + 1) };
-      });
-      batches.push(assembleBatch(rowsOfBatch, sequenceLength + 1));
-    }
-    return batches;
+    return batchesOfRows(rows, batchSize, sequenceLength + 1, (row) => ({
+      tokens: tokens.subarray(row * sequenceLength, row * sequenceLength + sequenceLength + 1),
+    }));
   }
 
   describe(): Record<string, unknown> {
