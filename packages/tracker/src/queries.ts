@@ -143,7 +143,8 @@ function orderClause(order: RunOrder, descending: boolean, where: string): SQL {
       throw new InvalidInputError(
         `${where}: orderBy must be one of ${Object.keys(FIELD_COLUMNS).join(', ')}, { metric } or { param }.`,
       );
-    return sql`ORDER BY runs.${sql.identifier(column)} ${direction} NULLS LAST, runs.id ${direction}`;
+    // Runs created in one transaction share a millisecond: queue order breaks the tie.
+    return sql`ORDER BY runs.${sql.identifier(column)} ${direction} NULLS LAST, runs.queue_position ${direction}, runs.id ${direction}`;
   }
   if ('metric' in order) {
     const key = checkKey(order.metric, where, 'orderBy.metric');

@@ -213,10 +213,11 @@ export async function createRuns(db: SqlDriver, sweepId: string, inputs: RunInpu
       sql`SELECT COALESCE(MAX(queue_position), -1) + 1 AS next FROM runs WHERE sweep_id = ${sweepId}`,
     )) as [Row];
     const results: CreatedRun[] = [];
-    for (const [i, run] of prepared.entries()) {
+    let added = 0;
+    for (const run of prepared) {
       const experimentId = run.input.experimentId ?? (sweep.experiment_id as string | null);
       if (experimentId) await requireExperiment(tx, experimentId, where);
-      const values = runValues(db, run, { sweepId, experimentId, position: Number(next) + i, worker: null });
+      const values = runValues(db, run, { sweepId, experimentId, position: Number(next) + added, worker: null });
       const inserted = await tx.insert(
         'runs',
         RUN_COLUMNS,
@@ -224,6 +225,7 @@ export async function createRuns(db: SqlDriver, sweepId: string, inputs: RunInpu
         sql`ON CONFLICT (sweep_id, config_hash, seed) DO NOTHING`,
       );
       if (inserted === 1) {
+        added++;
         await insertDetails(tx, run);
         results.push({ run: (await selectRun(tx, run.id)) as Run, created: true });
       } else {

@@ -55,6 +55,7 @@ import type {
 /** How many times requeueRun resumes a run by default before leaving it CRASHED. */
 export const DEFAULT_MAX_RESUMES = 3;
 
+/** Every method is async: invalid input rejects the promise, it never throws synchronously. */
 export class Tracker {
   private readonly writers = new Set<MetricWriter>();
 
@@ -78,70 +79,70 @@ export class Tracker {
 
   // Experiments and sweeps
 
-  ensureExperiment(name: string, description?: string): Promise<Experiment> {
+  async ensureExperiment(name: string, description?: string): Promise<Experiment> {
     return ensureExperiment(this.db, name, description);
   }
 
-  listExperiments(): Promise<Experiment[]> {
+  async listExperiments(): Promise<Experiment[]> {
     return listExperiments(this.db);
   }
 
-  ensureSweep(input: SweepInput): Promise<{ sweep: Sweep; created: boolean }> {
+  async ensureSweep(input: SweepInput): Promise<{ sweep: Sweep; created: boolean }> {
     return ensureSweep(this.db, input);
   }
 
-  getSweep(sweepId: string): Promise<Sweep> {
+  async getSweep(sweepId: string): Promise<Sweep> {
     return getSweep(this.db, sweepId);
   }
 
-  listSweeps(experimentId?: string): Promise<Sweep[]> {
+  async listSweeps(experimentId?: string): Promise<Sweep[]> {
     return listSweeps(this.db, experimentId);
   }
 
-  setSweepStatus(sweepId: string, status: SweepStatus): Promise<Sweep> {
+  async setSweepStatus(sweepId: string, status: SweepStatus): Promise<Sweep> {
     return setSweepStatus(this.db, sweepId, status);
   }
 
   // Run lifecycle (the runs table is the sweep queue)
 
   /** Adds PENDING runs to a sweep; a (config hash, seed) it already holds comes back with created: false. */
-  createRuns(sweepId: string, inputs: RunInput[]): Promise<CreatedRun[]> {
+  async createRuns(sweepId: string, inputs: RunInput[]): Promise<CreatedRun[]> {
     return createRuns(this.db, sweepId, inputs);
   }
 
   /** A standalone run, RUNNING at once in this process (worker defaults to host:pid). */
-  startRun(input: RunInput & WorkerGuard): Promise<Run> {
+  async startRun(input: RunInput & WorkerGuard): Promise<Run> {
     return startRun(this.db, input);
   }
 
   /** The next PENDING run of the sweep (or of any sweep), now RUNNING for `worker`; null when none is left. */
-  claimNextRun(sweepId: string | undefined, worker: string): Promise<Run | null> {
+  async claimNextRun(sweepId: string | undefined, worker: string): Promise<Run | null> {
     return claimNextRun(this.db, sweepId, worker);
   }
 
   /** Throws RunStateError when the run is no longer RUNNING (killed, marked crashed) or is another worker's. */
-  heartbeat(runId: string, step?: number, guard: WorkerGuard = {}): Promise<void> {
+  async heartbeat(runId: string, step?: number, guard: WorkerGuard = {}): Promise<void> {
     return heartbeat(this.db, runId, step, guard);
   }
 
-  finishRun(runId: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
+  async finishRun(runId: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
     return finishRun(this.db, runId, step, guard);
   }
 
-  failRun(runId: string, reason: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
+  async failRun(runId: string, reason: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {
     return failRun(this.db, runId, reason, step, guard);
   }
 
-  killRun(runId: string, reason?: string): Promise<Run> {
+  async killRun(runId: string, reason?: string): Promise<Run> {
     return killRun(this.db, runId, reason);
   }
 
   /** RUNNING runs without a heartbeat for `timeoutMs` (by the database clock) become CRASHED; returns them. */
-  markStaleRuns(timeoutMs: number, options: { sweepId?: string } = {}): Promise<Run[]> {
+  async markStaleRuns(timeoutMs: number, options: { sweepId?: string } = {}): Promise<Run[]> {
     return markStaleRuns(this.db, timeoutMs, options.sweepId);
   }
 
-  requeueRun(runId: string, options: { maxResumes?: number } = {}): Promise<RequeueResult> {
+  async requeueRun(runId: string, options: { maxResumes?: number } = {}): Promise<RequeueResult> {
     return requeueRun(this.db, runId, options.maxResumes ?? DEFAULT_MAX_RESUMES);
   }
 
@@ -153,27 +154,27 @@ export class Tracker {
 
   // What runs record
 
-  logParams(runId: string, params: JsonObject): Promise<void> {
+  async logParams(runId: string, params: JsonObject): Promise<void> {
     return logParams(this.db, runId, params);
   }
 
-  setTags(runId: string, tags: Record<string, string>): Promise<void> {
+  async setTags(runId: string, tags: Record<string, string>): Promise<void> {
     return setTags(this.db, runId, tags);
   }
 
-  removeTag(runId: string, key: string): Promise<void> {
+  async removeTag(runId: string, key: string): Promise<void> {
     return removeTag(this.db, runId, key);
   }
 
-  addNote(runId: string, text: string, author?: string): Promise<Note> {
+  async addNote(runId: string, text: string, author?: string): Promise<Note> {
     return addNote(this.db, runId, text, author);
   }
 
-  logEvaluations(runId: string, results: EvaluationInput[]): Promise<Evaluation[]> {
+  async logEvaluations(runId: string, results: EvaluationInput[]): Promise<Evaluation[]> {
     return logEvaluations(this.db, runId, results);
   }
 
-  logArtifact(runId: string, artifact: ArtifactInput): Promise<Artifact> {
+  async logArtifact(runId: string, artifact: ArtifactInput): Promise<Artifact> {
     return logArtifact(this.db, runId, artifact);
   }
 
@@ -192,39 +193,39 @@ export class Tracker {
 
   // Reading
 
-  getRun(runId: string): Promise<RunDetail> {
+  async getRun(runId: string): Promise<RunDetail> {
     return getRun(this.db, runId);
   }
 
-  listRuns(options: ListRunsOptions = {}): Promise<RunList> {
+  async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
     return listRuns(this.db, options);
   }
 
-  metricKeys(runId: string): Promise<string[]> {
+  async metricKeys(runId: string): Promise<string[]> {
     return metricKeys(this.db, runId);
   }
 
-  metricHistory(runId: string, key: string, range: MetricRange = {}): Promise<StoredMetric[]> {
+  async metricHistory(runId: string, key: string, range: MetricRange = {}): Promise<StoredMetric[]> {
     return metricHistory(this.db, runId, key, range);
   }
 
-  curve(runId: string, key: string, options: CurveOptions = {}): Promise<Curve> {
+  async curve(runId: string, key: string, options: CurveOptions = {}): Promise<Curve> {
     return curve(this.db, runId, key, options);
   }
 
-  groupCurves(group: GroupSelector, key: string, options: CurveOptions = {}): Promise<GroupCurve> {
+  async groupCurves(group: GroupSelector, key: string, options: CurveOptions = {}): Promise<GroupCurve> {
     return groupCurves(this.db, group, key, options);
   }
 
-  sweepSummary(sweepId: string): Promise<SweepSummary> {
+  async sweepSummary(sweepId: string): Promise<SweepSummary> {
     return sweepSummary(this.db, sweepId);
   }
 
-  exportRun(runId: string, options: ExportOptions = {}): Promise<string> {
+  async exportRun(runId: string, options: ExportOptions = {}): Promise<string> {
     return exportRun(this.db, runId, options);
   }
 
-  exportSweep(sweepId: string, options: ExportOptions = {}): Promise<string> {
+  async exportSweep(sweepId: string, options: ExportOptions = {}): Promise<string> {
     return exportSweep(this.db, sweepId, options);
   }
 
