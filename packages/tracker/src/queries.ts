@@ -202,7 +202,7 @@ export async function listRuns(
   });
 }
 
-export async function getRun(db: Pick<SqlDriver, 'read'>, runId: string): Promise<RunDetail> {
+export async function getRun(db: SqlDriver, runId: string): Promise<RunDetail> {
   const where = `getRun(${JSON.stringify(runId)})`;
   return db.read(async (tx) => {
     const run = await requireRun(tx, runId, where);

@@ -7,6 +7,7 @@ import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, UnknownExperimentError, UnknownSweepError } from './errors.js';
 import { summarize } from './queries.js';
 import { type Row, toExperiment, toRun, toSweep } from './rows.js';
+import { Welford } from './stats.js';
 import {
   type Experiment,
   type JsonValue,
@@ -156,10 +157,9 @@ export async function setSweepStatus(db: SqlDriver, sweepId: string, status: Swe
 }
 
 function aggregate(values: number[]): MetricAggregate {
-  const n = values.length;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  const std = n > 1 ? Math.sqrt(values.reduce((a, b) => a + (b - mean) * (b - mean), 0) / (n - 1)) : null;
-  return { n, mean, std, min: Math.min(...values), max: Math.max(...values) };
+  const stats = new Welford();
+  for (const value of values) stats.add(value);
+  return { n: stats.n, mean: stats.mean, std: stats.std, min: stats.min, max: stats.max };
 }
 
 export async function sweepSummary(db: SqlDriver, sweepId: string): Promise<SweepSummary> {

@@ -27,6 +27,51 @@ async function sweepWith(tracker: Tracker, runs: RunInput[], name = 'kappa-sweep
   return { sweep, created };
 }
 
+describe('experiments and sweeps', () => {
+  it('ensureExperiment and ensureSweep are idempotent by name; a re-run sweep keeps its id and takes the new space', async () => {
+    const { tracker, path } = await freshTracker();
+    const experiment = await tracker.ensureExperiment('toy', 'the synthetic task');
+    expect(await tracker.ensureExperiment('toy')).toEqual(experiment);
+    const first = await tracker.ensureSweep({
+      name: 'kappa',
+      method: 'grid',
+      space: { kappa: [0, 1] },
+      experimentId: experiment.id,
+    });
+    expect(first.created).toBe(true);
+    const again = await tracker.ensureSweep({ name: 'kappa', method: 'random', space: { kappa: [0, 1, 2] } });
+    expect(again).toMatchObject({
+      created: false,
+      sweep: { id: first.sweep.id, method: 'random', space: { kappa: [0, 1, 2] } },
+    });
+    expect(await tracker.getSweep(first.sweep.id)).toEqual(again.sweep);
+    const [run] = await tracker.createRuns(first.sweep.id, grid([0], [1]));
+    expect(run?.run.experimentId).toBe(experiment.id);
+    expect((await tracker.listRuns({ experimentId: experiment.id })).total).toBe(1);
+    expect((await tracker.setSweepStatus(first.sweep.id, 'FINISHED')).status).toBe('FINISHED');
+    expect((await tracker.listSweeps(experiment.id)).map((s) => s.name)).toEqual(['kappa']);
+    expect((await tracker.listExperiments()).map((e) => e.name)).toEqual(['toy']);
+    const before = snapshot(path);
+    const other = await tracker.ensureExperiment('other');
+    await expect(
+      tracker.ensureSweep({ name: 'kappa', method: 'grid', space: {}, experimentId: other.id }),
+    ).rejects.toThrow(/sweep "kappa" belongs to experiment .*, not .*; choose another name/);
+    await expect(tracker.ensureSweep({ name: 'x', method: 'bayes' as never, space: {} })).rejects.toThrow(
+      /method must be grid or random/,
+    );
+    await expect(tracker.ensureSweep({ name: 'x', method: 'grid', space: {}, experimentId: 'nope' })).rejects.toThrow(
+      /no experiment with id "nope"/,
+    );
+    await expect(tracker.setSweepStatus(first.sweep.id, 'DONE' as never)).rejects.toThrow(
+      /status must be one of ACTIVE, FINISHED, CANCELLED/,
+    );
+    await expect(tracker.getSweep('nope')).rejects.toBeInstanceOf(UnknownSweepError);
+    expect(JSON.parse(snapshot(path)).find((t: [string]) => t[0] === 'sweeps')).toEqual(
+      JSON.parse(before).find((t: [string]) => t[0] === 'sweeps'),
+    );
+  });
+});
+
 describe('creating runs', () => {
   it('seeds of one config share a config hash; the seed keys do not enter it', () => {
     const a = configHash({ model: { kappaNats: 0.35 }, training: { seed: 1 }, data: { dataSeed: 7 } });

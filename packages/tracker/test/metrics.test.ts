@@ -27,6 +27,16 @@ describe('logging metrics', () => {
     await timed.close();
   });
 
+  it("closing the tracker flushes its writers' buffered points", async () => {
+    const { tracker, path } = await freshTracker();
+    const run = await tracker.startRun({ name: 'r', config: {} });
+    const writer = await tracker.metricWriter(run.id, { flushIntervalMs: 0 });
+    for (let step = 0; step < 10; step++) writer.log('loss', step, step);
+    expect(countRows(path, 'metrics')).toBe(0);
+    await tracker.close();
+    expect(countRows(path, 'metrics')).toBe(10);
+  });
+
   it('the latest-metrics summary follows the highest step, in the same transaction as the points', async () => {
     const { tracker } = await freshTracker();
     const run = await tracker.startRun({ name: 'r', config: {} });

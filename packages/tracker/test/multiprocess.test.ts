@@ -1,9 +1,11 @@
 // Real processes on a real SQLite file: the queue, concurrent metric writers with a live reader,
 // and a writer killed with SIGKILL.
+
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { openTracker, type RunInput } from '../src/index.js';
-import { type Fixture, freshTracker, nextJson, spawnFixture } from './helpers.js';
+import { loadMigrations, openTracker, type RunInput } from '../src/index.js';
+import { countRows, type Fixture, freshTracker, nextJson, spawnFixture, tempDir } from './helpers.js';
 
 async function startTogether(fixtures: Fixture[]): Promise<void> {
   for (const fixture of fixtures) expect(await nextJson<{ ready: boolean }>(fixture)).toEqual({ ready: true });
@@ -25,6 +27,19 @@ function runs(count: number): RunInput[] {
 }
 
 describe('several processes on one database', () => {
+  it('4 processes opening one brand-new file at once: it is created and migrated exactly once', async () => {
+    const path = join(tempDir(), 'new.db');
+    const workers = [0, 1, 2, 3].map(() => spawnFixture('open-and-start', [path]));
+    await startTogether(workers);
+    const ids = [];
+    for (const worker of workers) ids.push((await nextJson<{ runId: string }>(worker)).runId);
+    await Promise.all(workers.map(exitedCleanly));
+    const tracker = await openTracker(path, { readonly: true });
+    expect((await tracker.listRuns()).runs.map((r) => r.id).sort()).toEqual(ids.sort());
+    await tracker.close();
+    expect(countRows(path, 'tracker_schema')).toBe(loadMigrations().length);
+  });
+
   it('4 workers claiming from one sweep never get the same run, and every run is done once', async () => {
     const { tracker, path } = await freshTracker();
     const { sweep } = await tracker.ensureSweep({ name: 'race', method: 'grid', space: {} });

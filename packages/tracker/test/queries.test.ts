@@ -209,6 +209,21 @@ describe('curves', () => {
     expect(coarse.downsampled).toBe(true);
     expect(coarse.points.length).toBeLessThanOrEqual(5);
     expect(coarse.points.every((p) => p.n === 2)).toBe(true);
+    // Sparse steps (every 100): buckets wider than one step that still hold one step are not downsampled.
+    const sparse = await Promise.all(
+      [1, 2].map((seed) => tracker.startRun({ name: `sparse ${seed}`, seed, config: { sparse: true } })),
+    );
+    await tracker.logMetrics(
+      sparse.flatMap((run) =>
+        Array.from({ length: 101 }, (_, i) => ({ runId: run.id, key: 'eval', step: i * 100, value: i })),
+      ),
+    );
+    const perStep = await tracker.groupCurves({ configHash: sparse[0]!.configHash }, 'eval', { maxPoints: 1000 });
+    expect(perStep).toMatchObject({ downsampled: false, bucketSteps: 11 });
+    expect(perStep.points.map((p) => p.step)).toEqual(Array.from({ length: 101 }, (_, i) => i * 100));
+    const merged = await tracker.groupCurves({ configHash: sparse[0]!.configHash }, 'eval', { maxPoints: 50 });
+    expect(merged.downsampled).toBe(true);
+    expect(merged.points.length).toBeLessThanOrEqual(50);
     await expect(tracker.groupCurves({}, 'val/loss')).rejects.toThrow(
       /exactly one of \{ configHash \} or \{ runIds \}/,
     );
