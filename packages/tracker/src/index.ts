@@ -1,6 +1,7 @@
 // @ftlab/tracker: the experiment store. Runs, params, metrics, evaluations and artifacts in SQLite
 // (drizzle-orm schema + migrations, better-sqlite3); the runs table is the sweep queue.
 export { assertJson, canonicalJson, configHash, flattenConfig, isSeedKey } from './config.js';
+export { type CreatedRun, defaultWorkerName } from './create-runs.js';
 export type { Curve, CurveOptions, CurvePoint, GroupCurve, GroupCurvePoint, GroupSelector } from './curves.js';
 export type { Dialect, DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
 export {
@@ -19,7 +20,7 @@ export type { MetricRange } from './metrics.js';
 export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';
 export { defaultTrackerLocation, type OpenTrackerOptions, openTracker } from './open.js';
 export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
-export { type CreatedRun, defaultWorkerName, type RequeueResult, type WorkerGuard } from './runs.js';
+export type { RequeueResult, WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
 export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';
 export { DEFAULT_MAX_RESUMES, Tracker } from './tracker.js';

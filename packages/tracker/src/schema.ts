@@ -19,6 +19,25 @@ const nonFiniteCheck = (name: string) =>
     sql`(value IS NULL AND non_finite IN ('NaN', 'Infinity', '-Infinity')) OR (value IS NOT NULL AND non_finite IS NULL)`,
   );
 
+/** A fresh column builder per table (drizzle builders must not be shared between tables). */
+function runIdColumn() {
+  return text('run_id')
+    .notNull()
+    .references(() => runs.id, { onDelete: 'cascade' });
+}
+
+/** One metric point; `metrics` and `latest_metrics` hold the same shape. */
+function metricPointColumns() {
+  return {
+    runId: runIdColumn(),
+    key: text('key').notNull(),
+    step: integer('step').notNull(),
+    value: real('value'),
+    nonFinite: text('non_finite'),
+    wallTimeMs: integer('wall_time_ms').notNull(),
+  };
+}
+
 export const experiments = sqliteTable('experiments', {
   id: text('id').primaryKey(),
   name: text('name').notNull().unique(),
@@ -92,9 +111,7 @@ export const runs = sqliteTable(
 export const params = sqliteTable(
   'params',
   {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: runIdColumn(),
     key: text('key').notNull(),
     valueNumber: real('value_number'),
     valueText: text('value_text').notNull(),
@@ -104,47 +121,23 @@ export const params = sqliteTable(
 
 export const metrics = sqliteTable(
   'metrics',
-  {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
-    key: text('key').notNull(),
-    step: integer('step').notNull(),
-    value: real('value'),
-    nonFinite: text('non_finite'),
-    wallTimeMs: integer('wall_time_ms').notNull(),
-  },
+  metricPointColumns(),
   // One row per (run, key, step): a re-logged step replaces its value (MLflow keys on
   // timestamp and value too, and so duplicates points when a resumed run logs a step again).
   (t) => [primaryKey({ columns: [t.runId, t.key, t.step] }), nonFiniteCheck('metrics_value_check')],
 );
 
 /** The point of highest step per (run, key), written in the same transaction as the points. */
-export const latestMetrics = sqliteTable(
-  'latest_metrics',
-  {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
-    key: text('key').notNull(),
-    step: integer('step').notNull(),
-    value: real('value'),
-    nonFinite: text('non_finite'),
-    wallTimeMs: integer('wall_time_ms').notNull(),
-  },
-  (t) => [
-    primaryKey({ columns: [t.runId, t.key] }),
-    index('latest_metrics_key_value_idx').on(t.key, t.value),
-    nonFiniteCheck('latest_metrics_value_check'),
-  ],
-);
+export const latestMetrics = sqliteTable('latest_metrics', metricPointColumns(), (t) => [
+  primaryKey({ columns: [t.runId, t.key] }),
+  index('latest_metrics_key_value_idx').on(t.key, t.value),
+  nonFiniteCheck('latest_metrics_value_check'),
+]);
 
 export const evaluations = sqliteTable(
   'evaluations',
   {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: runIdColumn(),
     step: integer('step').notNull(),
     task: text('task').notNull(),
     metric: text('metric').notNull(),
@@ -161,9 +154,7 @@ export const evaluations = sqliteTable(
 export const artifacts = sqliteTable(
   'artifacts',
   {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: runIdColumn(),
     kind: text('kind').notNull(),
     path: text('path').notNull(),
     sha256: text('sha256'),
@@ -176,9 +167,7 @@ export const artifacts = sqliteTable(
 export const tags = sqliteTable(
   'tags',
   {
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: runIdColumn(),
     key: text('key').notNull(),
     value: text('value').notNull(),
   },
@@ -189,9 +178,7 @@ export const notes = sqliteTable(
   'notes',
   {
     id: text('id').primaryKey(),
-    runId: text('run_id')
-      .notNull()
-      .references(() => runs.id, { onDelete: 'cascade' }),
+    runId: runIdColumn(),
     text: text('text').notNull(),
     author: text('author'),
     createdAt: integer('created_at').notNull(),

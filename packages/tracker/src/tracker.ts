@@ -1,6 +1,8 @@
 // The store's public API: one object per open database. Every method is asynchronous, so the
 // PostgreSQL store (same interface, another driver) is a drop-in replacement; the SQL lives in
 // the modules this class delegates to.
+
+import { type CreatedRun, createRuns, startRun } from './create-runs.js';
 import { type Curve, type CurveOptions, curve, type GroupCurve, type GroupSelector, groupCurves } from './curves.js';
 import type { Dialect, SqlDriver } from './driver.js';
 import { type ExportOptions, exportRun, exportSweep } from './export.js';
@@ -9,9 +11,7 @@ import { logMetrics, type MetricRange, metricHistory, metricKeys } from './metri
 import { getRun, type ListRunsOptions, listRuns, type RunList } from './queries.js';
 import { addNote, logArtifact, logEvaluations, logParams, removeTag, setTags } from './records.js';
 import {
-  type CreatedRun,
   claimNextRun,
-  createRuns,
   failRun,
   finishRun,
   heartbeat,
@@ -21,7 +21,6 @@ import {
   requeueCrashedRuns,
   requeueRun,
   requireRun,
-  startRun,
   type WorkerGuard,
 } from './runs.js';
 import {

@@ -61,25 +61,14 @@ function withExtraMigration(): MigrationSet {
   return Object.assign([...shipped, extra], { dialect: shipped.dialect });
 }
 
-/** Whether this process can make a directory unwritable to itself (root ignores permission bits). */
-function lockDirectory(dir: string): (() => void) | null {
+/**
+ * Makes a file or directory unwritable even to root (chattr +i), or by its permission bits for
+ * other users; returns how to undo it, or null where neither works here.
+ */
+function lock(path: string, mode: number): (() => void) | null {
   if (process.getuid?.() !== 0) {
-    chmodSync(dir, 0o555);
-    return () => chmodSync(dir, 0o755);
-  }
-  try {
-    execFileSync('chattr', ['+i', dir], { stdio: 'ignore' });
-    return () => execFileSync('chattr', ['-i', dir], { stdio: 'ignore' });
-  } catch {
-    return null;
-  }
-}
-
-/** Makes a file unwritable even to root (chattr +i), or by permissions for other users; null if neither works. */
-function lockFile(path: string): (() => void) | null {
-  if (process.getuid?.() !== 0) {
-    chmodSync(path, 0o444);
-    return () => chmodSync(path, 0o644);
+    chmodSync(path, mode & 0o555);
+    return () => chmodSync(path, mode);
   }
   try {
     execFileSync('chattr', ['+i', path], { stdio: 'ignore' });
@@ -93,7 +82,7 @@ const canLockFiles = (() => {
   const dir = mkdtempSync(join(tmpdir(), 'ftlab-lock-probe-'));
   const probe = join(dir, 'probe');
   writeFileSync(probe, '');
-  const unlock = lockFile(probe);
+  const unlock = lock(probe, 0o644);
   unlock?.();
   rmSync(dir, { recursive: true, force: true });
   return unlock !== null;
@@ -216,7 +205,7 @@ describe('bad files and locations', () => {
     const dir = tempDir();
     const locked = join(dir, 'locked');
     mkdirSync(locked);
-    const unlock = lockDirectory(locked);
+    const unlock = lock(locked, 0o755);
     // Without chattr (root, some filesystems) /proc is a directory nobody may create files in.
     const path = unlock ? join(locked, 'tracker.db') : '/proc/ftlab-tracker-test.db';
     try {
@@ -236,7 +225,7 @@ describe('bad files and locations', () => {
       await tracker.startRun({ name: 'r', config: {} });
       await tracker.close();
       const before = snapshot(path);
-      const unlock = lockFile(path) as () => void;
+      const unlock = lock(path, 0o644) as () => void;
       try {
         const failure = openTracker(path);
         await expect(failure).rejects.toMatchObject({ code: 'READ_ONLY' });
