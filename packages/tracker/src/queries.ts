@@ -95,26 +95,26 @@ function valueConditions(filter: ValueFilter, numberColumn: SQL, textColumn: SQL
 
 export function runConditions(filter: RunFilter, where: string): SQL[] {
   const out: SQL[] = [];
+  // An empty list matches nothing (a dashboard with every status unticked shows no runs).
+  const oneOf = (column: SQL, values: readonly unknown[]) =>
+    values.length === 0 ? sql`1 = 0` : sql`${column} IN ${inList(values)}`;
   if (filter.status !== undefined) {
     const statuses = asList(filter.status);
     const bad = statuses.find((s) => !RUN_STATUSES.includes(s));
-    if (bad !== undefined || statuses.length === 0) {
+    if (bad !== undefined) {
       throw new InvalidInputError(
         `${where}: status must be one of ${RUN_STATUSES.join(', ')}, got ${JSON.stringify(bad)}.`,
       );
     }
-    out.push(sql`runs.status IN ${inList(statuses)}`);
+    out.push(oneOf(sql`runs.status`, statuses));
   }
-  if (filter.variant !== undefined) out.push(sql`runs.variant IN ${inList(asList(filter.variant))}`);
+  if (filter.variant !== undefined) out.push(oneOf(sql`runs.variant`, asList(filter.variant)));
   if (filter.sweepId !== undefined) out.push(sql`runs.sweep_id = ${checkId(filter.sweepId, where, 'sweepId')}`);
   if (filter.experimentId !== undefined)
     out.push(sql`runs.experiment_id = ${checkId(filter.experimentId, where, 'experimentId')}`);
   if (filter.configHash !== undefined)
     out.push(sql`runs.config_hash = ${checkKey(filter.configHash, where, 'configHash')}`);
-  if (filter.ids !== undefined) {
-    if (filter.ids.length === 0) out.push(sql`1 = 0`);
-    else out.push(sql`runs.id IN ${inList(filter.ids)}`);
-  }
+  if (filter.ids !== undefined) out.push(oneOf(sql`runs.id`, filter.ids));
   for (const [key, value] of Object.entries(filter.tags ?? {})) {
     const valueClause = value === true ? sql`` : sql`AND t.value = ${value}`;
     out.push(sql`EXISTS (SELECT 1 FROM tags t WHERE t.run_id = runs.id AND t.key = ${key} ${valueClause})`);

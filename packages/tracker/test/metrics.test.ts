@@ -130,6 +130,9 @@ describe('logging metrics', () => {
     }
     await expect(tracker.logMetrics([good, { ...good, runId: 'gone' }])).rejects.toBeInstanceOf(UnknownRunError);
     await expect(tracker.metricWriter('no-such-run')).rejects.toBeInstanceOf(UnknownRunError);
+    await expect(tracker.metricWriter(run.id, { maxBatch: 0 })).rejects.toThrow(
+      /maxBatch must be a positive integer, got 0/,
+    );
     const writer = await tracker.metricWriter(run.id, { flushIntervalMs: 0 });
     expect(() => writer.log('loss', '7' as never, 1)).toThrow(InvalidInputError);
     expect(() => writer.log('loss', 7, 'x' as never)).toThrow(/value must be a number/);

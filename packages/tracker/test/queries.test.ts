@@ -81,6 +81,9 @@ describe('listRuns', () => {
     expect(names((await tracker.listRuns({ search: '100%_' })).runs)).toEqual(['baseline 100%_done']);
     expect((await tracker.listRuns({ search: 'KAPPA=0.1' })).total).toBe(3);
     expect((await tracker.listRuns({ search: '0%1' })).total).toBe(0);
+    expect((await tracker.listRuns({ status: [] })).total).toBe(0);
+    expect((await tracker.listRuns({ variant: [], ids: [] })).total).toBe(0);
+    expect((await tracker.listRuns({ ids: [runs[1]!.id, runs[2]!.id] })).total).toBe(2);
   });
 
   it('sorts by a field, a latest metric or a param, pages with limit/offset, and attaches metrics, params and tags', async () => {
