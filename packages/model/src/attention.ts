@@ -26,11 +26,6 @@ export interface AttentionContext {
   queryRope: RopeTables;
   /** Rotary tables for the new key positions [T, dh]. */
   keyRope: RopeTables;
-  /**
-   * The same for a fused [B, 3h, T, dh] q/k/v tensor: [3h, T, dh] tables holding the query
-   * tables for the q heads, the key tables for the k heads and the identity (cos 1, sin 0) for v.
-   */
-  fusedRope: RopeTables;
   /** Additive [Tq, Tk] mask (0 or a large negative number), or null for full attention. */
   mask: Tensor | null;
   /** Earlier positions' keys and values; the new ones are appended to it. */
@@ -39,13 +34,14 @@ export interface AttentionContext {
 }
 
 /**
- * [B, T, parts * D] -> [B, parts * heads, T, dh]. Rank 4 on purpose: the wasm engine's
- * transpose of rank 5 is ~20x slower.
+ * x W reshaped to heads: [B, T, D] -> [B, heads, T, dh]. Separate q, k and v products (rather
+ * than one fused product split afterwards) because tfjs slices run in JavaScript, and the
+ * transpose stays rank 4 because the wasm engine's rank-5 transpose is ~20x slower.
  */
-function splitHeads(x: Tensor, parts: number, heads: number): Tensor {
-  const [batch, time, features] = x.shape as [number, number, number];
-  const headDim = features / parts / heads;
-  return tf.transpose(tf.reshape(x, [batch, time, parts * heads, headDim]), [0, 2, 1, 3]);
+function projectHeads(x: Tensor, weight: Tensor, heads: number): Tensor {
+  const [batch, time] = x.shape as [number, number];
+  const width = weight.shape[1] as number;
+  return tf.transpose(tf.reshape(linear(x, weight), [batch, time, heads, width / heads]), [0, 2, 1, 3]);
 }
 
 /** softmax(q k^T + mask) v with heads merged back: q [B|1, h, Tq, dh] -> [B, Tq, D]. */
@@ -57,34 +53,19 @@ function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null): T
   return tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch, time, heads * headDim]);
 }
 
-function withCache(keys: Tensor, values: Tensor, ctx: AttentionContext): { keys: Tensor; values: Tensor } {
-  return ctx.cache ? ctx.cache.append(keys, values) : { keys, values };
-}
-
 /**
- * Attention whose queries come from `hq` [B, T, D] and keys/values from `hkv` [B, T, D];
- * pass the same tensor for ordinary self-attention (one fused q/k/v product and rotation).
+ * Attention whose queries come from `hq` [B, T, D] and keys/values from `hkv` [B, T, D] (the
+ * same tensor for ordinary self-attention; norm(X + R) in block m+1 of the Free Transformer).
  */
 export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
   return tf.tidy(() => {
-    let q: Tensor;
-    let keys: Tensor;
-    let values: Tensor;
-    if (hq === hkv) {
-      const qkv = applyRope(splitHeads(linear(hq, tf.concat([w.q, w.k, w.v], 1)), 3, ctx.heads), ctx.fusedRope);
-      [q, keys, values] = tf.split(qkv, 3, 1) as [Tensor, Tensor, Tensor];
-    } else {
-      // Block m+1 of the Free Transformer: Q from norm(X), K and V from the latent-shifted input.
-      q = applyRope(splitHeads(linear(hq, w.q), 1, ctx.heads), ctx.queryRope);
-      const kv = splitHeads(linear(hkv, tf.concat([w.k, w.v], 1)), 2, ctx.heads);
-      const [k, v] = tf.split(kv, 2, 1) as [Tensor, Tensor];
-      keys = applyRope(k, ctx.keyRope);
-      values = v;
-    }
+    const q = applyRope(projectHeads(hq, w.q, ctx.heads), ctx.queryRope);
+    const keys = applyRope(projectHeads(hkv, w.k, ctx.heads), ctx.keyRope);
+    const values = projectHeads(hkv, w.v, ctx.heads);
     ctx.trace?.('q', q);
     ctx.trace?.('k', keys);
     ctx.trace?.('v', values);
-    const all = withCache(keys, values, ctx);
+    const all = ctx.cache ? ctx.cache.append(keys, values) : { keys, values };
     return linear(attend(q, all.keys, all.values, ctx.mask), w.o);
   });
 }
@@ -98,12 +79,9 @@ export function constantQueryAttention(w: AttentionWeights, hZeta: Tensor, hkv: 
   return tf.tidy(() => {
     const d = w.q.shape[1] as number;
     // [1, 1, D] -> [1, h, 1, dh]; RoPE broadcasts it to [1, h, T, dh] (one query per position).
-    const q = applyRope(splitHeads(linear(tf.reshape(hZeta, [1, 1, d]), w.q), 1, ctx.heads), ctx.queryRope);
-    const [k, values] = tf.split(splitHeads(linear(hkv, tf.concat([w.k, w.v], 1)), 2, ctx.heads), 2, 1) as [
-      Tensor,
-      Tensor,
-    ];
-    const keys = applyRope(k, ctx.keyRope);
+    const q = applyRope(projectHeads(tf.reshape(hZeta, [1, 1, d]), w.q, ctx.heads), ctx.queryRope);
+    const keys = applyRope(projectHeads(hkv, w.k, ctx.heads), ctx.keyRope);
+    const values = projectHeads(hkv, w.v, ctx.heads);
     ctx.trace?.('q', q);
     ctx.trace?.('k', keys);
     ctx.trace?.('v', values);

@@ -181,7 +181,9 @@ export function binaryMapper(bitLogits: Tensor, options: BinaryMapperOptions): {
   const op = tf.customGrad((l, save) => {
     const bits = sampleBits(l as Tensor, options.seed);
     sampled = tf.keep(bits.clone());
-    const y = tf.oneHot(bitsToCodes(bits), codes, 1, 0, 'float32');
+    // oneHot as int32, then cast: the wasm engine's float32 OneHot writes the integer bit
+    // pattern of 1 (a denormal, 1.4e-45) instead of 1.0 (tfjs 4.22).
+    const y = tf.cast(tf.oneHot(bitsToCodes(bits), codes), 'float32');
     (save as tf.GradSaveFunc)([l as Tensor, bits, y]);
     return {
       value: y,

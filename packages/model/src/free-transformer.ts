@@ -38,7 +38,7 @@ import {
 } from './parameters.js';
 import { deriveSeed } from './random.js';
 import { rmsNorm } from './rmsnorm.js';
-import { ropeTables } from './rope.js';
+import { type RopeTables, ropeTables, rotateHalfMatrix } from './rope.js';
 import { checkIntArray, checkRange, checkTokenTensor } from './validate.js';
 
 /** Where Z comes from: the encoder (default), the uniform prior, or given codes [B, T]. */
@@ -162,8 +162,13 @@ export class TransformerModel implements Model {
       throw new Error(`forward: options.seed must be an integer, got ${options?.seed}`);
     const z = options.z ?? { mode: 'posterior' };
     this.checkZ(z, inputs.shape[0] * inputs.shape[1], inputs.shape);
+    return this.forwardWith(inputs, targets, { offset: 0, cache: null, z, seed: options.seed, encoder: true });
+  }
+
+  /** forward() without argument checks and with every run option (tests use latentOverride). */
+  forwardWith(inputs: Tensor, targets: Tensor | null, options: RunOptions): ForwardResult | ForwardResultWithLoss {
     return tf.tidy(() => {
-      const { logits, latent } = this.run(inputs, { offset: 0, cache: null, z, seed: options.seed, encoder: true });
+      const { logits, latent } = this.run(inputs, options);
       return this.results(logits, latent, targets) as ForwardResult & tf.TensorContainerObject;
     });
   }
@@ -363,23 +368,15 @@ export class TransformerModel implements Model {
   private attentionContext(offset: number, length: number, causal: boolean): AttentionContext {
     const c = this.config;
     const headDim = c.width / c.heads;
-    const rope = (scale: number, part: 'cos' | 'signedSin') =>
-      this.constants.get(
-        `rope-${part}:${offset}:${length}:${scale}`,
-        () => ropeTables(headDim, offset, length, c.ropeBase, scale)[part],
-      );
-    const queryScale = 1 / Math.sqrt(headDim);
-    const queryRope = { cos: rope(queryScale, 'cos'), signedSin: rope(queryScale, 'signedSin') };
-    const keyRope = { cos: rope(1, 'cos'), signedSin: rope(1, 'signedSin') };
-    // [3h, T, dh]: query tables for the q heads, key tables for the k heads, identity for v.
-    const fused = (part: 'cos' | 'signedSin', identity: number) =>
-      this.constants.get(`rope-fused-${part}:${offset}:${length}`, () => {
-        const stack = (table: Tensor) => tf.tile(tf.expandDims(table, 0), [c.heads, 1, 1]);
-        return tf.concat(
-          [stack(queryRope[part]), stack(keyRope[part]), tf.fill([c.heads, length, headDim], identity)],
-          0,
+    const rotateHalf = this.constants.get(`rotate-half:${headDim}`, () => rotateHalfMatrix(headDim));
+    const rope = (scale: number): RopeTables => {
+      const table = (part: 'cos' | 'sin') =>
+        this.constants.get(
+          `rope-${part}:${offset}:${length}:${scale}`,
+          () => ropeTables(headDim, offset, length, c.ropeBase, scale)[part],
         );
-      });
+      return { cos: table('cos'), sin: table('sin'), rotateHalf };
+    };
     let mask: Tensor | null = null;
     if (causal && length > 1) {
       mask = this.constants.get(`causal-mask:${offset}:${length}`, () => {
@@ -389,13 +386,8 @@ export class TransformerModel implements Model {
         return tf.tensor2d(values, [length, keys]);
       });
     }
-    return {
-      heads: c.heads,
-      queryRope,
-      keyRope,
-      fusedRope: { cos: fused('cos', 1), signedSin: fused('signedSin', 0) },
-      mask,
-    };
+    // The queries' tables carry the score scale 1/sqrt(dh).
+    return { heads: c.heads, queryRope: rope(1 / Math.sqrt(headDim)), keyRope: rope(1), mask };
   }
 }
 

@@ -8,7 +8,7 @@ export function crossEntropyPerToken(logits: Tensor, targets: Tensor): Tensor {
   return tf.tidy(() => {
     const vocab = logits.shape[logits.rank - 1] as number;
     // A one-hot product instead of a gather: tf.gather has no gradient on wasm.
-    return tf.neg(tf.sum(tf.mul(tf.oneHot(targets, vocab), tf.logSoftmax(logits)), -1));
+    return tf.neg(tf.sum(tf.mul(tf.cast(tf.oneHot(targets, vocab), 'float32'), tf.logSoftmax(logits)), -1));
   });
 }
 
