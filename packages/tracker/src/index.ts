@@ -20,7 +20,7 @@ export type { MetricRange } from './metrics.js';
 export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';
 export { defaultTrackerLocation, type OpenTrackerOptions, openTracker } from './open.js';
 export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
-export type { RequeueResult, WorkerGuard } from './runs.js';
+export type { RequeueResult, RunEnvironmentInput, WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
 export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';
 export { DEFAULT_MAX_RESUMES, Tracker } from './tracker.js';

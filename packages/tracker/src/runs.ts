@@ -122,6 +122,42 @@ async function endRun(
   });
 }
 
+/** Where a claimed run is executing: set by the worker that claimed it (sweep runs are created before any worker exists). */
+export interface RunEnvironmentInput {
+  backend?: string | null;
+  host?: string | null;
+  gitCommit?: string | null;
+  gitDirty?: boolean | null;
+  packageVersions?: Record<string, string> | null;
+}
+
+export async function recordRunEnvironment(
+  db: SqlDriver,
+  runId: string,
+  env: RunEnvironmentInput,
+  guard: WorkerGuard,
+): Promise<Run> {
+  const where = `recordRunEnvironment(${JSON.stringify(runId)})`;
+  checkId(runId, where);
+  const text = (value: string | null | undefined, what: string) =>
+    value === undefined || value === null ? null : checkText(value, where, what);
+  const backend = text(env.backend, 'backend');
+  const host = text(env.host, 'host');
+  const gitCommit = text(env.gitCommit, 'git commit');
+  const dirty = env.gitDirty === undefined || env.gitDirty === null ? null : env.gitDirty ? 1 : 0;
+  const versions = env.packageVersions ? JSON.stringify(env.packageVersions) : null;
+  return db.write(async (tx) => {
+    const changed = await tx.run(
+      sql`UPDATE runs SET backend = COALESCE(${backend}, backend), host = COALESCE(${host}, host),
+            git_commit = COALESCE(${gitCommit}, git_commit), git_dirty = COALESCE(${dirty}, git_dirty),
+            package_versions_json = COALESCE(${versions}, package_versions_json)
+          WHERE id = ${runId} AND status = 'RUNNING' ${workerClause(guard)}`,
+    );
+    if (changed === 0) await refuseTransition(tx, runId, guard, where);
+    return (await selectRun(tx, runId)) as Run;
+  });
+}
+
 export function finishRun(db: SqlDriver, runId: string, step: number | undefined, guard: WorkerGuard): Promise<Run> {
   return endRun(db, runId, 'FINISHED', null, step, guard, `finishRun(${JSON.stringify(runId)})`);
 }

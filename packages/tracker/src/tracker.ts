@@ -18,6 +18,8 @@ import {
   killRun,
   markStaleRuns,
   type RequeueResult,
+  type RunEnvironmentInput,
+  recordRunEnvironment,
   requeueCrashedRuns,
   requeueRun,
   requireRun,
@@ -122,6 +124,11 @@ export class Tracker {
   /** Throws RunStateError when the run is no longer RUNNING (killed, marked crashed) or is another worker's. */
   async heartbeat(runId: string, step?: number, guard: WorkerGuard = {}): Promise<void> {
     return heartbeat(this.db, runId, step, guard);
+  }
+
+  /** Records the backend, host, commit and package versions of the worker running a claimed run. */
+  async recordRunEnvironment(runId: string, env: RunEnvironmentInput, guard: WorkerGuard = {}): Promise<Run> {
+    return recordRunEnvironment(this.db, runId, env, guard);
   }
 
   async finishRun(runId: string, step?: number, guard: WorkerGuard = {}): Promise<Run> {

@@ -273,3 +273,30 @@ describe('claiming and the run lifecycle', () => {
     );
   });
 });
+
+describe('recordRunEnvironment', () => {
+  it('records where a claimed sweep run executes, only for the worker holding it', async () => {
+    const { tracker, path } = await freshTracker();
+    const { sweep } = await sweepWith(tracker, grid([0], [1]));
+    const run = await tracker.claimNextRun(sweep.id, 'host-a:1');
+    expect(run?.backend).toBeNull();
+    const updated = await tracker.recordRunEnvironment(
+      run?.id as string,
+      { backend: 'wasm', host: 'host-a', gitCommit: 'abc123', gitDirty: true, packageVersions: { node: 'v20' } },
+      { worker: 'host-a:1' },
+    );
+    expect(updated).toMatchObject({
+      backend: 'wasm',
+      host: 'host-a',
+      gitCommit: 'abc123',
+      gitDirty: true,
+      packageVersions: { node: 'v20' },
+    });
+    const before = snapshot(path);
+    await expect(
+      tracker.recordRunEnvironment(run?.id as string, { backend: 'cpu' }, { worker: 'host-b:2' }),
+    ).rejects.toThrow(/RUNNING on worker "host-a:1", not "host-b:2"/);
+    await expect(tracker.recordRunEnvironment('nope', { backend: 'cpu' })).rejects.toBeInstanceOf(UnknownRunError);
+    expect(snapshot(path)).toBe(before);
+  });
+});
