@@ -54,6 +54,33 @@ export async function claimNextRun(db: SqlDriver, sweepId: string | undefined, w
   });
 }
 
+/**
+ * Claims one given PENDING run (`ftlab resume <run>` after requeueRun, or a standalone run
+ * queued for later). The same compare-and-set as claimNextRun: of two racing processes, one wins.
+ */
+export async function claimRun(db: SqlDriver, runId: string, worker: string): Promise<Run> {
+  const where = `claimRun(${JSON.stringify(runId)})`;
+  checkId(runId, where);
+  checkKey(worker, where, 'worker');
+  return db.write(async (tx) => {
+    const now = db.fragments.nowMs;
+    const [row] = await tx.all<Row>(
+      sql`UPDATE runs SET status = 'RUNNING', worker = ${worker}, started_at = COALESCE(started_at, ${now}),
+            heartbeat_at = ${now}, ended_at = NULL, failure_reason = NULL
+          WHERE id = ${runId} AND status = 'PENDING'
+          RETURNING *`,
+    );
+    if (row) return toRun(row);
+    const run = await requireRun(tx, runId, where);
+    throw new RunStateError(
+      runId,
+      run.status,
+      `${where}: run ${runId} is ${run.status}, not PENDING` +
+        (run.status === 'RUNNING' ? ` (worker "${run.worker}" holds it).` : '; requeue it first (requeueRun).'),
+    );
+  });
+}
+
 /** After a guarded UPDATE changed nothing: says whether the run is unknown, in another state, or another worker's. */
 async function refuseTransition(tx: SqlExecutor, runId: string, guard: WorkerGuard, where: string): Promise<never> {
   const run = await requireRun(tx, runId, where);

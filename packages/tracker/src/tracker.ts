@@ -12,6 +12,7 @@ import { getRun, type ListRunsOptions, listRuns, type RunList } from './queries.
 import { addNote, logArtifact, logEvaluations, logParams, removeTag, setTags } from './records.js';
 import {
   claimNextRun,
+  claimRun,
   failRun,
   finishRun,
   heartbeat,
@@ -124,6 +125,11 @@ export class Tracker {
   /** Throws RunStateError when the run is no longer RUNNING (killed, marked crashed) or is another worker's. */
   async heartbeat(runId: string, step?: number, guard: WorkerGuard = {}): Promise<void> {
     return heartbeat(this.db, runId, step, guard);
+  }
+
+  /** Claims one given PENDING run for `worker` (RUNNING, started, heartbeat set). */
+  async claimRun(runId: string, worker: string): Promise<Run> {
+    return claimRun(this.db, runId, worker);
   }
 
   /** Records the backend, host, commit and package versions of the worker running a claimed run. */

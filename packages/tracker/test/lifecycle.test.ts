@@ -300,3 +300,21 @@ describe('recordRunEnvironment', () => {
     expect(snapshot(path)).toBe(before);
   });
 });
+
+describe('claimRun', () => {
+  it('claims one given PENDING run once, and says why it cannot claim any other', async () => {
+    const { tracker, path } = await freshTracker();
+    const { created } = await sweepWith(tracker, grid([0, 0.35], [1]));
+    const second = created[1]?.run.id as string;
+    const claimed = await tracker.claimRun(second, 'w1');
+    expect(claimed).toMatchObject({ id: second, status: 'RUNNING', worker: 'w1' });
+    const before = snapshot(path);
+    await expect(tracker.claimRun(second, 'w2')).rejects.toThrow(/is RUNNING, not PENDING \(worker "w1" holds it\)/);
+    expect(snapshot(path)).toBe(before); // a refused claim writes nothing
+    await tracker.killRun(second);
+    await expect(tracker.claimRun(second, 'w2')).rejects.toThrow(/is KILLED, not PENDING; requeue it first/);
+    await tracker.requeueRun(second);
+    expect(await tracker.claimRun(second, 'w2')).toMatchObject({ status: 'RUNNING', worker: 'w2', resumeCount: 1 });
+    await expect(tracker.claimRun('missing', 'w1')).rejects.toBeInstanceOf(UnknownRunError);
+  });
+});
