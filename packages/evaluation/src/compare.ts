@@ -1,0 +1,335 @@
+// The paper-style comparison of a sweep: each Free Transformer run paired with the baseline of the
+// same seed (same data, same everything but the latent), columns for the baseline and each value
+// of the swept axis (kappa, H, placement...), rows for benchmarks and likelihood metrics. A cell
+// holds the mean over seeds and, against the baseline, the mean paired difference with its
+// confidence interval (paired t, n - 1 degrees of freedom) and a mark where it excludes 0.
+//
+// Pairing refuses runs whose configs differ in anything but the seeds, the swept axes and the
+// latent's own fields: a delta between runs trained differently is not the effect of Z.
+import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, type Tracker } from '@ftlab/tracker';
+import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
+
+/** Model fields only a latent model uses, so a baseline may differ from its Free Transformer there. */
+export const LATENT_CONFIG_PATHS: readonly string[] = [
+  'model.variant',
+  'model.latentBits',
+  'model.kappaNats',
+  'model.kappa',
+  'model.encoderPlacement',
+  'model.estimator',
+  'model.zeroInitPostSampler',
+  'model.latentKvPath',
+  'model.promptZ',
+  'model.denseChunkBytes',
+  'model.cvaeEncoderLayers',
+];
+
+export interface RunEvaluations {
+  runId: string;
+  name: string;
+  /** The run's seed (null: take config.seed). */
+  seed: number | null;
+  config: JsonObject;
+  /** Evaluated values by "task/metric" (one step per run: see compareSweep's `step`). */
+  values: Record<string, number>;
+}
+
+export interface ComparisonOptions {
+  /** Config paths under study; default: the paths (seeds aside) that vary among the non-baseline runs. */
+  axes?: string[];
+  /** The variant runs are paired with (default 'baseline'). */
+  baselineVariant?: string;
+  /** Confidence level of the intervals (default 0.95). */
+  level?: number;
+  /** Rows as "task/metric" keys, in order; default: defaultComparisonRows of every key present. */
+  rows?: string[];
+  /** Further config paths pairs may differ in (a prefix covers its subtree). */
+  ignorePaths?: string[];
+}
+
+export interface ComparisonColumn {
+  key: string;
+  label: string;
+  isBaseline: boolean;
+  /** The column's values of the axes. */
+  axisValues: Record<string, JsonValue>;
+  runIds: string[];
+  seeds: number[];
+}
+
+export interface ComparisonCell {
+  /** Mean over the column's runs (null when none has the metric). */
+  mean: number | null;
+  /** Standard deviation across seeds (null with fewer than two). */
+  std: number | null;
+  n: number;
+  /** Against the paired baselines; absent in the baseline column. */
+  delta?: PairedInterval;
+}
+
+export interface ComparisonRow {
+  key: string;
+  task: string;
+  metric: string;
+  cells: ComparisonCell[];
+}
+
+export interface ComparisonPair {
+  runId: string;
+  baselineRunId: string;
+  seed: number;
+}
+
+export interface ComparisonTable {
+  axes: string[];
+  level: number;
+  columns: ComparisonColumn[];
+  rows: ComparisonRow[];
+  pairs: ComparisonPair[];
+  /** Runs left out of the deltas, and why. */
+  warnings: string[];
+}
+
+export class ComparisonError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ComparisonError';
+  }
+}
+
+function underAny(path: string, prefixes: readonly string[]): boolean {
+  return prefixes.some((p) => path === p || path.startsWith(`${p}.`));
+}
+
+function isSeedPath(path: string): boolean {
+  return path.split('.').some(isSeedKey);
+}
+
+function flat(config: JsonObject): Map<string, string> {
+  return new Map(flattenConfig(config).map(([path, value]) => [path, value.text]));
+}
+
+/** Paths where two flattened configs differ (present in one only counts). */
+function differingPaths(a: Map<string, string>, b: Map<string, string>): string[] {
+  const keys = new Set([...a.keys(), ...b.keys()]);
+  return [...keys].filter((k) => a.get(k) !== b.get(k)).sort();
+}
+
+function seedOf(run: RunEvaluations): number {
+  const seed = run.seed ?? (typeof run.config.seed === 'number' ? run.config.seed : null);
+  if (seed === null) throw new ComparisonError(`run ${run.runId} (${run.name}) has no seed: cannot pair it by seed`);
+  return seed;
+}
+
+function variantOf(run: RunEvaluations): string | undefined {
+  const model = run.config.model as JsonObject | undefined;
+  return typeof model?.variant === 'string' ? model.variant : undefined;
+}
+
+function valueAt(config: JsonObject, path: string): JsonValue {
+  let node: JsonValue = config;
+  for (const key of path.split('.')) {
+    if (node === null || typeof node !== 'object' || Array.isArray(node)) return null;
+    node = (node as JsonObject)[key] ?? null;
+  }
+  return node;
+}
+
+/** A short column label for an axis value: kappa in bits, H, m, or path=value. */
+export function axisLabel(path: string, value: JsonValue): string {
+  if (path === 'model.kappaNats' && typeof value === 'number') return `kappa=${+(value / Math.LN2).toPrecision(3)} bit`;
+  if (path === 'model.latentBits') return `H=${value}`;
+  if (path === 'model.encoderPlacement') return `m=${value}`;
+  if (path === 'model.variant') return String(value);
+  return `${path.split('.').pop()}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+}
+
+/**
+ * The default rows: every benchmark metric, the likelihood metrics in bits per token, the latent
+ * KL in bits and live channels, and the toy study's pinned/independent statistics.
+ */
+export function defaultComparisonRows(keys: Iterable<string>): string[] {
+  const rank = (key: string) =>
+    key.startsWith('likelihood/') ? 1 : key.startsWith('latent/') ? 2 : key.startsWith('toy_z_study/') ? 3 : 0;
+  return [...new Set(keys)]
+    .filter((key) => {
+      if (key.startsWith('likelihood/')) return key.endsWith('_bits_per_token') && !key.includes('/sampled_kl');
+      if (key.startsWith('latent/')) return key === 'latent/kl_bits_per_token' || key === 'latent/live_channels';
+      if (key.startsWith('toy_z_study/')) return !key.endsWith('_chance');
+      return true;
+    })
+    .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
+
+function pairWithBaseline(
+  run: RunEvaluations,
+  baselines: RunEvaluations[],
+  allowed: readonly string[],
+): { baseline: RunEvaluations } | { missing: true } {
+  const seed = seedOf(run);
+  const candidates = baselines.filter((b) => seedOf(b) === seed);
+  if (candidates.length === 0) return { missing: true };
+  const runFlat = flat(run.config);
+  const scored = candidates.map((candidate) => {
+    const differences = differingPaths(runFlat, flat(candidate.config)).filter((p) => !isSeedPath(p));
+    return { candidate, differences, disallowed: differences.filter((p) => !underAny(p, allowed)) };
+  });
+  const acceptable = scored
+    .filter((s) => s.disallowed.length === 0)
+    .sort((a, b) => a.differences.length - b.differences.length);
+  if (acceptable.length > 0) return { baseline: (acceptable[0] as (typeof acceptable)[number]).candidate };
+  const nearest = [...scored].sort((a, b) => a.disallowed.length - b.disallowed.length)[0] as (typeof scored)[number];
+  const shown = nearest.disallowed
+    .slice(0, 12)
+    .map((p) => `${p}: ${runFlat.get(p) ?? '(absent)'} vs ${flat(nearest.candidate.config).get(p) ?? '(absent)'}`);
+  throw new ComparisonError(
+    `cannot pair run ${run.runId} (${run.name}) with baseline ${nearest.candidate.runId} (${nearest.candidate.name}), both seed ${seed}: ` +
+      `their configs differ beyond the seeds, the swept axes and the latent's fields, in ${shown.join('; ')}` +
+      `${nearest.disallowed.length > 12 ? ` and ${nearest.disallowed.length - 12} more` : ''}. ` +
+      'Compare runs trained identically (same data, optimizer, schedule), or name the differing path in axes or ignorePaths.',
+  );
+}
+
+/** Builds the comparison table from runs and their evaluated values. */
+export function buildComparison(runs: readonly RunEvaluations[], options: ComparisonOptions = {}): ComparisonTable {
+  const baselineVariant = options.baselineVariant ?? 'baseline';
+  const level = options.level ?? 0.95;
+  const baselines = runs.filter((r) => variantOf(r) === baselineVariant);
+  const others = runs.filter((r) => variantOf(r) !== baselineVariant);
+  if (others.length === 0) throw new ComparisonError(`no runs other than ${baselineVariant} runs to compare`);
+  const axes =
+    options.axes ??
+    (() => {
+      const flats = others.map((r) => flat(r.config));
+      const paths = new Set(flats.flatMap((f) => [...f.keys()]));
+      return [...paths].filter((p) => !isSeedPath(p) && new Set(flats.map((f) => f.get(p))).size > 1).sort();
+    })();
+  const allowed = [...axes, ...LATENT_CONFIG_PATHS, ...(options.ignorePaths ?? [])];
+
+  // Columns: the baseline, then one per distinct assignment of the axes, in axis-value order.
+  const columns: ComparisonColumn[] = [];
+  const columnOf = new Map<string, ComparisonColumn>();
+  if (baselines.length > 0) {
+    const column: ComparisonColumn = {
+      key: baselineVariant,
+      label: baselineVariant,
+      isBaseline: true,
+      axisValues: {},
+      runIds: [],
+      seeds: [],
+    };
+    columns.push(column);
+    for (const b of baselines) {
+      column.runIds.push(b.runId);
+      column.seeds.push(seedOf(b));
+    }
+  }
+  const sortedOthers = [...others].sort((a, b) => {
+    for (const axis of axes) {
+      const [x, y] = [valueAt(a.config, axis), valueAt(b.config, axis)];
+      if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
+      const order = JSON.stringify(x).localeCompare(JSON.stringify(y));
+      if (order !== 0) return order;
+    }
+    return seedOf(a) - seedOf(b);
+  });
+  for (const run of sortedOthers) {
+    const axisValues = Object.fromEntries(axes.map((axis) => [axis, valueAt(run.config, axis)]));
+    const key = JSON.stringify(axes.map((axis) => axisValues[axis]));
+    let column = columnOf.get(key);
+    if (column === undefined) {
+      const label =
+        axes.map((axis) => axisLabel(axis, axisValues[axis] ?? null)).join(', ') || (variantOf(run) ?? run.name);
+      column = { key, label, isBaseline: false, axisValues, runIds: [], seeds: [] };
+      columnOf.set(key, column);
+      columns.push(column);
+    }
+    column.runIds.push(run.runId);
+    column.seeds.push(seedOf(run));
+  }
+
+  const pairs: ComparisonPair[] = [];
+  const warnings: string[] = [];
+  const baselineOf = new Map<string, RunEvaluations>();
+  for (const run of sortedOthers) {
+    const paired = pairWithBaseline(run, baselines, allowed);
+    if ('missing' in paired) {
+      warnings.push(
+        `run ${run.runId} (${run.name}) has no ${baselineVariant} run with seed ${seedOf(run)}: left out of the deltas`,
+      );
+      continue;
+    }
+    baselineOf.set(run.runId, paired.baseline);
+    pairs.push({ runId: run.runId, baselineRunId: paired.baseline.runId, seed: seedOf(run) });
+  }
+
+  const byId = new Map(runs.map((r) => [r.runId, r]));
+  const rowKeys = options.rows ?? defaultComparisonRows(runs.flatMap((r) => Object.keys(r.values)));
+  const rows: ComparisonRow[] = rowKeys.map((key) => {
+    const slash = key.indexOf('/');
+    const cells = columns.map((column): ComparisonCell => {
+      const values = column.runIds
+        .map((id) => byId.get(id)?.values[key])
+        .filter((v): v is number => typeof v === 'number');
+      const cell: ComparisonCell = {
+        mean: values.length > 0 ? mean(values) : null,
+        std: values.length > 1 ? sampleStd(values) : null,
+        n: values.length,
+      };
+      if (!column.isBaseline) {
+        const differences = column.runIds.flatMap((id) => {
+          const value = byId.get(id)?.values[key];
+          const baseline = baselineOf.get(id)?.values[key];
+          return typeof value === 'number' && typeof baseline === 'number' ? [value - baseline] : [];
+        });
+        cell.delta = pairedInterval(differences, level);
+      }
+      return cell;
+    });
+    return { key, task: key.slice(0, slash), metric: key.slice(slash + 1), cells };
+  });
+  return { axes, level, columns, rows, pairs, warnings };
+}
+
+export interface CompareSweepOptions extends ComparisonOptions {
+  /** Runs of these statuses take part (default FINISHED only). */
+  statuses?: Array<'FINISHED' | 'RUNNING' | 'FAILED' | 'CRASHED' | 'KILLED' | 'PENDING'>;
+  /** Evaluations at this step; default each run's latest step for each task/metric. */
+  step?: number;
+}
+
+/** Loads a sweep's runs and their evaluations from the tracker and builds the comparison. */
+export async function compareSweep(
+  tracker: Tracker,
+  sweepId: string,
+  options: CompareSweepOptions = {},
+): Promise<ComparisonTable> {
+  const statuses = options.statuses ?? ['FINISHED'];
+  const summaries = [];
+  for (let offset = 0; ; offset += 500) {
+    const page = await tracker.listRuns({ sweepId, status: statuses, limit: 500, offset, orderBy: 'createdAt' });
+    summaries.push(...page.runs);
+    if (summaries.length >= page.total || page.runs.length === 0) break;
+  }
+  if (summaries.length === 0)
+    throw new ComparisonError(`sweep ${sweepId} has no ${statuses.join('/')} runs to compare`);
+  const runs: RunEvaluations[] = [];
+  for (const summary of summaries) {
+    const detail = await tracker.getRun(summary.id);
+    const latest = new Map<string, { step: number; value: number }>();
+    for (const e of detail.evaluations) {
+      if (e.value === null || (options.step !== undefined && e.step !== options.step)) continue;
+      const key = `${e.task}/${e.metric}`;
+      const seen = latest.get(key);
+      if (seen === undefined || e.step > seen.step) latest.set(key, { step: e.step, value: e.value });
+    }
+    runs.push({
+      runId: detail.id,
+      name: detail.name,
+      seed: detail.seed,
+      config: detail.config,
+      values: Object.fromEntries([...latest].map(([key, { value }]) => [key, value])),
+    });
+  }
+  return buildComparison(runs, options);
+}

@@ -1,0 +1,222 @@
+// One evaluation of a model, as `ftlab eval <run>` runs it: likelihood metrics on held-out data,
+// latent usage (and collapse, given the KL history), the toy study on toy runs, and benchmark
+// tasks; then recorded in the tracker's evaluations table and a results JSON file.
+import { createHash } from 'node:crypto';
+import type { Dataset, Split, ToyDataConfig } from '@ftlab/data';
+import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
+import type { Tracker } from '@ftlab/tracker';
+import { modelCalls } from './harness/model-calls.js';
+import { createTaskRegistry, type TaskRegistry } from './harness/registry.js';
+import { runTask } from './harness/run-task.js';
+import type { TaskConfig } from './harness/task.js';
+import { type CollapseOptions, detectCollapse, type KlPoint, latentUsage, latentUsageRecords } from './latent-usage.js';
+import { evaluateLikelihood, likelihoodRecords } from './likelihood.js';
+import type { MetricRecord } from './metric-record.js';
+import { type EvaluationResults, RESULTS_FORMAT, writeResultsJson } from './results.js';
+import { seedFor } from './stats.js';
+import { formatToySheet, runToyZStudy, toyStudyRecords } from './toy-z-study.js';
+
+export interface EvaluationSettings {
+  /** Held-out split for the likelihood metrics (default 'validation'). */
+  split?: Split;
+  batchSize?: number;
+  /** Rows of the split (default: all). */
+  maxRows?: number;
+  priorSamples?: number;
+  iwaeSamples?: number;
+  liveThresholdBits?: number;
+  /** Toy runs: groups of the Z study (default 4; 0 skips the study) and generations per group (default 8). */
+  zGroups?: number;
+  zGroupSize?: number;
+  /** Items per benchmark task (default: the task's own). */
+  taskLimit?: number;
+  /** Z draws averaged per log-likelihood in multiple-choice tasks (default 1). */
+  zSamples?: number;
+  /** Where the prompt's Z comes from in tasks (default: each task's setting, else the model config's). */
+  promptZ?: PromptZMode;
+}
+
+export interface EvaluateModelInput {
+  model: Model;
+  dataset: Dataset;
+  seed: number;
+  settings?: EvaluationSettings;
+  /** Task names (from `registry`) or configs; default: the built-in tasks of the dataset's kind. */
+  tasks?: ReadonlyArray<string | TaskConfig>;
+  registry?: TaskRegistry;
+  run?: string;
+  step?: number;
+  /** KL in bits per token at earlier evaluations (e.g. from the tracker), for the collapse flag. */
+  klHistory?: readonly KlPoint[];
+  collapse?: CollapseOptions;
+  /** Progress messages (default: none). */
+  log?: (message: string) => void;
+}
+
+const DEFAULT_TASKS: Record<string, string[]> = {
+  toy: ['toy', 'toy_validity'],
+  arithmetic: ['arithmetic', 'arithmetic_choice'],
+  reviews: ['reviews', 'reviews_choice'],
+  text: [],
+};
+
+/** The built-in tasks that fit a dataset kind (none for text: bring your own). */
+export function defaultTasksFor(kind: string): string[] {
+  return DEFAULT_TASKS[kind] ?? [];
+}
+
+/** Characters per token of a split: 1 for char tokenizers, else from the dataset's split sizes. */
+export function charactersPerToken(dataset: Dataset, split: Split): number {
+  if (dataset.tokenizer.kind === 'char') return 1;
+  const sizes = (dataset.describe().splits as Record<string, { characters?: number; tokens?: number }> | undefined)?.[
+    split
+  ];
+  if (!sizes?.characters || !sizes.tokens) {
+    throw new Error(`charactersPerToken: the dataset does not report character and token counts for split ${split}`);
+  }
+  return sizes.characters / sizes.tokens;
+}
+
+export async function evaluateModel(input: EvaluateModelInput): Promise<EvaluationResults> {
+  const { model, dataset, seed } = input;
+  const s = input.settings ?? {};
+  const log = input.log ?? (() => {});
+  if (!Number.isInteger(seed)) throw new Error(`evaluateModel: seed must be an integer, got ${seed}`);
+  if (model.config.vocabSize !== dataset.vocabSize) {
+    throw new Error(
+      `evaluateModel: the model has ${model.config.vocabSize} tokens but the dataset's tokenizer ${dataset.vocabSize}: evaluate the model on the data it was trained on`,
+    );
+  }
+  const split = s.split ?? 'validation';
+  const sequenceLength = dataset.fixedSequenceLength ?? model.config.contextLength;
+  const batches = dataset.evaluationBatches(split, {
+    batchSize: s.batchSize ?? 32,
+    sequenceLength,
+    ...(s.maxRows ? { maxRows: s.maxRows } : {}),
+  });
+  const metrics: MetricRecord[] = [];
+
+  log(
+    `likelihood metrics on ${split} (${batches.reduce((n, b) => n + b.batchSize, 0)} rows of ${sequenceLength} tokens)`,
+  );
+  const likelihood = evaluateLikelihood(model, batches, {
+    seed: seedFor(seed, 'likelihood'),
+    ...(s.priorSamples ? { priorSamples: s.priorSamples } : {}),
+    ...(s.iwaeSamples ? { iwaeSamples: s.iwaeSamples } : {}),
+    charactersPerToken: charactersPerToken(dataset, split),
+  });
+  metrics.push(...likelihoodRecords(likelihood));
+  const usage = latentUsage(likelihood.perBitKl, {
+    ...(s.liveThresholdBits === undefined ? {} : { liveThresholdBits: s.liveThresholdBits }),
+  });
+  metrics.push(...latentUsageRecords(usage, likelihood.rows));
+
+  const results: EvaluationResults = {
+    format: RESULTS_FORMAT,
+    run: input.run ?? null,
+    step: input.step ?? null,
+    seed,
+    context: {
+      split,
+      rows: likelihood.rows,
+      sequenceLength,
+      dataset: dataset.fingerprint,
+      dataKind: dataset.config.kind,
+      variant: model.config.variant,
+      latentBits: hasLatent(model.config) ? model.config.latentBits : 0,
+      kappaNats: model.config.kappaNats,
+    },
+    metrics,
+    latentUsage: usage,
+  };
+  if (input.klHistory !== undefined) {
+    const history = [...input.klHistory];
+    if (input.step !== undefined && !history.some((p) => p.step === input.step)) {
+      history.push({ step: input.step, klBitsPerToken: usage.klBitsPerToken });
+    }
+    results.collapse = detectCollapse(history, {
+      ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / Math.LN2 } : {}),
+      ...input.collapse,
+    });
+  }
+
+  const groups = s.zGroups ?? 4;
+  if (dataset.config.kind === 'toy' && groups > 0) {
+    log(`toy Z study: ${groups} groups of ${s.zGroupSize ?? 8}, pinned and independent`);
+    const study = runToyZStudy(model, {
+      groups,
+      groupSize: s.zGroupSize ?? 8,
+      seed: seedFor(seed, 'toy-z-study'),
+      ...((dataset.config as ToyDataConfig).toy ? { toy: (dataset.config as ToyDataConfig).toy } : {}),
+    });
+    metrics.push(...toyStudyRecords(study));
+    const { toy: _toy, ...summary } = study;
+    results.toyStudy = summary;
+    results.sheet = formatToySheet(study);
+  }
+
+  const tasks = input.tasks ?? defaultTasksFor(dataset.config.kind);
+  if (tasks.length > 0) {
+    const registry = input.registry ?? createTaskRegistry();
+    const lm = modelCalls(model, dataset.tokenizer, {
+      seed: seedFor(seed, 'model-calls'),
+      ...(s.zSamples ? { zSamples: s.zSamples } : {}),
+      ...(s.promptZ ? { promptZ: s.promptZ } : {}),
+    });
+    for (const task of tasks) {
+      const name = typeof task === 'string' ? task : task.name;
+      log(`task ${name}`);
+      const result = runTask(
+        task,
+        lm,
+        {
+          seed: seedFor(seed, 'task', name),
+          dataConfig: dataset.config,
+          ...(s.taskLimit ? { limit: s.taskLimit } : {}),
+          ...(s.promptZ ? { promptZ: s.promptZ } : {}),
+        },
+        registry,
+      );
+      metrics.push(...result.metrics);
+    }
+  }
+  return results;
+}
+
+export interface RecordEvaluationOptions {
+  /** Where the results JSON goes (written atomically; its directory is created). */
+  resultsPath: string;
+}
+
+/**
+ * Records `results` for run `runId` at `step`: every metric in the tracker's evaluations table
+ * (re-recording a step replaces its values), the results JSON file, and the file as an artifact.
+ */
+export async function recordEvaluation(
+  tracker: Tracker,
+  runId: string,
+  step: number,
+  results: EvaluationResults,
+  options: RecordEvaluationOptions,
+): Promise<{ evaluations: number; resultsPath: string; sha256: string; bytes: number }> {
+  if (results.run !== null && results.run !== runId) {
+    throw new Error(`recordEvaluation: the results belong to run ${results.run}, not to ${runId}`);
+  }
+  const stamped: EvaluationResults = { ...results, run: runId, step };
+  const { bytes, text } = await writeResultsJson(options.resultsPath, stamped);
+  const stored = await tracker.logEvaluations(
+    runId,
+    results.metrics.map((m) => ({
+      step,
+      task: m.task,
+      metric: m.metric,
+      value: m.value,
+      stderr: m.stderr === null || !Number.isFinite(m.stderr) ? null : m.stderr,
+      n: m.n,
+      ...(m.note ? { extra: { note: m.note } } : {}),
+    })),
+  );
+  const sha256 = createHash('sha256').update(text).digest('hex');
+  await tracker.logArtifact(runId, { kind: 'evaluation', path: options.resultsPath, sha256, bytes });
+  return { evaluations: stored.length, resultsPath: options.resultsPath, sha256, bytes };
+}

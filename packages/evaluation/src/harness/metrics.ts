@@ -1,0 +1,103 @@
+// Per-item scores and their aggregation. Every metric is the mean of a per-item score, so its
+// standard error is s / sqrt(n) over items (lm-evaluation-harness's mean_stderr), or a seeded
+// bootstrap over items where the task asks for one.
+//   acc          1 when the choice of highest log-likelihood is the answer (ties: the first)
+//   acc_norm     the same with log-likelihood / characters of the choice (lm-evaluation-harness)
+//   exact_match  1 when the first generation equals the reference
+//   pass@k       1 - C(n - c, k) / C(n, k) with n generations, c of them correct by the checker
+//                (Chen et al. 2021's unbiased estimator)
+import { bootstrapStderr, type Estimate, mean, meanEstimate } from '../stats.js';
+import type { MetricName, TaskOutput } from './task.js';
+
+export interface ParsedMetric {
+  base: 'acc' | 'acc_norm' | 'exact_match' | 'pass';
+  k?: number;
+}
+
+/** Which model call a metric needs, and what the task must provide for it. */
+export function parseMetric(name: string): ParsedMetric {
+  if (name === 'acc' || name === 'acc_norm' || name === 'exact_match') return { base: name };
+  const match = /^pass@([1-9][0-9]*)$/.exec(name);
+  if (match) return { base: 'pass', k: Number(match[1]) };
+  throw new Error(`unknown metric "${name}": use acc, acc_norm, exact_match or pass@k (k >= 1)`);
+}
+
+export function metricOutput(metric: ParsedMetric): TaskOutput {
+  return metric.base === 'acc' || metric.base === 'acc_norm' ? 'multiple_choice' : 'generate_until';
+}
+
+/** The unbiased pass@k for n samples of which c are correct; needs n >= k. */
+export function passAtK(n: number, c: number, k: number): number {
+  if (!Number.isInteger(n) || !Number.isInteger(c) || !Number.isInteger(k) || k < 1 || c < 0 || c > n) {
+    throw new Error(`passAtK: need integers 0 <= c <= n and k >= 1, got n=${n}, c=${c}, k=${k}`);
+  }
+  if (n < k) throw new Error(`passAtK: k=${k} needs at least k samples per item, got n=${n}`);
+  if (n - c < k) return 1;
+  // 1 - prod_{i = n-c+1}^{n} (1 - k / i): the ratio of binomials without overflow.
+  let failAll = 1;
+  for (let i = n - c + 1; i <= n; i++) failAll *= 1 - k / i;
+  return 1 - failAll;
+}
+
+function argmax(values: readonly number[]): number {
+  let best = 0;
+  for (let i = 1; i < values.length; i++) if ((values[i] as number) > (values[best] as number)) best = i;
+  return best;
+}
+
+/** What the model calls produced for one item. */
+export interface ItemOutcome {
+  /** Multiple choice: log-likelihood of each choice (as a continuation of the context). */
+  loglikelihoods?: number[];
+  /** The choices' texts (for acc_norm's length normalisation). */
+  choices?: string[];
+  answer?: number;
+  /** Generative: the generations, each cut at its stop string. */
+  generations?: string[];
+  reference?: string;
+  /** Generative with a checker: is each generation correct? */
+  correct?: boolean[];
+}
+
+/** The score of one item for one metric. */
+export function itemScore(metric: ParsedMetric, outcome: ItemOutcome): number {
+  switch (metric.base) {
+    case 'acc':
+    case 'acc_norm': {
+      const ll = outcome.loglikelihoods;
+      if (!ll || outcome.answer === undefined)
+        throw new Error(`${metric.base} needs choice log-likelihoods and an answer`);
+      const scores =
+        metric.base === 'acc' ? ll : ll.map((v, i) => v / Math.max(1, [...((outcome.choices ?? [])[i] ?? '')].length));
+      return argmax(scores) === outcome.answer ? 1 : 0;
+    }
+    case 'exact_match': {
+      if (outcome.reference === undefined) throw new Error('exact_match needs a reference');
+      return outcome.generations?.[0] === outcome.reference ? 1 : 0;
+    }
+    case 'pass': {
+      const correct = outcome.correct;
+      if (!correct) throw new Error('pass@k needs a checker');
+      return passAtK(correct.length, correct.filter(Boolean).length, metric.k as number);
+    }
+  }
+}
+
+/** The mean over items with its standard error. */
+export function aggregateScores(scores: readonly number[], stderr: 'analytic' | 'bootstrap', seed: number): Estimate {
+  if (stderr === 'analytic') return meanEstimate(scores);
+  return {
+    value: mean(scores),
+    stderr: bootstrapStderr(scores, (sample) => mean(sample), { seed }),
+    n: scores.length,
+  };
+}
+
+export function isMetricName(name: string): name is MetricName {
+  try {
+    parseMetric(name);
+    return true;
+  } catch {
+    return false;
+  }
+}

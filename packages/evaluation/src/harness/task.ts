@@ -1,0 +1,171 @@
+// A benchmark task is data, as in lm-evaluation-harness: where the items come from, how an item
+// becomes a prompt, the answer choices or the reference, the metrics and the generation settings,
+// plus a checker function where data is not enough. `resolveTaskItems` turns a task into items.
+import { type BenchmarkName, createBenchmark, type DataConfig, type SyntheticDataConfig } from '@ftlab/data';
+import type { PromptZMode } from '@ftlab/model';
+import { readJsonlItems } from './jsonl.js';
+
+/** multiple_choice: score each choice by log-likelihood; generate_until: sample and compare. */
+export type TaskOutput = 'multiple_choice' | 'generate_until';
+export const TASK_OUTPUTS: readonly TaskOutput[] = ['multiple_choice', 'generate_until'];
+
+/** acc, acc_norm (multiple choice); exact_match (needs a reference); pass@k (needs a checker). */
+export type MetricName = 'acc' | 'acc_norm' | 'exact_match' | `pass@${number}`;
+
+/** An item as written: the JSONL shapes ({question, choices, answer} or {prompt, reference}), or any fields. */
+export type RawItem = Record<string, unknown>;
+
+export type TaskData =
+  /** Items of one of @ftlab/data's synthetic benchmarks (fixed by `seed`, default 0, not by the run's seed). */
+  | { benchmark: BenchmarkName; count?: number; seed?: number }
+  /** A JSONL file of one of the two shapes. */
+  | { path: string }
+  /** Items given inline, or made by a function (the "small function where data is not enough"). */
+  | { items: readonly RawItem[] | ((options: ItemSourceOptions) => RawItem[]) };
+
+export interface ItemSourceOptions {
+  seed: number;
+  count: number;
+  /** The data config of the model under evaluation, when it is a synthetic kind. */
+  dataConfig?: SyntheticDataConfig;
+}
+
+export interface GenerationSettings {
+  /** Most new tokens per generation (default 64). */
+  maxTokens?: number;
+  /** Strings that end a generation (not part of the output). */
+  stop?: string[];
+  /** Generations per item (default: the largest k of the pass@k metrics, else 1). */
+  samples?: number;
+  /** Default 1; 0 is greedy (tokens only: Z is still drawn from the prior). */
+  temperature?: number;
+  topK?: number;
+  /** Where the prompt's Z comes from; default: the model config's promptZ. */
+  promptZ?: PromptZMode;
+}
+
+export interface TaskItem {
+  id: string;
+  /** Every field of the raw item (what the prompt template can use). */
+  fields: Record<string, unknown>;
+  /** The rendered context. */
+  context: string;
+  choices?: string[];
+  /** Index of the correct choice. */
+  answer?: number;
+  reference?: string;
+}
+
+export interface TaskConfig {
+  name: string;
+  description?: string;
+  output: TaskOutput;
+  data: TaskData;
+  /** `{{field}}` placeholders filled from the item; default '{{question}}' or '{{prompt}}'. */
+  promptTemplate?: string;
+  /** Written between the context and each choice (lm-evaluation-harness's target_delimiter); default ''. */
+  targetDelimiter?: string;
+  metrics: MetricName[];
+  generation?: GenerationSettings;
+  /** Is `output` (the generated text, cut at a stop string) a correct answer to `item`? Enables pass@k. */
+  check?: (item: TaskItem, output: string) => boolean;
+  /** Items to evaluate when the caller gives no limit (default: all for files and inline items, 64 for benchmarks). */
+  defaultCount?: number;
+  /** 'analytic' (default): s / sqrt(n) over items; 'bootstrap': resampling items with a seeded generator. */
+  stderr?: 'analytic' | 'bootstrap';
+}
+
+export const DEFAULT_BENCHMARK_ITEMS = 64;
+
+/** Fills `{{name}}` placeholders; a placeholder without a field is an error naming both. */
+export function renderTemplate(template: string, fields: Record<string, unknown>, where: string): string {
+  return template.replace(/\{\{\s*([A-Za-z0-9_.]+)\s*\}\}/g, (_, name: string) => {
+    if (!(name in fields)) {
+      throw new Error(
+        `${where}: the prompt template uses {{${name}}} but the item has no field "${name}" (fields: ${Object.keys(fields).join(', ')})`,
+      );
+    }
+    const value = fields[name];
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  });
+}
+
+function isStringArray(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((v) => typeof v === 'string');
+}
+
+/** Turns a raw item into a task item, or says what is wrong with it. */
+export function toTaskItem(config: TaskConfig, raw: RawItem, index: number): TaskItem {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new Error(`task "${config.name}", item ${index}: expected an object, got ${JSON.stringify(raw)}`);
+  }
+  const id = typeof raw.id === 'string' || typeof raw.id === 'number' ? String(raw.id) : `${config.name}-${index}`;
+  const where = `task "${config.name}", item ${id}`;
+  const template = config.promptTemplate ?? (config.output === 'multiple_choice' ? '{{question}}' : '{{prompt}}');
+  const item: TaskItem = { id, fields: raw, context: renderTemplate(template, raw, where) };
+  if (config.output === 'multiple_choice') {
+    const { choices, answer } = raw;
+    if (!isStringArray(choices) || choices.length < 2) {
+      throw new Error(`${where}: "choices" must be a list of at least two strings`);
+    }
+    if (!Number.isInteger(answer) || (answer as number) < 0 || (answer as number) >= choices.length) {
+      throw new Error(`${where}: "answer" must be the index of the correct choice, 0..${choices.length - 1}`);
+    }
+    item.choices = choices.map((c) => `${config.targetDelimiter ?? ''}${c}`);
+    item.answer = answer as number;
+  } else if (raw.reference !== undefined) {
+    if (typeof raw.reference !== 'string') throw new Error(`${where}: "reference" must be a string`);
+    item.reference = raw.reference;
+  }
+  return item;
+}
+
+export interface ResolveItemsOptions {
+  /** Seed for item sources that are functions (benchmarks use their own data.seed). */
+  seed: number;
+  /** How many items; default config.defaultCount, else all (files, inline) or 64 (benchmarks). */
+  limit?: number;
+  /** The evaluated model's data config: a benchmark of the same kind uses its options (e.g. toy sizes). */
+  dataConfig?: DataConfig;
+  /** Items already read from the task's JSONL file (the registry reads it once, at registration). */
+  preloaded?: readonly RawItem[];
+}
+
+/** The items of a task, rendered and validated. */
+export function resolveTaskItems(config: TaskConfig, options: ResolveItemsOptions): TaskItem[] {
+  const data = config.data;
+  const limit = options.limit ?? config.defaultCount;
+  const synthetic =
+    options.dataConfig && options.dataConfig.kind !== 'text' ? (options.dataConfig as SyntheticDataConfig) : undefined;
+  let raw: readonly RawItem[];
+  if ('benchmark' in data) {
+    const benchmark = createBenchmark(synthetic?.kind === data.benchmark ? synthetic : data.benchmark);
+    const items = benchmark.items({ seed: data.seed ?? 0, count: limit ?? data.count ?? DEFAULT_BENCHMARK_ITEMS });
+    raw = items.map((item) => ({
+      ...(item.latent ?? {}),
+      id: item.id,
+      prompt: item.prompt,
+      reference: item.reference,
+    }));
+  } else if ('path' in data) {
+    raw = options.preloaded ?? readJsonlItems(data.path, config.output).items;
+  } else if (typeof data.items === 'function') {
+    raw = data.items({
+      seed: options.seed,
+      count: limit ?? DEFAULT_BENCHMARK_ITEMS,
+      ...(synthetic ? { dataConfig: synthetic } : {}),
+    });
+  } else {
+    raw = data.items;
+  }
+  const chosen = limit === undefined ? raw : raw.slice(0, limit);
+  return chosen.map((item, i) => toTaskItem(config, item, i));
+}
+
+/** The benchmark a generator task reads from, with the model's options where the kinds agree. */
+export function benchmarkOf(config: TaskConfig, dataConfig?: DataConfig) {
+  if (!('benchmark' in config.data)) return undefined;
+  const synthetic =
+    dataConfig && dataConfig.kind === config.data.benchmark ? (dataConfig as SyntheticDataConfig) : undefined;
+  return createBenchmark(synthetic ?? config.data.benchmark);
+}
