@@ -9,7 +9,7 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { type ModelConfig, type ModelConfigInput, resolveModelConfig } from './config.js';
-import { type Model, TransformerModel } from './free-transformer.js';
+import { TransformerModel } from './free-transformer.js';
 import { variablesFromValues } from './init.js';
 import { parameterSpecs } from './parameters.js';
 import {
@@ -20,6 +20,7 @@ import {
   writeFileAtomic,
   writeSafetensors,
 } from './safetensors.js';
+import type { Model } from './types.js';
 
 export const CHECKPOINT_FORMAT = 'ftlab-model-checkpoint';
 export const CHECKPOINT_VERSION = 1;

@@ -39,58 +39,16 @@ import {
 import { deriveSeed } from './random.js';
 import { rmsNorm } from './rmsnorm.js';
 import { type RopeTables, ropeTables, rotateHalfMatrix } from './rope.js';
+import type {
+  ForwardOptions,
+  ForwardResult,
+  ForwardResultWithLoss,
+  Model,
+  NamedVariable,
+  PromptInput,
+  ZOption,
+} from './types.js';
 import { checkIntArray, checkRange, checkTokenTensor } from './validate.js';
-
-/** Where Z comes from: the encoder (default), the uniform prior, or given codes [B, T]. */
-export type ZOption = { mode: 'posterior' } | { mode: 'prior' } | { mode: 'given'; codes: Int32Array | Tensor };
-
-export interface ForwardOptions {
-  z?: ZOption;
-  /** All randomness of the call (Z sampling) derives from it: same seed, same output. */
-  seed: number;
-  /** Accepted for symmetry with training loops; the model has no dropout, so it changes nothing. */
-  training?: boolean;
-}
-
-/** Tensors of one forward pass; the caller disposes them (or calls forward inside tf.tidy). */
-export interface ForwardResult {
-  logits: Tensor3D;
-  /** KL(Q(Z_t | S) || Uniform(C)) per token in nats, before the hinge; zeros without a latent. */
-  klPerToken: Tensor2D;
-  kl: Tensor;
-  /** The codes z_t used, int32 [B, T]; zeros without a latent. */
-  codes: Tensor2D;
-  /** log Q(z_t | S) of those codes under the encoder, [B, T]; zeros without a latent. */
-  logQ: Tensor2D;
-  /** Encoder bit logits [B, T, H] (absent without a latent). */
-  bitLogits?: Tensor3D;
-  /** Mean KL of each bit over the batch, [H] nats (absent without a latent). */
-  bitKl?: Tensor;
-}
-
-export interface ForwardResultWithLoss extends ForwardResult {
-  cePerToken: Tensor2D;
-  ce: Tensor;
-  /** mean CE + (1/T) sum_t max(0, KL_t - kappa), averaged over the batch. */
-  loss: Tensor;
-}
-
-export interface NamedVariable {
-  name: string;
-  variable: Variable;
-  decay: boolean;
-}
-
-export interface Model {
-  readonly config: ModelConfig;
-  readonly variables: ReadonlyArray<NamedVariable>;
-  forward(inputs: Tensor2D, targets: Tensor2D, options: ForwardOptions): ForwardResultWithLoss;
-  forward(inputs: Tensor2D, targets: null, options: ForwardOptions): ForwardResult;
-  generate(prompt: PromptInput, options: GenerateOptions): GenerateResult;
-  dispose(): void;
-}
-
-export type PromptInput = Int32Array | readonly number[] | ReadonlyArray<Int32Array | readonly number[]>;
 
 /** Options of the internal pass shared by forward() and incremental decoding. */
 export interface RunOptions {
@@ -334,7 +292,7 @@ export class TransformerModel implements Model {
     const out: ForwardResult = {
       logits: logits as Tensor3D,
       klPerToken: tf.zeros([batch, time]) as Tensor2D,
-      kl: tf.scalar(0),
+      kl: tf.scalar(0) as tf.Scalar,
       codes: tf.zeros([batch, time], 'int32') as Tensor2D,
       logQ: tf.zeros([batch, time]) as Tensor2D,
     };
@@ -345,12 +303,12 @@ export class TransformerModel implements Model {
         const h = this.config.latentBits;
         out.bitLogits = latent.bitLogits as Tensor3D;
         out.klPerToken = tokenKl(latent.bitLogits) as Tensor2D;
-        out.kl = tf.mean(out.klPerToken);
+        out.kl = tf.mean(out.klPerToken) as tf.Scalar;
         out.logQ = tf.reshape(logPosterior(tf.reshape(latent.bitLogits, [-1, h]), latent.bits), [
           batch,
           time,
         ]) as Tensor2D;
-        out.bitKl = tf.mean(tf.reshape(bitKl(latent.bitLogits), [-1, h]), 0);
+        out.bitKl = tf.mean(tf.reshape(bitKl(latent.bitLogits), [-1, h]), 0) as tf.Tensor1D;
         klForLoss = out.klPerToken;
       }
     }
@@ -359,8 +317,8 @@ export class TransformerModel implements Model {
     return {
       ...out,
       cePerToken,
-      ce: tf.mean(cePerToken),
-      loss: freeTransformerLoss(cePerToken, klForLoss, this.config.kappaNats),
+      ce: tf.mean(cePerToken) as tf.Scalar,
+      loss: freeTransformerLoss(cePerToken, klForLoss, this.config.kappaNats) as tf.Scalar,
     };
   }
 
@@ -395,7 +353,7 @@ export class TransformerModel implements Model {
  * A model with freshly initialised weights, deterministic in `seed` on every engine. The config
  * is (re)validated, so a partial one gets its defaults.
  */
-export function createModel(config: ModelConfig | ModelConfigInput, seed: number): TransformerModel {
+export function createModel(config: ModelConfig | ModelConfigInput, seed: number): Model {
   if (!Number.isInteger(seed)) throw new Error(`createModel: seed must be an integer, got ${seed}`);
   const resolved = resolveModelConfig(config);
   return new TransformerModel(resolved, createVariables(parameterSpecs(resolved), seed));

@@ -4,8 +4,9 @@
 // Decoding is incremental with a KV cache; `useCache: false` recomputes the whole prefix for each
 // token with the same codes, the reference the cache is tested against.
 import { hasLatent, type PromptZMode } from './config.js';
-import type { PromptInput, TransformerModel } from './free-transformer.js';
+import type { TransformerModel } from './free-transformer.js';
 import { deriveSeed, Rng } from './random.js';
+import type { PromptInput } from './types.js';
 import { checkIntArray } from './validate.js';
 
 export interface GenerateOptions {
@@ -19,7 +20,8 @@ export interface GenerateOptions {
   /**
    * Z of the generated tokens: 'prior' (default: a fresh uniform code per token), or pinned codes
    * for every position, prompt included (one Int32Array for all rows, or one per row), at least
-   * promptLength + maxNewTokens long.
+   * as long as the positions fed through the model: promptLength + maxNewTokens - 1 (the last
+   * new token is never fed back; its reported code is pinned[total-1] if given, else a prior draw).
    */
   z?: 'prior' | { pinned: Int32Array | ReadonlyArray<Int32Array> };
   /** Where the prompt's Z comes from when not pinned; default: the model config's promptZ. */
@@ -111,9 +113,12 @@ export function generate(model: TransformerModel, prompt: PromptInput, options: 
     throw new Error(`generate: temperature ${temperature} must be >= 0`);
   if (!Number.isInteger(topK) || topK < 0) throw new Error(`generate: topK ${topK} must be an integer >= 0`);
   const total = promptLength + maxNewTokens;
-  if (total > config.contextLength) {
+  // The last new token is never fed back through the model: `fed` positions are.
+  const fed = maxNewTokens > 0 ? total - 1 : total;
+  if (fed > config.contextLength) {
     throw new Error(
-      `generate: prompt length ${promptLength} + maxNewTokens ${maxNewTokens} = ${total} exceeds contextLength ${config.contextLength}`,
+      `generate: prompt length ${promptLength} + maxNewTokens ${maxNewTokens} = ${total} tokens feed ${fed} ` +
+        `through the model, more than its contextLength ${config.contextLength}`,
     );
   }
   prompts.forEach((row, b) => {
@@ -129,14 +134,22 @@ export function generate(model: TransformerModel, prompt: PromptInput, options: 
   });
   const codes = prompts.map(() => new Int32Array(total));
   const pinned = typeof options.z === 'object' ? options.z.pinned : null;
+  // Positions covered by pinned codes; the one after them (only ever the never-fed last token)
+  // draws from the prior like any unpinned new token.
+  const pinnedLengths = new Array<number>(batch).fill(0);
   if (pinned !== null && latent) {
     const perRow = pinned instanceof Int32Array ? prompts.map(() => pinned) : pinned;
     if (perRow.length !== batch) throw new Error(`generate: z.pinned has ${perRow.length} rows for ${batch} prompts`);
     perRow.forEach((row, b) => {
-      if (row.length < total)
-        throw new Error(`generate: z.pinned row ${b} has ${row.length} codes; needs ${total} (prompt + new tokens)`);
-      checkIntArray(`generate z.pinned row ${b}`, row.subarray(0, total), total, codeCount);
-      codes[b]?.set(row.subarray(0, total));
+      if (row.length < fed) {
+        throw new Error(
+          `generate: z.pinned row ${b} has ${row.length} codes; needs ${fed} (every position fed through the model)`,
+        );
+      }
+      const used = row.subarray(0, total);
+      checkIntArray(`generate z.pinned row ${b}`, used, used.length, codeCount);
+      codes[b]?.set(used);
+      pinnedLengths[b] = used.length;
     });
   }
   const promptZ = options.promptZ ?? config.promptZ;
@@ -175,7 +188,8 @@ export function generate(model: TransformerModel, prompt: PromptInput, options: 
         (tokens[b] as Int32Array)[position] = token;
         if (lengths[b] === total && stop.has(token)) lengths[b] = position + 1;
         // Z_t for the new token: a uniform code from the prior (unless pinned).
-        if (latent && pinned === null) (codes[b] as Int32Array)[position] = zRng.int(codeCount);
+        if (latent && position >= (pinnedLengths[b] as number))
+          (codes[b] as Int32Array)[position] = zRng.int(codeCount);
       }
       const done = lengths.every((length) => length < total);
       logits = i + 1 < maxNewTokens && !done ? lastLogits(position, position + 1, false) : null;

@@ -1,7 +1,7 @@
 // One training step's loss and gradients, keyed by parameter name. tf.variableGrads disposes
 // every tensor of the forward pass except the loss, so the diagnostics are read inside it.
 import { type Tensor, type Tensor2D, tf } from '@ftlab/backend';
-import type { ForwardOptions, Model } from './free-transformer.js';
+import type { ForwardOptions, Model } from './types.js';
 
 export interface LossAndGradients {
   /** Gradient of the loss for each parameter name; the caller disposes them. */

@@ -26,16 +26,7 @@ export {
   resolveModelConfig,
 } from './config.js';
 export { type FlopsOptions, flopsPerToken, type ParameterCount, parameterCount } from './cost.js';
-export {
-  createModel,
-  type ForwardOptions,
-  type ForwardResult,
-  type ForwardResultWithLoss,
-  type Model,
-  type NamedVariable,
-  type PromptInput,
-  type ZOption,
-} from './free-transformer.js';
+export { createModel } from './free-transformer.js';
 export type { GenerateOptions, GenerateResult } from './generate.js';
 export { type LossAndGradients, lossAndGradients } from './gradients.js';
 export { bitKl, freeBitsPenalty, logPosterior, tokenKl } from './kl.js';
@@ -52,3 +43,12 @@ export {
   sha256Hex,
   writeSafetensors,
 } from './safetensors.js';
+export type {
+  ForwardOptions,
+  ForwardResult,
+  ForwardResultWithLoss,
+  Model,
+  NamedVariable,
+  PromptInput,
+  ZOption,
+} from './types.js';

@@ -185,6 +185,32 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
     tf.dispose([logits, table, upstream]);
   });
 
+  it('dense backward memory stays bounded by the chunk budget (H = 12)', async () => {
+    await useEngine(engine);
+    const [rows, h, d] = [256, 12, 8];
+    const codes = 2 ** h; // (rows, codes) = 1M floats = 4 MiB per unchunked work tensor
+    const logits = tf.tensor2d(randomArray(rows * h, 51), [rows, h]);
+    const table = tf.tensor2d(randomArray(codes * d, 52), [codes, d]);
+    const peak = async (chunkBytes: number) => {
+      const profile = await tf.profile(() => {
+        const [gl, gw] = tf.grads((l: Tensor, t: Tensor) => {
+          const s = sampleLatent(l, t, { estimator: 'dense', seed: 1, constants, chunkBytes });
+          return tf.sum(s.r);
+        })([logits, table]);
+        tf.dispose([gl, gw]);
+      });
+      return profile.peakBytes;
+    };
+    await peak(BIG_BUDGET); // builds the cached code tables outside the measurement
+    const unchunked = await peak(BIG_BUDGET);
+    const chunked = await peak(64 * 1024);
+    expect(unchunked).toBeGreaterThan(3 * rows * codes * 4); // several (rows, codes) tensors alive
+    // the table's gradient, small [rows, H] and [rows, D] tensors, and 64 KiB work tensors
+    expect(chunked).toBeLessThan(2 * codes * d * 4 + 32 * 64 * 1024);
+    expect(chunked).toBeLessThan(unchunked / 5);
+    tf.dispose([logits, table]);
+  });
+
   it('samples bits with frequencies sigmoid(logit) and codes with probabilities G', async () => {
     await useEngine(engine);
     const rows = 20000;

@@ -44,6 +44,20 @@ describe.each(ENGINES)('generation on %s', (engine) => {
     model.dispose();
   });
 
+  it('fills the whole context: the last new token is never fed back', async () => {
+    await useEngine(engine);
+    const model = createModel(tinyConfig({ contextLength: 8, latentBits: 3, zeroInitPostSampler: false }), 1);
+    randomizeWeights(model, 3, 0.6);
+    for (const options of [{}, { z: { pinned: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 0]) } }]) {
+      const cached = model.generate([1, 2], { maxNewTokens: 7, seed: 2, ...options });
+      const full = model.generate([1, 2], { maxNewTokens: 7, seed: 2, ...options, useCache: false });
+      expect(cached.tokens[0]?.length).toBe(9);
+      expect(cached.codes[0]?.length).toBe(9);
+      expect(rows(cached)).toEqual(rows(full));
+    }
+    model.dispose();
+  });
+
   it('draws Z from the prior per new token, honours pinned codes, and is reproducible from the seed', async () => {
     await useEngine(engine);
     const model = createModel(tinyConfig({ contextLength: 32, latentBits: 3, zeroInitPostSampler: false }), 1);
@@ -100,16 +114,17 @@ describe.each(ENGINES)('generation on %s', (engine) => {
   it('refuses bad requests with clear messages', async () => {
     await useEngine(engine);
     const model = createModel(tinyConfig({ contextLength: 8 }), 1);
-    expect(() => model.generate([1, 2, 3], { maxNewTokens: 6, seed: 1 })).toThrow(
-      /prompt length 3 \+ maxNewTokens 6 = 9 exceeds contextLength 8/,
+    expect(() => model.generate([1, 2, 3], { maxNewTokens: 7, seed: 1 })).toThrow(
+      /prompt length 3 \+ maxNewTokens 7 = 10 tokens feed 9 through the model, more than its contextLength 8/,
     );
+    expect(() => model.generate(new Array(9).fill(1), { maxNewTokens: 0, seed: 1 })).toThrow(/feed 9/);
     expect(() => model.generate([[1, 2], [3]], { maxNewTokens: 1, seed: 1 })).toThrow(/same length; got 2, 1/);
     expect(() => model.generate([1, 7], { maxNewTokens: 1, seed: 1 })).toThrow(
       /prompt row 0: value 7 at index 1 is not an integer in 0..6/,
     );
     expect(() => model.generate([], { maxNewTokens: 1, seed: 1 })).toThrow(/at least one token|no prompt/);
-    expect(() => model.generate([1], { maxNewTokens: 3, seed: 1, z: { pinned: new Int32Array(2) } })).toThrow(
-      /z.pinned row 0 has 2 codes; needs 4/,
+    expect(() => model.generate([1], { maxNewTokens: 4, seed: 1, z: { pinned: new Int32Array(2) } })).toThrow(
+      /z.pinned row 0 has 2 codes; needs 4 \(every position fed through the model\)/,
     );
     expect(() => model.generate([1], { maxNewTokens: 1, seed: 1, temperature: -1 })).toThrow(
       /temperature -1 must be >= 0/,

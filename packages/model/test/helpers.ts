@@ -1,6 +1,5 @@
 import { selectBackend, type Tensor, tf } from '@ftlab/backend';
-import type { TransformerModel } from '../src/free-transformer.js';
-import { type ModelConfig, type ModelConfigInput, resolveModelConfig } from '../src/index.js';
+import { type Model, type ModelConfig, type ModelConfigInput, resolveModelConfig } from '../src/index.js';
 import { Rng } from '../src/random.js';
 
 export const ENGINES = ['wasm', 'cpu'] as const;
@@ -29,7 +28,7 @@ export function tinyConfig(overrides: ModelConfigInput = {}): ModelConfig {
  * Replaces every weight by a draw with a sizeable spread (std `scale`; norms around 1), so
  * gradients and latent effects are far from the tiny values of the default initialisation.
  */
-export function randomizeWeights(model: TransformerModel, seed: number, scale = 0.4): void {
+export function randomizeWeights(model: Model, seed: number, scale = 0.4): void {
   const rng = new Rng(seed);
   for (const { name, variable } of model.variables) {
     const values = new Float32Array(variable.size);
@@ -40,7 +39,7 @@ export function randomizeWeights(model: TransformerModel, seed: number, scale = 
 }
 
 /** Copies every weight whose name both models have. */
-export function copySharedWeights(from: TransformerModel, to: TransformerModel): number {
+export function copySharedWeights(from: Model, to: Model): number {
   const source = new Map(from.variables.map((v) => [v.name, v.variable]));
   let copied = 0;
   for (const { name, variable } of to.variables) {

@@ -1,7 +1,7 @@
 import { type Tensor, tf } from '@ftlab/backend';
 import { describe, expect, it } from 'vitest';
-import type { ForwardResult, TransformerModel } from '../src/free-transformer.js';
-import { createModel, type ModelConfigInput } from '../src/index.js';
+import type { TransformerModel } from '../src/free-transformer.js';
+import { createModel, type ForwardResult, type ModelConfigInput } from '../src/index.js';
 import {
   copySharedWeights,
   ENGINES,
