@@ -74,68 +74,46 @@ export function parameterSpecs(config: ModelConfig): ParameterSpec[] {
   const layers = decoderLayerCount(config);
   // GPT-2's scaled init of the projections that write into the residual stream.
   const residualStd = initStd / Math.sqrt(2 * layers);
-  const specs: ParameterSpec[] = [
-    {
-      name: EMBED,
-      shape: [v, d],
-      init: { kind: 'normal', std: initStd },
-      decay: false,
-      group: 'embedding',
-      linear: false,
-    },
-  ];
+  const normal: ParameterInit = { kind: 'normal', std: initStd };
+  // Tables (embeddings) and zeta are not decayed; linear layers are.
+  const table = (name: string, shape: number[], group: ParameterGroup): ParameterSpec => ({
+    name,
+    shape,
+    init: normal,
+    decay: false,
+    group,
+    linear: false,
+  });
+  const linearLayer = (
+    name: string,
+    shape: number[],
+    group: ParameterGroup,
+    init: ParameterInit = normal,
+  ): ParameterSpec => ({
+    name,
+    shape,
+    init,
+    decay: true,
+    group,
+    linear: true,
+  });
+  const specs: ParameterSpec[] = [table(EMBED, [v, d], 'embedding')];
   for (let i = 0; i < layers; i++) specs.push(...blockSpecs(decoderBlockPrefix(i), config, null, residualStd));
   specs.push({ name: FINAL_NORM, shape: [d], init: { kind: 'ones' }, decay: false, group: 'norm', linear: false });
-  if (!config.tieEmbeddings) {
-    specs.push({
-      name: LM_HEAD,
-      shape: [d, v],
-      init: { kind: 'normal', std: initStd },
-      decay: true,
-      group: 'head',
-      linear: true,
-    });
-  }
+  if (!config.tieEmbeddings) specs.push(linearLayer(LM_HEAD, [d, v], 'head'));
   if (config.variant === 'cvae') {
-    specs.push({
-      name: CVAE_EMBED,
-      shape: [v, d],
-      init: { kind: 'normal', std: initStd },
-      decay: false,
-      group: 'encoder',
-      linear: false,
-    });
+    specs.push(table(CVAE_EMBED, [v, d], 'encoder'));
     for (let j = 0; j < config.cvaeEncoderLayers; j++) {
       specs.push(...blockSpecs(cvaeBlockPrefix(j), config, 'encoder', residualStd));
     }
   }
   if (config.variant === 'free-transformer' || config.variant === 'cvae') {
-    specs.push({
-      name: ZETA,
-      shape: [d],
-      init: { kind: 'normal', std: initStd },
-      decay: false,
-      group: 'encoder',
-      linear: false,
-    });
+    specs.push(table(ZETA, [d], 'encoder'));
     specs.push(...blockSpecs(ENCODER_BLOCK, config, 'encoder', residualStd));
-    specs.push({
-      name: READOUT,
-      shape: [d, h],
-      init: { kind: 'normal', std: initStd },
-      decay: true,
-      group: 'encoder',
-      linear: true,
-    });
-    specs.push({
-      name: POST_SAMPLER,
-      shape: [postSamplerRows(config), d],
-      init: config.zeroInitPostSampler ? { kind: 'zeros' } : { kind: 'normal', std: initStd },
-      // A linear layer C -> D in the paper (its forward is a row gather); decayed like one.
-      decay: true,
-      group: 'postSampler',
-      linear: true,
-    });
+    specs.push(linearLayer(READOUT, [d, h], 'encoder'));
+    // A linear layer C -> D in the paper (its forward is a row gather), decayed like one.
+    const postInit: ParameterInit = config.zeroInitPostSampler ? { kind: 'zeros' } : normal;
+    specs.push(linearLayer(POST_SAMPLER, [postSamplerRows(config), d], 'postSampler', postInit));
   }
   return specs;
 }
