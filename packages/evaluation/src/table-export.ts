@@ -90,12 +90,17 @@ export function comparisonToLatex(table: ComparisonTable, options: TableFormatOp
     const cells = row.cells.map((cell) => {
       const p = cellParts(cell, digits);
       if (cell.mean === null) return '--';
-      const delta = p.delta ? ` {\\small(${p.delta.replace('±', '$\\pm$')})}` : '';
+      const delta = p.delta ? ` {\\small(${p.delta.replace(' ±', ' $\\pm$ ')})}` : '';
       return `${p.mean}${delta}${p.significant ? '$^{*}$' : ''}`;
     });
     lines.push(`${latexEscape(row.key)} & ${cells.join(' & ')} \\\\`);
   }
-  lines.push('\\bottomrule', '\\end{tabular}', `\\caption{${latexEscape(caption(table))}}`, '\\end{table}');
+  lines.push(
+    '\\bottomrule',
+    '\\end{tabular}',
+    `\\caption{${latexEscape(caption(table)).replace('±', '$\\pm$')}}`,
+    '\\end{table}',
+  );
   return `${lines.join('\n')}\n`;
 }
 

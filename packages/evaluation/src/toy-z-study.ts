@@ -35,6 +35,8 @@ export interface ToyConditionStats {
 }
 
 export interface ToyChanceLevels {
+  /** P(smallest consistent block start = s) for a true sample, s = 0 .. bodyLength - blockLength. */
+  blockStartDistribution: number[];
   blockStartAgreement: number;
   noiseOverlap: number;
   wellFormed: number;
@@ -183,6 +185,7 @@ export function toyChanceLevels(toy: Partial<ToyTaskConfig> = {}): ToyChanceLeve
     }
   }
   return {
+    blockStartDistribution: minStart,
     blockStartAgreement,
     noiseOverlap,
     wellFormed: 1,

@@ -97,8 +97,8 @@ function enumerate(model: Model, row: number[]) {
     );
     return [tf.sum(out.cePerToken, 1), tf.sum(out.logQ, 1), tf.sum(out.klPerToken, 1)];
   });
-  const ce = Array.from(ceSums.dataSync());
-  const q = Array.from(logQSums.dataSync()).map(Math.exp);
+  const ce = Array.from(ceSums.dataSync() as Float32Array);
+  const q = Array.from(logQSums.dataSync() as Float32Array, Math.exp);
   const kl = klSums.dataSync()[0] as number;
   tf.dispose([ceSums, logQSums, klSums]);
   const logPrior = -time * model.config.latentBits * Math.LN2;

@@ -1,5 +1,6 @@
 // The built-in tasks, all over @ftlab/data's synthetic benchmarks (items fixed by data seed 0,
-// whatever the run's seed, so every run sees the same items):
+// whatever the run's seed, so every run sees the same items; the answer length and the stop
+// symbol come from the benchmark built with the evaluated model's data options):
 //   toy                generate the body after "X>" with the model's own promptZ; pass@1 is
 //                      the fraction of well-formed bodies (the task's checker)
 //   toy_validity       the same with the prompt's Z from the prior too: a pure prior sample.
@@ -73,9 +74,6 @@ function reviewsChoiceItems(options: ItemSourceOptions): RawItem[] {
 }
 
 export function builtinTasks(): TaskConfig[] {
-  const toy = createBenchmark('toy');
-  const arithmetic = createBenchmark('arithmetic');
-  const reviews = createBenchmark('reviews');
   return [
     {
       name: 'toy',
@@ -83,7 +81,7 @@ export function builtinTasks(): TaskConfig[] {
       output: 'generate_until',
       data: { benchmark: 'toy' },
       metrics: ['pass@1'],
-      generation: { maxTokens: toy.maxOutputLength, stop: [], temperature: 1 },
+      generation: { temperature: 1 },
     },
     {
       name: 'toy_validity',
@@ -91,7 +89,7 @@ export function builtinTasks(): TaskConfig[] {
       output: 'generate_until',
       data: { benchmark: 'toy' },
       metrics: ['pass@1'],
-      generation: { maxTokens: toy.maxOutputLength, stop: [], temperature: 1, promptZ: 'prior' },
+      generation: { temperature: 1, promptZ: 'prior' },
     },
     {
       name: 'arithmetic',
@@ -99,7 +97,7 @@ export function builtinTasks(): TaskConfig[] {
       output: 'generate_until',
       data: { benchmark: 'arithmetic' },
       metrics: ['exact_match', 'pass@1'],
-      generation: { maxTokens: arithmetic.maxOutputLength + 1, stop: [NEWLINE], temperature: 0 },
+      generation: { temperature: 0 },
     },
     {
       name: 'arithmetic_choice',
@@ -114,7 +112,7 @@ export function builtinTasks(): TaskConfig[] {
       output: 'generate_until',
       data: { benchmark: 'reviews' },
       metrics: ['pass@1'],
-      generation: { maxTokens: reviews.maxOutputLength, stop: [NEWLINE], temperature: 1 },
+      generation: { temperature: 1 },
     },
     {
       name: 'reviews_choice',

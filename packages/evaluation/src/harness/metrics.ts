@@ -2,7 +2,8 @@
 // standard error is s / sqrt(n) over items (lm-evaluation-harness's mean_stderr), or a seeded
 // bootstrap over items where the task asks for one.
 //   acc          1 when the choice of highest log-likelihood is the answer (ties: the first)
-//   acc_norm     the same with log-likelihood / characters of the choice (lm-evaluation-harness)
+//   acc_norm     the same with log-likelihood / characters of the choice, delimiter excluded
+//                (lm-evaluation-harness's length normalisation)
 //   exact_match  1 when the first generation equals the reference
 //   pass@k       1 - C(n - c, k) / C(n, k) with n generations, c of them correct by the checker
 //                (Chen et al. 2021's unbiased estimator)
@@ -49,7 +50,7 @@ function argmax(values: readonly number[]): number {
 export interface ItemOutcome {
   /** Multiple choice: log-likelihood of each choice (as a continuation of the context). */
   loglikelihoods?: number[];
-  /** The choices' texts (for acc_norm's length normalisation). */
+  /** The choices as written, without the target delimiter (acc_norm divides by their length). */
   choices?: string[];
   answer?: number;
   /** Generative: the generations, each cut at its stop string. */

@@ -58,7 +58,7 @@ function checkerOf(
 function outcomesFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemOutcome[] {
   if (config.output === 'multiple_choice') {
     const requests = items.flatMap((item) =>
-      (item.choices ?? []).map((continuation) => ({ context: item.context, continuation })),
+      (item.continuations ?? []).map((continuation) => ({ context: item.context, continuation })),
     );
     const results = lm.loglikelihood(requests);
     if (results.length !== requests.length) {
@@ -80,13 +80,13 @@ function outcomesFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, o
   );
   const samples = generation.samples ?? largestK;
   const promptZ = options.promptZ ?? generation.promptZ;
+  // A benchmark's own answer length and stop symbol (for the evaluated model's options) are the defaults.
+  const benchmark = benchmarkOf(config, options.dataConfig);
+  const stop = generation.stop ?? (benchmark?.stop ? [benchmark.stop] : []);
+  const maxTokens =
+    generation.maxTokens ?? (benchmark ? benchmark.maxOutputLength + (benchmark.stop ? 1 : 0) : DEFAULT_MAX_TOKENS);
   const generations = lm.generateUntil(
-    items.map((item) => ({
-      context: item.context,
-      stop: generation.stop ?? [],
-      maxTokens: generation.maxTokens ?? DEFAULT_MAX_TOKENS,
-      samples,
-    })),
+    items.map((item) => ({ context: item.context, stop, maxTokens, samples })),
     {
       seed: seedFor(options.seed, 'task', config.name),
       temperature: generation.temperature ?? 1,

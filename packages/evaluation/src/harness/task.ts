@@ -31,9 +31,9 @@ export interface ItemSourceOptions {
 }
 
 export interface GenerationSettings {
-  /** Most new tokens per generation (default 64). */
+  /** Most new tokens per generation (default: a benchmark's longest answer plus its stop symbol, else 64). */
   maxTokens?: number;
-  /** Strings that end a generation (not part of the output). */
+  /** Strings that end a generation, not part of the output (default: a benchmark's stop symbol, else none). */
   stop?: string[];
   /** Generations per item (default: the largest k of the pass@k metrics, else 1). */
   samples?: number;
@@ -50,7 +50,10 @@ export interface TaskItem {
   fields: Record<string, unknown>;
   /** The rendered context. */
   context: string;
+  /** Multiple choice: the choices as written (acc_norm divides by their length in characters). */
   choices?: string[];
+  /** Multiple choice: what is scored after the context, targetDelimiter + choice. */
+  continuations?: string[];
   /** Index of the correct choice. */
   answer?: number;
   reference?: string;
@@ -111,7 +114,8 @@ export function toTaskItem(config: TaskConfig, raw: RawItem, index: number): Tas
     if (!Number.isInteger(answer) || (answer as number) < 0 || (answer as number) >= choices.length) {
       throw new Error(`${where}: "answer" must be the index of the correct choice, 0..${choices.length - 1}`);
     }
-    item.choices = choices.map((c) => `${config.targetDelimiter ?? ''}${c}`);
+    item.choices = [...choices];
+    item.continuations = choices.map((c) => `${config.targetDelimiter ?? ''}${c}`);
     item.answer = answer as number;
   } else if (raw.reference !== undefined) {
     if (typeof raw.reference !== 'string') throw new Error(`${where}: "reference" must be a string`);

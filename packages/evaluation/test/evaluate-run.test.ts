@@ -1,0 +1,173 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createDataset } from '@ftlab/data';
+import { createModel, type Model } from '@ftlab/model';
+import { openTracker } from '@ftlab/tracker';
+import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import {
+  charactersPerToken,
+  defaultTasksFor,
+  type EvaluationResults,
+  evaluateModel,
+  formatMetricsTable,
+  RESULTS_FORMAT,
+  recordEvaluation,
+} from '../src/index.js';
+import { tempDir, train, useWasm } from './helpers.js';
+
+beforeAll(useWasm);
+
+const toy = { bodyLength: 8, blockLength: 2 };
+const settings = {
+  maxRows: 12,
+  batchSize: 6,
+  iwaeSamples: 2,
+  priorSamples: 1,
+  zGroups: 2,
+  zGroupSize: 3,
+  taskLimit: 3,
+};
+
+describe('evaluateModel on a toy run', () => {
+  let model: Model;
+  let results: EvaluationResults;
+  const data = createDataset({ kind: 'toy', toy, validationSequences: 12 }, { seed: 1 });
+
+  beforeAll(async () => {
+    // contextLength 9 = T: the toy study and the toy tasks generate one token past it.
+    model = createModel(
+      { vocabSize: data.vocabSize, width: 16, layers: 2, heads: 2, contextLength: 9, latentBits: 2 },
+      1,
+    );
+    train(model, data, 10, { batchSize: 8, lr: 1e-2 });
+    results = await evaluateModel({
+      model,
+      dataset: data,
+      seed: 3,
+      settings,
+      run: 'run-1',
+      step: 10,
+      klHistory: [
+        { step: 4, klBitsPerToken: 0.001 },
+        { step: 8, klBitsPerToken: 0.002 },
+      ],
+      collapse: { thresholdBits: 10 }, // every KL counts as low: the flag must then be set
+    });
+  }, 60_000);
+
+  it('returns one results shape: likelihood, latent, the toy study with its sheet, and the toy tasks', () => {
+    expect(results.format).toBe(RESULTS_FORMAT);
+    expect(results).toMatchObject({ run: 'run-1', step: 10, seed: 3 });
+    expect(results.context).toMatchObject({
+      split: 'validation',
+      rows: 12,
+      sequenceLength: 9,
+      dataKind: 'toy',
+      variant: 'free-transformer',
+    });
+    const tasks = new Set(results.metrics.map((m) => m.task));
+    expect([...tasks]).toEqual(['likelihood', 'latent', 'toy_z_study', 'toy', 'toy_validity']);
+    for (const m of results.metrics) {
+      expect(typeof m.value).toBe('number');
+      expect(m.n).toBeGreaterThanOrEqual(0);
+    }
+    const find = (task: string, metric: string) => results.metrics.find((m) => m.task === task && m.metric === metric);
+    expect(find('toy', 'pass@1')?.n).toBe(3);
+    expect(find('likelihood', 'iwae_nll_k2_bits_per_char')?.n).toBe(12);
+    expect(find('toy_z_study', 'block_start_agreement_chance')?.value).toBeCloseTo(1 / 7, 3);
+    expect(results.latentUsage?.perBitKlBits).toHaveLength(2);
+    expect(results.collapse).toMatchObject({ collapsed: true, lowEvaluations: 3, window: 3 });
+    expect(results.toyStudy?.pinnedGroups).toHaveLength(2);
+    expect(results.sheet?.split('\n').filter((l) => /^[A-Z]>/.test(l))).toHaveLength(2 * 2 * 3);
+  });
+
+  it('is reproducible from its seed', async () => {
+    const again = await evaluateModel({ model, dataset: data, seed: 3, settings, run: 'run-1', step: 10 });
+    expect(again.metrics).toEqual(results.metrics);
+    expect(again.sheet).toBe(results.sheet);
+  });
+
+  it('prints the metrics as an aligned table with numbered notes', () => {
+    const text = formatMetricsTable(results);
+    const lines = text.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^task +metric +value +stderr +n$/);
+    const leaky = lines.find((l) => l.includes('posterior_ce_leaky_nats_per_token')) as string;
+    expect(leaky).toMatch(/\[1\]/);
+    expect(text).toMatch(/\n\[1\] leaky: Z from the encoder saw the future tokens/);
+    const rows = lines.slice(2, 2 + results.metrics.length);
+    expect(new Set(rows.map((r) => r.length)).size).toBeLessThanOrEqual(3); // aligned columns (stderr may be empty)
+  });
+
+  it('records every metric in the tracker and the results JSON, atomically', async () => {
+    const dir = tempDir();
+    const tracker = await openTracker(join(dir, 'tracker.db'));
+    onTestFinished(() => tracker.close());
+    const run = await tracker.startRun({ name: 'toy', config: { seed: 1 } });
+    const path = join(dir, 'runs', run.id, 'eval', 'step-10.json');
+    const recorded = await recordEvaluation(tracker, run.id, 10, { ...results, run: null }, { resultsPath: path });
+    expect(recorded.evaluations).toBe(results.metrics.length);
+    const detail = await tracker.getRun(run.id);
+    expect(detail.evaluations).toHaveLength(results.metrics.length);
+    const leaky = detail.evaluations.find((e) => e.metric === 'posterior_ce_leaky_bits_per_token');
+    expect(leaky?.extra).toEqual({ note: expect.stringMatching(/^leaky/) });
+    expect(detail.artifacts).toEqual([
+      expect.objectContaining({ kind: 'evaluation', path, sha256: recorded.sha256, bytes: recorded.bytes }),
+    ]);
+    const written = JSON.parse(readFileSync(path, 'utf8')) as EvaluationResults;
+    expect(written.run).toBe(run.id);
+    expect(written.step).toBe(10);
+    expect(written.metrics).toHaveLength(results.metrics.length);
+    expect(written.sheet).toBe(results.sheet);
+    expect(readdirSync(join(dir, 'runs', run.id, 'eval'))).toEqual(['step-10.json']); // no temporary file left
+    // Re-recording the step replaces its values instead of duplicating them.
+    await recordEvaluation(tracker, run.id, 10, results.run === null ? results : { ...results, run: null }, {
+      resultsPath: path,
+    });
+    expect((await tracker.getRun(run.id)).evaluations).toHaveLength(results.metrics.length);
+    await expect(recordEvaluation(tracker, run.id, 10, results, { resultsPath: path })).rejects.toThrow(
+      /the results belong to run run-1, not to/,
+    );
+  });
+});
+
+describe('evaluateModel on other data', () => {
+  it('uses the built-in tasks of the data kind, and refuses a model of another vocabulary', async () => {
+    expect(defaultTasksFor('arithmetic')).toEqual(['arithmetic', 'arithmetic_choice']);
+    expect(defaultTasksFor('text')).toEqual([]);
+    const data = createDataset({ kind: 'arithmetic', validationSequences: 6 }, { seed: 1 });
+    const baseline = createModel(
+      { variant: 'baseline', vocabSize: data.vocabSize, width: 16, layers: 2, heads: 2, contextLength: 12 },
+      1,
+    );
+    const results = await evaluateModel({
+      model: baseline,
+      dataset: data,
+      seed: 1,
+      settings: { ...settings, taskLimit: 2 },
+    });
+    expect([...new Set(results.metrics.map((m) => m.task))]).toEqual([
+      'likelihood',
+      'latent',
+      'arithmetic',
+      'arithmetic_choice',
+    ]);
+    expect(results.toyStudy).toBeUndefined();
+    const value = (metric: string) =>
+      results.metrics.find((m) => m.task === 'likelihood' && m.metric === metric)?.value;
+    expect(value('elbo_nll_nats_per_token')).toBe(value('prior_ce_nats_per_token'));
+    const other = createDataset({ kind: 'toy' }, { seed: 1 });
+    await expect(evaluateModel({ model: baseline, dataset: other, seed: 1 })).rejects.toThrow(
+      /the model has 14 tokens but the dataset's tokenizer 29/,
+    );
+    baseline.dispose();
+  });
+
+  it('gives bits per character from the split sizes for a BPE tokenizer', () => {
+    const text = createDataset({ kind: 'text', tokenizer: 'bpe', bpeVocabSize: 300 }, { seed: 1 });
+    const ratio = charactersPerToken(text, 'validation');
+    const sizes = (text.describe().splits as Record<string, { characters: number; tokens: number }>).validation;
+    expect(ratio).toBe((sizes?.characters as number) / (sizes?.tokens as number));
+    expect(ratio).toBeGreaterThan(1);
+    expect(charactersPerToken(createDataset({ kind: 'text' }, { seed: 1 }), 'test')).toBe(1);
+  });
+});

@@ -1,0 +1,278 @@
+import { analyseReview, createBenchmark } from '@ftlab/data';
+import { describe, expect, it } from 'vitest';
+import {
+  builtinTasks,
+  createTaskRegistry,
+  type GenerateRequest,
+  type LanguageModel,
+  type LoglikelihoodRequest,
+  parseMetric,
+  passAtK,
+  renderTemplate,
+  resolveTaskItems,
+  runTask,
+  type TaskConfig,
+  TaskConfigError,
+  TaskRegistry,
+} from '../src/index.js';
+
+/** A scorer whose log-likelihoods are a table: what the harness does with them is then known exactly. */
+function tableModel(table: Record<string, number>, log: LoglikelihoodRequest[] = []): LanguageModel {
+  return {
+    loglikelihood(requests) {
+      log.push(...requests);
+      return requests.map((r) => {
+        const value = table[`${r.context}|${r.continuation}`];
+        if (value === undefined) throw new Error(`no entry for ${r.context}|${r.continuation}`);
+        return { logLikelihood: value, isGreedy: false, tokens: r.continuation.length };
+      });
+    },
+    generateUntil() {
+      throw new Error('not a generator');
+    },
+  };
+}
+
+/** A generator that answers from a list of outputs per context, cycling through them. */
+function scriptedGenerator(outputs: Record<string, string[]>, log: GenerateRequest[] = []): LanguageModel {
+  return {
+    loglikelihood() {
+      throw new Error('not a scorer');
+    },
+    generateUntil(requests) {
+      log.push(...requests);
+      return requests.map((r) =>
+        Array.from({ length: r.samples ?? 1 }, (_, i) => {
+          const list = outputs[r.context] ?? [''];
+          return list[i % list.length] as string;
+        }),
+      );
+    },
+  };
+}
+
+describe('pass@k', () => {
+  it('equals the probability that a random k-subset of the n samples holds a correct one', () => {
+    const choose = (n: number, k: number): number =>
+      k < 0 || k > n ? 0 : k === 0 ? 1 : (choose(n - 1, k - 1) * n) / k;
+    for (let n = 1; n <= 12; n++) {
+      for (let c = 0; c <= n; c++) {
+        for (let k = 1; k <= n; k++) {
+          expect(passAtK(n, c, k)).toBeCloseTo(1 - choose(n - c, k) / choose(n, k), 12);
+        }
+      }
+    }
+    expect(passAtK(200, 3, 1)).toBeCloseTo(3 / 200, 14);
+    expect(() => passAtK(3, 1, 4)).toThrow(/k=4 needs at least k samples per item, got n=3/);
+    expect(() => parseMetric('pass@0')).toThrow(/unknown metric "pass@0"/);
+    expect(parseMetric('pass@10')).toEqual({ base: 'pass', k: 10 });
+  });
+});
+
+describe('a multiple-choice task', () => {
+  const task: TaskConfig = {
+    name: 'tiny_mc',
+    output: 'multiple_choice',
+    data: {
+      items: [
+        { question: 'Q1', choices: ['a', 'bb', 'c'], answer: 1 },
+        { question: 'Q2', choices: ['a', 'bbbb'], answer: 0 },
+        { question: 'Q3', choices: ['x', 'y'], answer: 1 },
+      ],
+    },
+    promptTemplate: 'Question: {{question}}',
+    targetDelimiter: ' ',
+    metrics: ['acc', 'acc_norm'],
+  };
+  const table = {
+    'Question: Q1| a': -1, // the highest: acc picks "a" (wrong)
+    'Question: Q1| bb': -1.5,
+    'Question: Q1| c': -3,
+    'Question: Q2| a': -2, // acc picks "a" (right)
+    'Question: Q2| bbbb': -2.4,
+    'Question: Q3| x': -5,
+    'Question: Q3| y': -0.5, // right for both
+  };
+
+  it('scores a hand-computed example exactly: acc 2/3, acc_norm 2/3, stderr 1/3, n 3', () => {
+    const requests: LoglikelihoodRequest[] = [];
+    const result = runTask(task, tableModel(table, requests), { seed: 1, keepSamples: true });
+    expect(requests).toHaveLength(7);
+    expect(requests[1]).toEqual({ context: 'Question: Q1', continuation: ' bb' });
+    expect(result.n).toBe(3);
+    const [acc, accNorm] = result.metrics;
+    // acc: item 1 wrong, 2 right, 3 right; stderr sqrt(p (1 - p) / (n - 1)) = sqrt((2/9) / 2) = 1/3.
+    expect(acc).toEqual({ task: 'tiny_mc', metric: 'acc', value: 2 / 3, stderr: expect.closeTo(1 / 3, 12), n: 3 });
+    // acc_norm divides by the characters of each choice (the delimiter is not counted):
+    //   Q1: -1/1, -1.5/2 = -0.75, -3/1 -> "bb" (right);  Q2: -2/1 vs -2.4/4 = -0.6 -> "bbbb" (wrong);  Q3: right.
+    expect(accNorm).toEqual({
+      task: 'tiny_mc',
+      metric: 'acc_norm',
+      value: 2 / 3,
+      stderr: expect.closeTo(1 / 3, 12),
+      n: 3,
+    });
+    expect(result.samples?.map((s) => s.scores)).toEqual([
+      { acc: 0, acc_norm: 1 },
+      { acc: 1, acc_norm: 0 },
+      { acc: 1, acc_norm: 1 },
+    ]);
+  });
+
+  it('bootstraps the stderr with a seed when the task asks for it', () => {
+    const a = runTask({ ...task, stderr: 'bootstrap' }, tableModel(table), { seed: 1 });
+    const b = runTask({ ...task, stderr: 'bootstrap' }, tableModel(table), { seed: 1 });
+    expect(a.metrics[0]?.value).toBe(2 / 3);
+    expect(a.metrics[0]?.stderr).toBe(b.metrics[0]?.stderr);
+    expect(a.metrics[0]?.stderr).toBeGreaterThan(0.15);
+    expect(a.metrics[0]?.stderr).toBeLessThan(0.4);
+  });
+});
+
+describe('a generative task', () => {
+  it('computes exact_match on the first generation and pass@k from the checker over all of them', () => {
+    const task: TaskConfig = {
+      name: 'tiny_gen',
+      output: 'generate_until',
+      data: {
+        items: [
+          { prompt: '1+1=', reference: '2' },
+          { prompt: '2+2=', reference: '4' },
+        ],
+      },
+      metrics: ['exact_match', 'pass@1', 'pass@2'],
+      generation: { maxTokens: 3, stop: ['\n'], samples: 4 },
+      check: (item, output) => output.trim() === item.reference,
+    };
+    const requests: GenerateRequest[] = [];
+    const lm = scriptedGenerator({ '1+1=': ['2', '3', '2 ', '5'], '2+2=': ['5', '5', '5', '4'] }, requests);
+    const result = runTask(task, lm, { seed: 3 });
+    expect(requests.map((r) => ({ ...r }))).toEqual([
+      { context: '1+1=', stop: ['\n'], maxTokens: 3, samples: 4 },
+      { context: '2+2=', stop: ['\n'], maxTokens: 3, samples: 4 },
+    ]);
+    const byName = Object.fromEntries(result.metrics.map((m) => [m.metric, m.value]));
+    expect(byName.exact_match).toBe(0.5); // "2" then "5"
+    // item 1: 2 of 4 correct ("2", "2 "); item 2: 1 of 4.
+    expect(byName['pass@1']).toBeCloseTo((2 / 4 + 1 / 4) / 2, 12);
+    expect(byName['pass@2']).toBeCloseTo((passAtK(4, 2, 2) + passAtK(4, 1, 2)) / 2, 12);
+  });
+
+  it("scores a benchmark task with the benchmark's own checker", () => {
+    const items = createBenchmark('arithmetic').items({ seed: 0, count: 3 });
+    const answers = Object.fromEntries(items.map((item, i) => [item.prompt, [i === 0 ? 'wrong' : item.reference]]));
+    const result = runTask('arithmetic', scriptedGenerator(answers), { seed: 1, limit: 3 }, createTaskRegistry());
+    expect(result.metrics.map((m) => [m.metric, m.value, m.n])).toEqual([
+      ['exact_match', 2 / 3, 3],
+      ['pass@1', 2 / 3, 3],
+    ]);
+  });
+});
+
+describe('task configs and the registry', () => {
+  it('finds tasks by name, suggests a near miss, and lists the built-ins', () => {
+    const registry = createTaskRegistry();
+    expect(registry.names()).toEqual([
+      'arithmetic',
+      'arithmetic_choice',
+      'reviews',
+      'reviews_choice',
+      'toy',
+      'toy_validity',
+    ]);
+    expect(() => registry.get('arithmatic')).toThrow(/No task named "arithmatic" \(did you mean arithmetic\?\)/);
+    expect(createTaskRegistry({ builtins: false }).names()).toEqual([]);
+  });
+
+  it('rejects a bad config listing every problem, and registers nothing of the call', () => {
+    const registry = new TaskRegistry();
+    const good: TaskConfig = { name: 'ok', output: 'multiple_choice', data: { items: [] }, metrics: ['acc'] };
+    const bad = {
+      name: 'bad name',
+      output: 'generate_until',
+      data: { benchmark: 'chess' },
+      metrics: ['acc', 'bleu'],
+      generation: { samples: 0, temperature: -1 },
+    } as unknown as TaskConfig;
+    let error: unknown;
+    try {
+      registry.register([good, bad]);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(TaskConfigError);
+    const problems = (error as TaskConfigError).problems.join('\n');
+    expect(problems).toMatch(/name "bad name" must be letters/);
+    expect(problems).toMatch(/data.benchmark "chess" is not one of toy, arithmetic, reviews/);
+    expect(problems).toMatch(/metric acc needs a multiple_choice task, but output is generate_until/);
+    expect(problems).toMatch(/unknown metric "bleu"/);
+    expect(problems).toMatch(/generation.samples must be an integer >= 1, got 0/);
+    expect(problems).toMatch(/generation.temperature must be a finite number >= 0/);
+    expect(registry.names()).toEqual([]);
+    registry.register(good);
+    expect(() => registry.register(good)).toThrow(/a task of that name is already registered/);
+    expect(() =>
+      registry.register({
+        name: 'p',
+        output: 'generate_until',
+        data: { items: [] },
+        metrics: ['pass@3'],
+        generation: { samples: 2 },
+      }),
+    ).toThrow(/metric pass@3 needs a checker.*generation.samples 2 is below pass@3's k/);
+  });
+
+  it('renders templates and names a missing field', () => {
+    expect(renderTemplate('Q: {{question}} ({{ n }})', { question: 'why', n: 3 }, 'here')).toBe('Q: why (3)');
+    expect(() => renderTemplate('{{missing}}', { question: 'x' }, 'task "t", item 4')).toThrow(
+      /task "t", item 4: the prompt template uses \{\{missing\}\} but the item has no field "missing" \(fields: question\)/,
+    );
+    const config: TaskConfig = {
+      name: 't',
+      output: 'multiple_choice',
+      data: { items: [{ question: 'q', choices: ['a'], answer: 0 }] },
+      metrics: ['acc'],
+    };
+    expect(() => resolveTaskItems(config, { seed: 1 })).toThrow(
+      /item t-0: "choices" must be a list of at least two strings/,
+    );
+  });
+});
+
+describe('built-in tasks', () => {
+  it('arithmetic_choice holds the right answer among three distinct near misses', () => {
+    const task = builtinTasks().find((t) => t.name === 'arithmetic_choice') as TaskConfig;
+    const items = resolveTaskItems(task, { seed: 0, limit: 50 });
+    const truth = createBenchmark('arithmetic').items({ seed: 0, count: 50 });
+    items.forEach((item, i) => {
+      expect(item.choices).toHaveLength(4);
+      expect(new Set(item.choices).size).toBe(4);
+      expect(item.continuations?.[item.answer as number]).toBe(`${truth[i]?.reference}\n`);
+      expect(item.context).toBe(truth[i]?.prompt);
+    });
+    expect(new Set(items.map((i) => i.answer)).size).toBeGreaterThan(1); // the answer's place is shuffled
+  });
+
+  it('reviews_choice pairs the consistent ending with an inconsistent one', () => {
+    const task = builtinTasks().find((t) => t.name === 'reviews_choice') as TaskConfig;
+    const items = resolveTaskItems(task, { seed: 0, limit: 60 });
+    for (const item of items) {
+      const right = item.continuations?.[item.answer as number] as string;
+      const wrong = item.continuations?.[1 - (item.answer as number)] as string;
+      expect(right).not.toBe(wrong);
+      expect(analyseReview(item.context + right.trimEnd())).toMatchObject({ valid: true, consistent: true });
+      expect(analyseReview(item.context + wrong.trimEnd())).toMatchObject({ valid: true, consistent: false });
+    }
+  });
+
+  it("uses the evaluated model's data options for benchmarks of the same kind", () => {
+    const toy = builtinTasks().find((t) => t.name === 'toy') as TaskConfig;
+    const items = resolveTaskItems(toy, {
+      seed: 0,
+      limit: 3,
+      dataConfig: { kind: 'toy', toy: { bodyLength: 10, blockLength: 3 } },
+    });
+    for (const item of items) expect(item.reference).toHaveLength(10);
+    expect(resolveTaskItems(toy, { seed: 0, limit: 2 })[0]?.reference).toHaveLength(64);
+  });
+});

@@ -1,0 +1,184 @@
+import { tf } from '@ftlab/backend';
+import { createBenchmark } from '@ftlab/data';
+import { createModel, type Model, type ModelConfigInput } from '@ftlab/model';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createTaskRegistry, cutAtStop, modelCalls, runTask } from '../src/index.js';
+import { randomizeWeights, useWasm } from './helpers.js';
+
+beforeAll(useWasm);
+
+const tokenizer = createBenchmark('arithmetic').tokenizer; // 0-9 + - = \n
+const base: ModelConfigInput = {
+  vocabSize: tokenizer.vocabSize,
+  width: 16,
+  layers: 2,
+  heads: 2,
+  contextLength: 12,
+  latentBits: 3,
+};
+
+function model(overrides: ModelConfigInput, seed = 1, scale = 0.5): Model {
+  const m = createModel({ ...base, ...overrides }, seed);
+  if (scale > 0) randomizeWeights(m, seed + 10, scale);
+  return m;
+}
+
+/** log p(continuation | context) and greedy-ness straight from one forward pass of the whole text. */
+function direct(m: Model, context: string, continuation: string): { logLikelihood: number; isGreedy: boolean } {
+  const ctx = tokenizer.encode(context);
+  const full = [...ctx, ...tokenizer.encode(continuation)];
+  const time = full.length - 1;
+  const [logProbs, best] = tf.tidy(() => {
+    const x = tf.tensor2d(full.slice(0, time), [1, time], 'int32');
+    const logits = m.forward(x, null, { seed: 0 }).logits;
+    return [tf.logSoftmax(logits), tf.argMax(logits, -1)];
+  });
+  const lp = logProbs.dataSync();
+  const am = best.dataSync();
+  tf.dispose([logProbs, best]);
+  let logLikelihood = 0;
+  let isGreedy = true;
+  for (let t = ctx.length - 1; t < time; t++) {
+    logLikelihood += lp[t * tokenizer.vocabSize + (full[t + 1] as number)] as number;
+    if (am[t] !== full[t + 1]) isGreedy = false;
+  }
+  return { logLikelihood, isGreedy };
+}
+
+describe('loglikelihood', () => {
+  it('equals the log-probability of the continuation from a forward pass, for a baseline', () => {
+    const m = model({ variant: 'baseline' });
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const requests = [
+      { context: '12+3=', continuation: '15\n' },
+      { context: '12+3=', continuation: '9' },
+      { context: '7-', continuation: '2=5\n' },
+    ];
+    const results = lm.loglikelihood(requests);
+    requests.forEach((r, i) => {
+      const expected = direct(m, r.context, r.continuation);
+      expect(results[i]?.logLikelihood).toBeCloseTo(expected.logLikelihood, 4);
+      expect(results[i]?.isGreedy).toBe(expected.isGreedy);
+      expect(results[i]?.tokens).toBe(r.continuation.length);
+    });
+    // The greedy continuation is recognised as greedy.
+    const greedy = m.generate(tokenizer.encode('12+3='), { maxNewTokens: 3, seed: 0, temperature: 0 });
+    const text = tokenizer.decode(greedy.tokens[0]?.subarray(5) ?? []);
+    expect(lm.loglikelihood([{ context: '12+3=', continuation: text }])[0]?.isGreedy).toBe(true);
+    m.dispose();
+  });
+
+  it('cuts a long context from the left', () => {
+    const m = model({ variant: 'baseline' });
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const [long] = lm.loglikelihood([{ context: '99999999+1234=', continuation: '1\n' }]);
+    // contextLength 12: inputs are context + continuation minus its last token, so 11 context tokens remain.
+    const [cut] = lm.loglikelihood([{ context: '99999+1234=', continuation: '1\n' }]);
+    expect(cut?.logLikelihood).toBeCloseTo(direct(m, '99999+1234=', '1\n').logLikelihood, 4);
+    expect(long?.logLikelihood).toBeCloseTo(cut?.logLikelihood as number, 5);
+    expect(() => lm.loglikelihood([{ context: '', continuation: '1' }])).toThrow(/the context is empty/);
+    expect(() => lm.loglikelihood([{ context: '1', continuation: '' }])).toThrow(/an empty continuation/);
+    expect(() => lm.loglikelihood([{ context: 'a', continuation: '1' }])).toThrow(/cannot encode the context "a"/);
+    m.dispose();
+  });
+
+  it('scores a Free Transformer with Z from the prior for the continuation, the same draws for every choice', () => {
+    const m = model({ zeroInitPostSampler: false }, 2, 0.8);
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const together = lm.loglikelihood([
+      { context: '45+4=', continuation: '49\n' },
+      { context: '45+4=', continuation: '50\n' },
+      { context: '3+3=', continuation: '6\n' },
+    ]);
+    const alone = lm.loglikelihood([{ context: '45+4=', continuation: '50\n' }]);
+    expect(alone[0]?.logLikelihood).toBe(together[1]?.logLikelihood); // draws depend on the context, not the batch
+    const otherSeed = modelCalls(m, tokenizer, { seed: 2 }).loglikelihood([{ context: '45+4=', continuation: '50\n' }]);
+    expect(otherSeed[0]?.logLikelihood).not.toBe(alone[0]?.logLikelihood); // Z matters for these weights
+    const prior = modelCalls(m, tokenizer, { seed: 1, promptZ: 'prior' }).loglikelihood([
+      { context: '45+4=', continuation: '50\n' },
+    ]);
+    expect(prior[0]?.logLikelihood).not.toBe(alone[0]?.logLikelihood);
+    const averaged = modelCalls(m, tokenizer, { seed: 1, zSamples: 8 }).loglikelihood([
+      { context: '45+4=', continuation: '50\n' },
+    ]);
+    expect(Number.isFinite(averaged[0]?.logLikelihood)).toBe(true);
+    m.dispose();
+  });
+
+  it("gives a Free Transformer whose Z has no effect the baseline's value, however Z is drawn", () => {
+    const free = createModel({ ...base, variant: 'free-transformer' }, 5); // zero post-sampler: R = 0
+    const baseline = createModel({ ...base, variant: 'baseline' }, 5);
+    randomizeWeights(baseline, 6, 0.5);
+    const shared = new Map(baseline.variables.map((v) => [v.name, v.variable]));
+    for (const { name, variable } of free.variables) {
+      const value = shared.get(name);
+      if (value) variable.assign(value);
+    }
+    const request = [{ context: '8-5=', continuation: '3\n' }];
+    const expected = modelCalls(baseline, tokenizer, { seed: 1 }).loglikelihood(request)[0]?.logLikelihood as number;
+    for (const options of [{ promptZ: 'posterior' as const }, { promptZ: 'prior' as const, zSamples: 4 }]) {
+      expect(modelCalls(free, tokenizer, { seed: 3, ...options }).loglikelihood(request)[0]?.logLikelihood).toBeCloseTo(
+        expected,
+        4,
+      );
+    }
+    free.dispose();
+    baseline.dispose();
+  });
+});
+
+describe('generateUntil', () => {
+  it('returns `samples` generations per request, cut at the stop string, within maxTokens, reproducibly', () => {
+    const m = model({ zeroInitPostSampler: false }, 3);
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const requests = [
+      { context: '12+3=', stop: ['\n'], maxTokens: 4, samples: 3 },
+      { context: '7+1=', stop: ['\n'], maxTokens: 4, samples: 2 },
+      { context: '1', stop: [], maxTokens: 11 },
+    ];
+    const out = lm.generateUntil(requests, { seed: 4 });
+    expect(out.map((o) => o.length)).toEqual([3, 2, 1]);
+    for (const text of out.flat().slice(0, 5)) {
+      expect(text).not.toContain('\n');
+      expect(text.length).toBeLessThanOrEqual(4);
+    }
+    expect([...(out[2]?.[0] ?? '')]).toHaveLength(11); // no stop: exactly maxTokens (one past the context)
+    expect(lm.generateUntil(requests, { seed: 4 })).toEqual(out);
+    expect(() => lm.generateUntil([{ context: '1', stop: [], maxTokens: 13 }], { seed: 1 })).toThrow(
+      /leaves no room for a prompt/,
+    );
+    expect(() => lm.generateUntil([{ context: '', stop: [], maxTokens: 2 }], { seed: 1 })).toThrow(
+      /the context is empty/,
+    );
+    m.dispose();
+  });
+
+  it('cuts text before the first of several stop strings', () => {
+    expect(cutAtStop('12=3\n45', ['\n', '='])).toBe('12');
+    expect(cutAtStop('abc', ['', 'x'])).toBe('abc');
+  });
+});
+
+describe('built-in tasks on a real model', () => {
+  it('runs arithmetic_choice and arithmetic end to end', () => {
+    const m = model({ contextLength: 16, zeroInitPostSampler: false }, 4);
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const registry = createTaskRegistry();
+    const choice = runTask('arithmetic_choice', lm, { seed: 1, limit: 6 }, registry);
+    expect(choice.metrics.map((r) => [r.metric, r.n])).toEqual([
+      ['acc', 6],
+      ['acc_norm', 6],
+    ]);
+    const generative = runTask('arithmetic', lm, { seed: 1, limit: 4, keepSamples: true }, registry);
+    expect(generative.metrics.map((r) => r.metric)).toEqual(['exact_match', 'pass@1']);
+    for (const r of [...choice.metrics, ...generative.metrics]) {
+      expect(r.value).toBeGreaterThanOrEqual(0);
+      expect(r.value).toBeLessThanOrEqual(1);
+    }
+    expect(generative.samples?.[0]?.generations).toHaveLength(1);
+    expect(() => modelCalls(m, createBenchmark('toy').tokenizer, { seed: 1 })).toThrow(
+      /the model has 14 tokens but the tokenizer 29/,
+    );
+    m.dispose();
+  });
+});
