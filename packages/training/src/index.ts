@@ -1,2 +1,39 @@
-// Filled in by the training issue.
-export {};
+// @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
+export {
+  checkpointsDir,
+  LATEST_FILE,
+  type LoadedTrainingCheckpoint,
+  type LogWindow,
+  latestCheckpointDir,
+  loadTrainingCheckpoint,
+  saveTrainingCheckpoint,
+  type TrainerState,
+  TrainingCheckpointError,
+} from './checkpoint.js';
+export {
+  type EvaluationSettings,
+  estimateTrainingBytes,
+  loadRunConfig,
+  parseRunConfig,
+  type RunConfig,
+  resolveRunConfig,
+  type TrainingSettings,
+} from './config.js';
+export { type RunEnvironment, runEnvironment } from './environment.js';
+export { type EvaluationHookOptions, evaluationHooks, VAL_METRICS } from './evaluation-hooks.js';
+export {
+  type ExecuteRunOptions,
+  executeRun,
+  type RunEvaluationHooks,
+  runConfigOf,
+  TOKENIZER_FILE,
+} from './execute-run.js';
+export { Heartbeat } from './heartbeat.js';
+export { TRAIN_METRICS } from './metric-keys.js';
+export { AdamW, type AdamWSettings, type AdamWState, clipByGlobalNorm, type OptimizedParameter } from './optimizer.js';
+export { configHash, defaultArtifactRoot, runDirectory, runInput } from './run-record.js';
+export { type LrSchedule, learningRate } from './schedule.js';
+export { type ExpandedSweep, loadSweep, parseSweep, type SweepRunSpec, setPath } from './sweep-config.js';
+export { type Progress, type TrainOptions, type TrainOutcome, train, type Validator } from './trainer.js';
+export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
+export { ConfigError } from './yaml-errors.js';

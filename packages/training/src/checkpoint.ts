@@ -1,0 +1,202 @@
+// Training checkpoints: everything needed to continue a run exactly where it stopped.
+//
+//   <artifactRoot>/checkpoints/
+//     step-000200/
+//       model.safetensors, config.json   the model (@ftlab/model's checkpoint format)
+//       optimizer.safetensors            AdamW moments, PyTorch's names: <param>.exp_avg, <param>.exp_avg_sq
+//       trainer-state.json               step, data position, optimizer step, hashes of the files above
+//     LATEST                             the name of the newest complete checkpoint
+//
+// A checkpoint is written into a temporary directory and renamed into place, then LATEST is
+// replaced atomically: a process killed at any moment leaves LATEST naming a complete
+// checkpoint (or no LATEST at all). Loading verifies every file's SHA-256.
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Tensor, tf } from '@ftlab/backend';
+import type { BatchPosition } from '@ftlab/data';
+import { loadCheckpoint, type Model, readSafetensors, saveCheckpoint, writeSafetensors } from '@ftlab/model';
+import type { AdamWState } from './optimizer.js';
+
+export const TRAINER_STATE_FILE = 'trainer-state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+export const LATEST_FILE = 'LATEST';
+
+export interface TrainerState {
+  format: 'ftlab-trainer-state';
+  version: 1;
+  runId: string;
+  /** Optimizer steps completed: training continues with step `step`. */
+  step: number;
+  /** Where the training batch iterator continues. */
+  dataPosition: BatchPosition;
+  configHash: string;
+  optimizer: { file: string; sha256: string; bytes: number };
+  model: { sha256: string; bytes: number };
+  /** Sums of the training metrics since the last logged step, so a resumed run logs the same means. */
+  window: LogWindow;
+  savedAt: string;
+}
+
+export interface LogWindow {
+  loss: number;
+  ce: number;
+  kl: number;
+  gradNorm: number;
+  steps: number;
+}
+
+export class TrainingCheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingCheckpointError';
+  }
+}
+
+export function checkpointsDir(artifactRoot: string): string {
+  return join(artifactRoot, 'checkpoints');
+}
+
+function stepDirName(step: number): string {
+  return `step-${String(step).padStart(6, '0')}`;
+}
+
+async function writeTextAtomic(path: string, text: string): Promise<void> {
+  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  await writeFile(temp, text);
+  await rename(temp, path);
+}
+
+export interface SaveTrainingCheckpoint {
+  artifactRoot: string;
+  runId: string;
+  step: number;
+  model: Model;
+  optimizer: AdamWState;
+  dataPosition: BatchPosition;
+  configHash: string;
+  window: LogWindow;
+  /** Complete checkpoints to keep (older ones are deleted); at least 1. */
+  keep: number;
+}
+
+/** Writes a checkpoint atomically and points LATEST at it; returns its directory. */
+export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): Promise<string> {
+  const root = checkpointsDir(options.artifactRoot);
+  await mkdir(root, { recursive: true });
+  const name = stepDirName(options.step);
+  const temp = join(root, `.${name}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const saved = await saveCheckpoint(temp, options.model, {
+    metadata: { 'ftlab.run': options.runId, 'ftlab.step': String(options.step) },
+  });
+  const moments: Record<string, { dtype: 'F32'; shape: number[]; data: Float32Array }> = {};
+  for (const [param, { m, v }] of Object.entries(options.optimizer.moments)) {
+    moments[`${param}.exp_avg`] = { dtype: 'F32', shape: [...m.shape], data: (await m.data()) as Float32Array };
+    moments[`${param}.exp_avg_sq`] = { dtype: 'F32', shape: [...v.shape], data: (await v.data()) as Float32Array };
+  }
+  const optimizerFile = await writeSafetensors(join(temp, OPTIMIZER_FILE), moments, {
+    'ftlab.optimizer': 'adamw',
+    'ftlab.step': String(options.optimizer.step),
+  });
+  const state: TrainerState = {
+    format: 'ftlab-trainer-state',
+    version: 1,
+    runId: options.runId,
+    step: options.step,
+    dataPosition: options.dataPosition,
+    configHash: options.configHash,
+    optimizer: { file: OPTIMIZER_FILE, ...optimizerFile },
+    model: { sha256: saved.sha256, bytes: saved.bytes },
+    window: options.window,
+    savedAt: new Date().toISOString(),
+  };
+  await writeFile(join(temp, TRAINER_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  const final = join(root, name);
+  const exists = await readFile(join(final, TRAINER_STATE_FILE)).then(
+    () => true,
+    () => false,
+  );
+  // A complete checkpoint of this step already exists (a run stopped right after saving it and
+  // was resumed): training is deterministic, so it holds these very bytes; keep it.
+  if (exists) await rm(temp, { recursive: true, force: true });
+  else {
+    await rm(final, { recursive: true, force: true });
+    await rename(temp, final);
+  }
+  await writeTextAtomic(join(root, LATEST_FILE), `${name}\n`);
+  await pruneCheckpoints(root, name, Math.max(1, options.keep));
+  return final;
+}
+
+/** Deletes older complete checkpoints beyond `keep` and leftovers of interrupted saves. */
+async function pruneCheckpoints(root: string, latest: string, keep: number): Promise<void> {
+  const entries = await readdir(root);
+  const complete = entries.filter((e) => /^step-\d+$/.test(e)).sort();
+  const obsolete = complete.slice(0, Math.max(0, complete.length - keep)).filter((e) => e !== latest);
+  const leftovers = entries.filter((e) => e.startsWith('.step-') && !e.includes(`.tmp-${process.pid}-`));
+  for (const e of [...obsolete, ...leftovers]) await rm(join(root, e), { recursive: true, force: true });
+}
+
+export interface LoadedTrainingCheckpoint {
+  dir: string;
+  state: TrainerState;
+  model: Model;
+  optimizer: AdamWState;
+}
+
+/** The newest complete checkpoint of a run, or null when it has none. */
+export async function latestCheckpointDir(artifactRoot: string): Promise<string | null> {
+  const root = checkpointsDir(artifactRoot);
+  let name: string;
+  try {
+    name = (await readFile(join(root, LATEST_FILE), 'utf8')).trim();
+  } catch {
+    return null;
+  }
+  return join(root, name);
+}
+
+/** Loads a checkpoint written by saveTrainingCheckpoint, verifying every file. */
+export async function loadTrainingCheckpoint(
+  dir: string,
+  expect: { configHash: string },
+): Promise<LoadedTrainingCheckpoint> {
+  const refuse = (problem: string): never => {
+    throw new TrainingCheckpointError(`checkpoint ${dir}: ${problem}`);
+  };
+  let state: TrainerState;
+  try {
+    state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as TrainerState;
+  } catch (error) {
+    return refuse(`cannot read ${TRAINER_STATE_FILE} (${(error as Error).message})`);
+  }
+  if (state.format !== 'ftlab-trainer-state' || state.version !== 1)
+    refuse(`${TRAINER_STATE_FILE} has an unknown format`);
+  if (state.configHash !== expect.configHash) {
+    refuse(`it belongs to config ${state.configHash}, the run's config is ${expect.configHash}: refusing to mix them`);
+  }
+  const model = await loadCheckpoint(dir).catch((error: Error) => refuse(error.message));
+  const file = await readSafetensors(join(dir, state.optimizer.file)).catch((error: Error) => refuse(error.message));
+  if (file.sha256 !== state.optimizer.sha256) {
+    model.dispose();
+    refuse(
+      `${state.optimizer.file} has SHA-256 ${file.sha256}, ${TRAINER_STATE_FILE} records ${state.optimizer.sha256}`,
+    );
+  }
+  const moments: AdamWState['moments'] = {};
+  for (const { name, variable } of model.variables) {
+    const m = file.tensors[`${name}.exp_avg`];
+    const v = file.tensors[`${name}.exp_avg_sq`];
+    if (!m || !v) {
+      model.dispose();
+      refuse(`${state.optimizer.file} has no moments for ${name}`);
+    }
+    moments[name] = {
+      m: tf.tensor(m?.data as Float32Array, variable.shape, 'float32') as Tensor,
+      v: tf.tensor(v?.data as Float32Array, variable.shape, 'float32') as Tensor,
+    };
+  }
+  const optimizerStep = Number(file.metadata['ftlab.step'] ?? Number.NaN);
+  if (!Number.isInteger(optimizerStep)) refuse(`${state.optimizer.file} does not record its optimizer step`);
+  return { dir, state, model, optimizer: { step: optimizerStep, moments } };
+}

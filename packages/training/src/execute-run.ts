@@ -1,0 +1,135 @@
+// One run from claim to its end state: rebuild the dataset (with the run's saved tokenizer),
+// train or resume, evaluate, and record the outcome in the tracker. Used by `ftlab train`,
+// `ftlab resume` and every sweep worker, so all three behave the same way.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BackendInfo } from '@ftlab/backend';
+import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
+import type { Model } from '@ftlab/model';
+import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
+import { type RunConfig, resolveRunConfig } from './config.js';
+import { runEnvironment } from './environment.js';
+import { Heartbeat } from './heartbeat.js';
+import { configHash, runDirectory } from './run-record.js';
+import { type Progress, type TrainOutcome, train, type Validator } from './trainer.js';
+
+export const TOKENIZER_FILE = 'tokenizer.json';
+
+export interface RunEvaluationHooks {
+  /** Periodic validation metrics. */
+  validate?: (context: { config: RunConfig; dataset: Dataset }) => Validator;
+  /** The evaluation after the last step (likelihood bounds, Z diagnostics, benchmarks). */
+  finalEvaluation?: (context: {
+    tracker: Tracker;
+    run: Run;
+    config: RunConfig;
+    dataset: Dataset;
+    model: Model;
+    step: number;
+    runDir: string;
+  }) => Promise<void>;
+}
+
+export interface ExecuteRunOptions {
+  tracker: Tracker;
+  /** A RUNNING run this process holds (claimed, started or resumed). */
+  run: Run;
+  worker?: string;
+  backend: BackendInfo;
+  hooks?: RunEvaluationHooks;
+  signal?: AbortSignal;
+  onProgress?: (progress: Progress) => void;
+  heartbeatMs?: number;
+}
+
+/** Rebuilds a stored run's config and dataset; the tokenizer saved with the run is reused. */
+export async function runConfigOf(run: Run): Promise<{ config: RunConfig; dataset: Dataset }> {
+  const { config } = resolveRunConfig(run.config, `run ${run.id}`);
+  let tokenizerJson: TokenizerJson | undefined;
+  const saved = run.artifactRoot ? join(runDirectory(run.artifactRoot, run.id), TOKENIZER_FILE) : null;
+  if (saved && existsSync(saved)) tokenizerJson = JSON.parse(await readFile(saved, 'utf8')) as TokenizerJson;
+  const dataset = createDataset(config.data, { seed: config.seed, ...(tokenizerJson ? { tokenizerJson } : {}) });
+  return { config, dataset };
+}
+
+export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutcome> {
+  const { tracker, run, worker } = options;
+  const guard = worker === undefined ? {} : { worker };
+  if (!run.artifactRoot) throw new Error(`run ${run.id} has no artifact root: it cannot checkpoint anywhere`);
+  const runDir = runDirectory(run.artifactRoot, run.id);
+  const env = runEnvironment();
+  await tracker.recordRunEnvironment(
+    run.id,
+    {
+      backend: options.backend.name,
+      host: env.host,
+      gitCommit: env.gitCommit,
+      gitDirty: env.gitDirty,
+      packageVersions: { node: env.node, ...env.packages },
+    },
+    guard,
+  );
+  const heartbeat = new Heartbeat(tracker, run.id, guard, options.heartbeatMs ?? 5000).start();
+  let outcome: TrainOutcome;
+  try {
+    await mkdir(runDir, { recursive: true });
+    const { config, dataset } = await runConfigOf(run);
+    const tokenizerPath = join(runDir, TOKENIZER_FILE);
+    if (!existsSync(tokenizerPath)) await writeFile(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
+    outcome = await train({
+      tracker,
+      runId: run.id,
+      config,
+      configHash: configHash(config),
+      dataset,
+      artifactRoot: runDir,
+      ...(worker === undefined ? {} : { worker }),
+      ...(options.hooks?.validate ? { validate: options.hooks.validate({ config, dataset }) } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      lost: heartbeat.signal,
+      onProgress: (progress) => {
+        heartbeat.step = progress.step;
+        options.onProgress?.(progress);
+      },
+    });
+    if (outcome.status === 'FINISHED') {
+      try {
+        await options.hooks?.finalEvaluation?.({
+          tracker,
+          run,
+          config,
+          dataset,
+          model: outcome.model,
+          step: outcome.step,
+          runDir,
+        });
+      } finally {
+        outcome.model.dispose();
+      }
+    }
+  } catch (error) {
+    await heartbeat.stop();
+    if (error instanceof RunStateError) return { status: 'LOST', step: run.lastStep ?? 0, reason: error.message };
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    await tracker.failRun(run.id, reason, heartbeat.step, guard).catch(() => undefined);
+    throw error;
+  }
+  await heartbeat.stop();
+  if (heartbeat.lost && outcome.status !== 'LOST')
+    return { status: 'LOST', step: outcome.step, reason: heartbeat.lost };
+  switch (outcome.status) {
+    case 'FINISHED':
+      await tracker.finishRun(run.id, outcome.step, guard);
+      break;
+    case 'FAILED':
+      await tracker.failRun(run.id, outcome.reason, outcome.step, guard);
+      break;
+    case 'KILLED':
+      await tracker.killRun(run.id, `stopped at step ${outcome.step} (checkpointed; resumable)`);
+      break;
+    case 'LOST':
+      break;
+  }
+  return outcome;
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseRunConfig } from '../src/index.js';
+
+const VALID = `
+name: toy-test
+seed: 7
+data: { kind: toy }
+model:
+  variant: free-transformer
+  width: 32
+  layers: 4
+  heads: 2
+  latentBits: 4
+  kappa: { bits: 0.5 }
+training:
+  steps: 100
+  batchSize: 8
+`;
+
+describe('parseRunConfig', () => {
+  it('fills every default explicitly and takes vocabulary and sequence length from the data', () => {
+    const { config, dataset } = parseRunConfig(VALID, 'experiments/toy-test.yaml');
+    expect(config.name).toBe('toy-test');
+    expect(config.model).toMatchObject({ vocabSize: 29, contextLength: 65, encoderPlacement: 2 });
+    expect(config.model.kappaNats).toBeCloseTo(Math.LN2 / 2, 12);
+    expect(config.training).toMatchObject({ sequenceLength: 65, lr: 3e-3, warmupSteps: 100 });
+    expect(config.training.minLr).toBeCloseTo(3e-4, 15);
+    expect(config.evaluation.batchSize).toBe(8);
+    expect(dataset.vocabSize).toBe(29);
+    // Resolving a resolved config changes nothing (runs are re-created from their stored config).
+    const again = parseRunConfig(JSON.stringify(config), 'stored');
+    expect(again.config).toEqual(config);
+  });
+
+  it('uses the file name when the config has no name', () => {
+    const { config } = parseRunConfig(VALID.replace('name: toy-test\n', ''), 'experiments/my-run.yml');
+    expect(config.name).toBe('my-run');
+  });
+});
+
+// Each malformed config, the fragment its error must contain, and (where the problem has a
+// place in the file) the line it must point at.
+const MALFORMED: Array<[string, string, RegExp]> = [
+  ['yaml syntax', 'name: [unclosed\n', /YAML syntax/],
+  ['duplicate key', `${VALID}seed: 8\n`, /line \d+: YAML syntax: .*[Uu]nique/],
+  ['not a mapping', '- a list\n', /\(top level\)/],
+  [
+    'unknown top-level key',
+    `${VALID}optimiser: adam\n`,
+    /optimiser.*Unrecognized key.*Fix: remove the key or fix its spelling/,
+  ],
+  ['missing training', VALID.replace(/training:[\s\S]*/, ''), /training: .*expected object/i],
+  ['missing data', VALID.replace('data: { kind: toy }\n', ''), /data: .*expected record/i],
+  ['steps not a number', VALID.replace('steps: 100', 'steps: many'), /line 13: training.steps: .*expected number/],
+  ['steps zero', VALID.replace('steps: 100', 'steps: 0'), /training.steps: .*>0/],
+  [
+    'batch not positive',
+    VALID.replace('batchSize: 8', 'batchSize: -4'),
+    /line 14: training.batchSize: .*Fix: use a positive whole number/,
+  ],
+  ['batch fractional', VALID.replace('batchSize: 8', 'batchSize: 2.5'), /training.batchSize: .*int/i],
+  [
+    'unknown training key',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  learningRate: 0.1'),
+    /training.learningRate: Unrecognized key/,
+  ],
+  ['lr too large', VALID.replace('batchSize: 8', 'batchSize: 8\n  lr: 5'), /training.lr: .*<=1/],
+  [
+    'minLr above lr',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  lr: 0.001\n  minLr: 0.01'),
+    /training.minLr: 0.01 exceeds training.lr/,
+  ],
+  [
+    'warmup longer than run',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  warmupSteps: 500'),
+    /warmupSteps: 500 exceeds training.steps 100/,
+  ],
+  ['beta2 out of range', VALID.replace('batchSize: 8', 'batchSize: 8\n  beta2: 1'), /training.beta2: .*<1/],
+  [
+    'placement outside 1..L-1',
+    VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: 0.5 }\n  encoderPlacement: 4'),
+    /line \d+: model.encoderPlacement: .*Fix: choose m between 1 and layers - 1/,
+  ],
+  [
+    'placement zero',
+    VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: 0.5 }\n  encoderPlacement: 0'),
+    /model.encoderPlacement/,
+  ],
+  [
+    'kappa negative',
+    VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: -1 }'),
+    /line 11: model.kappa: .*>= 0.*Fix: kappa is a free-bits budget/,
+  ],
+  [
+    'kappa twice',
+    VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: 0.5 }\n  kappaNats: 0.3'),
+    /give either kappa or kappaNats/,
+  ],
+  [
+    'unknown model field with hint',
+    VALID.replace('width: 32', 'widht: 32'),
+    /model.widht: unknown field \(did you mean width\?\)/,
+  ],
+  ['unknown variant', VALID.replace('variant: free-transformer', 'variant: vae'), /model.variant: "vae" is not one of/],
+  [
+    'unknown estimator',
+    VALID.replace('latentBits: 4', 'latentBits: 4\n  estimator: gumbel'),
+    /model.estimator: "gumbel"/,
+  ],
+  [
+    'heads do not divide width',
+    VALID.replace('heads: 2', 'heads: 5'),
+    /line 7: model.width: 32 is not divisible by heads=5/,
+  ],
+  [
+    'latent bits too large',
+    VALID.replace('latentBits: 4', 'latentBits: 24'),
+    /model.latentBits.*Fix: use H between 1 and 16/,
+  ],
+  [
+    'vocab contradicts data',
+    VALID.replace('width: 32', 'width: 32\n  vocabSize: 100'),
+    /model.vocabSize: 100 differs from the dataset's vocabulary \(29\)/,
+  ],
+  ['unknown data kind', VALID.replace('kind: toy', 'kind: images'), /line 4: data.kind must be one of/],
+  [
+    'toy sequence length mismatch',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  sequenceLength: 32'),
+    /training.sequenceLength: 32 but every toy sequence has 65/,
+  ],
+  [
+    'sequence longer than context',
+    VALID.replace('width: 32', 'width: 32\n  contextLength: 32'),
+    /exceeds model.contextLength 32/,
+  ],
+  [
+    'memory budget',
+    VALID.replace('latentBits: 4', 'latentBits: 16').replace(
+      'batchSize: 8',
+      'batchSize: 8\n  memoryBudgetBytes: 10000000',
+    ),
+    /this run needs about .* GiB .*2\^16-row post-sampler.*over training.memoryBudgetBytes.*Fix: lower latentBits/,
+  ],
+  [
+    'missing text corpus',
+    VALID.replace('data: { kind: toy }', 'data: { kind: text, path: /nonexistent/corpus.txt }'),
+    /line 4: .*nonexistent\/corpus.txt/,
+  ],
+  ['seed negative', VALID.replace('seed: 7', 'seed: -1'), /line 3: seed: .*>=0/],
+  ['evaluation unknown key', `${VALID}evaluation: { evry: 10 }\n`, /evaluation.evry: Unrecognized key/],
+];
+
+describe('malformed configs fail before anything is written, naming the file, the field and the fix', () => {
+  it.each(MALFORMED)('%s', (_, text, expected) => {
+    let error: unknown;
+    try {
+      parseRunConfig(text, 'experiments/bad.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as ConfigError).message;
+    expect(message).toMatch(/^experiments\/bad\.yaml: invalid config\n/);
+    expect(message).toMatch(expected);
+  });
+
+  it('lists every problem of a config at once', () => {
+    const text = VALID.replace('steps: 100', 'steps: 0').replace('batchSize: 8', 'batchSize: 0');
+    expect(() => parseRunConfig(text, 'x.yaml')).toThrow(/training.steps[\s\S]*training.batchSize/);
+  });
+
+  it('has more than 20 distinct malformed cases', () => {
+    expect(MALFORMED.length).toBeGreaterThan(20);
+  });
+});

@@ -1,0 +1,118 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evaluationHooks, executeRun, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
+import { backend, deterministicSeries, latestWeightsDigest, startedRun, tinyConfig } from './helpers.js';
+
+const quickHooks = evaluationHooks({ likelihoodOnly: true });
+
+describe('a training run', () => {
+  it('trains, validates, checkpoints, evaluates and finishes, with everything recorded', async () => {
+    const info = await backend();
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    const outcome = await executeRun({ tracker, run, worker: 'w', backend: info, hooks: evaluationHooks() });
+    expect(outcome).toMatchObject({ status: 'FINISHED', step: 12 });
+    const detail = await tracker.getRun(run.id);
+    expect(detail).toMatchObject({ status: 'FINISHED', lastStep: 12, backend: 'wasm' });
+    const loss = await tracker.metricHistory(run.id, TRAIN_METRICS.loss);
+    expect(loss.map((p) => p.step)).toEqual([2, 4, 6, 8, 10, 12]);
+    expect((loss.at(-1)?.value as number) < (loss[0]?.value as number)).toBe(true);
+    expect((await tracker.metricHistory(run.id, VAL_METRICS.elbo)).map((p) => p.step)).toEqual([0, 4, 8, 12]);
+    for (const p of await tracker.metricHistory(run.id, VAL_METRICS.elbo)) expect(p.value).toBeGreaterThan(0);
+    // The honest bounds sit above the leaky posterior CE.
+    const latest = detail.latestMetrics;
+    expect(latest[VAL_METRICS.elbo]?.value).toBeGreaterThanOrEqual(latest[VAL_METRICS.posteriorCe]?.value as number);
+    const runDir = join(dir, 'runs', run.id);
+    expect(readFileSync(join(runDir, 'checkpoints', 'LATEST'), 'utf8').trim()).toBe('step-000012');
+    expect(existsSync(join(runDir, 'checkpoints', 'step-000004'))).toBe(false); // only the newest two are kept
+    expect(existsSync(join(runDir, 'tokenizer.json'))).toBe(true);
+    const tasks = new Set(detail.evaluations.map((e) => e.task));
+    expect(tasks.has('likelihood')).toBe(true);
+    expect(detail.artifacts.map((a) => a.kind).sort()).toEqual(['evaluation', 'z-sheet']);
+    expect(readFileSync(join(runDir, 'z-sheet.txt'), 'utf8')).toMatch(/pinned|same Z|group/i);
+  });
+
+  it('is reproducible: the same config and seed give the same metrics step for step and the same weights', async () => {
+    const info = await backend();
+    const a = await startedRun(tinyConfig());
+    const b = await startedRun(tinyConfig());
+    await executeRun({ tracker: a.tracker, run: a.run, worker: 'w', backend: info, hooks: quickHooks });
+    await executeRun({ tracker: b.tracker, run: b.run, worker: 'w', backend: info, hooks: quickHooks });
+    const series = await deterministicSeries(a.tracker, a.run.id);
+    expect(series.length).toBeGreaterThan(40);
+    expect(await deterministicSeries(b.tracker, b.run.id)).toEqual(series);
+    expect(await latestWeightsDigest(b.dir, b.run.id)).toBe(await latestWeightsDigest(a.dir, a.run.id));
+  });
+
+  it.each(['wasm', 'cpu'] as const)(
+    "stopped mid-run and resumed on %s, it ends with the uninterrupted run's weights and metrics",
+    async (engine) => {
+      const info = await backend(engine);
+      const whole = await startedRun(tinyConfig());
+      await executeRun({ tracker: whole.tracker, run: whole.run, worker: 'w', backend: info, hooks: quickHooks });
+
+      const { tracker, run, dir } = await startedRun(tinyConfig());
+      const stop = new AbortController();
+      const first = await executeRun({
+        tracker,
+        run,
+        worker: 'w',
+        backend: info,
+        hooks: quickHooks,
+        signal: stop.signal,
+        onProgress: (p) => {
+          if (p.step >= 6) stop.abort();
+        },
+      });
+      // Stopped at a step that is not a checkpoint multiple: it checkpoints where it stands.
+      expect(first).toEqual({ status: 'KILLED', step: 6 });
+      expect((await tracker.getRun(run.id)).status).toBe('KILLED');
+      expect(readFileSync(join(dir, 'runs', run.id, 'checkpoints', 'LATEST'), 'utf8').trim()).toBe('step-000006');
+
+      await tracker.requeueRun(run.id);
+      const resumed = await tracker.claimRun(run.id, 'w2');
+      const second = await executeRun({ tracker, run: resumed, worker: 'w2', backend: info, hooks: quickHooks });
+      expect(second).toMatchObject({ status: 'FINISHED', step: 12 });
+      expect(await latestWeightsDigest(dir, run.id)).toBe(await latestWeightsDigest(whole.dir, whole.run.id));
+      expect(await deterministicSeries(tracker, run.id)).toEqual(
+        await deterministicSeries(whole.tracker, whole.run.id),
+      );
+      expect((await tracker.getRun(run.id)).resumeCount).toBe(1);
+    },
+  );
+
+  it('stops as FAILED with the step and the reason when the loss diverges', async () => {
+    const info = await backend();
+    const { tracker, run } = await startedRun(
+      tinyConfig((t) => t.replace('checkpointEvery: 4', 'checkpointEvery: 4, divergenceLoss: 2.5')),
+    );
+    const outcome = await executeRun({ tracker, run, worker: 'w', backend: info, hooks: quickHooks });
+    expect(outcome.status).toBe('FAILED');
+    const detail = await tracker.getRun(run.id);
+    expect(detail.status).toBe('FAILED');
+    expect(detail.failureReason).toMatch(/^step \d+: diverged \(loss \d+\.\d+ > 2.5\)$/);
+  });
+
+  it('stops without finishing when the run is taken away from it (killed elsewhere)', async () => {
+    const info = await backend();
+    const { tracker, run } = await startedRun(tinyConfig((t) => t.replace('steps: 12', 'steps: 400')));
+    let killed = false;
+    const outcome = await executeRun({
+      tracker,
+      run,
+      worker: 'w',
+      backend: info,
+      hooks: quickHooks,
+      heartbeatMs: 50,
+      onProgress: (p) => {
+        if (p.step >= 4 && !killed) {
+          killed = true;
+          void tracker.killRun(run.id, 'killed from the dashboard');
+        }
+      },
+    });
+    expect(outcome.status).toBe('LOST');
+    expect(outcome.step).toBeLessThan(400);
+    expect((await tracker.getRun(run.id)).status).toBe('KILLED');
+  });
+});
