@@ -1,0 +1,40 @@
+import type { ReactNode } from 'react';
+import { Command } from './command';
+
+export interface SuggestedCommand {
+  command: string;
+  comment?: string;
+}
+
+/** What a page shows when there is nothing yet, with the commands that make something. */
+export function EmptyState({
+  title,
+  children,
+  commands = [],
+}: {
+  title: string;
+  children?: ReactNode;
+  commands?: SuggestedCommand[];
+}) {
+  return (
+    <div className="panel empty" data-testid="empty-state">
+      <h2>{title}</h2>
+      {children}
+      {commands.length > 0 ? (
+        <div className="commands">
+          {commands.map((c) => (
+            <Command key={c.command} comment={c.comment}>
+              {c.command}
+            </Command>
+          ))}
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+export const START_COMMANDS: SuggestedCommand[] = [
+  { command: 'npm run demo', comment: 'the quick paper-style ablation, ~10 min on 2 cores' },
+  { command: 'ftlab train experiments/toy-quick.yaml', comment: 'one toy run, a few minutes' },
+  { command: 'ftlab sweep experiments/toy-kappa-sweep.yaml', comment: "the paper's kappa sweep" },
+];

@@ -1,0 +1,105 @@
+import type { ComparisonCell, ComparisonTable } from '@ftlab/evaluation';
+import { type ComparisonResult, TABLE_FORMATS } from '../../lib/comparison';
+
+function fixed(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(3) : String(value);
+}
+
+function Cell({ cell }: { cell: ComparisonCell }) {
+  if (cell.mean === null) return <td className="num faint">—</td>;
+  const delta = cell.delta;
+  const half = delta && delta.low !== null && delta.high !== null ? (delta.high - delta.low) / 2 : null;
+  return (
+    <td className="num" data-significant={delta?.significant ? '1' : undefined}>
+      <div>{fixed(cell.mean)}</div>
+      {delta && delta.n > 0 ? (
+        <div className="small muted nowrap" title={`mean paired difference over ${delta.n} seed(s)`}>
+          {delta.mean >= 0 ? '+' : ''}
+          {fixed(delta.mean)}
+          {half !== null ? ` ±${fixed(half)}` : ''}
+          {delta.significant ? <span className="sig"> *</span> : null}
+        </div>
+      ) : null}
+    </td>
+  );
+}
+
+function Table({ table }: { table: ComparisonTable }) {
+  return (
+    <div className="table-scroll">
+      <table className="data" data-testid="comparison-table">
+        <thead>
+          <tr>
+            <th>Metric</th>
+            {table.columns.map((column) => (
+              <th key={column.key} className="num">
+                {column.label} <span className="faint">(n={column.seeds.length})</span>
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {table.rows.map((row) => (
+            <tr key={row.key}>
+              <td className="mono">{row.key}</td>
+              {row.cells.map((cell, index) => (
+                <Cell key={table.columns[index]?.key ?? index} cell={cell} />
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** The evaluation package's paper-style table, with its downloads. */
+export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: ComparisonResult }) {
+  return (
+    <div className="panel" data-testid="comparison-panel">
+      <div className="page-head" style={{ marginBottom: 8 }}>
+        <div>
+          <h2>Paper-style comparison (evaluations of finished runs)</h2>
+          <div className="sub small">
+            Mean over seeds; below it the mean difference to the baseline of the same seed ± the half-width of its{' '}
+            {result.ok ? Math.round(result.table.level * 100) : 95}% confidence interval (paired t); * the interval
+            excludes 0.
+          </div>
+        </div>
+        {result.ok ? (
+          <div className="toolbar">
+            {Object.entries(TABLE_FORMATS).map(([format, { label }]) => (
+              <a
+                key={format}
+                className="button secondary"
+                href={`/sweeps/${sweepId}/table?format=${format}`}
+                download
+                data-testid={`export-${format}`}
+              >
+                {label}
+              </a>
+            ))}
+          </div>
+        ) : null}
+      </div>
+      {result.ok ? (
+        <>
+          <Table table={result.table} />
+          {result.table.warnings.map((warning) => (
+            <div key={warning} className="notice small" style={{ marginTop: 8 }}>
+              {warning}
+            </div>
+          ))}
+        </>
+      ) : (
+        <div className="notice" data-testid="comparison-unavailable">
+          {result.message}
+          <div className="small muted" style={{ marginTop: 4 }}>
+            The table pairs evaluated FINISHED runs with their seed's baseline: run{' '}
+            <code>ftlab eval &lt;run-id&gt;</code> on the sweep's runs (the demo does it).
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}

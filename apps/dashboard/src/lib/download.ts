@@ -1,0 +1,33 @@
+// Responses of the export route handlers: an attachment with a safe file name, or a plain-text
+// error that says what was wrong.
+import type { DatabaseProblem } from './database';
+
+/** Letters, digits, '.', '-' and '_' only; anything else becomes '-'. */
+export function safeFileName(name: string): string {
+  const cleaned = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '');
+  return (cleaned || 'export').slice(0, 100);
+}
+
+export function attachment(body: string, fileName: string, contentType: string): Response {
+  return new Response(body, {
+    headers: {
+      'content-type': contentType,
+      'content-disposition': `attachment; filename="${safeFileName(fileName)}"`,
+      'cache-control': 'no-store',
+    },
+  });
+}
+
+export function textError(status: number, message: string): Response {
+  return new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+export function problemResponse(problem: DatabaseProblem): Response {
+  return textError(503, `${problem.message} (database ${problem.path})`);
+}
+
+/**
+ * A sweep's JSON export holds every metric point of every run in memory at once; beyond this
+ * many runs the dashboard refuses it and points to the CLI, which writes it to a file.
+ */
+export const MAX_JSON_EXPORT_RUNS = 50;

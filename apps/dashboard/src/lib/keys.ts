@@ -1,0 +1,67 @@
+// The names the dashboard reads from the tracker, in one place: metric keys the training loop
+// logs, flattened config paths it records as params, artifact kinds and evaluation fields the
+// evaluation package writes. Change a name here and every page follows.
+import type { RunStatus, SweepStatus } from '@ftlab/tracker';
+
+/** The tracker's run statuses (a copy: only types may be imported statically from the tracker). */
+export const RUN_STATUSES = [
+  'PENDING',
+  'RUNNING',
+  'FINISHED',
+  'FAILED',
+  'CRASHED',
+  'KILLED',
+] as const satisfies readonly RunStatus[];
+// Fails to compile if the tracker gains a status this list lacks.
+type UnlistedStatus = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
+export const EVERY_STATUS_LISTED: [UnlistedStatus] extends [never] ? true : UnlistedStatus = true;
+export type { RunStatus, SweepStatus };
+
+/** Metric keys: nats per token unless the key says bits. */
+export const METRIC = {
+  trainLoss: 'train/loss',
+  trainCe: 'train/ce',
+  trainKlNats: 'train/kl_nats',
+  trainKlBits: 'train/kl_bits',
+  learningRate: 'train/lr',
+  gradNorm: 'train/grad_norm',
+  tokensPerSec: 'train/tokens_per_sec',
+  valPosteriorCe: 'val/posterior_ce',
+  valElbo: 'val/elbo',
+  valPriorCe: 'val/prior_ce',
+  valKlBits: 'val/kl_bits',
+  valIwae: 'val/iwae',
+} as const;
+
+/** Params are flattened config paths. */
+export const PARAM = {
+  variant: 'model.variant',
+  kappaNats: 'model.kappaNats',
+  latentBits: 'model.latentBits',
+  encoderPlacement: 'model.encoderPlacement',
+  estimator: 'model.estimator',
+  layers: 'model.layers',
+  dataKind: 'data.kind',
+  seed: 'seed',
+} as const;
+
+/** Model variants (see @ftlab/model's MODEL_VARIANTS); the first two have no latent. */
+export const VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
+export const BASELINE_VARIANTS: readonly string[] = ['baseline', 'baseline-plus-one'];
+
+/** An artifact of this kind is a text file with the grouped same-Z / independent-Z generations. */
+export const Z_SHEET_ARTIFACT_KIND = 'z-sheet';
+/** Or an evaluation whose `extra` holds the sheet text under one of these fields. */
+export const Z_SHEET_EXTRA_FIELDS = ['sheet', 'zSheet', 'text'] as const;
+
+/**
+ * A latent run whose latest KL (train/kl_bits) is below this many bits per token is marked as
+ * collapsed: Z carries (almost) nothing and the model is a baseline plus one block.
+ */
+export const COLLAPSE_THRESHOLD_BITS = 0.01;
+
+/** How often pages with RUNNING or PENDING runs re-read the tracker, and pages without any. */
+export const REFRESH_ACTIVE_MS = 4000;
+export const REFRESH_IDLE_MS = 20000;
+
+export const NATS_PER_BIT = Math.LN2;

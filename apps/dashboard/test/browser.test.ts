@@ -1,0 +1,336 @@
+// The dashboard as a user sees it: the built app served by serve.mjs on a tracker database this
+// test fills through the real store API, driven by Debian's Chromium. Screenshots of every page
+// go to test-results/ (not committed).
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openTracker } from '@ftlab/tracker';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fillLabDatabase,
+  KAPPA_BITS,
+  LATENT_BITS,
+  type LabDatabase,
+  priorCe,
+  SEEDS,
+  XSS_NOTE,
+  XSS_RUN_NAME,
+  XSS_TAG_VALUE,
+  Z_SHEET_TEXT,
+} from './fixtures/lab-database';
+import {
+  APP_DIR,
+  chromiumPath,
+  ensureBuilt,
+  launchBrowser,
+  type RunningDashboard,
+  startDashboardProcess,
+} from './helpers/dashboard';
+
+const SCREENSHOTS = join(APP_DIR, 'test-results');
+
+interface ChartOption {
+  series: Array<{ name?: string; type: string; data: unknown[]; markLine?: { data: Array<{ yAxis: number }> } }>;
+  xAxis?: Array<{ data?: string[] }>;
+  yAxis?: Array<{ data?: string[] }>;
+}
+
+/** The option ECharts holds for the chart with this test id, once it has rendered. */
+async function chartOption(page: Page, testId: string): Promise<ChartOption> {
+  await page.waitForSelector(`[data-testid="${testId}"][data-ready="1"]`, { timeout: 20_000 });
+  return page.evaluate((id) => {
+    const element = document.querySelector(`[data-testid="${id}"]`) as HTMLElement;
+    const option = window.echarts?.getInstanceByDom(element)?.getOption();
+    // Functions (formatters) do not cross into the test; the data does.
+    return JSON.parse(JSON.stringify(option ?? null));
+  }, testId);
+}
+
+const visibleSeries = (option: ChartOption) => option.series.filter((s) => !String(s.name).startsWith('\u200bband:'));
+
+describe('dashboard in Chromium', () => {
+  let dir: string;
+  let lab: LabDatabase;
+  let dashboard: RunningDashboard;
+  let context: BrowserContext;
+  let closeBrowser: () => Promise<void>;
+  let page: Page;
+
+  const open = async (path: string) => {
+    const response = await page.goto(`${dashboard.url}${path}`, { waitUntil: 'networkidle' });
+    return response;
+  };
+  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+
+  beforeAll(async () => {
+    chromiumPath(); // fails first, with how to install it, when Chromium is missing
+    ensureBuilt();
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-test-'));
+    lab = await fillLabDatabase(join(dir, 'lab.db'), join(dir, 'artifacts'));
+    dashboard = await startDashboardProcess(lab.path);
+    ({ context, close: closeBrowser } = await launchBrowser());
+    page = await context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await dashboard?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists every run with badges, κ in bits and the collapse marker', async () => {
+    const response = await open('/');
+    expect(response?.status()).toBe(200);
+    const rows = page.getByTestId('run-row');
+    await expect.poll(() => rows.count()).toBe(lab.allRunIds.length);
+    expect(await page.getByTestId('runs-count').textContent()).toContain(`of ${lab.allRunIds.length}`);
+    const collapsedRow = page.locator(`[data-run-id="${lab.collapsedRun.id}"]`);
+    expect(await collapsedRow.getByTestId('collapse-marker').count()).toBe(1);
+    expect(await page.getByTestId('collapse-marker').count()).toBe(1);
+    expect(await collapsedRow.textContent()).toContain('0.25');
+    expect(await page.locator('.badge.FINISHED').count()).toBe(lab.allRunIds.length - 1);
+    expect(await page.locator('.badge.RUNNING').count()).toBe(1);
+    await screenshot('runs');
+  });
+
+  it('narrows the table with a filter typed in the form, and keeps it in the URL', async () => {
+    await open('/');
+    await page.getByTestId('runs-filters').locator('input[name="q"]').fill('H=8 seed=1');
+    await page.getByTestId('runs-filters').getByRole('button', { name: 'Apply filters' }).click();
+    await page.waitForURL(/q=H%3D8\+seed%3D1|q=H%3D8%20seed%3D1/);
+    await expect.poll(() => page.getByTestId('run-row').count()).toBe(KAPPA_BITS.length);
+    for (const name of await page.getByTestId('run-name').allTextContents()) expect(name).toMatch(/H=8 seed=1$/);
+
+    // The same view from a shared URL: κ from 0.9 to 1.1 bits, H = 4, sorted by prior CE.
+    await open('/?kappa_min=0.9&kappa_max=1.1&H=4&sort=priorCe');
+    const names = await page.getByTestId('run-name').allTextContents();
+    expect(names).toEqual(['free kappa=1 H=4 seed=0', 'free kappa=1 H=4 seed=1']);
+    await screenshot('runs-filtered');
+  });
+
+  it('ignores malicious filter and sort parameters: no injection, a notice instead', async () => {
+    const evil = new URLSearchParams({
+      q: "' OR 1=1; DROP TABLE runs; --",
+      sort: 'name; DROP TABLE runs',
+      status: "FINISHED' OR '1'='1",
+      H: '1 OR 1=1',
+      sweep: "x' UNION SELECT * FROM params --",
+      tag: '<script>alert(1)</script>:x',
+    });
+    const response = await open(`/?${evil.toString()}`);
+    expect(response?.status()).toBe(200);
+    const warnings = await page.getByTestId('query-warnings').textContent();
+    expect(warnings).toContain('Ignored sort');
+    expect(warnings).toContain('Ignored status');
+    expect(warnings).toContain('Ignored H');
+    // The search is a literal substring: no run name contains it.
+    expect(await page.getByTestId('run-row').count()).toBe(0);
+    expect(await page.getByTestId('empty-state').textContent()).toContain('No run matches');
+    const tracker = await openTracker(lab.path, { readonly: true });
+    expect((await tracker.listRuns({ limit: 1 })).total).toBe(lab.allRunIds.length);
+    await tracker.close();
+  });
+
+  it('shows names, tags and notes containing HTML as text, never as markup', async () => {
+    await open('/');
+    expect(await page.getByText(XSS_RUN_NAME).count()).toBeGreaterThan(0);
+    expect(await page.getByText(XSS_TAG_VALUE, { exact: false }).count()).toBeGreaterThan(0);
+    await open(`/runs/${lab.collapsedRun.id}`);
+    expect(await page.getByTestId('note').first().textContent()).toContain(XSS_NOTE);
+    await open(`/runs/${lab.xssRun.id}`);
+    expect(await page.getByTestId('run-title').textContent()).toContain(XSS_RUN_NAME);
+    const injected = await page.evaluate(() => {
+      const w = window as unknown as Record<string, unknown>;
+      return [w.__xssName, w.__xssTag, w.__xssNote, w.__xssTagKey, document.querySelectorAll('img[src="x"]').length];
+    });
+    expect(injected).toEqual([undefined, undefined, undefined, undefined, 0]);
+  });
+
+  it('shows a run: curves from downsampled points, the κ line, the z sheet, evaluations, config', async () => {
+    await open(`/runs/${lab.sheetRun.id}`);
+    const loss = await chartOption(page, 'chart-loss');
+    expect(visibleSeries(loss).map((s) => s.name)).toEqual(['loss (CE + KL hinge)', 'CE']);
+    const kl = await chartOption(page, 'chart-kl');
+    const klLine = visibleSeries(kl).find((s) => s.markLine);
+    expect(klLine?.markLine?.data[0]?.yAxis).toBeCloseTo(4, 9); // κ = 4 bits
+    for (const id of ['chart-validation', 'chart-lr', 'chart-grad', 'chart-throughput']) {
+      expect(visibleSeries(await chartOption(page, id)).length).toBeGreaterThan(0);
+    }
+    expect(await page.getByTestId('z-sheet').textContent()).toBe(Z_SHEET_TEXT);
+    expect(await page.getByTestId('evaluations').textContent()).toContain('prior_ce_bits_per_token');
+    expect(await page.getByTestId('environment-panel').textContent()).toContain('0123456789ab (dirty');
+    expect(await page.getByTestId('config-panel').textContent()).toContain('model.latentBits');
+    await screenshot('run');
+  });
+
+  it('answers an unknown run id with a 404 page that links back', async () => {
+    const response = await open('/runs/no-such-run');
+    expect(response?.status()).toBe(404);
+    expect(await page.getByTestId('not-found').textContent()).toContain('No such run');
+    await page
+      .getByRole('link', { name: /Back to all runs/ })
+      .first()
+      .click();
+    await page.waitForURL(`${dashboard.url}/`);
+  });
+
+  it('selects runs on the runs page and draws one series per run on the compare page', async () => {
+    await open(`/?sweep=${lab.sweepId}&H=8&seed=0`);
+    const boxes = page.locator('input[name="runs"]');
+    expect(await boxes.count()).toBe(KAPPA_BITS.length);
+    for (let i = 0; i < KAPPA_BITS.length; i++) await boxes.nth(i).check();
+    await page.getByTestId('compare-selected').click();
+    await page.waitForURL(/\/compare\?runs=/);
+    const option = await chartOption(page, 'compare-chart');
+    const lines = visibleSeries(option);
+    expect(lines).toHaveLength(KAPPA_BITS.length);
+    expect(lines.map((s) => s.name).sort()).toEqual(KAPPA_BITS.map((k) => `free kappa=${k} H=8 seed=0`).sort());
+    for (const line of lines) expect(line.data).toHaveLength(120); // 120 steps: not downsampled
+    await screenshot('compare');
+  });
+
+  it('groups runs by config hash with mean ± std bands over seeds', async () => {
+    const ids = SEEDS.flatMap((seed) => [lab.freeRuns.get(`1/8/${seed}`)?.id, lab.freeRuns.get(`4/8/${seed}`)?.id]);
+    await open(`/compare?runs=${ids.join(',')}&group=config&metric=val/prior_ce`);
+    const option = await chartOption(page, 'compare-chart');
+    const lines = visibleSeries(option);
+    expect(lines).toHaveLength(2);
+    expect(lines.every((s) => /\(2 runs\)$/.test(String(s.name)))).toBe(true);
+    const [, last] = (lines[0]?.data.at(-1) ?? []) as [number, number];
+    const expected = (priorCe(1, 8, 0) + priorCe(1, 8, 1)) / 2;
+    const expected4 = (priorCe(4, 8, 0) + priorCe(4, 8, 1)) / 2;
+    expect([expected, expected4].some((v) => Math.abs(v - last) < 1e-9)).toBe(true);
+    // Two band series (low + width) per group.
+    expect(option.series.length).toBe(6);
+    await screenshot('compare-grouped');
+  });
+
+  it('draws the sweep heatmap with one cell per (κ, H) holding the mean over seeds', async () => {
+    const response = await open(`/sweeps/${lab.sweepId}`);
+    expect(response?.status()).toBe(200);
+    const option = await chartOption(page, 'sweep-heatmap');
+    expect(option.xAxis?.[0]?.data).toEqual(KAPPA_BITS.map(String));
+    expect(option.yAxis?.[0]?.data).toEqual(LATENT_BITS.map(String));
+    const cells = option.series[0]?.data as Array<[number, number, number, number]>;
+    expect(cells).toHaveLength(KAPPA_BITS.length * LATENT_BITS.length);
+    for (const [x, y, value, n] of cells) {
+      const kappa = KAPPA_BITS[x] as number;
+      const h = LATENT_BITS[y] as number;
+      const expected = SEEDS.reduce((sum, seed) => sum + priorCe(kappa, h, seed), 0) / SEEDS.length;
+      expect(value).toBeCloseTo(expected, 12);
+      expect(n).toBe(SEEDS.length);
+    }
+    expect(visibleSeries(await chartOption(page, 'sweep-line')).length).toBe(1);
+    expect((await chartOption(page, 'sweep-parallel')).series[0]?.data.length).toBe(lab.allRunIds.length - 1);
+    await screenshot('sweep');
+  });
+
+  it('switches the heatmap to the difference to the baseline of the same seed', async () => {
+    await open(`/sweeps/${lab.sweepId}?mode=delta&metric=val/prior_ce`);
+    const cells = (await chartOption(page, 'sweep-heatmap')).series[0]?.data as Array<[number, number, number]>;
+    expect(cells).toHaveLength(KAPPA_BITS.length * LATENT_BITS.length);
+    for (const [x, y, value] of cells) {
+      const deltas = SEEDS.map(
+        (seed) => priorCe(KAPPA_BITS[x] as number, LATENT_BITS[y] as number, seed) - priorCe(null, null, seed),
+      );
+      expect(value).toBeCloseTo(deltas.reduce((a, b) => a + b, 0) / deltas.length, 12);
+    }
+    await screenshot('sweep-delta');
+  });
+
+  it('downloads the paper-style table as Markdown, LaTeX and CSV', async () => {
+    await open(`/sweeps/${lab.sweepId}`);
+    expect(await page.getByTestId('comparison-table').textContent()).toContain('likelihood/prior_ce_bits_per_token');
+    const contents: Record<string, string> = {};
+    for (const format of ['markdown', 'latex', 'csv']) {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByTestId(`export-${format}`).click(),
+      ]);
+      const path = join(dir, `table-${format}`);
+      await download.saveAs(path);
+      contents[format] = readFileSync(path, 'utf8');
+      expect(download.suggestedFilename()).toMatch(/^toy-kappa-h-comparison\.(md|tex|csv)$/);
+    }
+    expect(contents.markdown).toMatch(/^\| metric \| baseline \(n=2\) \|/);
+    expect(contents.markdown).toContain('likelihood/prior_ce_bits_per_token');
+    expect(contents.latex).toContain('\\begin{tabular}');
+    const csvLines = (contents.csv as string).trim().split('\n');
+    expect(csvLines[0]).toBe(
+      'task,metric,column,is_baseline,mean,std,n,delta,delta_stderr,ci_low,ci_high,pairs,significant',
+    );
+    const baselineRow = csvLines.find((line) => line.startsWith('likelihood,prior_ce_bits_per_token,baseline,true,'));
+    const baselineMean = SEEDS.reduce((s, seed) => s + priorCe(null, null, seed) / Math.LN2, 0) / SEEDS.length;
+    expect(Number(baselineRow?.split(',')[4])).toBeCloseTo(baselineMean, 10);
+    expect(csvLines).toHaveLength(1 + 2 * (1 + KAPPA_BITS.length * LATENT_BITS.length));
+  });
+
+  it('lists sweeps', async () => {
+    await open('/sweeps');
+    expect(await page.getByTestId('sweeps-table').textContent()).toContain('toy-kappa-h');
+    await screenshot('sweeps');
+  });
+
+  it('picks up a new run while it is open, without a reload', async () => {
+    await open('/'); // a RUNNING run is listed, so the page re-reads the tracker every few seconds
+    const before = await page.getByTestId('run-row').count();
+    const tracker = await openTracker(lab.path);
+    await tracker.startRun({ name: 'arrived while watching', config: { seed: 3 }, seed: 3 });
+    await tracker.close();
+    await page.getByText('arrived while watching').waitFor({ timeout: 20_000 });
+    expect(await page.getByTestId('run-row').count()).toBe(before + 1);
+  });
+});
+
+describe('dashboard on a missing or corrupt database', () => {
+  let dir: string;
+  let dashboard: RunningDashboard;
+  let closeBrowser: () => Promise<void>;
+  let page: Page;
+
+  beforeAll(async () => {
+    chromiumPath();
+    ensureBuilt();
+    dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-missing-'));
+    dashboard = await startDashboardProcess(join(dir, 'nothing-here.db'));
+    const browser = await launchBrowser();
+    closeBrowser = browser.close;
+    page = await browser.context.newPage();
+  }, 240_000);
+
+  afterAll(async () => {
+    await closeBrowser?.();
+    await dashboard?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('explains a missing file with the commands that create one, on every page', async () => {
+    for (const path of ['/', '/sweeps', '/compare?runs=abc', '/runs/abc', '/sweeps/abc']) {
+      const response = await page.goto(`${dashboard.url}${path}`);
+      expect(response?.status()).toBe(200);
+      const problem = page.getByTestId('database-problem');
+      expect(await problem.getAttribute('data-kind')).toBe('missing');
+      expect(await problem.textContent()).toContain('npm run demo');
+      expect(await problem.textContent()).toContain(join(dir, 'nothing-here.db'));
+    }
+    await page.screenshot({ path: join(SCREENSHOTS, 'missing-database.png'), fullPage: true });
+    const table = await page.request.get(`${dashboard.url}/sweeps/abc/table?format=csv`);
+    expect(table.status()).toBe(503);
+    expect(await table.text()).toContain('There is no file at');
+  });
+
+  it('explains a file that is not a tracker database, and leaves it untouched', async () => {
+    const path = join(dir, 'nothing-here.db');
+    const garbage = 'these are notes, not a database\n'.repeat(100);
+    writeFileSync(path, garbage);
+    await page.goto(`${dashboard.url}/`);
+    const problem = page.getByTestId('database-problem');
+    expect(await problem.getAttribute('data-kind')).toBe('not-a-database');
+    expect(await problem.textContent()).toContain('is not a SQLite database');
+    expect(await page.content()).not.toContain('at openTracker'); // no stack trace
+    expect(readFileSync(path, 'utf8')).toBe(garbage);
+    await page.screenshot({ path: join(SCREENSHOTS, 'corrupt-database.png'), fullPage: true });
+  });
+});
