@@ -19,6 +19,8 @@ import { formatToySheet, runToyZStudy, toyStudyRecords } from './toy-z-study.js'
 export interface EvaluationSettings {
   /** Held-out split for the likelihood metrics (default 'validation'). */
   split?: Split;
+  /** T of the held-out rows (default: the dataset's fixed length, else the model's contextLength). */
+  sequenceLength?: number;
   batchSize?: number;
   /** Rows of the split (default: all). */
   maxRows?: number;
@@ -88,7 +90,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
     );
   }
   const split = s.split ?? 'validation';
-  const sequenceLength = dataset.fixedSequenceLength ?? model.config.contextLength;
+  const sequenceLength = s.sequenceLength ?? dataset.fixedSequenceLength ?? model.config.contextLength;
   const batches = dataset.evaluationBatches(split, {
     batchSize: s.batchSize ?? 32,
     sequenceLength,

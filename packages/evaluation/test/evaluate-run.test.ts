@@ -143,8 +143,9 @@ describe('evaluateModel on other data', () => {
       model: baseline,
       dataset: data,
       seed: 1,
-      settings: { ...settings, taskLimit: 2 },
+      settings: { ...settings, taskLimit: 2, sequenceLength: 8 },
     });
+    expect(results.context).toMatchObject({ sequenceLength: 8, rows: 6, variant: 'baseline', latentBits: 0 });
     expect([...new Set(results.metrics.map((m) => m.task))]).toEqual([
       'likelihood',
       'latent',
