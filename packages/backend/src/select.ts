@@ -25,12 +25,16 @@ export interface BackendInfo {
 
 /** Thrown when an explicitly requested engine cannot be used; the message says how to fix it. */
 export class BackendUnavailableError extends Error {
+  /** One clause saying what is missing, without the how-to (for `auto`'s one-line log). */
+  readonly reason: string;
   constructor(
     readonly backend: BackendName,
     message: string,
+    reason?: string,
   ) {
     super(message);
     this.name = 'BackendUnavailableError';
+    this.reason = reason ?? message;
   }
 }
 
@@ -75,6 +79,15 @@ async function importQuietly(pkg: string): Promise<void> {
   }
 }
 
+/** The gist of a native-addon load failure, without the long install path. */
+function nativeProblem(error: unknown): string {
+  const text = errorText(error);
+  if (/tfjs_binding\.node\) can not be found/.test(text)) {
+    return 'its addon tfjs_binding.node was never built: libtensorflow could not be downloaded at install time';
+  }
+  return text;
+}
+
 function isModuleMissing(error: unknown): boolean {
   const code = (error as { code?: string } | undefined)?.code;
   return code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND';
@@ -95,8 +108,8 @@ async function loadTfjsNode(name: 'node' | 'node-gpu'): Promise<string> {
   } catch (error) {
     const what = isModuleMissing(error)
       ? `${pkg} is not installed (it is an optional dependency whose install failed or was skipped)`
-      : `${pkg} is installed but could not load its native library: ${errorText(error)}`;
-    throw new BackendUnavailableError(name, `${what}. ${INSTALL_HINT[name]}`);
+      : `${pkg} is installed but could not load its native library (${nativeProblem(error)})`;
+    throw new BackendUnavailableError(name, `${what}. ${INSTALL_HINT[name]}`, what);
   }
   await activate('tensorflow');
   if (name === 'node-gpu') {
@@ -168,7 +181,7 @@ export async function selectBackend(
         if (error instanceof BackendUnavailableError) throw error;
         throw new BackendUnavailableError(name, `Backend "${name}" failed to start: ${errorText(error)}`);
       }
-      skipped.push({ name, why: errorText(error) });
+      skipped.push({ name, why: error instanceof BackendUnavailableError ? error.reason : errorText(error) });
     }
   }
   throw new Error(`No TensorFlow.js backend could start:\n${skipped.map((s) => `  ${s.name}: ${s.why}`).join('\n')}`);
