@@ -1,0 +1,77 @@
+// ftlab eval <run>: the full evaluation of a run's newest checkpoint (likelihood bounds, latent
+// usage, the toy Z study and the benchmark tasks), printed and recorded in the tracker.
+
+import { join } from 'node:path';
+import { deriveSeed } from '@ftlab/data';
+import {
+  createTaskRegistry,
+  evaluateModel,
+  formatMetricsTable,
+  recordEvaluation,
+  registerTaskFile,
+} from '@ftlab/evaluation';
+import { VAL_METRICS } from '@ftlab/training';
+import { type GlobalOptions, openStore, startBackend } from '../context.js';
+import { createOutput } from '../output.js';
+import { loadRunModel } from '../run-model.js';
+
+export interface EvalOptions extends GlobalOptions {
+  tasks?: string[];
+  /** JSON task configs (lm-evaluation-harness style) to register and run. */
+  taskFile?: string[];
+  rows?: number;
+  iwae?: number;
+  seed: number;
+  record: boolean;
+}
+
+export async function evalCommand(runId: string, options: EvalOptions): Promise<number> {
+  const out = createOutput(options.json);
+  await startBackend(options, out.info);
+  const tracker = await openStore(options, { readonly: !options.record });
+  try {
+    const run = await tracker.getRun(runId);
+    const { config, dataset, model, step, runDir } = await loadRunModel(run);
+    try {
+      const registry = createTaskRegistry();
+      const fileTasks = (options.taskFile ?? []).flatMap((file) => registerTaskFile(registry, file));
+      const tasks = options.tasks || fileTasks.length > 0 ? [...(options.tasks ?? []), ...fileTasks] : undefined;
+      const klHistory = (await tracker.metricHistory(runId, VAL_METRICS.klBits))
+        .filter((p) => p.value !== null)
+        .map((p) => ({ step: p.step, klBitsPerToken: p.value as number }));
+      const e = config.evaluation;
+      const results = await evaluateModel({
+        model,
+        dataset,
+        seed: deriveSeed(config.seed, 'cli-evaluation', options.seed) % 2147483647,
+        run: runId,
+        step,
+        klHistory,
+        registry,
+        ...(tasks ? { tasks } : {}),
+        settings: {
+          batchSize: e.batchSize,
+          maxRows: options.rows ?? (e.finalRows || undefined),
+          priorSamples: e.priorSamples,
+          iwaeSamples: options.iwae ?? e.iwaeSamples,
+          zGroups: e.zGroups,
+          zGroupSize: e.zGroupSize,
+        },
+        log: (m) => out.info(`evaluation: ${m}`),
+      });
+      if (options.record) {
+        await recordEvaluation(tracker, runId, step, results, {
+          resultsPath: join(runDir, `results-step-${step}.json`),
+        });
+      }
+      out.result(results, () =>
+        [`run ${runId} at step ${step}`, formatMetricsTable(results), results.sheet ?? ''].filter(Boolean).join('\n\n'),
+      );
+      return 0;
+    } finally {
+      model.dispose();
+    }
+  } finally {
+    await tracker.close();
+  }
+}

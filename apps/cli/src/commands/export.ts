@@ -1,0 +1,128 @@
+// ftlab export <run|sweep> --format csv|json|md|latex: a run's metrics and evaluations, or a
+// sweep's runs, its paper-style comparison table (rows: benchmarks and likelihood metrics;
+// columns: baseline and each kappa/H/placement, with deltas and confidence intervals) or its
+// grouped-generation sheets (the paper's toy figure: same-Z groups next to independent Z).
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { compareSweep, exportComparison } from '@ftlab/evaluation';
+import { type RunDetail, type Sweep, type Tracker, UnknownRunError } from '@ftlab/tracker';
+import { type GlobalOptions, openStore } from '../context.js';
+import { createOutput } from '../output.js';
+
+export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex'] as const;
+export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
+export const EXPORT_TABLES = ['comparison', 'runs', 'metrics', 'sheet'] as const;
+export type ExportTable = (typeof EXPORT_TABLES)[number];
+
+export interface ExportOptions extends GlobalOptions {
+  format: ExportFormatName;
+  table?: ExportTable;
+  out?: string;
+}
+
+async function findSweep(tracker: Tracker, idOrName: string): Promise<Sweep | null> {
+  const sweeps = await tracker.listSweeps();
+  return sweeps.find((s) => s.id === idOrName) ?? sweeps.find((s) => s.name === idOrName) ?? null;
+}
+
+function evaluationsTable(run: RunDetail, format: 'md' | 'latex'): string {
+  const rows = [...run.evaluations].sort((a, b) => a.task.localeCompare(b.task) || a.metric.localeCompare(b.metric));
+  const value = (v: number | null, s: number | null) =>
+    v === null
+      ? ''
+      : `${v.toFixed(4)}${s === null ? '' : format === 'latex' ? ` $\\pm$ ${s.toFixed(4)}` : ` ± ${s.toFixed(4)}`}`;
+  if (format === 'md') {
+    return [
+      `| task | metric | value | n |`,
+      `| --- | --- | ---: | ---: |`,
+      ...rows.map((e) => `| ${e.task} | ${e.metric} | ${value(e.value, e.stderr)} | ${e.n ?? ''} |`),
+    ].join('\n');
+  }
+  const esc = (t: string) => t.replace(/([_%&#$])/g, '\\$1');
+  return [
+    '\\begin{tabular}{llrr}',
+    '\\toprule',
+    'task & metric & value & $n$ \\\\',
+    '\\midrule',
+    ...rows.map((e) => `${esc(e.task)} & ${esc(e.metric)} & ${value(e.value, e.stderr)} & ${e.n ?? ''} \\\\`),
+    '\\bottomrule',
+    '\\end{tabular}',
+  ].join('\n');
+}
+
+/** The z-sheet of every finished run of a sweep, ordered by variant and axis values. */
+async function sweepSheets(tracker: Tracker, sweep: Sweep, format: ExportFormatName): Promise<string> {
+  const { runs } = await tracker.listRuns({ sweepId: sweep.id, status: 'FINISHED', limit: 100_000, orderBy: 'name' });
+  const sections: Array<{ title: string; sheet: string }> = [];
+  for (const summary of runs) {
+    const run = await tracker.getRun(summary.id);
+    const artifact = run.artifacts.find((a) => a.kind === 'z-sheet');
+    if (!artifact) continue;
+    const axes = Object.entries(run.tags)
+      .filter(([k]) => k.startsWith('axis:'))
+      .map(([k, v]) => `${k.slice(5)}=${v}`)
+      .join(', ');
+    sections.push({ title: `${run.variant} ${axes} (run ${run.id})`, sheet: await readFile(artifact.path, 'utf8') });
+  }
+  if (sections.length === 0)
+    throw new Error(`sweep ${sweep.name} has no finished run with a grouped-generation sheet (toy runs write one)`);
+  if (format === 'json') return JSON.stringify(sections, null, 2);
+  if (format === 'latex') {
+    return sections
+      .map(
+        (s) =>
+          `\\paragraph{${s.title.replace(/([_%&#$])/g, '\\$1')}}\n\\begin{verbatim}\n${s.sheet.trimEnd()}\n\\end{verbatim}`,
+      )
+      .join('\n\n');
+  }
+  return sections.map((s) => `## ${s.title}\n\n\`\`\`\n${s.sheet.trimEnd()}\n\`\`\``).join('\n\n');
+}
+
+export async function exportCommand(id: string, options: ExportOptions): Promise<number> {
+  const out = createOutput(false);
+  const tracker = await openStore(options, { readonly: true });
+  let text: string;
+  try {
+    const sweep = await findSweep(tracker, id);
+    if (sweep) {
+      const table = options.table ?? (options.format === 'json' ? 'runs' : 'comparison');
+      if (table === 'sheet') text = await sweepSheets(tracker, sweep, options.format);
+      else if (table === 'comparison') {
+        const comparison = await compareSweep(tracker, sweep.id);
+        text =
+          options.format === 'json'
+            ? JSON.stringify(comparison, null, 2)
+            : exportComparison(comparison, options.format === 'md' ? 'markdown' : options.format);
+      } else if (options.format === 'json' || options.format === 'csv') {
+        text = await tracker.exportSweep(sweep.id, { format: options.format, table });
+      } else {
+        throw new Error(`--table ${table} exports as csv or json; use --table comparison for ${options.format}`);
+      }
+    } else {
+      let run: RunDetail;
+      try {
+        run = await tracker.getRun(id);
+      } catch (error) {
+        if (error instanceof UnknownRunError)
+          throw new Error(`"${id}" is neither a run id nor a sweep id or name in ${tracker.location}`);
+        throw error;
+      }
+      if (options.format === 'json' || options.format === 'csv') {
+        const table = options.table === 'runs' ? 'runs' : 'metrics';
+        text = await tracker.exportRun(run.id, { format: options.format, table });
+      } else {
+        text = evaluationsTable(run, options.format);
+      }
+    }
+  } finally {
+    await tracker.close();
+  }
+  if (options.out) {
+    const temp = `${options.out}.tmp-${process.pid}`;
+    await writeFile(temp, text.endsWith('\n') ? text : `${text}\n`);
+    await rename(temp, options.out);
+    out.info(`wrote ${options.out}`);
+  } else {
+    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+  }
+  return 0;
+}

@@ -1,0 +1,55 @@
+// ftlab resume <run>: continue a KILLED, CRASHED or FAILED run from its last checkpoint, here.
+import { defaultWorkerName, RunStateError } from '@ftlab/tracker';
+import { type GlobalOptions, openStore, startBackend } from '../context.js';
+import { createOutput } from '../output.js';
+import { describeOutcome, exitCodeFor, outcomeJson, runInForeground } from './train.js';
+
+export interface ResumeOptions extends GlobalOptions {
+  staleAfter: number;
+  evaluate: boolean;
+}
+
+export async function resumeCommand(runId: string, options: ResumeOptions): Promise<number> {
+  const out = createOutput(options.json);
+  const tracker = await openStore(options);
+  try {
+    let run = await tracker.getRun(runId);
+    if (run.status === 'RUNNING') {
+      // A RUNNING run whose worker died is resumable once it is known to be stale.
+      await tracker.markStaleRuns(options.staleAfter * 1000);
+      run = await tracker.getRun(runId);
+      if (run.status === 'RUNNING') {
+        throw new RunStateError(
+          runId,
+          run.status,
+          `run ${runId} is RUNNING on ${run.worker} (heartbeat ${Math.round((Date.now() - (run.heartbeatAt ?? 0)) / 1000)} s ago); ` +
+            `it can be resumed once its heartbeat is older than --stale-after ${options.staleAfter} s.`,
+        );
+      }
+    }
+    if (run.status === 'FINISHED') {
+      out.result({ run: runId, status: 'FINISHED', step: run.lastStep }, () => `run ${runId} is already FINISHED`);
+      return 0;
+    }
+    const backend = await startBackend(options, out.info);
+    if (run.backend && run.backend !== backend.name) {
+      out.info(
+        `note: run ${runId} trained on ${run.backend} so far; continuing on ${backend.name} (not bit-identical)`,
+      );
+    }
+    if (run.status !== 'PENDING') {
+      const { requeued, run: after } = await tracker.requeueRun(runId);
+      if (!requeued) throw new Error(`run ${runId} was not requeued: ${after.failureReason ?? after.status}`);
+    }
+    const worker = defaultWorkerName();
+    const claimed = await tracker.claimRun(runId, worker);
+    out.info(
+      `resuming run ${runId} from step ${claimed.lastStep ?? 0} (resume ${claimed.resumeCount}) on ${backend.name}`,
+    );
+    const outcome = await runInForeground(tracker, claimed, backend, out, { worker, evaluate: options.evaluate });
+    out.result({ run: runId, ...outcomeJson(outcome) }, () => describeOutcome(runId, outcome));
+    return exitCodeFor(outcome);
+  } finally {
+    await tracker.close();
+  }
+}

@@ -1,0 +1,50 @@
+// ftlab status: the runs in the database with their progress, newest first.
+import type { RunStatus, RunSummary } from '@ftlab/tracker';
+import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/training';
+import { type GlobalOptions, openStore } from '../context.js';
+import { createOutput, formatDuration, formatNumber, formatTable } from '../output.js';
+
+export interface StatusOptions extends GlobalOptions {
+  sweep?: string;
+  status?: string[];
+  limit: number;
+}
+
+function progress(run: RunSummary): string {
+  const total = run.totalSteps ?? 0;
+  const step = run.status === 'FINISHED' ? total : (run.lastStep ?? 0);
+  return total > 0 ? `${step}/${total} ${Math.floor((100 * step) / total)}%` : String(step);
+}
+
+export async function statusCommand(options: StatusOptions): Promise<number> {
+  const out = createOutput(options.json);
+  const tracker = await openStore(options, { readonly: true });
+  try {
+    const { total, runs } = await tracker.listRuns({
+      ...(options.sweep ? { sweepId: options.sweep } : {}),
+      ...(options.status ? { status: options.status.map((s) => s.toUpperCase() as RunStatus) } : {}),
+      limit: options.limit,
+    });
+    const now = Date.now();
+    out.result({ total, runs }, () => {
+      if (total === 0) return 'no runs yet: try `ftlab train experiments/toy-quick.yaml` or `npm run demo`';
+      const rows = runs.map((r) => [
+        r.id,
+        r.name,
+        r.variant,
+        r.seed,
+        r.status,
+        progress(r),
+        formatNumber(r.latestMetrics[TRAIN_METRICS.loss]?.value),
+        formatNumber(r.latestMetrics[VAL_METRICS.klBits]?.value ?? r.latestMetrics[TRAIN_METRICS.klBits]?.value),
+        r.backend,
+        r.heartbeatAt ? `${formatDuration(now - r.heartbeatAt)} ago` : '',
+      ]);
+      const shown = runs.length < total ? `\n(${runs.length} of ${total} runs; --limit to see more)` : '';
+      return `${formatTable(['run', 'name', 'variant', 'seed', 'status', 'progress', 'loss', 'KL bits', 'backend', 'updated'], rows)}${shown}`;
+    });
+    return 0;
+  } finally {
+    await tracker.close();
+  }
+}

@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Entry point of the `ftlab` command.
+import { ConfigError } from '@ftlab/training';
+import { buildProgram } from './program.js';
+
+function report(error: unknown, json: boolean): number {
+  const message = error instanceof Error ? error.message : String(error);
+  if (json) process.stdout.write(`${JSON.stringify({ error: message, type: (error as Error)?.name })}\n`);
+  else process.stderr.write(`ftlab: ${message}\n`);
+  if (process.env.FTLAB_DEBUG && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+  return error instanceof ConfigError ? 2 : 1;
+}
+
+const json = process.argv.includes('--json');
+const program = buildProgram((action) => {
+  action().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.exitCode = report(error, json);
+    },
+  );
+});
+program.parseAsync(process.argv).catch((error: unknown) => {
+  process.exitCode = report(error, json);
+});

@@ -1,0 +1,168 @@
+// The `ftlab` command line. Every command takes --db, --backend and --json.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { dashboardCommand } from './commands/dashboard.js';
+import { evalCommand } from './commands/eval.js';
+import { EXPORT_FORMATS, EXPORT_TABLES, exportCommand } from './commands/export.js';
+import { generateCommand } from './commands/generate.js';
+import { resumeCommand } from './commands/resume.js';
+import { statusCommand } from './commands/status.js';
+import { sweepCommand } from './commands/sweep.js';
+import { trainCommand } from './commands/train.js';
+import { workerCommand } from './commands/worker.js';
+import { DEFAULT_DB, type GlobalOptions } from './context.js';
+
+function integer(min: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected a whole number >= ${min}, got "${value}"`);
+    return n;
+  };
+}
+
+function number(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
+
+/** Runs a command, turning its result into the process exit code. */
+type Action<A extends unknown[]> = (...args: A) => Promise<number>;
+
+export function buildProgram(run: (action: () => Promise<number>) => void): Command {
+  const program = new Command('ftlab')
+    .description('Free Transformer Lab: train, sweep, evaluate and compare latent-variable language models')
+    .addOption(new Option('--db <file>', 'tracker database (SQLite file)').env('FTLAB_DB').default(DEFAULT_DB))
+    .addOption(
+      new Option('--backend <name>', 'TensorFlow.js engine')
+        .choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu'])
+        .env('FTLAB_BACKEND')
+        .default('auto'),
+    )
+    .option('--artifacts <dir>', 'where run files (checkpoints, results) go (default: ftlab-runs/ beside the database)')
+    .option('--json', 'machine-readable output on stdout', false)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ sortSubcommands: false });
+
+  const globals = (command: Command) => command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
+  const wrap =
+    <A extends unknown[]>(action: Action<A>) =>
+    (...args: A) =>
+      run(() => action(...args));
+
+  program
+    .command('train')
+    .description('train one run from a config file (experiments/*.yaml)')
+    .argument('<config>', 'run config YAML')
+    .option('--name <name>', 'experiment name (default: the config name)')
+    .option('--tag <key=value>', 'tag the run (repeatable)', list)
+    .option('--no-evaluate', 'skip the benchmark tasks and Z study after training (likelihood metrics only)')
+    .action(
+      wrap(async (config: string, _: unknown, command: Command) => trainCommand(config, globals(command) as never)),
+    );
+
+  program
+    .command('sweep')
+    .description('expand a sweep into runs (adding only what is missing) and train them with worker processes')
+    .argument('<sweep>', 'sweep YAML')
+    .option('--workers <n>', 'worker processes (default: one per core)', integer(1))
+    .option('--stale-after <seconds>', 'a run without heartbeat this long counts as crashed', integer(1), 60)
+    .option('--queue-only', 'create the runs but start no workers', false)
+    .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
+    .action(wrap(async (file: string, _: unknown, command: Command) => sweepCommand(file, globals(command) as never)));
+
+  program
+    .command('worker')
+    .description('claim queued runs from the database and train them until none is left')
+    .option('--sweep <id>', 'only runs of this sweep')
+    .option('--stale-after <seconds>', 'a run without heartbeat this long counts as crashed', integer(1), 60)
+    .option('--max-runs <n>', 'stop after this many runs', integer(1))
+    .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
+    .action(wrap(async (_: unknown, command: Command) => workerCommand(globals(command) as never)));
+
+  program
+    .command('resume')
+    .description('continue a killed, crashed or failed run from its last checkpoint')
+    .argument('<run>', 'run id')
+    .option('--stale-after <seconds>', 'resume a RUNNING run whose heartbeat is older than this', integer(1), 60)
+    .option('--no-evaluate', 'skip the benchmark tasks and Z study after training')
+    .action(
+      wrap(async (runId: string, _: unknown, command: Command) => resumeCommand(runId, globals(command) as never)),
+    );
+
+  program
+    .command('status')
+    .description('runs with their progress, newest first')
+    .option('--sweep <id>', 'only runs of this sweep')
+    .option('--status <list>', 'only these statuses (comma separated)', list)
+    .option('--limit <n>', 'at most this many runs', integer(1), 50)
+    .action(wrap(async (_: unknown, command: Command) => statusCommand(globals(command) as never)));
+
+  program
+    .command('eval')
+    .description("evaluate a run's newest checkpoint: likelihood bounds, latent usage, Z study, benchmarks")
+    .argument('<run>', 'run id')
+    .option(
+      '--tasks <list>',
+      'benchmark tasks by name (comma separated; default: the built-in ones for the data)',
+      list,
+    )
+    .option(
+      '--task-file <file>',
+      'register tasks from a JSON task config (repeatable)',
+      (v: string, p: string[] = []) => [...p, v],
+    )
+    .option('--rows <n>', 'validation rows for the likelihood metrics', integer(1))
+    .option('--iwae <k>', 'importance samples for the IWAE bound', integer(1))
+    .option('--seed <n>', 'evaluation seed', integer(0), 0)
+    .option('--no-record', 'print only; do not store the results in the tracker')
+    .action(wrap(async (runId: string, _: unknown, command: Command) => evalCommand(runId, globals(command) as never)));
+
+  program
+    .command('generate')
+    .description("sample from a run's model, with Z pinned per group or drawn from the prior")
+    .argument('<run>', 'run id')
+    .option('--prompt <text>', 'prompt (default: "A>" for toy runs, a newline otherwise)')
+    .addOption(new Option('--z <mode>', 'Z of the samples').choices(['prior', 'pinned']).default('prior'))
+    .option(
+      '--codes <list>',
+      'with --z pinned: the codes to pin (cycled over positions; default: drawn from the prior)',
+    )
+    .option('--groups <n>', 'groups of samples (each group shares one pinned Z)', integer(1), 3)
+    .option('--samples <n>', 'samples per group', integer(1), 4)
+    .option('--max-tokens <n>', 'new tokens per sample', integer(1))
+    .option('--temperature <t>', 'softmax temperature (0: greedy)', number, 1)
+    .option('--top-k <k>', 'sample among the k most likely tokens (0: all)', integer(0), 0)
+    .addOption(
+      new Option('--prompt-z <mode>', "Z of the prompt (default: the model's promptZ)").choices(['posterior', 'prior']),
+    )
+    .option('--seed <n>', 'sampling seed', integer(0), 0)
+    .action(
+      wrap(async (runId: string, _: unknown, command: Command) => generateCommand(runId, globals(command) as never)),
+    );
+
+  program
+    .command('export')
+    .description('export a run (metrics, evaluations) or a sweep (runs, comparison table, generation sheets)')
+    .argument('<id>', 'run id, or sweep id or name')
+    .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .addOption(
+      new Option(
+        '--table <table>',
+        'what to export (default: comparison for md/latex/csv of a sweep, runs for json)',
+      ).choices([...EXPORT_TABLES]),
+    )
+    .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .action(wrap(async (id: string, _: unknown, command: Command) => exportCommand(id, globals(command) as never)));
+
+  program
+    .command('dashboard')
+    .description('serve the dashboard for the database')
+    .option('--port <n>', 'port (0: any free port)', integer(0), 3000)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .action(wrap(async (_: unknown, command: Command) => dashboardCommand(globals(command) as never)));
+
+  return program;
+}
