@@ -111,7 +111,10 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
   const usage = latentUsage(likelihood.perBitKl, {
     ...(s.liveThresholdBits === undefined ? {} : { liveThresholdBits: s.liveThresholdBits }),
   });
-  metrics.push(...latentUsageRecords(usage, likelihood.rows));
+  const klStderr = likelihood.klPerToken.stderr;
+  metrics.push(
+    ...latentUsageRecords(usage, likelihood.rows, { klBitsStderr: klStderr === null ? null : klStderr / Math.LN2 }),
+  );
 
   const results: EvaluationResults = {
     format: RESULTS_FORMAT,

@@ -97,18 +97,27 @@ export function measureLatentUsage(
   );
 }
 
-export function latentUsageRecords(usage: LatentUsage, rows: number, task = 'latent'): MetricRecord[] {
-  const record = (metric: string, value: number, note?: string): MetricRecord => ({
+/**
+ * Records of task 'latent'. The mean KL takes its standard error across rows when given (the
+ * likelihood pass has it); per-bit values and the live-channel count come without one.
+ */
+export function latentUsageRecords(
+  usage: LatentUsage,
+  rows: number,
+  options: { klBitsStderr?: number | null; task?: string } = {},
+): MetricRecord[] {
+  const task = options.task ?? 'latent';
+  const record = (metric: string, value: number, stderr: number | null = null, note?: string): MetricRecord => ({
     task,
     metric,
     value,
-    stderr: null,
+    stderr,
     n: rows,
     ...(note === undefined ? {} : { note }),
   });
   return [
-    record('kl_bits_per_token', usage.klBitsPerToken),
-    record('live_channels', usage.liveChannels, `bits whose KL exceeds ${usage.thresholdBits} bits per token`),
+    record('kl_bits_per_token', usage.klBitsPerToken, options.klBitsStderr ?? null),
+    record('live_channels', usage.liveChannels, null, `bits whose KL exceeds ${usage.thresholdBits} bits per token`),
     ...usage.perBitKlBits.map((bits, h) => record(`kl_bits_bit${h}`, bits)),
   ];
 }

@@ -76,6 +76,11 @@ describe('evaluateModel on a toy run', () => {
     expect(find('likelihood', 'iwae_nll_k2_bits_per_char')?.n).toBe(12);
     expect(find('toy_z_study', 'block_start_agreement_chance')?.value).toBeCloseTo(1 / 7, 3);
     expect(results.latentUsage?.perBitKlBits).toHaveLength(2);
+    const klNats = find('likelihood', 'kl_nats_per_token');
+    expect(find('latent', 'kl_bits_per_token')).toMatchObject({
+      value: expect.closeTo((klNats?.value as number) / Math.LN2, 6),
+      stderr: expect.closeTo((klNats?.stderr as number) / Math.LN2, 9),
+    });
     expect(results.collapse).toMatchObject({ collapsed: true, lowEvaluations: 3, window: 3 });
     expect(results.toyStudy?.pinnedGroups).toHaveLength(2);
     expect(results.sheet?.split('\n').filter((l) => /^[A-Z]>/.test(l))).toHaveLength(2 * 2 * 3);

@@ -34,7 +34,11 @@ describe('latent usage', () => {
       'kl_bits_bit2',
       'kl_bits_bit3',
     ]);
-    expect(records[1]).toMatchObject({ task: 'latent', value: 2, n: 10 });
+    expect(records[1]).toMatchObject({ task: 'latent', value: 2, n: 10, stderr: null });
+    expect(latentUsageRecords(usage, 10, { klBitsStderr: 0.02, task: 'z' })[0]).toMatchObject({
+      task: 'z',
+      stderr: 0.02,
+    });
   });
 
   it('measures the same per-bit KL as the likelihood pass, and none for a baseline', () => {
