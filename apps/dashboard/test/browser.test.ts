@@ -8,7 +8,7 @@ import { openTracker } from '@ftlab/tracker';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  fillLabDatabase,
+  createLabDatabase,
   KAPPA_BITS,
   LATENT_BITS,
   type LabDatabase,
@@ -51,6 +51,7 @@ const visibleSeries = (option: ChartOption) => option.series.filter((s) => !Stri
 
 describe('dashboard in Chromium', () => {
   let dir: string;
+  let remove: () => void;
   let lab: LabDatabase;
   let dashboard: RunningDashboard;
   let context: BrowserContext;
@@ -67,8 +68,7 @@ describe('dashboard in Chromium', () => {
     chromiumPath(); // fails first, with how to install it, when Chromium is missing
     ensureBuilt();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-test-'));
-    lab = await fillLabDatabase(join(dir, 'lab.db'), join(dir, 'artifacts'));
+    ({ dir, lab, remove } = await createLabDatabase('ftlab-dashboard-test-'));
     dashboard = await startDashboardProcess(lab.path);
     ({ context, close: closeBrowser } = await launchBrowser());
     page = await context.newPage();
@@ -77,7 +77,7 @@ describe('dashboard in Chromium', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await dashboard?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    remove?.();
   });
 
   it('lists every run with badges, κ in bits and the collapse marker', async () => {

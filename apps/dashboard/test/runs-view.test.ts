@@ -1,27 +1,23 @@
 // The runs page's URL state against a real tracker: every filter narrows to exactly the runs it
 // names, sort fields come from a whitelist, and hostile values become warnings, never SQL.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openTracker, type Tracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toRunRow } from '../src/lib/run-row';
 import { DEFAULT_RUNS_VIEW, hasFilters, parseRunsView, RUN_SORTS, runsQuery, runsViewHref } from '../src/lib/runs-view';
-import { fillLabDatabase, KAPPA_BITS, LATENT_BITS, type LabDatabase, SEEDS } from './fixtures/lab-database';
+import { createLabDatabase, KAPPA_BITS, LATENT_BITS, type LabDatabase, SEEDS } from './fixtures/lab-database';
 
-let dir: string;
+let remove: () => void;
 let lab: LabDatabase;
 let tracker: Tracker;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-runs-view-'));
-  lab = await fillLabDatabase(join(dir, 'lab.db'), join(dir, 'artifacts'));
+  ({ lab, remove } = await createLabDatabase('ftlab-dashboard-runs-view-'));
   tracker = await openTracker(lab.path, { readonly: true });
 }, 60_000);
 
 afterAll(async () => {
   await tracker?.close();
-  rmSync(dir, { recursive: true, force: true });
+  remove?.();
 });
 
 const names = async (params: Record<string, string | string[]>) =>

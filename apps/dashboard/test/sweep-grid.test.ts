@@ -1,8 +1,5 @@
 // The sweep page's arithmetic against brute force: heatmap cells from the tracker's sweep
 // summary, differences paired by seed, the line over one axis, parallel-coordinate rows.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { openTracker, type ParamValue, type SweepSummary } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PARAM } from '../src/lib/keys';
@@ -17,20 +14,21 @@ import {
   sweepPoints,
 } from '../src/lib/sweep-grid';
 import { parseSweepView, resolveSweepView } from '../src/lib/sweep-view';
-import { fillLabDatabase, KAPPA_BITS, LATENT_BITS, priorCe, SEEDS } from './fixtures/lab-database';
+import { createLabDatabase, KAPPA_BITS, LATENT_BITS, priorCe, SEEDS } from './fixtures/lab-database';
 
-let dir: string;
+let remove: () => void;
 let summary: SweepSummary;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-sweep-grid-'));
-  const lab = await fillLabDatabase(join(dir, 'lab.db'), join(dir, 'artifacts'));
+  const created = await createLabDatabase('ftlab-dashboard-sweep-grid-');
+  remove = created.remove;
+  const lab = created.lab;
   const tracker = await openTracker(lab.path, { readonly: true });
   summary = await tracker.sweepSummary(lab.sweepId);
   await tracker.close();
 }, 60_000);
 
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => remove?.());
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 

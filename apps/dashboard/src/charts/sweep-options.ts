@@ -135,6 +135,7 @@ export function axisLineOption(data: AxisLineData): EChartsOption {
       nameLocation: 'middle',
       nameGap: 48,
       scale: true,
+      axisLabel: { formatter: (v: number) => short(v) },
       // Keep the baseline line in view even when every run is far from it.
       ...(data.baseline ? { min: extendTo(data.baseline.mean, 'min'), max: extendTo(data.baseline.mean, 'max') } : {}),
     },
@@ -142,13 +143,13 @@ export function axisLineOption(data: AxisLineData): EChartsOption {
   };
 }
 
-/** An axis bound that also covers `value`, with a little margin. */
+/** An axis bound that also covers `value`, rounded outwards to a readable step. */
 function extendTo(value: number, bound: 'min' | 'max') {
   return (extent: { min: number; max: number }) => {
     const low = Math.min(extent.min, value);
     const high = Math.max(extent.max, value);
-    const margin = (high - low) * 0.05 || Math.abs(value) * 0.05 || 1;
-    return bound === 'min' ? low - margin : high + margin;
+    const step = 10 ** Math.floor(Math.log10(high - low || Math.abs(value) || 1)) / 2;
+    return bound === 'min' ? Math.floor(low / step - 0.2) * step : Math.ceil(high / step + 0.2) * step;
   };
 }
 

@@ -9,3 +9,20 @@ export function Command({ children, comment }: { children: string; comment?: Rea
     </code>
   );
 }
+
+export interface SuggestedCommand {
+  command: string;
+  comment?: string;
+}
+
+export function CommandList({ commands }: { commands: SuggestedCommand[] }) {
+  return (
+    <div className="commands">
+      {commands.map((c) => (
+        <Command key={c.command} comment={c.comment}>
+          {c.command}
+        </Command>
+      ))}
+    </div>
+  );
+}

@@ -1,5 +1,5 @@
 import type { DatabaseProblem } from '../lib/database';
-import { Command } from './command';
+import { CommandList } from './command';
 import { START_COMMANDS } from './empty-state';
 
 const TITLES: Record<DatabaseProblem['kind'], string> = {
@@ -20,13 +20,7 @@ export function DatabaseProblemView({ problem }: { problem: DatabaseProblem }) {
       {problem.kind === 'missing' ? (
         <>
           <p>Create it by running something (use the same directory or pass the same --db):</p>
-          <div className="commands">
-            {START_COMMANDS.map((c) => (
-              <Command key={c.command} comment={c.comment}>
-                {c.command}
-              </Command>
-            ))}
-          </div>
+          <CommandList commands={START_COMMANDS} />
           <p className="muted small" style={{ marginTop: 10 }}>
             This page checks again on every load: once the file exists, reload.
           </p>
@@ -37,10 +31,12 @@ export function DatabaseProblemView({ problem }: { problem: DatabaseProblem }) {
             The dashboard only reads this file and has not changed it. Point it at a tracker database, or move this file
             away and start a new one:
           </p>
-          <div className="commands">
-            <Command comment="another database">ftlab dashboard --db path/to/ftlab.db</Command>
-            <Command comment="a new one in this directory">ftlab train experiments/toy-quick.yaml</Command>
-          </div>
+          <CommandList
+            commands={[
+              { command: 'ftlab dashboard --db path/to/ftlab.db', comment: 'another database' },
+              { command: 'ftlab train experiments/toy-quick.yaml', comment: 'a new one in this directory' },
+            ]}
+          />
         </>
       )}
     </div>

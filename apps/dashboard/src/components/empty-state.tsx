@@ -1,10 +1,5 @@
 import type { ReactNode } from 'react';
-import { Command } from './command';
-
-export interface SuggestedCommand {
-  command: string;
-  comment?: string;
-}
+import { CommandList, type SuggestedCommand } from './command';
 
 /** What a page shows when there is nothing yet, with the commands that make something. */
 export function EmptyState({
@@ -20,15 +15,7 @@ export function EmptyState({
     <div className="panel empty" data-testid="empty-state">
       <h2>{title}</h2>
       {children}
-      {commands.length > 0 ? (
-        <div className="commands">
-          {commands.map((c) => (
-            <Command key={c.command} comment={c.comment}>
-              {c.command}
-            </Command>
-          ))}
-        </div>
-      ) : null}
+      {commands.length > 0 ? <CommandList commands={commands} /> : null}
     </div>
   );
 }

@@ -29,8 +29,53 @@ export const TABLE_FORMATS = {
 
 export type TableFormatName = keyof typeof TABLE_FORMATS;
 
+/**
+ * Building the table reads every finished run with its evaluations (about 0.6 s for 1,000 runs
+ * here), and an open sweep page re-renders every few seconds while the sweep trains on the same
+ * cores. So each table is kept until a run of the sweep finishes, or for COMPARISON_MAX_AGE_MS at
+ * most (evaluations recorded after a run finished show up within that time).
+ */
+export const COMPARISON_MAX_AGE_MS = 60_000;
+
+interface CachedComparison {
+  fingerprint: string;
+  at: number;
+  result: Promise<ComparisonResult>;
+}
+
+const globalCache = globalThis as typeof globalThis & { __ftlabComparisons?: Map<string, CachedComparison> };
+globalCache.__ftlabComparisons ??= new Map<string, CachedComparison>();
+const comparisons = globalCache.__ftlabComparisons;
+
+/** Changes whenever a run of the sweep finishes: the number of finished runs and the latest end time. */
+async function finishedFingerprint(tracker: Tracker, sweepId: string): Promise<string> {
+  const latest = await tracker.listRuns({
+    sweepId,
+    status: 'FINISHED',
+    orderBy: 'endedAt',
+    descending: true,
+    limit: 1,
+    paramKeys: [],
+  });
+  return `${latest.total}:${latest.runs[0]?.endedAt ?? 0}`;
+}
+
 /** The comparison of a sweep's FINISHED runs, or why there is none (not enough runs, unpairable configs). */
 export async function sweepComparison(tracker: Tracker, sweepId: string): Promise<ComparisonResult> {
+  const key = `${tracker.location}\u0000${sweepId}`;
+  const fingerprint = await finishedFingerprint(tracker, sweepId);
+  const cached = comparisons.get(key);
+  if (cached && cached.fingerprint === fingerprint && Date.now() - cached.at < COMPARISON_MAX_AGE_MS) {
+    return cached.result;
+  }
+  const result = buildComparison(tracker, sweepId);
+  comparisons.set(key, { fingerprint, at: Date.now(), result });
+  // A failed build (a damaged database) must not be served again from the cache.
+  result.catch(() => comparisons.get(key)?.result === result && comparisons.delete(key));
+  return result;
+}
+
+async function buildComparison(tracker: Tracker, sweepId: string): Promise<ComparisonResult> {
   let evaluation: EvaluationModule;
   try {
     evaluation = await loadEvaluationModule();

@@ -63,5 +63,8 @@ export const COLLAPSE_THRESHOLD_BITS = 0.01;
 /** How often pages with RUNNING or PENDING runs re-read the tracker, and pages without any. */
 export const REFRESH_ACTIVE_MS = 4000;
 export const REFRESH_IDLE_MS = 20000;
+/** A sweep page over many runs costs ~1 s of server CPU to render: refresh it less often. */
+export const REFRESH_LARGE_SWEEP_MS = 15000;
+export const LARGE_SWEEP_RUNS = 200;
 
 export const NATS_PER_BIT = Math.LN2;

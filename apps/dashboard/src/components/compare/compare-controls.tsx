@@ -1,5 +1,6 @@
 import type { CompareView } from '../../lib/compare-view';
 import { AutoSubmitForm } from '../auto-submit-form';
+import { MetricSelect } from '../metric-select';
 
 /** Metric and grouping; the selected runs and smoothing ride along as hidden fields. */
 export function CompareControls({ view, metric, metrics }: { view: CompareView; metric: string; metrics: string[] }) {
@@ -7,16 +8,7 @@ export function CompareControls({ view, metric, metrics }: { view: CompareView; 
     <AutoSubmitForm action="/compare" testId="compare-controls">
       <input type="hidden" name="runs" value={view.runIds.join(',')} />
       {view.smoothing > 0 ? <input type="hidden" name="ema" value={view.smoothing} /> : null}
-      <label>
-        Metric
-        <select name="metric" defaultValue={metric} data-testid="metric-select">
-          {metrics.map((key) => (
-            <option key={key} value={key}>
-              {key}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MetricSelect label="Metric" value={metric} metrics={metrics} />
       <div className="control">
         Curves
         <div className="checks">

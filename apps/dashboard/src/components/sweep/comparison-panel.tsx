@@ -53,6 +53,31 @@ function Table({ table }: { table: ComparisonTable }) {
   );
 }
 
+const SHOWN_WARNINGS = 3;
+const LISTED_WARNINGS = 50;
+
+/** Runs left out of the deltas: the first few, the rest behind a disclosure (a sweep may have hundreds). */
+function TableWarnings({ warnings }: { warnings: string[] }) {
+  if (warnings.length === 0) return null;
+  const rest = warnings.slice(SHOWN_WARNINGS, LISTED_WARNINGS);
+  return (
+    <div className="notice small" style={{ marginTop: 8 }} data-testid="comparison-warnings">
+      {warnings.slice(0, SHOWN_WARNINGS).map((warning) => (
+        <div key={warning}>{warning}</div>
+      ))}
+      {rest.length > 0 ? (
+        <details>
+          <summary>{warnings.length - SHOWN_WARNINGS} more</summary>
+          {rest.map((warning) => (
+            <div key={warning}>{warning}</div>
+          ))}
+          {warnings.length > LISTED_WARNINGS ? <div>… and {warnings.length - LISTED_WARNINGS} more.</div> : null}
+        </details>
+      ) : null}
+    </div>
+  );
+}
+
 /** The evaluation package's paper-style table, with its downloads. */
 export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: ComparisonResult }) {
   return (
@@ -85,11 +110,7 @@ export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: 
       {result.ok ? (
         <>
           <Table table={result.table} />
-          {result.table.warnings.map((warning) => (
-            <div key={warning} className="notice small" style={{ marginTop: 8 }}>
-              {warning}
-            </div>
-          ))}
+          <TableWarnings warnings={result.table.warnings} />
         </>
       ) : (
         <div className="notice" data-testid="comparison-unavailable">

@@ -1,6 +1,7 @@
 import { axisTitle } from '../../lib/sweep-grid';
 import type { SweepView } from '../../lib/sweep-view';
 import { AutoSubmitForm } from '../auto-submit-form';
+import { MetricSelect } from '../metric-select';
 
 function AxisSelect({
   name,
@@ -43,16 +44,7 @@ export function SweepControls({
 }) {
   return (
     <AutoSubmitForm action={`/sweeps/${sweepId}`} testId="sweep-controls">
-      <label>
-        Metric (latest value per run)
-        <select name="metric" defaultValue={view.metric} data-testid="select-metric">
-          {metrics.map((key) => (
-            <option key={key} value={key}>
-              {key}
-            </option>
-          ))}
-        </select>
-      </label>
+      <MetricSelect label="Metric (latest value per run)" value={view.metric} metrics={metrics} />
       <AxisSelect name="x" value={view.x} axes={axes} label="Heatmap x" />
       <AxisSelect name="y" value={view.y} axes={axes} label="Heatmap y" />
       <div className="control">

@@ -15,7 +15,7 @@ import { SweepHeader } from '../../../components/sweep/sweep-header';
 import { Warnings } from '../../../components/warnings';
 import { sweepComparison } from '../../../lib/comparison';
 import { loadFromTracker, nullIfUnknown } from '../../../lib/database';
-import { PARAM, REFRESH_ACTIVE_MS, REFRESH_IDLE_MS } from '../../../lib/keys';
+import { LARGE_SWEEP_RUNS, PARAM, REFRESH_ACTIVE_MS, REFRESH_IDLE_MS, REFRESH_LARGE_SWEEP_MS } from '../../../lib/keys';
 import { ID_PATTERN, type SearchParams } from '../../../lib/search-params';
 import { computeAxisLine, computeHeatmap, sweepPoints } from '../../../lib/sweep-grid';
 import { parseSweepView, resolveSweepView } from '../../../lib/sweep-view';
@@ -47,11 +47,16 @@ export default async function SweepPage({
   const points = sweepPoints(summary, view.metric);
   const gridAxes = axes.filter((axis) => axis !== PARAM.variant);
   const active = summary.counts.RUNNING + summary.counts.PENDING > 0;
+  const refreshMs = !active
+    ? REFRESH_IDLE_MS
+    : summary.total > LARGE_SWEEP_RUNS
+      ? REFRESH_LARGE_SWEEP_MS
+      : REFRESH_ACTIVE_MS;
 
   return (
     <>
       <div className="toolbar" style={{ justifyContent: 'flex-end', marginTop: 0 }}>
-        <AutoRefresh intervalMs={active ? REFRESH_ACTIVE_MS : REFRESH_IDLE_MS} />
+        <AutoRefresh intervalMs={refreshMs} />
       </div>
       <SweepHeader summary={summary} />
       <Warnings warnings={view.warnings} />
