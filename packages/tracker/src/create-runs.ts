@@ -163,7 +163,10 @@ export async function createRuns(db: SqlDriver, sweepId: string, inputs: RunInpu
     return run;
   });
   return db.write(async (tx) => {
-    const [sweep] = await tx.all<Row>(sql`SELECT id, experiment_id FROM sweeps WHERE id = ${sweepId}`);
+    // Locks the sweep (PostgreSQL) so that two processes adding runs at once number them in turn.
+    const [sweep] = await tx.all<Row>(
+      sql`SELECT id, experiment_id FROM sweeps WHERE id = ${sweepId} ${db.fragments.forUpdate}`,
+    );
     if (!sweep) throw new UnknownSweepError(sweepId, where);
     const [{ next }] = (await tx.all<Row>(
       sql`SELECT COALESCE(MAX(queue_position), -1) + 1 AS next FROM runs WHERE sweep_id = ${sweepId}`,

@@ -128,15 +128,19 @@ export async function curve(db: SqlDriver, runId: string, key: string, options: 
       return { runId, key, totalPoints: span.count, downsampled: false, bucketSteps: 1, points };
     }
     const { width, bucket } = bucketing(span.minStep, span.maxStep, maxPoints);
-    // The last value of a bucket is read back through the primary key (run, key, last step).
+    // The last value of a bucket is read back through the primary key (run, key, last step), as
+    // scalar subqueries: a join here lets PostgreSQL, whose row estimates for freshly written
+    // points are stale, choose a nested loop that rescans the run's points once per bucket.
+    const lastPoint = (column: SQL) =>
+      sql`(SELECT ${column} FROM metrics m WHERE m.run_id = ${runId} AND m.key = ${key} AND m.step = b.last_step)`;
     const rows = await tx.all<Row>(
       sql`WITH buckets AS (
             SELECT ${bucket} AS bucket, MIN(step) AS first_step, MAX(step) AS last_step,
                    MIN(value) AS min_value, MAX(value) AS max_value, AVG(value) AS mean_value,
                    COUNT(*) AS count, COUNT(*) - COUNT(value) AS non_finite_count
             FROM metrics WHERE ${scope} GROUP BY 1)
-          SELECT b.*, m.value AS last_value, m.non_finite AS last_non_finite
-          FROM buckets b JOIN metrics m ON m.run_id = ${runId} AND m.key = ${key} AND m.step = b.last_step
+          SELECT b.*, ${lastPoint(sql`m.value`)} AS last_value, ${lastPoint(sql`m.non_finite`)} AS last_non_finite
+          FROM buckets b
           ORDER BY b.bucket`,
     );
     const points = rows.map(

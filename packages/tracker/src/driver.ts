@@ -1,8 +1,8 @@
 // The seam between the store and a database engine. Queries are drizzle `sql` templates in
 // portable SQL (ON CONFLICT ... DO UPDATE, RETURNING, CTEs and window-free aggregates work the
 // same in SQLite and PostgreSQL); a driver renders them with its dialect's placeholders, runs
-// them and supplies the few fragments whose spelling differs (the clock, the claim statement).
-// sqlite.ts is the only driver today; a PostgreSQL driver implements this same interface.
+// them and supplies the few fragments whose spelling differs (the clock, the claim statement,
+// row locks). sqlite.ts and postgres.ts are the two drivers.
 import type { SQL } from 'drizzle-orm';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,12 +33,25 @@ export interface DialectFragments {
   /** Integer milliseconds since the Unix epoch by the database's clock (never a worker's). */
   readonly nowMs: SQL;
   /**
-   * One statement that moves the next PENDING run (of `sweepId`, or of any sweep) to RUNNING for
-   * `worker` and returns its row, or no row. Two workers never get the same run.
+   * One statement that moves the next PENDING run (of `sweepId`, or of any sweep, other than the
+   * runs in `skip`) to RUNNING for `worker` and returns its row, or no row. Two workers never get
+   * the same run.
    */
-  claimNextRun(sweepId: string | undefined, worker: string): SQL;
+  claimNextRun(sweepId: string | undefined, worker: string, skip: readonly string[]): SQL;
   /** Lists the tables of the database as rows `{ name }` (the migrator's first look). */
   readonly tableNames: SQL;
+  /**
+   * Appended to a SELECT inside a write transaction to lock the rows it reads until the end of the
+   * transaction (PostgreSQL FOR UPDATE). Empty for SQLite, whose write transactions already
+   * exclude each other.
+   */
+  readonly forUpdate: SQL;
+  /**
+   * A statement run first in the migration transaction so that processes migrating one new
+   * database at once take turns (a PostgreSQL advisory lock); null where the write transaction
+   * itself is exclusive (SQLite).
+   */
+  readonly migrationLock: SQL | null;
 }
 
 export interface SqlDriver extends SqlExecutor {
@@ -49,7 +62,9 @@ export interface SqlDriver extends SqlExecutor {
   readonly fragments: DialectFragments;
   /**
    * One write transaction that takes the write lock at its start (SQLite BEGIN IMMEDIATE), so it
-   * never fails half-way on a lock upgrade. Rolled back if `work` throws.
+   * never fails half-way on a lock upgrade. Rolled back if `work` throws. A driver may run `work`
+   * again after a transient conflict (a PostgreSQL deadlock or serialization failure), so `work`
+   * must only touch the database.
    */
   write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Several reads that see one consistent snapshot. */

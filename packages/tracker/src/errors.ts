@@ -14,6 +14,7 @@ export type TrackerErrorCode =
   | 'CANNOT_OPEN'
   | 'BUSY'
   | 'UNSUPPORTED_LOCATION'
+  | 'COPY_CONFLICT'
   | 'CLOSED';
 
 export class TrackerError extends Error {

@@ -1,6 +1,8 @@
 // @ftlab/tracker: the experiment store. Runs, params, metrics, evaluations and artifacts in SQLite
-// (drizzle-orm schema + migrations, better-sqlite3); the runs table is the sweep queue.
+// (better-sqlite3, embedded) or PostgreSQL (pg, for sweeps across machines), with drizzle-orm
+// schemas and migrations for both; the runs table is the sweep queue.
 export { assertJson, canonicalJson, configHash, flattenConfig, isSeedKey } from './config.js';
+export type { CopyOptions, CopyReport, CopyTableReport } from './copy.js';
 export { type CreatedRun, defaultWorkerName } from './create-runs.js';
 export type { Curve, CurveOptions, CurvePoint, GroupCurve, GroupCurvePoint, GroupSelector } from './curves.js';
 export type { Dialect, DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
@@ -18,7 +20,8 @@ export type { CsvTable, ExportFormat, ExportOptions } from './export.js';
 export { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 export type { MetricRange } from './metrics.js';
 export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';
-export { defaultTrackerLocation, type OpenTrackerOptions, openTracker } from './open.js';
+export { defaultTrackerLocation, isPostgresUrl, type OpenTrackerOptions, openTracker } from './open.js';
+export { openPostgresDriver, type PostgresOpenOptions, redactUrl } from './postgres.js';
 export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
 export type { RequeueResult, RunEnvironmentInput, WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';

@@ -1,5 +1,6 @@
-// Applies drizzle-kit's generated SQL (drizzle/NNNN_tag.sql, listed in drizzle/meta/_journal.json)
-// on open, all pending migrations in one write transaction. We keep our own small version table
+// Applies drizzle-kit's generated SQL (drizzle/NNNN_tag.sql for SQLite, drizzle-pg/NNNN_tag.sql for
+// PostgreSQL, each listed in its meta/_journal.json) on open, all pending migrations in one write
+// transaction (PostgreSQL's DDL is transactional too, so a failed migration leaves nothing behind). We keep our own small version table
 // instead of drizzle's migrator because we also need to refuse, before touching anything:
 // a database newer than the code, a database migrated by a diverging branch, a SQLite file of
 // some other application, and (for read-only opens) a database that is behind.
@@ -28,15 +29,25 @@ export interface MigrationReport {
 }
 
 const VERSION_TABLE = 'tracker_schema';
-const MIGRATIONS_DIR = fileURLToPath(new URL('../drizzle/', import.meta.url));
+const MIGRATIONS_DIRS: Record<Dialect, string> = {
+  sqlite: fileURLToPath(new URL('../drizzle/', import.meta.url)),
+  postgres: fileURLToPath(new URL('../drizzle-pg/', import.meta.url)),
+};
+/** drizzle-kit's name of each dialect in a journal. */
+const JOURNAL_DIALECTS: Record<string, Dialect> = { sqlite: 'sqlite', postgresql: 'postgres' };
 
 interface Journal {
   dialect: string;
   entries: Array<{ idx: number; tag: string }>;
 }
 
-/** Reads the migrations shipped with the package (src/ and dist/ both sit beside drizzle/). */
-export function loadMigrations(dir: string = MIGRATIONS_DIR): MigrationSet {
+/**
+ * Reads the migrations shipped with the package for a dialect (src/ and dist/ both sit beside
+ * drizzle/ and drizzle-pg/), or those of a directory holding a drizzle-kit journal.
+ */
+export function loadMigrations(source: Dialect | string = 'sqlite'): MigrationSet {
+  const named = source === 'sqlite' || source === 'postgres' ? MIGRATIONS_DIRS[source] : source;
+  const dir = named.endsWith('/') ? named : `${named}/`;
   const journalPath = `${dir}meta/_journal.json`;
   let journal: Journal;
   try {
@@ -69,7 +80,14 @@ export function loadMigrations(dir: string = MIGRATIONS_DIR): MigrationSet {
         checksum: createHash('sha256').update(text).digest('hex'),
       };
     });
-  return Object.assign(list, { dialect: journal.dialect as Dialect });
+  const dialect = JOURNAL_DIALECTS[journal.dialect];
+  if (!dialect) {
+    throw new TrackerError(
+      'SCHEMA_VERSION',
+      `${journalPath}: unknown dialect "${journal.dialect}" (sqlite or postgresql).`,
+    );
+  }
+  return Object.assign(list, { dialect });
 }
 
 interface AppliedMigration {
@@ -86,7 +104,7 @@ async function appliedMigrations(db: SqlExecutor, driver: SqlDriver): Promise<Ap
       throw new TrackerError(
         'NOT_A_TRACKER_DATABASE',
         `${driver.location} is a database of something else (it has tables ${shown} but no ${VERSION_TABLE}); ` +
-          'it was left untouched. Point the tracker at its own database file.',
+          'it was left untouched. Point the tracker at its own database (a new file, or an empty PostgreSQL database).',
       );
     }
     return [];
@@ -130,7 +148,7 @@ function checkHistory(location: string, applied: AppliedMigration[], migrations:
  */
 export async function migrate(
   driver: SqlDriver,
-  migrations: MigrationSet = loadMigrations(),
+  migrations: MigrationSet = loadMigrations(driver.dialect),
 ): Promise<MigrationReport> {
   if (migrations.dialect !== driver.dialect) {
     throw new TrackerError(
@@ -152,6 +170,7 @@ export async function migrate(
     );
   }
   return driver.write(async (tx) => {
+    if (driver.fragments.migrationLock) await tx.all(driver.fragments.migrationLock);
     // Another process may have migrated between the check above and taking the write lock.
     const applied = await appliedMigrations(tx, driver);
     checkHistory(driver.location, applied, migrations);

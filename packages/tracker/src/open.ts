@@ -1,18 +1,27 @@
-// openTracker: picks the driver from the location, brings the schema up to date (or, read-only,
-// checks it is) and hands back a Tracker.
+// openTracker: picks the driver from the location (a SQLite file, or a postgres:// URL), brings the
+// schema up to date (or, read-only, checks it is) and hands back a Tracker.
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { SqlDriver } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
 import { migrate } from './migrate.js';
+import { openPostgresDriver } from './postgres.js';
 import { openSqliteDriver } from './sqlite.js';
 import { Tracker } from './tracker.js';
 
 export interface OpenTrackerOptions {
   /** Open for reading only: never creates, migrates or locks the database (the dashboard's mode). */
   readonly?: boolean;
-  /** How long a write waits for another process's write transaction (default 30 s). */
+  /** SQLite: how long a write waits for another process's write transaction (default 30 s). */
   busyTimeoutMs?: number;
+  /** PostgreSQL: connections this process keeps open at most (default 4). */
+  poolSize?: number;
+}
+
+/** True for a PostgreSQL URL (postgres:// or postgresql://): the store then lives on that server. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
 }
 
 /** Where the tracker lives when nothing says otherwise: $FTLAB_DB, else runs/tracker.db. */
@@ -32,9 +41,11 @@ function sqlitePath(location: string): string {
 
 /**
  * Opens (creating it if needed) the tracker database at `location`: a SQLite file path, a
- * `sqlite:` or `file:` URL, or `:memory:`. Rejects with a TrackerError that says what to do when
- * the file is not a SQLite database, belongs to another application, has a schema newer than this
- * code (or, read-only, older), or cannot be written.
+ * `sqlite:` or `file:` URL, `:memory:`, or a `postgres://user:password@host:port/database` URL
+ * (the database must exist; its tables are created on first open). Rejects with a TrackerError
+ * that says what to do when the file is not a SQLite database, the server cannot be reached, the
+ * database belongs to another application, has a schema newer than this code (or, read-only,
+ * older), or cannot be written.
  */
 export async function openTracker(
   location: string = defaultTrackerLocation(),
@@ -43,13 +54,21 @@ export async function openTracker(
   if (typeof location !== 'string' || location === '') {
     throw new TrackerError('UNSUPPORTED_LOCATION', 'openTracker: pass a database path (e.g. runs/tracker.db) or URL.');
   }
-  if (/^postgres(ql)?:\/\//.test(location)) {
+  const readonly = options.readonly ?? false;
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
+  if (scheme !== undefined && !isPostgresUrl(location) && !/^(file|sqlite)$/i.test(scheme)) {
     throw new TrackerError(
       'UNSUPPORTED_LOCATION',
-      'openTracker: the PostgreSQL store is not built yet (it arrives with the multi-machine sweep issue); use a SQLite path.',
+      `openTracker: ${scheme}:// databases are not supported; use a SQLite file path or a postgres:// URL.`,
     );
   }
-  const readonly = options.readonly ?? false;
+  if (isPostgresUrl(location)) {
+    const driver = await openPostgresDriver(location, {
+      readonly,
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    });
+    return migrated(driver);
+  }
   const busyTimeoutMs = options.busyTimeoutMs ?? 30_000;
   if (!Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TrackerError('UNSUPPORTED_LOCATION', `openTracker: busyTimeoutMs must be >= 0, got ${busyTimeoutMs}.`);
@@ -66,10 +85,12 @@ export async function openTracker(
       );
     }
   }
-  const driver = openSqliteDriver(path, { readonly, busyTimeoutMs });
+  return migrated(openSqliteDriver(path, { readonly, busyTimeoutMs }));
+}
+
+async function migrated(driver: SqlDriver): Promise<Tracker> {
   try {
-    const report = await migrate(driver);
-    return new Tracker(driver, report.toVersion);
+    return new Tracker(driver, await migrate(driver));
   } catch (error) {
     await driver.close();
     throw error;

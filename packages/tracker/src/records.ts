@@ -3,7 +3,7 @@
 // failure) and is idempotent where a resumed run may repeat it.
 import { sql } from 'drizzle-orm';
 import { assertJson, flattenConfig } from './config.js';
-import type { SqlDriver } from './driver.js';
+import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError } from './errors.js';
 import { type Row, toArtifact, toEvaluation, toNote } from './rows.js';
 import { requireRun } from './runs.js';
@@ -33,10 +33,9 @@ export async function logParams(db: SqlDriver, runId: string, values: JsonObject
   assertJson(values, `${where}: params`);
   const entries = flattenConfig(values);
   if (entries.length === 0) return;
-  await db.write(async (tx) => {
-    await requireRun(tx, runId, where);
+  const keys = entries.map(([key]) => key);
+  const storedValues = async (tx: SqlExecutor) => {
     const stored = new Map<string, string>();
-    const keys = entries.map(([key]) => key);
     for (const row of await tx.all<Row>(
       sql`SELECT key, value_text FROM params WHERE run_id = ${runId} AND key IN ${inList(keys)}`,
     )) {
@@ -51,10 +50,22 @@ export async function logParams(db: SqlDriver, runId: string, values: JsonObject
         `${where}: params never change once logged (${shown}); start a new run for new values.`,
       );
     }
+    return stored;
+  };
+  await db.write(async (tx) => {
+    await requireRun(tx, runId, where);
+    const stored = await storedValues(tx);
     const fresh = entries
       .filter(([key]) => !stored.has(key))
       .map(([key, value]) => [runId, key, value.number, value.text]);
-    await tx.insert('params', ['run_id', 'key', 'value_number', 'value_text'], fresh);
+    const inserted = await tx.insert(
+      'params',
+      ['run_id', 'key', 'value_number', 'value_text'],
+      fresh,
+      sql`ON CONFLICT (run_id, key) DO NOTHING`,
+    );
+    // Another process logged some of these keys meanwhile (PostgreSQL): theirs must agree with ours.
+    if (inserted < fresh.length) await storedValues(tx);
   });
 }
 
@@ -138,6 +149,9 @@ export async function logEvaluations(db: SqlDriver, runId: string, results: Eval
     ];
   });
   if (rows.length === 0) return [];
+  // The last result for a (step, task, metric) wins, as if logged one by one (PostgreSQL refuses
+  // one INSERT ... ON CONFLICT DO UPDATE that touches a row twice).
+  const unique = [...new Map(rows.map((row) => [`${row[1]}\u0000${row[2]}\u0000${row[3]}`, row])).values()];
   const columns = [
     'run_id',
     'step',
@@ -155,7 +169,7 @@ export async function logEvaluations(db: SqlDriver, runId: string, results: Eval
     created_at = excluded.created_at`;
   return db.write(async (tx) => {
     await requireRun(tx, runId, where);
-    await tx.insert('evaluations', columns, rows, replace);
+    await tx.insert('evaluations', columns, unique, replace);
     const stored = await tx.all<Row>(
       sql`SELECT * FROM evaluations WHERE run_id = ${runId} ORDER BY step, task, metric`,
     );

@@ -5,6 +5,7 @@
 //                        |  \--kill----> KILLED   (also from PENDING)
 //                        \--no heartbeat for timeoutMs--> CRASHED   (markStaleRuns)
 //   CRASHED | KILLED | FAILED --requeue (resumeCount + 1, up to maxResumes)--> PENDING
+//   RUNNING --release (the worker cannot do it, e.g. cannot reach its artifact root)--> PENDING
 //
 // Every transition is one conditional UPDATE (`WHERE status = ...`), so two processes racing
 // on the same run cannot both win; times come from the database's clock. A worker learns that
@@ -15,7 +16,7 @@ import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, RunStateError, UnknownRunError, UnknownSweepError } from './errors.js';
 import { type Row, toRun } from './rows.js';
 import type { Run } from './types.js';
-import { checkId, checkKey, checkNonNegativeInteger, checkStep, checkText } from './values.js';
+import { checkId, checkKey, checkNonNegativeInteger, checkStep, checkText, newId } from './values.js';
 
 /** Who holds a run; when given, a heartbeat/finish/fail from any other worker is refused. */
 export interface WorkerGuard {
@@ -39,17 +40,27 @@ export async function requireRun(tx: SqlExecutor, runId: string, where: string):
   return run;
 }
 
-/** Claims the next PENDING run (of one sweep, or of any), or resolves to null when there is none. */
-export async function claimNextRun(db: SqlDriver, sweepId: string | undefined, worker: string): Promise<Run | null> {
+/**
+ * Claims the next PENDING run (of one sweep, or of any) other than those in `skip` (runs this
+ * worker released because it cannot do them), or resolves to null when there is none.
+ */
+export async function claimNextRun(
+  db: SqlDriver,
+  sweepId: string | undefined,
+  worker: string,
+  skip: readonly string[] = [],
+): Promise<Run | null> {
   const where = 'claimNextRun';
   if (sweepId !== undefined) checkId(sweepId, where, 'sweep id');
   checkKey(worker, where, 'worker');
+  if (!Array.isArray(skip)) throw new InvalidInputError(`${where}: skip must be an array of run ids.`);
+  for (const id of skip) checkId(id, where, 'skipped run id');
   return db.write(async (tx) => {
     if (sweepId !== undefined) {
       const sweep = await tx.all(sql`SELECT id FROM sweeps WHERE id = ${sweepId}`);
       if (sweep.length === 0) throw new UnknownSweepError(sweepId, where);
     }
-    const [row] = await tx.all<Row>(db.fragments.claimNextRun(sweepId, worker));
+    const [row] = await tx.all<Row>(db.fragments.claimNextRun(sweepId, worker, skip));
     return row ? toRun(row) : null;
   });
 }
@@ -181,6 +192,36 @@ export async function recordRunEnvironment(
           WHERE id = ${runId} AND status = 'RUNNING' ${workerClause(guard)}`,
     );
     if (changed === 0) await refuseTransition(tx, runId, guard, where);
+    return (await selectRun(tx, runId)) as Run;
+  });
+}
+
+/**
+ * Gives a RUNNING run held by `worker` back to the queue (PENDING, resume count unchanged) because
+ * this worker cannot execute it, e.g. its artifact root (the shared checkpoint directory) is not
+ * reachable or writable from this machine. The reason is kept as the run's failure reason until
+ * the next claim, and as a note (author: the worker) for good.
+ */
+export async function releaseRun(db: SqlDriver, runId: string, worker: string, reason: string): Promise<Run> {
+  const where = `releaseRun(${JSON.stringify(runId)})`;
+  checkId(runId, where);
+  checkKey(worker, where, 'worker');
+  if (checkText(reason, where, 'reason').trim() === '') {
+    throw new InvalidInputError(`${where}: say why the run is released (reason), e.g. "cannot write /shared/runs".`);
+  }
+  const guard = { worker };
+  return db.write(async (tx) => {
+    const now = db.fragments.nowMs;
+    const changed = await tx.run(
+      sql`UPDATE runs SET status = 'PENDING', worker = NULL, heartbeat_at = NULL, ended_at = NULL,
+            failure_reason = ${`released by worker ${worker}: ${reason}`}
+          WHERE id = ${runId} AND status = 'RUNNING' ${workerClause(guard)}`,
+    );
+    if (changed === 0) await refuseTransition(tx, runId, guard, where);
+    await tx.run(
+      sql`INSERT INTO notes (id, run_id, text, author, created_at)
+          VALUES (${newId()}, ${runId}, ${`released to the queue: ${reason}`}, ${worker}, ${now})`,
+    );
     return (await selectRun(tx, runId)) as Run;
   });
 }

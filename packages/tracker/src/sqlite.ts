@@ -22,6 +22,7 @@ import { SQL, sql } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
+import { inList } from './sql-util.js';
 
 export interface SqliteOpenOptions {
   readonly: boolean;
@@ -34,20 +35,23 @@ const STATEMENT_CACHE_SIZE = 256;
 
 const sqliteFragments: DialectFragments = {
   nowMs: sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
-  claimNextRun(sweepId, worker) {
+  claimNextRun(sweepId, worker, skip) {
     const now = sqliteFragments.nowMs;
     const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
+    const notSkipped = skip.length === 0 ? sql`` : sql`AND id NOT IN ${inList(skip)}`;
     // One UPDATE inside BEGIN IMMEDIATE: SQLite has one writer at a time, and the outer
     // `status = 'PENDING'` makes it a compare-and-set even without the lock.
     return sql`UPDATE runs
       SET status = 'RUNNING', worker = ${worker}, started_at = COALESCE(started_at, ${now}),
           heartbeat_at = ${now}, ended_at = NULL, failure_reason = NULL
       WHERE status = 'PENDING' AND id = (
-        SELECT id FROM runs WHERE status = 'PENDING' ${inSweep}
+        SELECT id FROM runs WHERE status = 'PENDING' ${inSweep} ${notSkipped}
         ORDER BY queue_position, created_at, id LIMIT 1)
       RETURNING *`;
   },
   tableNames: sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
+  forUpdate: sql``,
+  migrationLock: null,
 };
 
 /** Throws unless `path` is absent, empty, or starts with the SQLite header; never writes to it. */

@@ -106,23 +106,24 @@ export async function ensureSweep(db: SqlDriver, input: SweepInput): Promise<{ s
       const found = await tx.all(sql`SELECT id FROM experiments WHERE id = ${experimentId}`);
       if (found.length === 0) throw new UnknownExperimentError(experimentId, where);
     }
-    const [existing] = await tx.all<Row>(sql`SELECT * FROM sweeps WHERE name = ${input.name}`);
-    if (existing) {
-      const sweep = toSweep(existing);
-      if (experimentId !== null && sweep.experimentId !== experimentId) {
-        throw new InvalidInputError(
-          `${where}: sweep "${input.name}" belongs to experiment ${sweep.experimentId}, not ${experimentId}; choose another name.`,
-        );
-      }
-      await tx.run(sql`UPDATE sweeps SET method = ${input.method}, space_json = ${space} WHERE id = ${sweep.id}`);
-      return { sweep: { ...sweep, method: input.method, space: input.space }, created: false };
-    }
+    // Insert first, then read: of two processes creating one sweep at once, one inserts and the
+    // other finds it (a SELECT-then-INSERT would fail on the unique name in PostgreSQL).
     const id = newId();
-    await tx.run(
+    const inserted = await tx.run(
       sql`INSERT INTO sweeps (id, experiment_id, name, method, space_json, status, created_at)
-          VALUES (${id}, ${experimentId}, ${input.name}, ${input.method}, ${space}, 'ACTIVE', ${db.fragments.nowMs})`,
+          VALUES (${id}, ${experimentId}, ${input.name}, ${input.method}, ${space}, 'ACTIVE', ${db.fragments.nowMs})
+          ON CONFLICT (name) DO NOTHING`,
     );
-    return { sweep: toSweep((await tx.all<Row>(sql`SELECT * FROM sweeps WHERE id = ${id}`))[0] as Row), created: true };
+    const [row] = await tx.all<Row>(sql`SELECT * FROM sweeps WHERE name = ${input.name}`);
+    const sweep = toSweep(row as Row);
+    if (inserted === 1) return { sweep, created: true };
+    if (experimentId !== null && sweep.experimentId !== experimentId) {
+      throw new InvalidInputError(
+        `${where}: sweep "${input.name}" belongs to experiment ${sweep.experimentId}, not ${experimentId}; choose another name.`,
+      );
+    }
+    await tx.run(sql`UPDATE sweeps SET method = ${input.method}, space_json = ${space} WHERE id = ${sweep.id}`);
+    return { sweep: { ...sweep, method: input.method, space: input.space }, created: false };
   });
 }
 

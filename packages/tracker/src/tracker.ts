@@ -2,12 +2,14 @@
 // PostgreSQL store (same interface, another driver) is a drop-in replacement; the SQL lives in
 // the modules this class delegates to.
 
+import { type CopyOptions, type CopyReport, copyDatabase } from './copy.js';
 import { type CreatedRun, createRuns, startRun } from './create-runs.js';
 import { type Curve, type CurveOptions, curve, type GroupCurve, type GroupSelector, groupCurves } from './curves.js';
 import type { Dialect, SqlDriver } from './driver.js';
 import { type ExportOptions, exportRun, exportSweep } from './export.js';
 import { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 import { logMetrics, type MetricRange, metricHistory, metricKeys } from './metrics.js';
+import type { MigrationReport } from './migrate.js';
 import { getRun, type ListRunsOptions, listRuns, type RunList } from './queries.js';
 import { addNote, logArtifact, logEvaluations, logParams, removeTag, setTags } from './records.js';
 import {
@@ -21,6 +23,7 @@ import {
   type RequeueResult,
   type RunEnvironmentInput,
   recordRunEnvironment,
+  releaseRun,
   requeueCrashedRuns,
   requeueRun,
   requireRun,
@@ -61,11 +64,16 @@ export const DEFAULT_MAX_RESUMES = 3;
 export class Tracker {
   private readonly writers = new Set<MetricWriter>();
 
+  /** The schema version of the open database (= the code's). */
+  readonly schemaVersion: number;
+
   constructor(
     private readonly db: SqlDriver,
-    /** The schema version of the open database (= the code's). */
-    readonly schemaVersion: number,
-  ) {}
+    /** What opening did to the schema: the version found, the version now, the migrations applied. */
+    readonly migration: MigrationReport,
+  ) {
+    this.schemaVersion = migration.toVersion;
+  }
 
   get location(): string {
     return this.db.location;
@@ -117,9 +125,24 @@ export class Tracker {
     return startRun(this.db, input);
   }
 
-  /** The next PENDING run of the sweep (or of any sweep), now RUNNING for `worker`; null when none is left. */
-  async claimNextRun(sweepId: string | undefined, worker: string): Promise<Run | null> {
-    return claimNextRun(this.db, sweepId, worker);
+  /**
+   * The next PENDING run of the sweep (or of any sweep), now RUNNING for `worker`; null when none
+   * is left. `skip`: runs not to claim (those this worker released because it cannot do them).
+   */
+  async claimNextRun(
+    sweepId: string | undefined,
+    worker: string,
+    options: { skip?: readonly string[] } = {},
+  ): Promise<Run | null> {
+    return claimNextRun(this.db, sweepId, worker, options.skip ?? []);
+  }
+
+  /**
+   * Puts a RUNNING run held by `worker` back in the queue (PENDING, same resume count) with the
+   * reason recorded: for a worker that cannot execute it, e.g. cannot reach its artifact root.
+   */
+  async releaseRun(runId: string, worker: string, reason: string): Promise<Run> {
+    return releaseRun(this.db, runId, worker, reason);
   }
 
   /** Throws RunStateError when the run is no longer RUNNING (killed, marked crashed) or is another worker's. */
@@ -239,6 +262,15 @@ export class Tracker {
 
   async exportSweep(sweepId: string, options: ExportOptions = {}): Promise<string> {
     return exportSweep(this.db, sweepId, options);
+  }
+
+  /**
+   * Copies this tracker's whole history into `destination` (another database, e.g. SQLite ->
+   * PostgreSQL): rows it lacks are added, equal rows skipped, and any row it holds with other
+   * values refuses the copy with nothing written. One destination transaction.
+   */
+  async copyTo(destination: Tracker, options: CopyOptions = {}): Promise<CopyReport> {
+    return copyDatabase(this.db, destination.db, options);
   }
 
   /** Flushes every metric writer made by this tracker, then closes the connection. */

@@ -5,10 +5,127 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { onTestFinished } from 'vitest';
+import pg from 'pg';
+import { describe, onTestFinished } from 'vitest';
 import { openTracker, type Tracker } from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** A PostgreSQL database the tests may create databases beside (scripts/with-postgres.sh sets it). */
+export const PG_URL = process.env.FTLAB_TEST_PG_URL || undefined;
+if (!PG_URL) {
+  console.log(
+    'PostgreSQL tests skipped: no server configured. Set FTLAB_TEST_PG_URL=postgres://user@host:port/db, or run ' +
+      '`bash packages/tracker/scripts/with-postgres.sh pnpm --filter @ftlab/tracker test` (starts a throwaway server).',
+  );
+}
+
+export type TestDialect = 'sqlite' | 'postgres';
+export const DIALECTS: readonly TestDialect[] = ['sqlite', 'postgres'];
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+let databases = 0;
+
+/** A new empty PostgreSQL database beside FTLAB_TEST_PG_URL's, dropped when the test finishes. */
+export async function freshPostgresUrl(): Promise<string> {
+  if (!PG_URL) throw new Error('FTLAB_TEST_PG_URL is not set');
+  const name = `ftlab_t_${process.pid}_${++databases}_${Math.random().toString(36).slice(2, 8)}`;
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}"`));
+  onTestFinished(async () => {
+    await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  });
+  const url = new URL(PG_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+/** A tracker database of either engine, as the tests see it. */
+export interface TestStore {
+  dialect: TestDialect;
+  tracker: Tracker;
+  /** A SQLite file path or a PostgreSQL URL: what openTracker takes. */
+  location: string;
+  /** A fresh directory for other files of the test. */
+  dir: string;
+  /** Every row of every table, as text: equal snapshots mean the database did not change. */
+  snapshot(): Promise<string>;
+  countRows(table: string): Promise<number>;
+}
+
+async function postgresSnapshot(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = (
+      await client.query<{ name: string }>(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY 1`,
+      )
+    ).rows.map((row) => row.name);
+    const out = [];
+    for (const table of tables) {
+      const rows = (await client.query(`SELECT * FROM "${table}"`)).rows.map((r) => JSON.stringify(r)).sort();
+      out.push([table, rows]);
+    }
+    return JSON.stringify(out);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A tracker on a new database of `dialect`, closed (and, for PostgreSQL, dropped) when the test finishes. */
+export async function freshStore(dialect: TestDialect = 'sqlite'): Promise<TestStore> {
+  const dir = tempDir();
+  const location = dialect === 'sqlite' ? join(dir, 'tracker.db') : await freshPostgresUrl();
+  const tracker = await openTracker(location);
+  onTestFinished(() => tracker.close().catch(() => undefined));
+  if (dialect === 'sqlite') {
+    return {
+      dialect,
+      tracker,
+      location,
+      dir,
+      snapshot: async () => snapshot(location),
+      countRows: async (table) => countRows(location, table),
+    };
+  }
+  return {
+    dialect,
+    tracker,
+    location,
+    dir,
+    snapshot: () => postgresSnapshot(location),
+    countRows: async (table) => {
+      const client = new pg.Client({ connectionString: location });
+      await client.connect();
+      try {
+        return Number((await client.query(`SELECT COUNT(*) AS n FROM "${table}"`)).rows[0].n);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+/**
+ * Declares the tests of `body` once per engine; the PostgreSQL copy is skipped (and says so)
+ * when no server is configured.
+ */
+export function forEachDialect(body: (open: () => Promise<TestStore>, dialect: TestDialect) => void): void {
+  for (const dialect of DIALECTS) {
+    describe.skipIf(dialect === 'postgres' && !PG_URL)(dialect === 'sqlite' ? 'SQLite' : 'PostgreSQL', () =>
+      body(() => freshStore(dialect), dialect),
+    );
+  }
+}
 
 /** A fresh directory under the system temp dir, removed when the test finishes. */
 export function tempDir(): string {

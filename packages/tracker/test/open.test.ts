@@ -261,8 +261,21 @@ describe('bad files and locations', () => {
     expect(countRows(path, 'metrics')).toBe(0);
   });
 
-  it('a PostgreSQL URL says that store is not built yet', async () => {
-    await expect(openTracker('postgres://localhost/ftlab')).rejects.toMatchObject({ code: 'UNSUPPORTED_LOCATION' });
+  it('a PostgreSQL server that does not answer is a clear error naming the URL without its password', async () => {
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    const failure = openTracker('postgres://ftlab:secret@127.0.0.1:1/ftlab');
+    await expect(failure).rejects.toMatchObject({ code: 'CANNOT_OPEN' });
+    await expect(failure).rejects.toThrow(
+      /cannot connect to postgres:\/\/ftlab:\*\*\*@127\.0\.0\.1:1\/ftlab: .*ECONNREFUSED.*Check that the PostgreSQL server is running/,
+    );
+    await expect(failure).rejects.not.toThrow(/secret/);
+  });
+
+  it('a URL of another database engine is refused instead of becoming a file name', async () => {
+    await expect(openTracker('mysql://localhost/ftlab')).rejects.toThrow(
+      /mysql:\/\/ databases are not supported; use a SQLite file path or a postgres:\/\/ URL/,
+    );
+    expect(existsSync('mysql:')).toBe(false);
   });
 
   it('a closed tracker says it is closed', async () => {
