@@ -65,7 +65,9 @@ export async function startDashboard({
       `the dashboard is not built (no ${resolve(appDir, '.next')}). Build it once: pnpm --filter @ftlab/dashboard build`,
     );
   }
-  const database = resolve(db);
+  // A PostgreSQL URL (the tracker's multi-machine store) passes through; a path becomes absolute.
+  const isUrl = /^postgres(ql)?:\/\//.test(db);
+  const database = isUrl ? db : resolve(db);
   process.env.FTLAB_DB = database;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   // Next reads NODE_ENV to pick its production runtime; a production build needs it.
@@ -126,7 +128,8 @@ async function main() {
   const port = values.port.trim() === '' ? Number.NaN : Number(values.port);
   try {
     const dashboard = await startDashboard({ db: values.db, port, host: values.host });
-    console.log(`dashboard: ${dashboard.url} (database ${dashboard.db})`);
+    const shown = dashboard.db.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+    console.log(`dashboard: ${dashboard.url} (database ${shown})`);
     const stop = () => {
       dashboard.close().finally(() => process.exit(0));
     };

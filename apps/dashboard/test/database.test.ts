@@ -2,10 +2,17 @@
 // is replaced, and every failure turned into an explanation rather than an exception.
 import { copyFileSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { classifyOpenError, nullIfUnknown, openTrackerAt, queryProblem } from '../src/lib/database';
+import {
+  classifyOpenError,
+  databasePath,
+  displayLocation,
+  nullIfUnknown,
+  openTrackerAt,
+  queryProblem,
+} from '../src/lib/database';
 
 let dir: string;
 
@@ -96,6 +103,25 @@ describe('openTrackerAt', () => {
         )
       : access.problem;
     expect(problem?.kind).toBe('not-a-database');
+  });
+});
+
+describe('databasePath and displayLocation', () => {
+  it('resolves a path from FTLAB_DB (default ./ftlab.db), passes a server URL through, never shows its password', () => {
+    const saved = process.env.FTLAB_DB;
+    try {
+      delete process.env.FTLAB_DB;
+      expect(databasePath()).toBe(resolve('ftlab.db'));
+      process.env.FTLAB_DB = 'runs/lab.db';
+      expect(databasePath()).toBe(resolve('runs/lab.db'));
+      process.env.FTLAB_DB = 'postgresql://ftlab:s3cret@db.local:5432/lab';
+      expect(databasePath()).toBe('postgresql://ftlab:s3cret@db.local:5432/lab');
+      expect(displayLocation(databasePath())).toBe('postgresql://ftlab:***@db.local:5432/lab');
+      expect(displayLocation('/tmp/a:b@c.db')).toBe('/tmp/a:b@c.db');
+    } finally {
+      if (saved === undefined) delete process.env.FTLAB_DB;
+      else process.env.FTLAB_DB = saved;
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { databasePath } from '../lib/database';
+import { databasePath, displayLocation } from '../lib/database';
 import './globals.css';
 
 export const metadata: Metadata = {
@@ -26,7 +26,7 @@ export default function RootLayout({ children }: { children: ReactNode }) {
             <Link href="/sweeps">Sweeps</Link>
           </nav>
           <span className="db" title="The tracker database this dashboard reads (FTLAB_DB)">
-            {databasePath()}
+            {displayLocation(databasePath())}
           </span>
         </header>
         <main>{children}</main>

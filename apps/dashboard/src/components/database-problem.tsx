@@ -1,4 +1,4 @@
-import type { DatabaseProblem } from '../lib/database';
+import { type DatabaseProblem, displayLocation } from '../lib/database';
 import { CommandList } from './command';
 import { START_COMMANDS } from './empty-state';
 
@@ -12,11 +12,14 @@ const TITLES: Record<DatabaseProblem['kind'], string> = {
 
 /** The page shown instead of any content when the database is missing or broken. */
 export function DatabaseProblemView({ problem }: { problem: DatabaseProblem }) {
+  const shown = displayLocation(problem.path);
   return (
     <div className="panel" data-testid="database-problem" data-kind={problem.kind}>
       <h1>{TITLES[problem.kind]}</h1>
-      <p className="mono">{problem.path}</p>
-      <div className={`notice ${problem.kind === 'missing' ? '' : 'error'}`}>{problem.message}</div>
+      <p className="mono">{shown}</p>
+      <div className={`notice ${problem.kind === 'missing' ? '' : 'error'}`}>
+        {problem.message.split(problem.path).join(shown)}
+      </div>
       {problem.kind === 'missing' ? (
         <>
           <p>Create it by running something (use the same directory or pass the same --db):</p>

@@ -14,7 +14,14 @@ import { connection } from 'next/server';
 type TrackerModule = typeof import('@ftlab/tracker');
 let trackerModule: Promise<TrackerModule> | undefined;
 export function loadTrackerModule(): Promise<TrackerModule> {
-  trackerModule ??= import(/* turbopackIgnore: true */ /* webpackIgnore: true */ '@ftlab/tracker');
+  trackerModule ??= import(/* turbopackIgnore: true */ /* webpackIgnore: true */ '@ftlab/tracker').catch(
+    (error: unknown) => {
+      trackerModule = undefined; // try again on the next request (e.g. after a build)
+      throw new Error(
+        `the dashboard cannot load @ftlab/tracker (${(error as Error).message}); build it: pnpm --filter @ftlab/tracker build`,
+      );
+    },
+  );
   return trackerModule;
 }
 
@@ -40,9 +47,20 @@ const globalCache = globalThis as typeof globalThis & { __ftlabTrackers?: Map<st
 globalCache.__ftlabTrackers ??= new Map<string, CachedConnection>();
 const connections = globalCache.__ftlabTrackers;
 
+/** A server URL (the tracker's PostgreSQL store) rather than a file path. */
+export function isServerUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//.test(location);
+}
+
 /** The database the dashboard shows: $FTLAB_DB (the CLI passes an absolute path), else ./ftlab.db. */
 export function databasePath(): string {
-  return resolve(/* turbopackIgnore: true */ process.env.FTLAB_DB || 'ftlab.db');
+  const location = process.env.FTLAB_DB || 'ftlab.db';
+  return isServerUrl(location) ? location : resolve(/* turbopackIgnore: true */ location);
+}
+
+/** The location as the page shows it: a server URL without its password. */
+export function displayLocation(location: string): string {
+  return isServerUrl(location) ? location.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : location;
 }
 
 function forget(path: string): void {
@@ -79,19 +97,21 @@ export async function openDashboardTracker(): Promise<TrackerAccess> {
 
 /** The cached read-only tracker for the file at `path` (reopened when the file was replaced). */
 export async function openTrackerAt(path: string): Promise<TrackerAccess> {
-  let identity: string;
-  try {
-    const stats = statSync(/* turbopackIgnore: true */ path);
-    if (!stats.isFile()) {
-      return { ok: false, problem: { kind: 'unreadable', path, message: `${path} is not a file.` } };
+  let identity = 'server';
+  if (!isServerUrl(path)) {
+    try {
+      const stats = statSync(/* turbopackIgnore: true */ path);
+      if (!stats.isFile()) {
+        return { ok: false, problem: { kind: 'unreadable', path, message: `${path} is not a file.` } };
+      }
+      identity = `${stats.dev}:${stats.ino}`;
+    } catch (error) {
+      forget(path);
+      if ((error as { code?: unknown }).code === 'ENOENT') {
+        return { ok: false, problem: { kind: 'missing', path, message: `There is no file at ${path}.` } };
+      }
+      return { ok: false, problem: classifyOpenError(path, error) };
     }
-    identity = `${stats.dev}:${stats.ino}`;
-  } catch (error) {
-    forget(path);
-    if ((error as { code?: unknown }).code === 'ENOENT') {
-      return { ok: false, problem: { kind: 'missing', path, message: `There is no file at ${path}.` } };
-    }
-    return { ok: false, problem: classifyOpenError(path, error) };
   }
   let cached = connections.get(path);
   if (cached && cached.identity !== identity) {

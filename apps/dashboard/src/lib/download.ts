@@ -1,6 +1,6 @@
 // Responses of the export route handlers: an attachment with a safe file name, or a plain-text
 // error that says what was wrong.
-import type { DatabaseProblem } from './database';
+import { type DatabaseProblem, displayLocation } from './database';
 
 /** Letters, digits, '.', '-' and '_' only; anything else becomes '-'. */
 export function safeFileName(name: string): string {
@@ -23,7 +23,8 @@ export function textError(status: number, message: string): Response {
 }
 
 export function problemResponse(problem: DatabaseProblem): Response {
-  return textError(503, `${problem.message} (database ${problem.path})`);
+  const shown = displayLocation(problem.path);
+  return textError(503, `${problem.message.split(problem.path).join(shown)} (database ${shown})`);
 }
 
 /**
