@@ -4,6 +4,7 @@ import { dashboardCommand } from './commands/dashboard.js';
 import { evalCommand } from './commands/eval.js';
 import { EXPORT_FORMATS, EXPORT_TABLES, exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
+import { reproduceCommand } from './commands/reproduce.js';
 import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
@@ -156,6 +157,15 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .action(wrap(async (id: string, _: unknown, command: Command) => exportCommand(id, globals(command) as never)));
+
+  program
+    .command('reproduce')
+    .description('train a finished run again from its recorded config and seed and check that everything matches')
+    .argument('<run>', 'run id')
+    .option('--tolerance <x>', 'relative tolerance for metric values (0: bit for bit)', number, 0)
+    .action(
+      wrap(async (runId: string, _: unknown, command: Command) => reproduceCommand(runId, globals(command) as never)),
+    );
 
   program
     .command('dashboard')

@@ -10,7 +10,7 @@
 // A checkpoint is written into a temporary directory and renamed into place, then LATEST is
 // replaced atomically: a process killed at any moment leaves LATEST naming a complete
 // checkpoint (or no LATEST at all). Loading verifies every file's SHA-256.
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, tf } from '@ftlab/backend';
@@ -199,4 +199,21 @@ export async function loadTrainingCheckpoint(
   const optimizerStep = Number(file.metadata['ftlab.step'] ?? Number.NaN);
   if (!Number.isInteger(optimizerStep)) refuse(`${state.optimizer.file} does not record its optimizer step`);
   return { dir, state, model, optimizer: { step: optimizerStep, moments } };
+}
+
+/**
+ * SHA-256 over the names, shapes and values of a checkpoint's weights and optimizer moments,
+ * without file metadata (run id, step): two runs that computed the same thing have equal digests.
+ */
+export async function checkpointDigest(dir: string): Promise<string> {
+  const hash = createHash('sha256');
+  for (const file of ['model.safetensors', OPTIMIZER_FILE]) {
+    const { tensors } = await readSafetensors(join(dir, file));
+    for (const name of Object.keys(tensors).sort()) {
+      const t = tensors[name] as { shape: number[]; data: ArrayBufferView };
+      hash.update(`${file}:${name}:${t.shape.join('x')}:`);
+      hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+    }
+  }
+  return hash.digest('hex');
 }

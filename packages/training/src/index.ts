@@ -1,5 +1,6 @@
 // @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
 export {
+  checkpointDigest,
   checkpointsDir,
   LATEST_FILE,
   type LoadedTrainingCheckpoint,

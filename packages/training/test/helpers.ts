@@ -1,12 +1,10 @@
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BackendInfo, selectBackend } from '@ftlab/backend';
-import { readSafetensors } from '@ftlab/model';
 import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { onTestFinished } from 'vitest';
-import { parseRunConfig, type RunConfig, runInput } from '../src/index.js';
+import { checkpointDigest, latestCheckpointDir, parseRunConfig, type RunConfig, runInput } from '../src/index.js';
 
 export const TINY = `
 name: tiny
@@ -40,23 +38,11 @@ export async function startedRun(config: RunConfig): Promise<{ tracker: Tracker;
   return { tracker, run, dir };
 }
 
-/**
- * A digest of the weights (names, shapes, bytes) and optimizer moments in a run's newest
- * checkpoint; the files' own hashes also cover metadata such as the run id.
- */
+/** Digest of the weights and optimizer moments in a run's newest checkpoint. */
 export async function latestWeightsDigest(dir: string, runId: string): Promise<string> {
-  const root = join(dir, 'runs', runId, 'checkpoints');
-  const latest = join(root, readFileSync(join(root, 'LATEST'), 'utf8').trim());
-  const hash = createHash('sha256');
-  for (const file of ['model.safetensors', 'optimizer.safetensors']) {
-    const { tensors } = await readSafetensors(join(latest, file));
-    for (const name of Object.keys(tensors).sort()) {
-      const t = tensors[name] as { shape: number[]; data: Float32Array };
-      hash.update(`${file}:${name}:${t.shape.join('x')}:`);
-      hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
-    }
-  }
-  return hash.digest('hex');
+  const latest = await latestCheckpointDir(join(dir, 'runs', runId));
+  if (!latest) throw new Error(`run ${runId} has no checkpoint`);
+  return checkpointDigest(latest);
 }
 
 /** Every point of the deterministic metric keys (not times or speeds), as [key, step, value]. */

@@ -35,6 +35,8 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       hooks: evaluationHooks({ likelihoodOnly: !options.evaluate }),
       signal: stop.signal,
       staleAfterMs: options.staleAfter * 1000,
+      // Beat several times per stale period, or a live run would be taken for a crashed one.
+      heartbeatMs: Math.max(100, Math.min(5000, (options.staleAfter * 1000) / 4)),
       ...(options.sweep ? { sweepId: options.sweep } : {}),
       ...(options.maxRuns === undefined ? {} : { maxRuns: options.maxRuns }),
       onRunStart: (run) =>

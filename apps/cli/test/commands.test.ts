@@ -1,0 +1,121 @@
+// The read-side commands on one finished run, and the guarantees of the write-side ones.
+import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ftlab, ftlabOk, TINY, tempDir, writeFile } from './helpers.js';
+
+let dir: string;
+let db: string;
+let runId: string;
+
+beforeAll(async () => {
+  dir = tempDir();
+  db = join(dir, 'ftlab.db');
+  const config = writeFile(dir, 'tiny.yaml', TINY({ steps: '6', checkpointEvery: '3' }));
+  const out = await ftlabOk(['train', config, '--db', db, '--backend', 'wasm', '--json']);
+  runId = (JSON.parse(out.slice(out.lastIndexOf('\n{') + 1)) as { run: string }).run;
+}, 180_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('read-side commands', () => {
+  it('status lists the run with its progress, as a table and as JSON', async () => {
+    const table = await ftlabOk(['status', '--db', db]);
+    expect(table).toMatch(new RegExp(`${runId}\\s+cli-tiny\\s+free-transformer\\s+3\\s+FINISHED\\s+6/6 100%`));
+    const json = JSON.parse(await ftlabOk(['status', '--db', db, '--json'])) as {
+      total: number;
+      runs: Array<{ id: string }>;
+    };
+    expect(json.total).toBe(1);
+    expect(json.runs[0]?.id).toBe(runId);
+  });
+
+  it('status on a new database says what to run', async () => {
+    const empty = join(dir, 'empty.db');
+    await ftlabOk(['worker', '--db', empty, '--backend', 'wasm']); // creates it; nothing to claim
+    expect(await ftlabOk(['status', '--db', empty])).toMatch(
+      /no runs yet: try `ftlab train experiments\/toy-quick.yaml`/,
+    );
+  });
+
+  it('export writes metrics as CSV and the evaluations as Markdown and LaTeX', async () => {
+    const csv = await ftlabOk(['export', runId, '--db', db, '--format', 'csv']);
+    expect(csv.split('\n')[0]).toMatch(/key/);
+    expect(csv).toMatch(/train\/loss/);
+    const md = await ftlabOk(['export', runId, '--db', db, '--format', 'md']);
+    expect(md).toMatch(/^\| task \| metric \| value \| n \|/);
+    expect(md).toMatch(/\| likelihood \| elbo/);
+    const out = join(dir, 'run.tex');
+    await ftlabOk(['export', runId, '--db', db, '--format', 'latex', '--out', out]);
+    expect(readFileSync(out, 'utf8')).toMatch(/\\begin\{tabular\}/);
+    const missing = await ftlab(['export', 'nope', '--db', db, '--format', 'json']).done;
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/"nope" is neither a run id nor a sweep id or name/);
+  });
+
+  it('generate samples with Z pinned per group, reproducibly', async () => {
+    const args = ['generate', runId, '--db', db, '--z', 'pinned', '--groups', '2', '--samples', '3', '--json'];
+    const first = JSON.parse(await ftlabOk(args)) as { groups: Array<{ z: number[]; samples: string[] }> };
+    expect(first.groups).toHaveLength(2);
+    for (const group of first.groups) {
+      expect(group.samples).toHaveLength(3);
+      expect(group.z.length).toBeGreaterThan(60);
+      for (const s of group.samples) expect(s.startsWith('A>')).toBe(true);
+    }
+    expect(JSON.parse(await ftlabOk(args))).toEqual(first);
+    const bad = await ftlab(['generate', runId, '--db', db, '--z', 'pinned', '--codes', '9']).done;
+    expect(bad.stderr).toMatch(/--codes must be integers in \[0, 4\) \(H = 2\)/);
+  });
+
+  it('eval prints the metrics and the grouped-generation sheet', async () => {
+    const out = await ftlabOk(['eval', runId, '--db', db, '--rows', '4', '--tasks', 'toy_validity', '--no-record']);
+    expect(out).toMatch(new RegExp(`run ${runId} at step 6`));
+    expect(out).toMatch(/elbo/);
+    expect(out).toMatch(/pinned|same Z/i);
+  });
+
+  it('reproduce re-runs the run and reports that everything matches', async () => {
+    const out = await ftlabOk(['reproduce', runId, '--db', db, '--backend', 'wasm']);
+    expect(out).toMatch(new RegExp(`run ${runId} reproduced exactly by run \\w+`));
+  });
+});
+
+describe('write-side guarantees', () => {
+  it('a malformed config is refused with file, line, field and fix, and the database is not touched', async () => {
+    const bad = writeFile(dir, 'bad.yaml', TINY().replace('batchSize: 4', 'batchSize: 0'));
+    const before = readFileSync(db);
+    const mtime = statSync(db).mtimeMs;
+    const result = await ftlab(['train', bad, '--db', db]).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /bad\.yaml: invalid config\n {2}- line 5: training.batchSize: .*Fix: use a positive whole number/,
+    );
+    expect(readFileSync(db).equals(before)).toBe(true);
+    expect(statSync(db).mtimeMs).toBe(mtime);
+    const fresh = join(dir, 'never.db');
+    expect((await ftlab(['train', bad, '--db', fresh]).done).code).toBe(2);
+    expect(() => statSync(fresh)).toThrow(); // not even created
+  });
+
+  it('an unknown option or backend is refused before anything runs', async () => {
+    const unknown = await ftlab(['train', 'x.yaml', '--bogus']).done;
+    expect(unknown.code).not.toBe(0);
+    expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
+    const backend = await ftlab(['train', 'x.yaml', '--backend', 'tpu']).done;
+    expect(backend.stderr).toMatch(/argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, wasm, cpu/);
+  });
+
+  it('a sweep file with an invalid run is refused whole', async () => {
+    writeFileSync(join(dir, 'tiny-base.yaml'), TINY());
+    const sweep = writeFile(
+      dir,
+      'bad-sweep.yaml',
+      'name: s\nbase: tiny-base.yaml\naxes:\n  model.encoderPlacement: [1, 5]\n',
+    );
+    const before = readFileSync(db);
+    const result = await ftlab(['sweep', sweep, '--db', db]).done;
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/run \{"model.encoderPlacement":5\}: .*encoderPlacement/);
+    expect(readFileSync(db).equals(before)).toBe(true);
+  });
+});

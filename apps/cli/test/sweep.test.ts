@@ -1,0 +1,112 @@
+// Real processes: `ftlab sweep` expands a sweep into runs and trains them with worker processes.
+import { join } from 'node:path';
+import { openTracker, type RunSummary } from '@ftlab/tracker';
+import { describe, expect, it } from 'vitest';
+import { ftlab, latestCheckpointStep, TINY, tempDir, writeFile } from './helpers.js';
+
+function sweepYaml(seeds: number[], steps: number): string {
+  return `name: cli-sweep
+base: tiny.yaml
+axes:
+  seed: [${seeds.join(', ')}]
+cases:
+  - { model.variant: baseline }
+  - { model.variant: free-transformer, training.steps: ${steps} }
+`;
+}
+
+async function runsOf(db: string): Promise<RunSummary[]> {
+  const tracker = await openTracker(db, { readonly: true });
+  try {
+    return (await tracker.listRuns({ limit: 1000 })).runs;
+  } finally {
+    await tracker.close();
+  }
+}
+
+describe('ftlab sweep', () => {
+  it('trains 8 runs with 2 workers: every run FINISHED exactly once; re-running adds nothing', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'tiny.yaml', TINY({ steps: '8', checkpointEvery: '4' }));
+    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1, 2, 3, 4], 8));
+    const db = join(dir, 'sweep.db');
+    const result = await ftlab([
+      'sweep',
+      sweep,
+      '--db',
+      db,
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+      '--no-evaluate',
+      '--json',
+    ]).done;
+    expect(result.code, result.stderr).toBe(0);
+    const events = result.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{"event"'))
+      .map((l) => JSON.parse(l) as { event: string; run?: string; worker?: string; status?: string });
+    const starts = events.filter((e) => e.event === 'start');
+    expect(starts).toHaveLength(8);
+    expect(new Set(starts.map((e) => e.run)).size).toBe(8); // no run claimed twice
+    expect(new Set(starts.map((e) => e.worker)).size).toBe(2); // both workers took part
+    const runs = await runsOf(db);
+    expect(runs).toHaveLength(8);
+    for (const run of runs) expect(run).toMatchObject({ status: 'FINISHED', resumeCount: 0, lastStep: 8 });
+    expect(new Set(runs.map((r) => r.variant))).toEqual(new Set(['baseline', 'free-transformer']));
+
+    const again = await ftlab(['sweep', sweep, '--db', db, '--backend', 'wasm', '--json']).done;
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/8 runs \(0 new, 8 already known\)/);
+    expect(JSON.parse(again.stdout)).toMatchObject({ pending: 0, counts: { FINISHED: 8 } });
+  });
+
+  it('a sweep killed mid-run resumes the interrupted runs from their checkpoints when started again', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'tiny.yaml', TINY({ steps: '30', checkpointEvery: '2' }));
+    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 30));
+    const db = join(dir, 'sweep.db');
+    const first = ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'], {
+      detached: true,
+    });
+    const root = join(dir, 'ftlab-runs');
+    let interrupted: RunSummary[] = [];
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const running = (await runsOf(db).catch(() => [])).filter((r) => r.status === 'RUNNING');
+      if (running.length === 2 && running.every((r) => latestCheckpointStep(join(root, r.id)) >= 4)) {
+        interrupted = running;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(interrupted).toHaveLength(2);
+    process.kill(-(first.child.pid as number), 'SIGKILL'); // the sweep and both workers, without warning
+    await first.done;
+    const checkpointSteps = interrupted.map((r) => latestCheckpointStep(join(root, r.id)));
+
+    const second = await ftlab([
+      'sweep',
+      sweep,
+      '--db',
+      db,
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+      '--no-evaluate',
+      '--stale-after',
+      '1',
+    ]).done;
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr.match(/requeued CRASHED run/g)).toHaveLength(2);
+    const runs = await runsOf(db);
+    for (const run of runs) expect(run.status).toBe('FINISHED');
+    for (const [i, run] of interrupted.entries()) {
+      const after = runs.find((r) => r.id === run.id);
+      expect(after).toMatchObject({ resumeCount: 1, lastStep: 30 });
+      expect(checkpointSteps[i]).toBeGreaterThanOrEqual(4);
+    }
+  });
+});

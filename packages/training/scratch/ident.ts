@@ -1,0 +1,18 @@
+import { selectBackend, tf, type Tensor2D } from '@ftlab/backend';
+import { createModel, lossAndGradients, resolveModelConfig } from '@ftlab/model';
+await selectBackend('native');
+const name = process.argv[2] ?? 'Identity';
+const k = tf.getKernel(name, 'native')!;
+const counts = new Map<string, number>();
+let on = false;
+tf.unregisterKernel(name, 'native');
+tf.registerKernel({ ...k, kernelFunc: (args) => { if (on) { const st = (new Error().stack ?? '').split('\n').slice(2, 40).filter(l => !l.includes('node:')).map(l => l.trim().replace(/\(.*\/(packages|node_modules)\//, '(').slice(0, 110)).slice(0, 8).join(' | '); counts.set(st, (counts.get(st) ?? 0) + 1); } return k.kernelFunc(args); } });
+const config = resolveModelConfig({ vocabSize: 28, width: 128, layers: 4, heads: 4, contextLength: 64, variant: 'baseline' });
+const model = createModel(config, 1);
+const ids = new Int32Array(32 * 64).map((_, i) => i % 28);
+const inputs = tf.tensor2d(ids, [32, 64], 'int32') as Tensor2D;
+lossAndGradients(model, inputs, inputs, { seed: 1 });
+on = true;
+const r = lossAndGradients(model, inputs, inputs, { seed: 1 });
+on = false;
+for (const [s, n] of [...counts.entries()].sort((a, b) => b[1] - a[1])) console.log(n, s);
