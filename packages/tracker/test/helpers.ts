@@ -103,16 +103,25 @@ export async function freshStore(dialect: TestDialect = 'sqlite'): Promise<TestS
     location,
     dir,
     snapshot: () => postgresSnapshot(location),
-    countRows: async (table) => {
-      const client = new pg.Client({ connectionString: location });
-      await client.connect();
-      try {
-        return Number((await client.query(`SELECT COUNT(*) AS n FROM "${table}"`)).rows[0].n);
-      } finally {
-        await client.end();
-      }
-    },
+    countRows: (table) => rowCount(location, table),
   };
+}
+
+/** The rows of a table of the database at `location` (a SQLite path or a PostgreSQL URL). */
+export async function rowCount(location: string, table: string): Promise<number> {
+  if (!location.startsWith('postgres')) return countRows(location, table);
+  const client = new pg.Client({ connectionString: location });
+  await client.connect();
+  try {
+    return Number((await client.query(`SELECT COUNT(*) AS n FROM "${table}"`)).rows[0].n);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Where a test of `dialect` may create a brand-new database: a file path that does not exist yet, or an empty PostgreSQL database. */
+export async function newLocation(dialect: TestDialect): Promise<string> {
+  return dialect === 'sqlite' ? join(tempDir(), 'new.db') : freshPostgresUrl();
 }
 
 /**
