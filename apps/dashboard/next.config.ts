@@ -1,6 +1,7 @@
-// Next.js settings for the dashboard. The tracker (and the evaluation package) load their SQL
-// migrations and native SQLite binding from their own package folders, so the server requires
-// them from node_modules at run time instead of bundling them.
+// Next.js settings for the dashboard. The tracker and the evaluation package load their SQL
+// migrations, SQLite binding and TensorFlow.js from their own package folders, so they must not be
+// bundled. They are listed as external for the day Turbopack honours that for workspace packages
+// (vercel/next.js#84388); until then the app imports them at run time (see src/lib/database.ts).
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
 
@@ -10,8 +11,6 @@ const config: NextConfig = {
   turbopack: { root: fileURLToPath(new URL('../..', import.meta.url)) },
   poweredByHeader: false,
   reactStrictMode: true,
-  // A local tool: no telemetry, no image optimisation service, nothing fetched at run time.
-  images: { unoptimized: true },
 };
 
 export default config;

@@ -39,7 +39,7 @@ export function heatmapOption(data: HeatmapData): EChartsOption {
   };
   return {
     animation: false,
-    grid: { left: 72, right: 96, top: 12, bottom: 48 },
+    grid: { left: 72, right: 120, top: 12, bottom: 48 },
     tooltip: {
       confine: true,
       formatter: (p) => {
@@ -69,11 +69,13 @@ export function heatmapOption(data: HeatmapData): EChartsOption {
       dimension: 2,
       calculable: true,
       orient: 'vertical',
-      right: 8,
+      right: 16,
       top: 'middle',
       itemHeight: 200,
+      // Differences: blue below the baseline, orange above. Neutral on purpose: lower is better for
+      // a loss, not for tokens/s.
       inRange: {
-        color: data.diverging ? ['#2e9d62', '#f7f7f7', '#c23b3b'] : ['#f2f6ff', '#8fb0ef', '#2f5bd3', '#172f70'],
+        color: data.diverging ? ['#2f5bd3', '#f7f7f7', '#d9622b'] : ['#f2f6ff', '#8fb0ef', '#2f5bd3', '#172f70'],
       },
       formatter: (value) => short(Number(value)),
     },

@@ -53,6 +53,7 @@ export function axisTitle(key: string): string {
   if (key === PARAM.kappaNats) return 'κ (bits/token)';
   if (key === PARAM.latentBits) return 'H (latent bits)';
   if (key === PARAM.encoderPlacement) return 'm (encoder placement)';
+  if (key === PARAM.variant) return 'variant';
   return key;
 }
 

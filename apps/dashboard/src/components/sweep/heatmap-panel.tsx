@@ -44,7 +44,7 @@ export function HeatmapPanel({ heatmap, mode, metric }: { heatmap: Heatmap; mode
           ? ` Baseline: ${formatMeanStd(heatmap.baseline.mean, heatmap.baseline.std)} (n=${heatmap.baseline.n}).`
           : ' No baseline runs.'}
         {mode === 'delta' && differences > 0
-          ? ` Differences paired with the baseline of the same seed for ${paired} of ${differences} runs (the others use the baseline mean).`
+          ? ` Blue: below the baseline, orange: above. Differences paired with the baseline of the same seed for ${paired} of ${differences} runs (the others use the baseline mean).`
           : ''}
         {heatmap.withoutValue > 0 ? ` ${heatmap.withoutValue} run(s) have no value yet.` : ''}
       </div>
