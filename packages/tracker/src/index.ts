@@ -23,7 +23,7 @@ export { loadMigrations, type Migration, type MigrationReport, type MigrationSet
 export { defaultTrackerLocation, isPostgresUrl, type OpenTrackerOptions, openTracker } from './open.js';
 export { openPostgresDriver, type PostgresOpenOptions, redactUrl } from './postgres.js';
 export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
-export type { RequeueResult, RunEnvironmentInput, WorkerGuard } from './runs.js';
+export { type RequeueResult, type RunEnvironmentInput, TRACKER_NOTE_AUTHOR, type WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
 export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';
 export { DEFAULT_MAX_RESUMES, Tracker } from './tracker.js';

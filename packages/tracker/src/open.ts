@@ -17,6 +17,8 @@ export interface OpenTrackerOptions {
   busyTimeoutMs?: number;
   /** PostgreSQL: connections this process keeps open at most (default 4). */
   poolSize?: number;
+  /** PostgreSQL: create the database if the server does not have it (`ftlab migrate --create`). */
+  createDatabase?: boolean;
 }
 
 /** True for a PostgreSQL URL (postgres:// or postgresql://): the store then lives on that server. */
@@ -66,6 +68,7 @@ export async function openTracker(
     const driver = await openPostgresDriver(location, {
       readonly,
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+      ...(options.createDatabase === undefined ? {} : { createDatabase: options.createDatabase }),
     });
     return migrated(driver);
   }

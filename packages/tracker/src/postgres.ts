@@ -28,6 +28,8 @@ export interface PostgresOpenOptions {
   poolSize?: number;
   /** How long to wait for the server when connecting (default 10 s). */
   connectTimeoutMs?: number;
+  /** Create the database when the server says it does not exist (needs the CREATEDB privilege). */
+  createDatabase?: boolean;
 }
 
 const INT8_OID = 20;
@@ -126,7 +128,8 @@ function connectError(location: string, error: unknown): TrackerError {
   if (code === '3D000') {
     return new TrackerError(
       'CANNOT_OPEN',
-      `${location}: ${why}. Create it first (createdb, or CREATE DATABASE in psql), then run \`ftlab migrate --db <url>\`.`,
+      `${location}: ${why}. Create it first: \`ftlab migrate --create --db <url>\` (or createdb, or CREATE DATABASE ` +
+        'in psql).',
       { cause: error },
     );
   }
@@ -184,9 +187,46 @@ export async function openPostgresDriver(url: string, options: PostgresOpenOptio
     await pool.query('SELECT 1');
   } catch (error) {
     await pool.end().catch(() => undefined);
+    if (pgCode(error) === '3D000' && options.createDatabase && !options.readonly) {
+      await createDatabase(module, url, location);
+      return openPostgresDriver(url, { ...options, createDatabase: false });
+    }
     throw connectError(location, error);
   }
   return new PostgresDriver(pool, location, options.readonly);
+}
+
+/** CREATE DATABASE for the URL's database, through the server's maintenance database "postgres". */
+async function createDatabase(module: PgModule, url: string, location: string): Promise<void> {
+  const target = new URL(url);
+  const name = decodeURIComponent(target.pathname.replace(/^\//, ''));
+  if (name === '') {
+    throw new TrackerError(
+      'UNSUPPORTED_LOCATION',
+      `${location}: the URL names no database (postgres://host/<database>).`,
+    );
+  }
+  target.pathname = '/postgres';
+  const client = new module.Client({ connectionString: target.toString(), application_name: 'ftlab-tracker' });
+  try {
+    await client.connect();
+    await client.query(`CREATE DATABASE ${quoteIdentifier(name)}`);
+  } catch (error) {
+    if (pgCode(error) === '42P04') return; // created meanwhile by another process: fine
+    const hint =
+      pgCode(error) === '42501'
+        ? ' The user lacks the CREATEDB privilege: ask an administrator to create it (createdb) or to grant it.'
+        : '';
+    throw new TrackerError(
+      'CANNOT_OPEN',
+      `cannot create the database of ${location}: ${describeError(error)}.${hint}`,
+      {
+        cause: error,
+      },
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;

@@ -279,16 +279,30 @@ export async function markStaleRuns(db: SqlDriver, timeoutMs: number, sweepId: s
   const timeout = Math.ceil(timeoutMs);
   const now = db.fragments.nowMs;
   const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
-  const rows = await db.write((tx) =>
-    tx.all<Row>(
-      sql`UPDATE runs SET status = 'CRASHED', ended_at = ${now},
-            failure_reason = ${`no heartbeat for more than ${timeout} ms; worker `} || COALESCE(worker, 'unknown')
-          WHERE status = 'RUNNING' AND heartbeat_at < ${now} - ${timeout} ${inSweep}
-          RETURNING *`,
-    ),
-  );
-  return rows.map(toRun);
+  return db.write(async (tx) => {
+    const crashed = (
+      await tx.all<Row>(
+        sql`UPDATE runs SET status = 'CRASHED', ended_at = ${now},
+              failure_reason = ${`no heartbeat for more than ${timeout} ms; worker `} || COALESCE(worker, 'unknown')
+            WHERE status = 'RUNNING' AND heartbeat_at < ${now} - ${timeout} ${inSweep}
+            RETURNING *`,
+      )
+    ).map(toRun);
+    // The reason is cleared when the run is claimed again; the note keeps the crash in its history.
+    const notes = crashed.map((run) => [
+      newId(),
+      run.id,
+      `marked CRASHED: ${run.failureReason}`,
+      TRACKER_NOTE_AUTHOR,
+      now,
+    ]);
+    await tx.insert('notes', ['id', 'run_id', 'text', 'author', 'created_at'], notes);
+    return crashed;
+  });
 }
+
+/** The author of the notes the tracker itself writes about a run's history. */
+export const TRACKER_NOTE_AUTHOR = 'ftlab-tracker';
 
 function alreadyGivenUp(run: Run): boolean {
   return run.failureReason?.includes('not requeued:') ?? false;

@@ -4,6 +4,7 @@ import {
   configHash,
   type RunInput,
   RunStateError,
+  TRACKER_NOTE_AUTHOR,
   type Tracker,
   UnknownRunError,
   UnknownSweepError,
@@ -244,6 +245,11 @@ forEachDialect((open) => {
       expect(crashed.map((r) => r.id)).toEqual([quiet.id]);
       expect(crashed[0]).toMatchObject({ status: 'CRASHED' });
       expect(crashed[0]?.failureReason).toBe('no heartbeat for more than 200 ms; worker quiet');
+      // The crash stays in the run's history after a resume clears the reason.
+      expect((await tracker.getRun(quiet.id)).notes.map((n) => [n.author, n.text])).toEqual([
+        [TRACKER_NOTE_AUTHOR, 'marked CRASHED: no heartbeat for more than 200 ms; worker quiet'],
+      ]);
+      expect((await tracker.getRun(alive.id)).notes).toEqual([]);
       expect((await tracker.getRun(alive.id)).status).toBe('RUNNING');
       await expect(tracker.heartbeat(quiet.id, 8)).rejects.toThrow(
         /is CRASHED \(no heartbeat for more than 200 ms; worker quiet\)/,

@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import {
   loadMigrations,
   type Migration,
@@ -259,8 +259,25 @@ describe.skipIf(!PG_URL)('the PostgreSQL store', () => {
     const missing = new URL(PG_URL as string);
     missing.pathname = '/ftlab_no_such_database';
     await expect(openTracker(missing.toString())).rejects.toThrow(
-      /database "ftlab_no_such_database" does not exist.*Create it first \(createdb/,
+      /database "ftlab_no_such_database" does not exist.*Create it first: `ftlab migrate --create --db <url>`/,
     );
+  });
+
+  it('createDatabase makes a missing database on the server, then migrates it', async () => {
+    const url = new URL(PG_URL as string);
+    url.pathname = `/ftlab_created_${process.pid}_${Date.now()}`;
+    onTestFinished(async () => {
+      await sql(PG_URL as string, `DROP DATABASE IF EXISTS "${url.pathname.slice(1)}" WITH (FORCE)`);
+    });
+    const tracker = await openTracker(url.toString(), { createDatabase: true });
+    expect(tracker.migration.fromVersion).toBe(0);
+    await tracker.close();
+    const again = await openTracker(url.toString(), { createDatabase: true });
+    expect(again.migration.applied).toEqual([]);
+    await again.close();
+    await expect(
+      openTracker(url.toString().replace('ftlab_created', 'ftlab_absent'), { readonly: true, createDatabase: true }),
+    ).rejects.toThrow(/does not exist/);
   });
 
   it('a read-only open never migrates, and the server refuses its writes', async () => {
