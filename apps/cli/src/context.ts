@@ -1,7 +1,7 @@
 // Options every command takes (--db, --backend, --json) and what they open.
 import { resolve } from 'node:path';
 import { type BackendInfo, initBackend } from '@ftlab/backend';
-import { openTracker, type Tracker } from '@ftlab/tracker';
+import { isPostgresUrl, openTracker, type Tracker } from '@ftlab/tracker';
 import { defaultArtifactRoot } from '@ftlab/training';
 
 export interface GlobalOptions {
@@ -13,13 +13,22 @@ export interface GlobalOptions {
 
 export const DEFAULT_DB = './ftlab.db';
 
-/** The database path (absolute) from --db, else $FTLAB_DB, else ./ftlab.db. */
+/**
+ * The database from --db, else $FTLAB_DB, else ./ftlab.db: a SQLite path made absolute (worker
+ * processes may run elsewhere), or a postgres:// URL as given.
+ */
 export function dbPath(options: Pick<GlobalOptions, 'db'>): string {
-  return resolve(options.db);
+  return isPostgresUrl(options.db) ? options.db : resolve(options.db);
 }
 
+/**
+ * Where run files go: --artifacts, else ftlab-runs/ beside a SQLite database, else (a server
+ * database has no "beside") ./ftlab-runs. Runs record it; for workers on several machines it must
+ * be a path every machine reaches (a shared filesystem).
+ */
 export function artifactRoot(options: GlobalOptions): string {
-  return options.artifacts ? resolve(options.artifacts) : defaultArtifactRoot(dbPath(options));
+  if (options.artifacts) return resolve(options.artifacts);
+  return isPostgresUrl(options.db) ? resolve('ftlab-runs') : defaultArtifactRoot(dbPath(options));
 }
 
 export async function openStore(options: GlobalOptions, mode: { readonly?: boolean } = {}): Promise<Tracker> {

@@ -1,9 +1,11 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { copyCommand } from './commands/copy.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { evalCommand } from './commands/eval.js';
 import { EXPORT_FORMATS, EXPORT_TABLES, exportCommand } from './commands/export.js';
 import { generateCommand } from './commands/generate.js';
+import { migrateCommand } from './commands/migrate.js';
 import { reproduceCommand } from './commands/reproduce.js';
 import { resumeCommand } from './commands/resume.js';
 import { statusCommand } from './commands/status.js';
@@ -35,7 +37,11 @@ type Action<A extends unknown[]> = (...args: A) => Promise<number>;
 export function buildProgram(run: (action: () => Promise<number>) => void): Command {
   const program = new Command('ftlab')
     .description('Free Transformer Lab: train, sweep, evaluate and compare latent-variable language models')
-    .addOption(new Option('--db <file>', 'tracker database (SQLite file)').env('FTLAB_DB').default(DEFAULT_DB))
+    .addOption(
+      new Option('--db <file|url>', 'tracker database: a SQLite file, or postgres://user@host/db for several machines')
+        .env('FTLAB_DB')
+        .default(DEFAULT_DB),
+    )
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js engine')
         .choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu'])
@@ -166,6 +172,21 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .action(
       wrap(async (runId: string, _: unknown, command: Command) => reproduceCommand(runId, globals(command) as never)),
     );
+
+  program
+    .command('migrate')
+    .description('prepare a tracker database or bring its schema up to date, and report its version')
+    .option('--create', 'PostgreSQL: create the database if the server does not have it', false)
+    .option('--check', 'only report; exit 1 if the database needs migrating', false)
+    .action(wrap(async (_: unknown, command: Command) => migrateCommand(globals(command) as never)));
+
+  program
+    .command('copy')
+    .description('copy a whole history into another database (e.g. a local SQLite file up to PostgreSQL)')
+    .requiredOption('--from <file|url>', 'the database to copy from (read only)')
+    .requiredOption('--to <file|url>', 'the database to copy into (created or migrated if needed)')
+    .option('--batch <n>', 'rows per batch', integer(1), 1000)
+    .action(wrap(async (_: unknown, command: Command) => copyCommand(globals(command) as never)));
 
   program
     .command('dashboard')
