@@ -31,8 +31,9 @@ export function sumToShape(grad: Tensor, shape: readonly number[]): Tensor {
 
 /**
  * A product with transpose flags, computed the way the active engine is fastest: wasm gets
- * explicit transposes and a plain matMul; the cpu and tensorflow engines take the flags
- * directly (on cpu the extra transpose copies cost more than they save).
+ * explicit transposes and a plain matMul; the native, cpu and tensorflow engines take the flags
+ * directly (native's GEMM packs transposed operands at no extra cost; on cpu the extra
+ * transpose copies cost more than they save).
  */
 function product(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   if (tf.getBackend() !== 'wasm') return tf.matMul(a, b, transposeA, transposeB);

@@ -1,8 +1,12 @@
 // Chooses the TensorFlow.js engine once per process. `auto` tries the engines fastest first
 // and records why each faster one was skipped, so a run can store which engine produced it.
+
+import { loadNative } from '@ftlab/native';
+import { NATIVE_TF_BACKEND, nativeUnavailableReason, registerNativeBackend } from './native-engine.js';
 import { tf } from './tf.js';
 
-export const BACKEND_NAMES = ['node-gpu', 'node', 'wasm', 'cpu'] as const;
+/** Fastest first: the order `auto` tries them in. */
+export const BACKEND_NAMES = ['node-gpu', 'node', 'native', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 export type BackendChoice = BackendName | 'auto';
 
@@ -12,9 +16,9 @@ export interface SkippedBackend {
 }
 
 export interface BackendInfo {
-  /** Our name for the engine: node-gpu | node | wasm | cpu. */
+  /** Our name for the engine: node-gpu | node | native | wasm | cpu. */
   name: BackendName;
-  /** The name TensorFlow.js registered it under (tensorflow, wasm, cpu). */
+  /** The name TensorFlow.js registered it under (tensorflow, native, wasm, cpu). */
   tfBackend: string;
   /** What was asked for. */
   requested: BackendChoice;
@@ -139,6 +143,24 @@ async function loadWasm(): Promise<string> {
   return 'wasm';
 }
 
+async function loadNativeEngine(): Promise<string> {
+  const reason = nativeUnavailableReason();
+  if (reason !== null) {
+    throw new BackendUnavailableError(
+      'native',
+      `The native engine (wasm + C++ kernels from @ftlab/native) is unavailable: ${reason}. It needs g++, make and ` +
+        'python3 at build time (`pnpm --filter @ftlab/native build`); or use FTLAB_BACKEND=wasm.',
+      reason,
+    );
+  }
+  await loadWasm();
+  const status = loadNative();
+  if (!status.available) throw new Error('internal: the native addon disappeared after its check');
+  registerNativeBackend(status.addon);
+  await activate(NATIVE_TF_BACKEND);
+  return NATIVE_TF_BACKEND;
+}
+
 async function loadCpu(): Promise<string> {
   await activate('cpu');
   // The cpu engine greets its first use in Node with advice to install tfjs-node; our
@@ -150,6 +172,7 @@ async function loadCpu(): Promise<string> {
 export const DEFAULT_LOADERS: Readonly<Record<BackendName, BackendLoader>> = {
   'node-gpu': () => loadTfjsNode('node-gpu'),
   node: () => loadTfjsNode('node'),
+  native: loadNativeEngine,
   wasm: loadWasm,
   cpu: loadCpu,
 };
@@ -163,8 +186,8 @@ export function parseBackendChoice(value: string | undefined, source = 'FTLAB_BA
 }
 
 /**
- * Activates the requested engine, or for `auto` the first of node-gpu, node, wasm, cpu that
- * works. Does not remember its choice: see `initBackend` for the once-per-process policy.
+ * Activates the requested engine, or for `auto` the first of node-gpu, node, native, wasm, cpu
+ * that works. Does not remember its choice: see `initBackend` for the once-per-process policy.
  */
 export async function selectBackend(
   requested: BackendChoice,

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { loadNative } from '@ftlab/native';
 import { describe, expect, it } from 'vitest';
 import {
   type BackendLoader,
@@ -30,6 +31,7 @@ function nativeAddonPresent(pkg: string): boolean {
   return existsSync(lib) && readdirSync(lib).some((d) => existsSync(join(lib, d, 'tfjs_binding.node')));
 }
 const tfjsNodeInstalled = nativeAddonPresent('@tensorflow/tfjs-node');
+const nativeBuilt = loadNative().available;
 const tfjsNodeGpuInstalled = nativeAddonPresent('@tensorflow/tfjs-node-gpu');
 const MISSING = '(is not installed|is installed but could not load its native library)';
 
@@ -39,21 +41,27 @@ function fakeLoaders(overrides: Partial<Record<BackendName, BackendLoader>>): Re
 
 describe('selectBackend with the engines installed on this machine', () => {
   it.runIf(!tfjsNodeInstalled && !tfjsNodeGpuInstalled)(
-    'auto picks wasm and says why tfjs-node-gpu and tfjs-node were skipped',
+    `auto picks ${nativeBuilt ? 'native' : 'wasm'} and says why tfjs-node-gpu and tfjs-node${nativeBuilt ? '' : ' and native'} were skipped`,
     async () => {
       const info = await selectBackend('auto');
-      expect(info.name).toBe('wasm');
-      expect(info.tfBackend).toBe('wasm');
-      expect(tf.getBackend()).toBe('wasm');
-      expect(info.skipped.map((s) => s.name)).toEqual(['node-gpu', 'node']);
+      const expected = nativeBuilt ? 'native' : 'wasm';
+      expect(info.name).toBe(expected);
+      expect(info.tfBackend).toBe(expected);
+      expect(tf.getBackend()).toBe(expected);
+      expect(info.skipped.map((s) => s.name)).toEqual(
+        nativeBuilt ? ['node-gpu', 'node'] : ['node-gpu', 'node', 'native'],
+      );
       expect(info.skipped[0]?.why).toMatch(new RegExp(`@tensorflow/tfjs-node-gpu ${MISSING}`));
       expect(info.skipped[1]?.why).toMatch(new RegExp(`@tensorflow/tfjs-node ${MISSING}`));
+      if (!nativeBuilt) expect(info.skipped[2]?.why).toMatch(/addon/);
       // One clause per skipped engine: what is missing, not the install instructions or paths.
       for (const skipped of info.skipped) {
         expect(skipped.why).not.toMatch(/node_modules|pnpm --filter/);
-        expect(skipped.why).toMatch(/not installed|libtensorflow could not be downloaded/);
+        expect(skipped.why).toMatch(/not installed|libtensorflow could not be downloaded|addon/);
       }
-      expect(describeBackend(info)).toMatch(/using the wasm backend; skipped node-gpu \(.*\); node \(/);
+      expect(describeBackend(info)).toMatch(
+        new RegExp(`using the ${expected} backend; skipped node-gpu \\(.*\\); node \\(`),
+      );
     },
   );
 
@@ -88,15 +96,20 @@ describe('selectBackend order and messages (simulated engines)', () => {
     () =>
       Promise.reject(new Error(message));
 
-  it('auto prefers node-gpu, then node, and records every skip in order', async () => {
+  it('auto prefers node-gpu, then node, then native, and records every skip in order', async () => {
     const info = await selectBackend(
       'auto',
-      fakeLoaders({ 'node-gpu': fail('no usable GPU'), node: fail('libtensorflow missing') }),
+      fakeLoaders({
+        'node-gpu': fail('no usable GPU'),
+        node: fail('libtensorflow missing'),
+        native: fail('addon not built'),
+      }),
     );
     expect(info.name).toBe('wasm');
     expect(info.skipped).toEqual([
       { name: 'node-gpu', why: 'no usable GPU' },
       { name: 'node', why: 'libtensorflow missing' },
+      { name: 'native', why: 'addon not built' },
     ]);
     const gpu = await selectBackend('auto', fakeLoaders({ 'node-gpu': async () => 'cpu' }));
     expect(gpu).toMatchObject({ name: 'node-gpu', skipped: [] });
@@ -105,12 +118,20 @@ describe('selectBackend order and messages (simulated engines)', () => {
   it('auto falls back to cpu when wasm cannot start, and fails listing every reason when nothing can', async () => {
     const info = await selectBackend(
       'auto',
-      fakeLoaders({ 'node-gpu': fail('a'), node: fail('b'), wasm: fail('wasm binary missing') }),
+      fakeLoaders({ 'node-gpu': fail('a'), node: fail('b'), native: fail('n'), wasm: fail('wasm binary missing') }),
     );
     expect(info.name).toBe('cpu');
     await expect(
-      selectBackend('auto', { 'node-gpu': fail('a'), node: fail('b'), wasm: fail('c'), cpu: fail('d') }),
-    ).rejects.toThrow(/No TensorFlow.js backend could start:\n {2}node-gpu: a\n {2}node: b\n {2}wasm: c\n {2}cpu: d/);
+      selectBackend('auto', {
+        'node-gpu': fail('a'),
+        node: fail('b'),
+        native: fail('n'),
+        wasm: fail('c'),
+        cpu: fail('d'),
+      }),
+    ).rejects.toThrow(
+      /No TensorFlow.js backend could start:\n {2}node-gpu: a\n {2}node: b\n {2}native: n\n {2}wasm: c\n {2}cpu: d/,
+    );
   });
 
   it('an explicit choice never falls back', async () => {
@@ -121,14 +142,15 @@ describe('selectBackend order and messages (simulated engines)', () => {
 });
 
 describe('parseBackendChoice', () => {
-  it('accepts the five names and an empty value as auto', () => {
-    for (const name of ['auto', 'node-gpu', 'node', 'wasm', 'cpu']) expect(parseBackendChoice(name)).toBe(name);
+  it('accepts the six names and an empty value as auto', () => {
+    for (const name of ['auto', 'node-gpu', 'node', 'native', 'wasm', 'cpu'])
+      expect(parseBackendChoice(name)).toBe(name);
     expect(parseBackendChoice(undefined)).toBe('auto');
     expect(parseBackendChoice('  ')).toBe('auto');
   });
   it('rejects anything else naming the source and the valid names', () => {
     expect(() => parseBackendChoice('gpu')).toThrow(
-      'FTLAB_BACKEND="gpu" is not a backend: use one of auto, node-gpu, node, wasm, cpu.',
+      'FTLAB_BACKEND="gpu" is not a backend: use one of auto, node-gpu, node, native, wasm, cpu.',
     );
     expect(() => parseBackendChoice('webgl', '--backend')).toThrow(/^--backend="webgl"/);
   });

@@ -5,7 +5,7 @@
 // from the same input), block m+1 of the Free Transformer (queries from norm(X), keys and values
 // from norm(X + R)), and the encoder block (the constant query zeta at every position, keys and
 // values from the middle activations, no mask).
-import { linear, matMul, type Tensor, tf } from '@ftlab/backend';
+import { fusedAttention, fusedRope, hasFusedKernels, linear, matMul, type Tensor, tf } from '@ftlab/backend';
 import type { LayerKvCache } from './kv-cache.js';
 import type { RopeTables } from './rope.js';
 import { applyRope } from './rope.js';
@@ -28,6 +28,8 @@ export interface AttentionContext {
   keyRope: RopeTables;
   /** Additive [Tq, Tk] mask (0 or a large negative number), or null for full attention. */
   mask: Tensor | null;
+  /** Query i sees keys up to position offset + i (what `mask` encodes), else every key. */
+  causal: boolean;
   /** Earlier positions' keys and values; the new ones are appended to it. */
   cache?: LayerKvCache;
   trace?: TraceFn;
@@ -54,11 +56,28 @@ function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null): T
 }
 
 /**
+ * The same attention with fused kernels (native engine, no KV cache): q, k and v stay in the
+ * [B, T, heads * dh] layout of x W, RoPE and the whole softmax(q k^T + mask) v (forward and
+ * backward) are one kernel each, and no head transposes are needed. `hq` is [Bq, T, D] with
+ * Bq = 1 for the encoder's shared query.
+ */
+function fusedAttentionPath(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
+  const q = fusedRope(linear(hq, w.q), ctx.queryRope.cos, ctx.queryRope.sin, ctx.heads);
+  const keys = fusedRope(linear(hkv, w.k), ctx.keyRope.cos, ctx.keyRope.sin, ctx.heads);
+  const values = linear(hkv, w.v);
+  ctx.trace?.('q', q);
+  ctx.trace?.('k', keys);
+  ctx.trace?.('v', values);
+  return linear(fusedAttention(q, keys, values, ctx.heads, ctx.causal), w.o);
+}
+
+/**
  * Attention whose queries come from `hq` [B, T, D] and keys/values from `hkv` [B, T, D] (the
  * same tensor for ordinary self-attention; norm(X + R) in block m+1 of the Free Transformer).
  */
 export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
   return tf.tidy(() => {
+    if (hasFusedKernels() && !ctx.cache) return fusedAttentionPath(w, hq, hkv, ctx);
     const q = applyRope(projectHeads(hq, w.q, ctx.heads), ctx.queryRope);
     const keys = applyRope(projectHeads(hkv, w.k, ctx.heads), ctx.keyRope);
     const values = projectHeads(hkv, w.v, ctx.heads);
@@ -78,6 +97,10 @@ export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: Att
 export function constantQueryAttention(w: AttentionWeights, hZeta: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
   return tf.tidy(() => {
     const d = w.q.shape[1] as number;
+    if (hasFusedKernels() && !ctx.cache) {
+      const time = hkv.shape[1] as number;
+      return fusedAttentionPath(w, tf.broadcastTo(tf.reshape(hZeta, [1, 1, d]), [1, time, d]), hkv, ctx);
+    }
     // [1, 1, D] -> [1, h, 1, dh]; RoPE broadcasts it to [1, h, T, dh] (one query per position).
     const q = applyRope(projectHeads(tf.reshape(hZeta, [1, 1, d]), w.q, ctx.heads), ctx.queryRope);
     const keys = applyRope(projectHeads(hkv, w.k, ctx.heads), ctx.keyRope);

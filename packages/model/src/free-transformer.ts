@@ -345,7 +345,7 @@ export class TransformerModel implements Model {
       });
     }
     // The queries' tables carry the score scale 1/sqrt(dh).
-    return { heads: c.heads, queryRope: rope(1 / Math.sqrt(headDim)), keyRope: rope(1), mask };
+    return { heads: c.heads, queryRope: rope(1 / Math.sqrt(headDim)), keyRope: rope(1), mask, causal };
   }
 }
 

@@ -1,9 +1,13 @@
-import { selectBackend, type Tensor, tf } from '@ftlab/backend';
+import { nativeUnavailableReason, selectBackend, type Tensor, tf } from '@ftlab/backend';
 import { type Model, type ModelConfig, type ModelConfigInput, resolveModelConfig } from '../src/index.js';
 import { Rng } from '../src/random.js';
 
-export const ENGINES = ['wasm', 'cpu'] as const;
-export type Engine = (typeof ENGINES)[number];
+/** Why the native engine's tests are skipped here, or null when it runs (see native.test.ts). */
+export const NATIVE_SKIP_REASON = nativeUnavailableReason();
+
+export type Engine = 'native' | 'wasm' | 'cpu';
+/** Every engine we ship that works on this machine: native (wasm + C++ kernels) when its addon is built. */
+export const ENGINES: readonly Engine[] = NATIVE_SKIP_REASON === null ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 
 export async function useEngine(engine: Engine): Promise<void> {
   await selectBackend(engine);

@@ -1,0 +1,145 @@
+// Fused training ops: RMSNorm, SwiGLU, rotary embedding and attention, each one kernel forward
+// and one backward on the native engine (C++ kernels on the wasm heap, see native-engine.ts).
+// They compute exactly the functions the model writes out with tf ops (the readable reference,
+// used on every other engine); `hasFusedKernels()` says whether the active engine has them.
+// Each is a tf.customGrad whose gradient is the fused backward kernel.
+import { NATIVE_TF_BACKEND } from './native-engine.js';
+import { FUSED_KERNELS } from './native-fused-kernels.js';
+import { type Tensor, tf } from './tf.js';
+
+/** Whether the active engine runs the fused ops (only the native engine does). */
+export function hasFusedKernels(): boolean {
+  return tf.getBackend() === NATIVE_TF_BACKEND;
+}
+
+function requireFused(op: string): void {
+  if (!hasFusedKernels()) {
+    throw new Error(
+      `${op}: the active engine "${tf.getBackend()}" has no fused kernels; check hasFusedKernels() and use the ` +
+        'tf-op reference path instead (only the native engine has them)',
+    );
+  }
+}
+
+function run(kernel: string, inputs: Record<string, Tensor>, attrs: Record<string, unknown> = {}): Tensor[] {
+  const out = tf.engine().runKernel(kernel, inputs as tf.NamedTensorMap, attrs as tf.NamedAttrMap);
+  return Array.isArray(out) ? (out as Tensor[]) : [out as Tensor];
+}
+
+function requireFloat(op: string, name: string, t: Tensor): void {
+  if (t.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got ${t.dtype}`);
+}
+
+/** RMSNorm of the last axis: x * rsqrt(mean(x^2) + eps) * weight. */
+export function fusedRmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+  requireFused('fusedRmsNorm');
+  requireFloat('fusedRmsNorm', 'x', x);
+  const width = x.shape[x.rank - 1];
+  if (weight.rank !== 1 || weight.shape[0] !== width) {
+    throw new Error(`fusedRmsNorm: weight [${weight.shape}] must be [${width}] for x [${x.shape}]`);
+  }
+  const op = tf.customGrad((input, gain, save) => {
+    const [y, inverseRms] = run(FUSED_KERNELS.rmsNorm, { x: input as Tensor, weight: gain as Tensor }, { eps }) as [
+      Tensor,
+      Tensor,
+    ];
+    (save as tf.GradSaveFunc)([input as Tensor, gain as Tensor, inverseRms]);
+    return {
+      value: y,
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, w, r] = saved as [Tensor, Tensor, Tensor];
+        return run(FUSED_KERNELS.rmsNormGrad, { dy, x: xs, weight: w, inverseRms: r });
+      },
+    };
+  });
+  return op(x, weight);
+}
+
+/** SwiGLU's gating: silu(gate) * up, silu(g) = g * sigmoid(g). */
+export function fusedSwiGlu(gate: Tensor, up: Tensor): Tensor {
+  requireFused('fusedSwiGlu');
+  requireFloat('fusedSwiGlu', 'gate', gate);
+  if (gate.shape.join() !== up.shape.join()) {
+    throw new Error(`fusedSwiGlu: gate [${gate.shape}] and up [${up.shape}] must have the same shape`);
+  }
+  const op = tf.customGrad((g, u, save) => {
+    (save as tf.GradSaveFunc)([g as Tensor, u as Tensor]);
+    return {
+      value: run(FUSED_KERNELS.swiGlu, { gate: g as Tensor, up: u as Tensor })[0] as Tensor,
+      gradFunc: (dh: Tensor, saved: Tensor[]) => {
+        const [gs, us] = saved as [Tensor, Tensor];
+        return run(FUSED_KERNELS.swiGluGrad, { dh, gate: gs, up: us });
+      },
+    };
+  });
+  return op(gate, up);
+}
+
+/**
+ * Rotary embedding (Hugging Face rotate_half) of x [B, T, heads * dh], heads side by side on
+ * the last axis, by constant tables cos, sin [T, dh]: x * cos + rotate_half(x) * sin per head.
+ */
+export function fusedRope(x: Tensor, cos: Tensor, sin: Tensor, heads: number): Tensor {
+  requireFused('fusedRope');
+  requireFloat('fusedRope', 'x', x);
+  const [, time, width] = x.shape as [number, number, number];
+  const headDim = width / heads;
+  if (x.rank !== 3 || !Number.isInteger(headDim) || headDim % 2 !== 0) {
+    throw new Error(`fusedRope: x [${x.shape}] must be [B, T, heads * headDim] with ${heads} heads of even size`);
+  }
+  for (const [name, table] of [
+    ['cos', cos],
+    ['sin', sin],
+  ] as const) {
+    if (table.shape.join() !== `${time},${headDim}`) {
+      throw new Error(`fusedRope: ${name} table [${table.shape}] must be [${time}, ${headDim}] for x [${x.shape}]`);
+    }
+  }
+  const op = tf.customGrad((input) => ({
+    value: run(FUSED_KERNELS.rope, { x: input as Tensor, cos, sin }, { heads, transposed: false })[0] as Tensor,
+    gradFunc: (dy: Tensor) => run(FUSED_KERNELS.rope, { x: dy, cos, sin }, { heads, transposed: true })[0] as Tensor,
+  }));
+  return op(x);
+}
+
+/**
+ * Multi-head attention softmax(Q K^T (+ causal mask)) V for q [Bq, Tq, heads * dh] (already
+ * scaled by 1/sqrt(dh); Bq = 1 shares one query sequence across the batch) and k, v
+ * [B, Tk, heads * dh]: returns [B, Tq, heads * dh], heads side by side as in q.
+ */
+export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): Tensor {
+  requireFused('fusedAttention');
+  for (const [name, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const) {
+    requireFloat('fusedAttention', name, t);
+    if (t.rank !== 3) throw new Error(`fusedAttention: ${name} [${t.shape}] must be [batch, time, width]`);
+  }
+  const [queryBatch, queryTime, width] = q.shape as [number, number, number];
+  const [batch, keyTime] = k.shape as [number, number];
+  if (k.shape.join() !== v.shape.join() || k.shape[2] !== width || (queryBatch !== 1 && queryBatch !== batch)) {
+    throw new Error(`fusedAttention: shapes q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit together`);
+  }
+  if (width % heads !== 0) throw new Error(`fusedAttention: width ${width} is not divisible by ${heads} heads`);
+  if (causal && queryTime !== keyTime) {
+    throw new Error(`fusedAttention: causal attention needs as many queries as keys, got ${queryTime} and ${keyTime}`);
+  }
+  const attrs = { heads, causal };
+  const op = tf.customGrad((qs, ks, vs, save) => {
+    const [out, probs] = run(FUSED_KERNELS.attention, { q: qs as Tensor, k: ks as Tensor, v: vs as Tensor }, attrs) as [
+      Tensor,
+      Tensor,
+    ];
+    (save as tf.GradSaveFunc)([qs as Tensor, ks as Tensor, vs as Tensor, probs]);
+    return {
+      value: out,
+      gradFunc: (dOut: Tensor, saved: Tensor[]) => {
+        const [sq, sk, sv, sp] = saved as [Tensor, Tensor, Tensor, Tensor];
+        return run(FUSED_KERNELS.attentionGrad, { dOut, q: sq, k: sk, v: sv, probs: sp }, attrs);
+      },
+    };
+  });
+  return op(q, k, v);
+}

@@ -1,0 +1,102 @@
+// The N-API surface of @ftlab/native. Every kernel takes one buffer (the tfjs wasm heap, an
+// ArrayBuffer, or a TypedArray) and byte offsets into it, checks that every operand lies
+// inside it, and computes in place: no copies in or out of JavaScript.
+#include <node_api.h>
+
+#include <string>
+
+#include "bindings.h"
+#include "cpu.h"
+#include "gemm.h"
+#include "napi_args.h"
+#include "simd.h"
+
+namespace ftl {
+
+void defineMethods(napi_env env, napi_value exports, const Method* methods, size_t count) {
+  for (size_t i = 0; i < count; ++i) {
+    napi_value function;
+    napi_create_function(env, methods[i].name, NAPI_AUTO_LENGTH, methods[i].function, nullptr, &function);
+    napi_set_named_property(env, exports, methods[i].name, function);
+  }
+}
+
+namespace {
+
+napi_value makeString(napi_env env, const char* text) {
+  napi_value value;
+  napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &value);
+  return value;
+}
+
+// info() -> { gemmKernel, simd, avx2Fma }
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value out, flag;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "gemmKernel", makeString(env, gemmKernelName()));
+  napi_set_named_property(env, out, "simd", makeString(env, simd().name));
+  napi_get_boolean(env, cpuHasAvx2Fma(), &flag);
+  napi_set_named_property(env, out, "avx2Fma", flag);
+  return out;
+}
+
+// setPortable(flag): the portable GEMM micro-kernel and the baseline SIMD build, so tests can
+// compare both code paths on an AVX2 machine.
+napi_value SetPortable(napi_env env, napi_callback_info info) {
+  Args args(env, info, "setPortable", 1);
+  bool flag;
+  if (!args.boolean(0, "flag", &flag)) return nullptr;
+  gemmForcePortable(flag);
+  simdForceBaseline(flag);
+  return nullptr;
+}
+
+// gemm(buffer, batch, m, n, k, transA, transB, aOffset, aBatchStride, bOffset, bBatchStride,
+//      cOffset, alpha, beta): for each batch item b,
+//   C_b = alpha op(A_b) op(B_b) + beta C_b
+// with contiguous row-major operands (A_b: m x k, or k x m when transposed; B_b: k x n, or
+// n x k; C_b: m x n) at byte offsets, batch strides in floats (0 broadcasts an operand).
+napi_value Gemm(napi_env env, napi_callback_info info) {
+  Args args(env, info, "gemm", 14);
+  uint8_t* data;
+  size_t length;
+  int64_t batch, m, n, k, aOffset, aStride, bOffset, bStride, cOffset;
+  bool transA, transB;
+  double alpha, beta;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "batch", 0, &batch) ||
+      !args.integer(2, "m", 0, &m) || !args.integer(3, "n", 0, &n) || !args.integer(4, "k", 0, &k) ||
+      !args.boolean(5, "transA", &transA) || !args.boolean(6, "transB", &transB) ||
+      !args.integer(7, "aOffset", 0, &aOffset) || !args.integer(8, "aBatchStride", 0, &aStride) ||
+      !args.integer(9, "bOffset", 0, &bOffset) || !args.integer(10, "bBatchStride", 0, &bStride) ||
+      !args.integer(11, "cOffset", 0, &cOffset) || !args.number(12, "alpha", &alpha) ||
+      !args.number(13, "beta", &beta)) {
+    return nullptr;
+  }
+  if (batch == 0 || m == 0 || n == 0) return nullptr;
+  const int64_t last = batch - 1;
+  float *a, *b, *c;
+  if (!args.floatsAt("A", data, length, aOffset, last * aStride + m * k, &a) ||
+      !args.floatsAt("B", data, length, bOffset, last * bStride + k * n, &b) ||
+      !args.floatsAt("C", data, length, cOffset, batch * m * n, &c)) {
+    return nullptr;
+  }
+  const GemmShape shape{m, n, k, transA, transB, transA ? m : k, transB ? k : n, n};
+  for (int64_t i = 0; i < batch; ++i) {
+    sgemm(shape, static_cast<float>(alpha), a + i * aStride, b + i * bStride, static_cast<float>(beta),
+          c + i * m * n);
+  }
+  return nullptr;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  const Method methods[] = {{"info", Info}, {"setPortable", SetPortable}, {"gemm", Gemm}};
+  defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
+  registerElementwise(env, exports);
+  registerFused(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace ftl
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, ftl::Init)

@@ -1,0 +1,210 @@
+// N-API bindings of the fused training kernels: RMSNorm, SwiGLU, rotary embedding and
+// attention, each forward and backward. Outputs must not overlap inputs.
+#include <string>
+
+#include "attention.h"
+#include "bindings.h"
+#include "napi_args.h"
+#include "simd.h"
+
+namespace ftl {
+namespace {
+
+// rmsNormForward(buffer, n, d, xOffset, wOffset, eps, yOffset, rOffset)
+napi_value RmsNormForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rmsNormForward", 8);
+  uint8_t* data;
+  size_t length;
+  int64_t n, d, xOffset, wOffset, yOffset, rOffset;
+  double eps;
+  float *x, *w, *y, *r;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) ||
+      !args.integer(3, "xOffset", 0, &xOffset) || !args.integer(4, "wOffset", 0, &wOffset) ||
+      !args.number(5, "eps", &eps) || !args.integer(6, "yOffset", 0, &yOffset) ||
+      !args.integer(7, "rOffset", 0, &rOffset) || !args.floatsAt("x", data, length, xOffset, n * d, &x) ||
+      !args.floatsAt("w", data, length, wOffset, d, &w) || !args.floatsAt("y", data, length, yOffset, n * d, &y) ||
+      !args.floatsAt("r", data, length, rOffset, n, &r)) {
+    return nullptr;
+  }
+  simd().rmsNormForward(n, d, x, w, static_cast<float>(eps), y, r);
+  return nullptr;
+}
+
+// rmsNormBackward(buffer, n, d, dyOffset, xOffset, wOffset, rOffset, dxOffset, dwOffset)
+napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rmsNormBackward", 9);
+  uint8_t* data;
+  size_t length;
+  int64_t n, d, dyOffset, xOffset, wOffset, rOffset, dxOffset, dwOffset;
+  float *dy, *x, *w, *r, *dx, *dw;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) ||
+      !args.integer(3, "dyOffset", 0, &dyOffset) || !args.integer(4, "xOffset", 0, &xOffset) ||
+      !args.integer(5, "wOffset", 0, &wOffset) || !args.integer(6, "rOffset", 0, &rOffset) ||
+      !args.integer(7, "dxOffset", 0, &dxOffset) || !args.integer(8, "dwOffset", 0, &dwOffset) ||
+      !args.floatsAt("dy", data, length, dyOffset, n * d, &dy) || !args.floatsAt("x", data, length, xOffset, n * d, &x) ||
+      !args.floatsAt("w", data, length, wOffset, d, &w) || !args.floatsAt("r", data, length, rOffset, n, &r) ||
+      !args.floatsAt("dx", data, length, dxOffset, n * d, &dx) || !args.floatsAt("dw", data, length, dwOffset, d, &dw)) {
+    return nullptr;
+  }
+  simd().rmsNormBackward(n, d, dy, x, w, r, dx, dw);
+  return nullptr;
+}
+
+// swiGluForward(buffer, n, gOffset, uOffset, hOffset)
+napi_value SwiGluForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "swiGluForward", 5);
+  uint8_t* data;
+  size_t length;
+  int64_t n, gOffset, uOffset, hOffset;
+  float *g, *u, *h;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
+      !args.integer(2, "gOffset", 0, &gOffset) || !args.integer(3, "uOffset", 0, &uOffset) ||
+      !args.integer(4, "hOffset", 0, &hOffset) || !args.floatsAt("g", data, length, gOffset, n, &g) ||
+      !args.floatsAt("u", data, length, uOffset, n, &u) || !args.floatsAt("h", data, length, hOffset, n, &h)) {
+    return nullptr;
+  }
+  simd().swiGluForward(n, g, u, h);
+  return nullptr;
+}
+
+// swiGluBackward(buffer, n, dhOffset, gOffset, uOffset, dgOffset, duOffset)
+napi_value SwiGluBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "swiGluBackward", 7);
+  uint8_t* data;
+  size_t length;
+  int64_t n, dhOffset, gOffset, uOffset, dgOffset, duOffset;
+  float *dh, *g, *u, *dg, *du;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
+      !args.integer(2, "dhOffset", 0, &dhOffset) || !args.integer(3, "gOffset", 0, &gOffset) ||
+      !args.integer(4, "uOffset", 0, &uOffset) || !args.integer(5, "dgOffset", 0, &dgOffset) ||
+      !args.integer(6, "duOffset", 0, &duOffset) || !args.floatsAt("dh", data, length, dhOffset, n, &dh) ||
+      !args.floatsAt("g", data, length, gOffset, n, &g) || !args.floatsAt("u", data, length, uOffset, n, &u) ||
+      !args.floatsAt("dg", data, length, dgOffset, n, &dg) || !args.floatsAt("du", data, length, duOffset, n, &du)) {
+    return nullptr;
+  }
+  simd().swiGluBackward(n, dh, g, u, dg, du);
+  return nullptr;
+}
+
+// rope(buffer, batch, time, heads, headDim, xOffset, cosOffset, sinOffset, transposed, outOffset)
+napi_value Rope(napi_env env, napi_callback_info info) {
+  Args args(env, info, "rope", 10);
+  uint8_t* data;
+  size_t length;
+  int64_t batch, time, heads, headDim, xOffset, cosOffset, sinOffset, outOffset;
+  bool transposed;
+  float *x, *cosTable, *sinTable, *out;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "batch", 0, &batch) ||
+      !args.integer(2, "time", 0, &time) || !args.integer(3, "heads", 1, &heads) ||
+      !args.integer(4, "headDim", 2, &headDim) || !args.integer(5, "xOffset", 0, &xOffset) ||
+      !args.integer(6, "cosOffset", 0, &cosOffset) || !args.integer(7, "sinOffset", 0, &sinOffset) ||
+      !args.boolean(8, "transposed", &transposed) || !args.integer(9, "outOffset", 0, &outOffset)) {
+    return nullptr;
+  }
+  if (headDim % 2 != 0) {
+    args.fail("headDim must be even (rotate_half pairs dimension i with i + headDim / 2), got " +
+              std::to_string(headDim));
+    return nullptr;
+  }
+  const int64_t size = batch * time * heads * headDim;
+  if (!args.floatsAt("x", data, length, xOffset, size, &x) ||
+      !args.floatsAt("cos", data, length, cosOffset, time * headDim, &cosTable) ||
+      !args.floatsAt("sin", data, length, sinOffset, time * headDim, &sinTable) ||
+      !args.floatsAt("out", data, length, outOffset, size, &out)) {
+    return nullptr;
+  }
+  simd().rope(batch, time, heads, headDim, x, cosTable, sinTable, transposed, out);
+  return nullptr;
+}
+
+bool readAttentionShape(Args& args, AttentionShape* s) {
+  if (!args.integer(1, "batch", 0, &s->batch) || !args.integer(2, "queryBatch", 1, &s->queryBatch) ||
+      !args.integer(3, "queryTime", 0, &s->queryTime) || !args.integer(4, "keyTime", 1, &s->keyTime) ||
+      !args.integer(5, "heads", 1, &s->heads) || !args.integer(6, "headDim", 1, &s->headDim) ||
+      !args.boolean(7, "causal", &s->causal)) {
+    return false;
+  }
+  if (s->queryBatch != 1 && s->queryBatch != s->batch) {
+    args.fail("queryBatch must be 1 or batch (" + std::to_string(s->batch) + "), got " +
+              std::to_string(s->queryBatch));
+    return false;
+  }
+  if (s->causal && s->queryTime != s->keyTime) {
+    args.fail("causal attention needs queryTime == keyTime");
+    return false;
+  }
+  return true;
+}
+
+// attentionForward(buffer, batch, queryBatch, queryTime, keyTime, heads, headDim, causal,
+//                  qOffset, kOffset, vOffset, outOffset, probsOffset)
+napi_value AttentionForward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "attentionForward", 13);
+  uint8_t* data;
+  size_t length;
+  AttentionShape s;
+  int64_t qOffset, kOffset, vOffset, outOffset, probsOffset;
+  if (!args.bytes(0, "buffer", &data, &length) || !readAttentionShape(args, &s) ||
+      !args.integer(8, "qOffset", 0, &qOffset) || !args.integer(9, "kOffset", 0, &kOffset) ||
+      !args.integer(10, "vOffset", 0, &vOffset) || !args.integer(11, "outOffset", 0, &outOffset) ||
+      !args.integer(12, "probsOffset", 0, &probsOffset)) {
+    return nullptr;
+  }
+  const int64_t width = s.heads * s.headDim;
+  float *q, *k, *v, *out, *probs;
+  if (!args.floatsAt("q", data, length, qOffset, s.queryBatch * s.queryTime * width, &q) ||
+      !args.floatsAt("k", data, length, kOffset, s.batch * s.keyTime * width, &k) ||
+      !args.floatsAt("v", data, length, vOffset, s.batch * s.keyTime * width, &v) ||
+      !args.floatsAt("out", data, length, outOffset, s.batch * s.queryTime * width, &out) ||
+      !args.floatsAt("probs", data, length, probsOffset, s.batch * s.heads * s.queryTime * s.keyTime, &probs)) {
+    return nullptr;
+  }
+  attentionForward(s, q, k, v, out, probs);
+  return nullptr;
+}
+
+// attentionBackward(buffer, batch, queryBatch, queryTime, keyTime, heads, headDim, causal,
+//                   dOutOffset, qOffset, kOffset, vOffset, probsOffset, dqOffset, dkOffset, dvOffset)
+napi_value AttentionBackward(napi_env env, napi_callback_info info) {
+  Args args(env, info, "attentionBackward", 16);
+  uint8_t* data;
+  size_t length;
+  AttentionShape s;
+  int64_t dOutOffset, qOffset, kOffset, vOffset, probsOffset, dqOffset, dkOffset, dvOffset;
+  if (!args.bytes(0, "buffer", &data, &length) || !readAttentionShape(args, &s) ||
+      !args.integer(8, "dOutOffset", 0, &dOutOffset) || !args.integer(9, "qOffset", 0, &qOffset) ||
+      !args.integer(10, "kOffset", 0, &kOffset) || !args.integer(11, "vOffset", 0, &vOffset) ||
+      !args.integer(12, "probsOffset", 0, &probsOffset) || !args.integer(13, "dqOffset", 0, &dqOffset) ||
+      !args.integer(14, "dkOffset", 0, &dkOffset) || !args.integer(15, "dvOffset", 0, &dvOffset)) {
+    return nullptr;
+  }
+  const int64_t width = s.heads * s.headDim;
+  const int64_t querySize = s.queryBatch * s.queryTime * width, keySize = s.batch * s.keyTime * width;
+  float *dOut, *q, *k, *v, *probs, *dq, *dk, *dv;
+  if (!args.floatsAt("dOut", data, length, dOutOffset, s.batch * s.queryTime * width, &dOut) ||
+      !args.floatsAt("q", data, length, qOffset, querySize, &q) ||
+      !args.floatsAt("k", data, length, kOffset, keySize, &k) ||
+      !args.floatsAt("v", data, length, vOffset, keySize, &v) ||
+      !args.floatsAt("probs", data, length, probsOffset, s.batch * s.heads * s.queryTime * s.keyTime, &probs) ||
+      !args.floatsAt("dq", data, length, dqOffset, querySize, &dq) ||
+      !args.floatsAt("dk", data, length, dkOffset, keySize, &dk) ||
+      !args.floatsAt("dv", data, length, dvOffset, keySize, &dv)) {
+    return nullptr;
+  }
+  attentionBackward(s, dOut, q, k, v, probs, dq, dk, dv);
+  return nullptr;
+}
+
+}  // namespace
+
+void registerFused(napi_env env, napi_value exports) {
+  const Method methods[] = {
+      {"rmsNormForward", RmsNormForward},     {"rmsNormBackward", RmsNormBackward},
+      {"swiGluForward", SwiGluForward},       {"swiGluBackward", SwiGluBackward},
+      {"rope", Rope},                         {"attentionForward", AttentionForward},
+      {"attentionBackward", AttentionBackward},
+  };
+  defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
+}
+
+}  // namespace ftl

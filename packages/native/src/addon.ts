@@ -1,0 +1,188 @@
+// The functions the C++ addon exports (addon/src/addon.cc). Every kernel reads and writes
+// float32 data in place inside one buffer (the tfjs wasm heap, or any ArrayBuffer/TypedArray)
+// at byte offsets, and throws a TypeError naming the argument when one is out of bounds.
+
+/** An ArrayBuffer (offsets from its start) or a TypedArray (offsets from its first byte). */
+export type NativeBuffer = ArrayBufferLike | ArrayBufferView;
+
+export interface NativeInfo {
+  /** The GEMM micro-kernel in use: 'avx2-fma' or 'portable'. */
+  gemmKernel: 'avx2-fma' | 'portable';
+  /** The build of the vectorised kernels in use: 'avx2' or 'baseline'. */
+  simd: 'avx2' | 'baseline';
+  avx2Fma: boolean;
+}
+
+export interface NativeAddon {
+  info(): NativeInfo;
+  /** Forces the portable GEMM micro-kernel and the baseline SIMD build (tests compare them with AVX2). */
+  setPortable(flag: boolean): void;
+  /**
+   * For each batch item b: C_b = alpha op(A_b) op(B_b) + beta C_b, row-major and contiguous
+   * (A_b m x k, or k x m when transposed; B_b k x n, or n x k; C_b m x n), operands at byte
+   * offsets, batch strides in floats (0 broadcasts that operand). beta = 0 never reads C.
+   */
+  gemm(
+    buffer: NativeBuffer,
+    batch: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+    aOffset: number,
+    aBatchStride: number,
+    bOffset: number,
+    bBatchStride: number,
+    cOffset: number,
+    alpha: number,
+    beta: number,
+  ): void;
+
+  /**
+   * out = a op b (op: BINARY_OPS) over a collapsed broadcast layout: `dims` (rank 1..4) is the
+   * output's shape, the strides (in floats) are 0 along broadcast dimensions, and the innermost
+   * strides are 0 or 1.
+   */
+  binary(
+    buffer: NativeBuffer,
+    op: number,
+    dims: number[],
+    aStrides: number[],
+    bStrides: number[],
+    aOffset: number,
+    bOffset: number,
+    outOffset: number,
+  ): void;
+  /** out = f(x) elementwise (f: UNARY_OPS) over n floats. */
+  unary(buffer: NativeBuffer, op: number, n: number, xOffset: number, outOffset: number): void;
+  /**
+   * Reduces the middle axis of a dense outer x reduced x inner array (op: REDUCE_OPS):
+   * out[o, i] = op over r of x[o, r, i]. Covers any contiguous block of reduction axes.
+   */
+  reduceAxis(
+    buffer: NativeBuffer,
+    op: number,
+    outer: number,
+    reduced: number,
+    inner: number,
+    xOffset: number,
+    outOffset: number,
+  ): void;
+  /** softmax of each row of a rows x cols matrix. */
+  softmaxRows(buffer: NativeBuffer, rows: number, cols: number, xOffset: number, outOffset: number): void;
+  /** out = x transposed by perm (rank <= 6), 4-byte elements. */
+  transpose(buffer: NativeBuffer, shape: number[], perm: number[], xOffset: number, outOffset: number): void;
+  /**
+   * out[i, :] = table[ids[i], :] for int32 ids; returns -1, or the position of the first id
+   * outside [0, tableRows) (the rows before it are written).
+   */
+  gatherRows(
+    buffer: NativeBuffer,
+    tableOffset: number,
+    tableRows: number,
+    cols: number,
+    idsOffset: number,
+    n: number,
+    outOffset: number,
+  ): number;
+
+  // Fused training kernels. Outputs must not overlap inputs; all offsets are in bytes.
+  /** RMSNorm of n rows of d: y = x r w with r = 1 / sqrt(mean(x^2) + eps); r [n] is kept for backward. */
+  rmsNormForward(
+    buffer: NativeBuffer,
+    n: number,
+    d: number,
+    xOffset: number,
+    wOffset: number,
+    eps: number,
+    yOffset: number,
+    rOffset: number,
+  ): void;
+  /** dx = r (g - xhat mean(g xhat)), g = dy w, xhat = x r; dw [d] = sum over rows of dy xhat. */
+  rmsNormBackward(
+    buffer: NativeBuffer,
+    n: number,
+    d: number,
+    dyOffset: number,
+    xOffset: number,
+    wOffset: number,
+    rOffset: number,
+    dxOffset: number,
+    dwOffset: number,
+  ): void;
+  /** h = silu(g) u over n floats. */
+  swiGluForward(buffer: NativeBuffer, n: number, gOffset: number, uOffset: number, hOffset: number): void;
+  /** dg = dh u silu'(g), du = dh silu(g). */
+  swiGluBackward(
+    buffer: NativeBuffer,
+    n: number,
+    dhOffset: number,
+    gOffset: number,
+    uOffset: number,
+    dgOffset: number,
+    duOffset: number,
+  ): void;
+  /**
+   * Rotary embedding (Hugging Face rotate_half) of x [batch, time, heads * headDim] by tables
+   * cos, sin [time, headDim]; `transposed` applies the transposed rotation (its gradient).
+   */
+  rope(
+    buffer: NativeBuffer,
+    batch: number,
+    time: number,
+    heads: number,
+    headDim: number,
+    xOffset: number,
+    cosOffset: number,
+    sinOffset: number,
+    transposed: boolean,
+    outOffset: number,
+  ): void;
+  /**
+   * out = softmax(Q_h K_h^T (+ causal mask)) V_h per head, for q [queryBatch, queryTime, heads *
+   * headDim] (queryBatch 1 shares the query across the batch), k, v [batch, keyTime, ...]; also
+   * writes probs [batch, heads, queryTime, keyTime] for the backward pass.
+   */
+  attentionForward(
+    buffer: NativeBuffer,
+    batch: number,
+    queryBatch: number,
+    queryTime: number,
+    keyTime: number,
+    heads: number,
+    headDim: number,
+    causal: boolean,
+    qOffset: number,
+    kOffset: number,
+    vOffset: number,
+    outOffset: number,
+    probsOffset: number,
+  ): void;
+  /** dq, dk, dv of attentionForward from dOut and its probs (dq summed over the batch when shared). */
+  attentionBackward(
+    buffer: NativeBuffer,
+    batch: number,
+    queryBatch: number,
+    queryTime: number,
+    keyTime: number,
+    heads: number,
+    headDim: number,
+    causal: boolean,
+    dOutOffset: number,
+    qOffset: number,
+    kOffset: number,
+    vOffset: number,
+    probsOffset: number,
+    dqOffset: number,
+    dkOffset: number,
+    dvOffset: number,
+  ): void;
+}
+
+/** The `op` codes of `binary` (addon/src/elementwise.h). */
+export const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3, max: 4, min: 5, squaredDifference: 6 } as const;
+/** The `op` codes of `unary`. exp and sigmoid use a polynomial exp (relative error ~2 ulp). */
+export const UNARY_OPS = { neg: 0, exp: 1, sigmoid: 2, sqrt: 3, rsqrt: 4, square: 5, relu: 6, abs: 7 } as const;
+/** The `op` codes of `reduceAxis`. */
+export const REDUCE_OPS = { sum: 0, mean: 1, max: 2 } as const;
