@@ -1,4 +1,5 @@
 // @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
+export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './bench.js';
 export {
   checkpointDigest,
   checkpointsDir,

@@ -1,0 +1,357 @@
+// Training throughput benchmark (`pnpm --filter @ftlab/training bench`, or runBenchmarks()).
+//
+// Trains the reference config (d=128, L=4, heads=4, SwiGLU, T=64, B=32, vocab 28) with the
+// real step of the trainer (lossAndGradients + clipByGlobalNorm + AdamW) for a fixed number of
+// steps after warm-up, and prints one JSON line per (case, engine). Every case runs in its own
+// child process, so its peak RSS is its own. The multi-process case starts N such processes at
+// once (N = 1..cores) and reports their total tokens/s against N x one process.
+//
+//   node dist/bench.js [--cases baseline,ft-h8-dense] [--engines native,wasm] [--steps 10]
+//                      [--processes 1,2] [--no-multi]
+import { spawn } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BACKEND_NAMES, type BackendName, BackendUnavailableError, selectBackend, tf } from '@ftlab/backend';
+import {
+  createModel,
+  flopsPerToken,
+  lossAndGradients,
+  type ModelConfigInput,
+  parameterCount,
+  resolveModelConfig,
+} from '@ftlab/model';
+import { AdamW, clipByGlobalNorm } from './optimizer.js';
+
+const REFERENCE = { vocabSize: 28, width: 128, layers: 4, heads: 4, contextLength: 64, kappa: { bits: 0.5 } } as const;
+const BATCH = 32;
+
+/** The benchmark cases: the reference config and its variants. */
+export const BENCH_CASES: Readonly<Record<string, ModelConfigInput>> = {
+  baseline: { variant: 'baseline' },
+  'ft-h8-dense': { variant: 'free-transformer', latentBits: 8, estimator: 'dense' },
+  'ft-h16-dense': { variant: 'free-transformer', latentBits: 16, estimator: 'dense' },
+  'ft-h16-factored': { variant: 'free-transformer', latentBits: 16, estimator: 'factored' },
+  'baseline-d256-l8': { variant: 'baseline', width: 256, layers: 8, heads: 8 },
+};
+
+export interface BenchmarkOptions {
+  /** Case names (keys of BENCH_CASES); default all. */
+  cases?: string[];
+  /** Engines to measure; default every engine that starts here (node-gpu, node, native, wasm, cpu). */
+  engines?: BackendName[];
+  /** Measured steps per case after warm-up (default 10; the cpu engine and H=16 dense get fewer). */
+  steps?: number;
+  warmupSteps?: number;
+  /** Process counts of the multi-process case (default 1..cores); [] skips it. */
+  processes?: number[];
+  /** Called with each record as soon as it is measured (the CLI prints it). */
+  onRecord?: (record: BenchmarkRecord) => void;
+}
+
+export interface CaseRecord {
+  kind: 'case';
+  case: string;
+  variant: string;
+  /** H (latent bits; 0 for the baseline). */
+  latentBits: number;
+  estimator: string | null;
+  backend: BackendName;
+  shape: { d: number; L: number; heads: number; T: number; B: number; V: number };
+  params: number;
+  /** Model FLOPs per token for training (forward + backward, @ftlab/model flopsPerToken). */
+  flopsPerToken: number;
+  steps: number;
+  tokensPerSec: number;
+  /** Median wall time of one step. */
+  msPerStep: number;
+  /** Median CPU time of one step (less sensitive than wall time to other processes on the machine). */
+  cpuMsPerStep: number;
+  /** Achieved model GFLOP/s at the median wall time. */
+  gflops: number;
+  peakRssMB: number;
+  /** 1-minute load average when the case finished: compare cases from runs with similar load. */
+  loadAverage: number;
+}
+
+export interface MultiProcessRecord {
+  kind: 'multi-process';
+  case: string;
+  backend: BackendName;
+  processes: number;
+  /** Sum over the processes of their tokens/s, all measured while all of them ran. */
+  totalTokensPerSec: number;
+  perProcessTokensPerSec: number[];
+  /** totalTokensPerSec / (processes x the 1-process rate of the same run). */
+  efficiency: number;
+  loadAverage: number;
+}
+
+export interface SkippedRecord {
+  kind: 'skipped';
+  backend: BackendName;
+  why: string;
+}
+
+export type BenchmarkRecord = CaseRecord | MultiProcessRecord | SkippedRecord;
+
+/** What a child process is asked to measure. */
+interface ChildSpec {
+  caseName: string;
+  engine: BackendName;
+  steps: number;
+  warmupSteps: number;
+  /** Wait for "go" on stdin after warm-up (multi-process runs start measuring together). */
+  barrier: boolean;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+}
+
+/** Seeded token batches (xorshift), a fresh one per step as in training. */
+function tokenStream(seed: number, vocab: number): () => Int32Array {
+  let state = seed >>> 0 || 1;
+  return () => {
+    const out = new Int32Array(BATCH * (REFERENCE.contextLength + 1));
+    for (let i = 0; i < out.length; i++) {
+      state ^= state << 13;
+      state ^= state >>> 17;
+      state ^= state << 5;
+      out[i] = (state >>> 0) % vocab;
+    }
+    return out;
+  };
+}
+
+async function waitForGo(): Promise<void> {
+  process.stdout.write('ready\n');
+  await new Promise<void>((resolve) => {
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk: string) => {
+      if (chunk.includes('go')) resolve();
+    });
+  });
+}
+
+/** Runs one case in this process and returns its record (the child side). */
+async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
+  const overrides = BENCH_CASES[spec.caseName];
+  if (overrides === undefined) throw new Error(`bench: unknown case "${spec.caseName}"`);
+  await selectBackend(spec.engine);
+  const config = resolveModelConfig({ ...REFERENCE, ...overrides });
+  const model = createModel(config, 1);
+  const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
+  const time = REFERENCE.contextLength;
+  const nextTokens = tokenStream(7, config.vocabSize);
+  const step = (index: number) => {
+    const tokens = nextTokens();
+    const rows = (from: number) =>
+      Int32Array.from(
+        { length: BATCH * time },
+        (_, i) => tokens[Math.floor(i / time) * (time + 1) + (i % time) + from]!,
+      );
+    const inputs = tf.tensor2d(rows(0), [BATCH, time], 'int32');
+    const targets = tf.tensor2d(rows(1), [BATCH, time], 'int32');
+    const result = lossAndGradients(model, inputs, targets, { seed: index, training: true });
+    tf.dispose([inputs, targets]);
+    const grads = Object.fromEntries(result.grads);
+    const clipped = clipByGlobalNorm(grads, 1);
+    optimizer.apply(clipped.grads, 1e-3);
+    tf.dispose(Object.values(grads));
+    if (clipped.grads !== grads) tf.dispose(Object.values(clipped.grads));
+    if (!Number.isFinite(result.loss)) throw new Error(`bench ${spec.caseName}: loss ${result.loss} at step ${index}`);
+  };
+  for (let i = 0; i < spec.warmupSteps; i++) step(i);
+  if (spec.barrier) await waitForGo();
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i < spec.steps; i++) {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    step(spec.warmupSteps + i);
+    wall.push(performance.now() - t0);
+    const used = process.cpuUsage(cpu0);
+    cpu.push((used.user + used.system) / 1000);
+  }
+  const msPerStep = median(wall);
+  const tokens = BATCH * time;
+  const flops = flopsPerToken(config, { training: true, sequenceLength: time });
+  optimizer.dispose();
+  model.dispose();
+  return {
+    kind: 'case',
+    case: spec.caseName,
+    variant: config.variant,
+    latentBits: config.variant === 'baseline' ? 0 : config.latentBits,
+    estimator: config.variant === 'baseline' ? null : config.estimator,
+    backend: spec.engine,
+    shape: { d: config.width, L: config.layers, heads: config.heads, T: time, B: BATCH, V: config.vocabSize },
+    params: parameterCount(config).total,
+    flopsPerToken: flops,
+    steps: spec.steps,
+    tokensPerSec: Math.round((tokens * 1000) / msPerStep),
+    msPerStep: Number(msPerStep.toFixed(1)),
+    cpuMsPerStep: Number(median(cpu).toFixed(1)),
+    gflops: Number(((flops * tokens) / (msPerStep / 1000) / 1e9).toFixed(2)),
+    peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+    loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+  };
+}
+
+/** node + the flags that let a child run this file, whether it is dist/bench.js or src/bench.ts. */
+function childCommand(spec: ChildSpec): string[] {
+  const script = fileURLToPath(import.meta.url);
+  const flags = [...process.execArgv];
+  if (script.endsWith('.ts') && !flags.some((f) => f.includes('tsx'))) {
+    flags.push('--conditions=@ftlab/source', '--import', 'tsx');
+  }
+  return [...flags, script, '--child', JSON.stringify(spec)];
+}
+
+interface Child {
+  ready: Promise<void>;
+  result: Promise<CaseRecord>;
+  go(): void;
+}
+
+function startChild(spec: ChildSpec): Child {
+  const child = spawn(process.execPath, childCommand(spec), { stdio: ['pipe', 'pipe', 'inherit'] });
+  let output = '';
+  let signalReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    signalReady = resolve;
+  });
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    output += chunk;
+    if (output.includes('ready\n')) signalReady();
+  });
+  const result = new Promise<CaseRecord>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const line = output.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{')) {
+        reject(new Error(`bench child for ${spec.caseName} on ${spec.engine} exited with ${code}: ${output.trim()}`));
+        return;
+      }
+      resolve(JSON.parse(line) as CaseRecord);
+    });
+  });
+  return {
+    ready,
+    result,
+    go: () => {
+      child.stdin.write('go\n');
+      child.stdin.end();
+    },
+  };
+}
+
+/** The engines that start here, in BACKEND_NAMES order; the others as skipped records. */
+async function availableEngines(requested: readonly BackendName[]): Promise<[BackendName[], SkippedRecord[]]> {
+  const engines: BackendName[] = [];
+  const skipped: SkippedRecord[] = [];
+  for (const engine of requested) {
+    try {
+      await selectBackend(engine);
+      engines.push(engine);
+    } catch (error) {
+      if (!(error instanceof BackendUnavailableError)) throw error;
+      skipped.push({ kind: 'skipped', backend: engine, why: error.reason });
+    }
+  }
+  return [engines, skipped];
+}
+
+function stepsFor(caseName: string, engine: BackendName, steps: number): number {
+  if (engine === 'cpu') return Math.min(steps, 2); // ~15x slower than wasm
+  return caseName === 'ft-h16-dense' ? Math.min(steps, 5) : steps;
+}
+
+/**
+ * Runs every (case, engine) pair in a child process, then the multi-process case (the baseline
+ * on the fastest engine measured, N = 1..cores processes at once). Returns all records.
+ */
+export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<BenchmarkRecord[]> {
+  const caseNames = options.cases ?? Object.keys(BENCH_CASES);
+  for (const name of caseNames) {
+    if (!(name in BENCH_CASES)) {
+      throw new Error(`bench: unknown case "${name}"; cases: ${Object.keys(BENCH_CASES).join(', ')}`);
+    }
+  }
+  const steps = options.steps ?? 10;
+  const warmupSteps = options.warmupSteps ?? 2;
+  const records: BenchmarkRecord[] = [];
+  const emit = (record: BenchmarkRecord) => {
+    records.push(record);
+    options.onRecord?.(record);
+  };
+  const [engines, skipped] = await availableEngines(options.engines ?? BACKEND_NAMES);
+  for (const record of skipped) emit(record);
+  for (const engine of engines) {
+    for (const caseName of caseNames) {
+      const spec = { caseName, engine, steps: stepsFor(caseName, engine, steps), warmupSteps, barrier: false };
+      emit(await startChild(spec).result);
+    }
+  }
+  const fastest = engines[0];
+  const counts = options.processes ?? Array.from({ length: availableParallelism() }, (_, i) => i + 1);
+  if (fastest === undefined || counts.length === 0) return records;
+  let single: number | undefined;
+  for (const processes of counts) {
+    const spec: ChildSpec = { caseName: 'baseline', engine: fastest, steps, warmupSteps, barrier: true };
+    const children = Array.from({ length: processes }, () => startChild(spec));
+    await Promise.all(children.map((c) => c.ready));
+    for (const child of children) child.go();
+    const results = await Promise.all(children.map((c) => c.result));
+    const perProcess = results.map((r) => r.tokensPerSec);
+    const total = perProcess.reduce((a, b) => a + b, 0);
+    if (processes === 1) single = total;
+    emit({
+      kind: 'multi-process',
+      case: 'baseline',
+      backend: fastest,
+      processes,
+      totalTokensPerSec: total,
+      perProcessTokensPerSec: perProcess,
+      efficiency: single === undefined ? Number.NaN : Number((total / (processes * single)).toFixed(3)),
+      loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+    });
+  }
+  return records;
+}
+
+function listArg(args: string[], name: string): string[] | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`bench: ${name} needs a comma-separated list`);
+  return value.split(',').filter((v) => v.length > 0);
+}
+
+async function main(args: string[]): Promise<void> {
+  const childAt = args.indexOf('--child');
+  if (childAt >= 0) {
+    const record = await measureCase(JSON.parse(args[childAt + 1] as string) as ChildSpec);
+    process.stdout.write(`${JSON.stringify(record)}\n`);
+    return;
+  }
+  const engines = listArg(args, '--engines');
+  for (const engine of engines ?? []) {
+    if (!(BACKEND_NAMES as readonly string[]).includes(engine)) {
+      throw new Error(`bench: --engines ${engine} is not an engine; use ${BACKEND_NAMES.join(', ')}`);
+    }
+  }
+  const steps = listArg(args, '--steps');
+  await runBenchmarks({
+    cases: listArg(args, '--cases'),
+    engines: engines as BackendName[] | undefined,
+    steps: steps ? Number(steps[0]) : undefined,
+    processes: args.includes('--no-multi') ? [] : listArg(args, '--processes')?.map(Number),
+    onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
+  });
+}
+
+// Run as a program (node dist/bench.js), not when imported (runBenchmarks from the CLI).
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main(process.argv.slice(2));
