@@ -31,7 +31,7 @@ const VICTIMS = 2;
 const STEPS = 24;
 const LOG_EVERY = 2;
 const EVAL_EVERY = 12;
-const STALE_AFTER_S = 15; // 3 heartbeats (every 5 s) may be missed before a live run counts as crashed
+const STALE_AFTER_S = 30; // 6 heartbeats (every 5 s) missed on a loaded machine still leave a live run alone
 
 const RUN_CONFIG = `
 name: pg-sweep
