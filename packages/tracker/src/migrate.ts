@@ -1,7 +1,8 @@
 // Applies drizzle-kit's generated SQL (drizzle/NNNN_tag.sql for SQLite, drizzle-pg/NNNN_tag.sql for
 // PostgreSQL, each listed in its meta/_journal.json) on open, all pending migrations in one write
-// transaction (PostgreSQL's DDL is transactional too, so a failed migration leaves nothing behind). We keep our own small version table
-// instead of drizzle's migrator because we also need to refuse, before touching anything:
+// transaction (PostgreSQL's DDL is transactional too, so a failed migration leaves nothing
+// behind). We keep our own small version table instead of drizzle's migrator because we also
+// need to refuse, before touching anything:
 // a database newer than the code, a database migrated by a diverging branch, a SQLite file of
 // some other application, and (for read-only opens) a database that is behind.
 import { createHash } from 'node:crypto';

@@ -23,6 +23,9 @@ export interface WorkerGuard {
   worker?: string;
 }
 
+/** The author of the notes the tracker itself writes about a run's history. */
+export const TRACKER_NOTE_AUTHOR = 'ftlab-tracker';
+
 export interface RequeueResult {
   requeued: boolean;
   run: Run;
@@ -300,9 +303,6 @@ export async function markStaleRuns(db: SqlDriver, timeoutMs: number, sweepId: s
     return crashed;
   });
 }
-
-/** The author of the notes the tracker itself writes about a run's history. */
-export const TRACKER_NOTE_AUTHOR = 'ftlab-tracker';
 
 function alreadyGivenUp(run: Run): boolean {
   return run.failureReason?.includes('not requeued:') ?? false;
