@@ -1,8 +1,8 @@
 // The seam between the store and a database engine. Queries are drizzle `sql` templates in
 // portable SQL (ON CONFLICT ... DO UPDATE, RETURNING, CTEs and window-free aggregates work the
 // same in SQLite and PostgreSQL); a driver renders them with its dialect's placeholders, runs
-// them and supplies the few fragments whose spelling differs (the clock, the claim statement,
-// row locks). sqlite.ts and postgres.ts are the two drivers.
+// them and supplies the few fragments whose spelling differs (the clock, row locks, the table
+// listing). sqlite.ts and postgres.ts are the two drivers.
 import type { SQL } from 'drizzle-orm';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -33,11 +33,11 @@ export interface DialectFragments {
   /** Integer milliseconds since the Unix epoch by the database's clock (never a worker's). */
   readonly nowMs: SQL;
   /**
-   * One statement that moves the next PENDING run (of `sweepId`, or of any sweep, other than the
-   * runs in `skip`) to RUNNING for `worker` and returns its row, or no row. Two workers never get
-   * the same run.
+   * Ends the subquery of the claim statement (runs.ts) that picks the next PENDING run: on
+   * PostgreSQL FOR UPDATE SKIP LOCKED, so that concurrent claimers pass over each other's row
+   * instead of waiting for it; empty on SQLite, whose BEGIN IMMEDIATE lets one writer in at a time.
    */
-  claimNextRun(sweepId: string | undefined, worker: string, skip: readonly string[]): SQL;
+  readonly claimLock: SQL;
   /** Lists the tables of the database as rows `{ name }` (the migrator's first look). */
   readonly tableNames: SQL;
   /**

@@ -20,7 +20,6 @@ import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
 import type { DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
-import { inList } from './sql-util.js';
 
 export interface PostgresOpenOptions {
   readonly: boolean;
@@ -80,19 +79,7 @@ function numberTypes(module: PgModule): pg.CustomTypesConfig {
 
 const postgresFragments: DialectFragments = {
   nowMs: sql`CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)`,
-  claimNextRun(sweepId, worker, skip) {
-    const now = postgresFragments.nowMs;
-    const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
-    const notSkipped = skip.length === 0 ? sql`` : sql`AND id NOT IN ${inList(skip)}`;
-    return sql`UPDATE runs
-      SET status = 'RUNNING', worker = ${worker}, started_at = COALESCE(started_at, ${now}),
-          heartbeat_at = ${now}, ended_at = NULL, failure_reason = NULL
-      WHERE status = 'PENDING' AND id = (
-        SELECT id FROM runs WHERE status = 'PENDING' ${inSweep} ${notSkipped}
-        ORDER BY queue_position, created_at, id LIMIT 1
-        FOR UPDATE SKIP LOCKED)
-      RETURNING *`;
-  },
+  claimLock: sql`FOR UPDATE SKIP LOCKED`,
   tableNames: sql`SELECT table_name AS name FROM information_schema.tables
     WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`,
   forUpdate: sql`FOR UPDATE`,

@@ -15,6 +15,7 @@ import { type SQL, sql } from 'drizzle-orm';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, RunStateError, UnknownRunError, UnknownSweepError } from './errors.js';
 import { type Row, toRun } from './rows.js';
+import { inList } from './sql-util.js';
 import type { Run } from './types.js';
 import { checkId, checkKey, checkNonNegativeInteger, checkStep, checkText, newId } from './values.js';
 
@@ -63,7 +64,20 @@ export async function claimNextRun(
       const sweep = await tx.all(sql`SELECT id FROM sweeps WHERE id = ${sweepId}`);
       if (sweep.length === 0) throw new UnknownSweepError(sweepId, where);
     }
-    const [row] = await tx.all<Row>(db.fragments.claimNextRun(sweepId, worker, skip));
+    const now = db.fragments.nowMs;
+    const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
+    const notSkipped = skip.length === 0 ? sql`` : sql`AND id NOT IN ${inList(skip)}`;
+    // One UPDATE: the subquery picks the run (locking it on PostgreSQL), and the outer
+    // `status = 'PENDING'` makes it a compare-and-set, so two workers never get the same run.
+    const [row] = await tx.all<Row>(
+      sql`UPDATE runs
+          SET status = 'RUNNING', worker = ${worker}, started_at = COALESCE(started_at, ${now}),
+              heartbeat_at = ${now}, ended_at = NULL, failure_reason = NULL
+          WHERE status = 'PENDING' AND id = (
+            SELECT id FROM runs WHERE status = 'PENDING' ${inSweep} ${notSkipped}
+            ORDER BY queue_position, created_at, id LIMIT 1 ${db.fragments.claimLock})
+          RETURNING *`,
+    );
     return row ? toRun(row) : null;
   });
 }

@@ -1,5 +1,5 @@
 // Everything that is SQLite-specific: opening the file (and refusing files that are not SQLite),
-// the pragmas for our workload, write transactions, the claim statement and the clock.
+// the pragmas for our workload, write transactions and the clock.
 //
 // Workload: a few training processes append metric batches while a dashboard reads.
 // - WAL: readers never block the writer and the writer never blocks readers.
@@ -22,7 +22,6 @@ import { SQL, sql } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
 import type { DialectFragments, SqlDriver, SqlExecutor } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
-import { inList } from './sql-util.js';
 
 export interface SqliteOpenOptions {
   readonly: boolean;
@@ -35,20 +34,7 @@ const STATEMENT_CACHE_SIZE = 256;
 
 const sqliteFragments: DialectFragments = {
   nowMs: sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
-  claimNextRun(sweepId, worker, skip) {
-    const now = sqliteFragments.nowMs;
-    const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
-    const notSkipped = skip.length === 0 ? sql`` : sql`AND id NOT IN ${inList(skip)}`;
-    // One UPDATE inside BEGIN IMMEDIATE: SQLite has one writer at a time, and the outer
-    // `status = 'PENDING'` makes it a compare-and-set even without the lock.
-    return sql`UPDATE runs
-      SET status = 'RUNNING', worker = ${worker}, started_at = COALESCE(started_at, ${now}),
-          heartbeat_at = ${now}, ended_at = NULL, failure_reason = NULL
-      WHERE status = 'PENDING' AND id = (
-        SELECT id FROM runs WHERE status = 'PENDING' ${inSweep} ${notSkipped}
-        ORDER BY queue_position, created_at, id LIMIT 1)
-      RETURNING *`;
-  },
+  claimLock: sql``,
   tableNames: sql`SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`,
   forUpdate: sql``,
   migrationLock: null,

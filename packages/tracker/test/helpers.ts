@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, onTestFinished } from 'vitest';
-import { openTracker, type Tracker } from '../src/index.js';
+import { loadMigrations, type Migration, type MigrationSet, openTracker, type Tracker } from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
@@ -213,4 +213,16 @@ export async function nextJson<T>(fixture: Fixture): Promise<T> {
     throw new Error(`fixture ended (exit ${code}) before printing the expected line:\n${stderr}`);
   }
   return JSON.parse(value) as T;
+}
+
+/** A dialect's shipped migrations plus one more, as a newer version of the code would have them. */
+export function withExtraMigration(dialect: TestDialect = 'sqlite'): MigrationSet {
+  const shipped = loadMigrations(dialect);
+  const extra: Migration = {
+    version: shipped.length + 1,
+    tag: `${String(shipped.length).padStart(4, '0')}_test_extra`,
+    statements: ['CREATE TABLE test_extra (id integer)'],
+    checksum: 'test',
+  };
+  return Object.assign([...shipped, extra], { dialect: shipped.dialect });
 }

@@ -16,15 +16,13 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
   loadMigrations,
-  type Migration,
-  type MigrationSet,
   migrate,
   openSqliteDriver,
   openTracker,
   SchemaVersionError,
   TrackerError,
 } from '../src/index.js';
-import { countRows, freshTracker, snapshot, tempDir } from './helpers.js';
+import { countRows, freshTracker, snapshot, tempDir, withExtraMigration } from './helpers.js';
 
 const TABLES = [
   'artifacts',
@@ -47,18 +45,6 @@ function tableNames(path: string): string[] {
   } finally {
     db.close();
   }
-}
-
-/** The shipped migrations plus one more, as a newer version of the code would have them. */
-function withExtraMigration(): MigrationSet {
-  const shipped = loadMigrations();
-  const extra: Migration = {
-    version: shipped.length + 1,
-    tag: `${String(shipped.length).padStart(4, '0')}_test_extra`,
-    statements: ['CREATE TABLE test_extra (id integer)'],
-    checksum: 'test',
-  };
-  return Object.assign([...shipped, extra], { dialect: shipped.dialect });
 }
 
 /**

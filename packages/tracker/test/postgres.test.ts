@@ -5,16 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  loadMigrations,
-  type Migration,
-  type MigrationSet,
-  migrate,
-  openPostgresDriver,
-  openTracker,
-  SchemaVersionError,
-} from '../src/index.js';
-import { freshPostgresUrl, freshStore, PG_URL, tempDir } from './helpers.js';
+import { loadMigrations, migrate, openPostgresDriver, openTracker, SchemaVersionError } from '../src/index.js';
+import { freshPostgresUrl, freshStore, PG_URL, tempDir, withExtraMigration } from './helpers.js';
 
 interface ColumnShape {
   name: string;
@@ -190,16 +182,6 @@ async function sql(url: string, text: string): Promise<Array<Record<string, unkn
   }
 }
 
-function withExtraMigration(shipped: MigrationSet): MigrationSet {
-  const extra: Migration = {
-    version: shipped.length + 1,
-    tag: `${String(shipped.length).padStart(4, '0')}_test_extra`,
-    statements: ['CREATE TABLE test_extra (id integer)'],
-    checksum: 'test',
-  };
-  return Object.assign([...shipped, extra], { dialect: shipped.dialect });
-}
-
 describe.skipIf(!PG_URL)('the PostgreSQL store', () => {
   it('holds exactly the tables, columns, keys, indexes and checks of the SQLite store', async () => {
     const sqlite = await freshStore('sqlite');
@@ -236,7 +218,7 @@ describe.skipIf(!PG_URL)('the PostgreSQL store', () => {
   it('refuses a database newer than the code, one of another application, and a missing one, touching nothing', async () => {
     const newer = await freshPostgresUrl();
     const driver = await openPostgresDriver(newer, { readonly: false });
-    await migrate(driver, withExtraMigration(loadMigrations('postgres')));
+    await migrate(driver, withExtraMigration('postgres'));
     await driver.close();
     const codeVersion = loadMigrations('postgres').length;
     const failure = openTracker(newer);
