@@ -56,6 +56,18 @@ function attend(q: Tensor, keys: Tensor, values: Tensor, mask: Tensor | null): T
 }
 
 /**
+ * x [1, 1, D] repeated at `time` positions, [1, time, D]. Its gradient is one sum over the
+ * positions (tf.broadcastTo's own gradient slices and adds every copy separately).
+ */
+function repeatOverTime(x: Tensor, time: number): Tensor {
+  const op = tf.customGrad((input) => ({
+    value: tf.broadcastTo(input as Tensor, [1, time, (input as Tensor).shape[2] as number]),
+    gradFunc: (dy: Tensor) => tf.sum(dy, 1, true),
+  }));
+  return op(x);
+}
+
+/**
  * The same attention with fused kernels (native engine, no KV cache): q, k and v stay in the
  * [B, T, heads * dh] layout of x W, RoPE and the whole softmax(q k^T + mask) v (forward and
  * backward) are one kernel each, and no head transposes are needed. `hq` is [Bq, T, D] with
@@ -98,8 +110,7 @@ export function constantQueryAttention(w: AttentionWeights, hZeta: Tensor, hkv: 
   return tf.tidy(() => {
     const d = w.q.shape[1] as number;
     if (hasFusedKernels() && !ctx.cache) {
-      const time = hkv.shape[1] as number;
-      return fusedAttentionPath(w, tf.broadcastTo(tf.reshape(hZeta, [1, 1, d]), [1, time, d]), hkv, ctx);
+      return fusedAttentionPath(w, repeatOverTime(tf.reshape(hZeta, [1, 1, d]), hkv.shape[1] as number), hkv, ctx);
     }
     // [1, 1, D] -> [1, h, 1, dh]; RoPE broadcasts it to [1, h, T, dh] (one query per position).
     const q = applyRope(projectHeads(tf.reshape(hZeta, [1, 1, d]), w.q, ctx.heads), ctx.queryRope);

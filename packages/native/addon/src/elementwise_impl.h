@@ -240,17 +240,20 @@ static void softmaxRows(int64_t rows, int64_t cols, const float* x, float* out, 
   }
 }
 
-static void softmaxBackwardRows(int64_t rows, int64_t cols, const float* __restrict p, float* __restrict d) {
+static void softmaxBackwardRows(int64_t rows, int64_t cols, const float* __restrict p, float* __restrict d,
+                                bool causal) {
   for (int64_t r = 0; r < rows; ++r, p += cols, d += cols) {
+    const int64_t visible = causal ? (r + 1 < cols ? r + 1 : cols) : cols;
     float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     int64_t i = 0;
-    for (; i + 8 <= cols; i += 8) {
+    for (; i + 8 <= visible; i += 8) {
       for (int j = 0; j < 8; ++j) partial[j] += d[i + j] * p[i + j];
     }
     float dot = 0.0f;
-    for (; i < cols; ++i) dot += d[i] * p[i];
+    for (; i < visible; ++i) dot += d[i] * p[i];
     for (int j = 0; j < 8; ++j) dot += partial[j];
-    for (i = 0; i < cols; ++i) d[i] = p[i] * (d[i] - dot);
+    for (i = 0; i < visible; ++i) d[i] = p[i] * (d[i] - dot);
+    for (i = visible; i < cols; ++i) d[i] = 0.0f;
   }
 }
 

@@ -1,7 +1,9 @@
-// Blocking, packing and the portable micro-kernel of sgemm (see gemm.h). The loop nest is
-// BLIS's: for each NC-wide slab of B and KC-deep slice of k, pack B once; for each MC-tall
-// block of A, pack it; then run the MR x NR micro-kernel over the block, B's micro-panel
-// (KC x NR, 16 KiB) staying in L1 while A's packed block (MC x KC) sits in L2.
+// Blocking and packing of sgemm (see gemm.h). The loop nest is BLIS's: for each NC-wide slab of
+// B and KC-deep slice of k, pack B once; for each MC-tall block of A, run the MR x NR
+// micro-kernel over it, B's micro-panel (KC x NR, 16 KiB) staying in L1 while A's block sits in
+// L2. A is read in place through strides rather than packed: with n as small as 128 a packed A
+// panel is used only n / 16 times, and packing it cost a fifth of the multiply (measured).
+// Only a last partial panel of fewer than MR rows is copied, zero-padded.
 #include "gemm.h"
 
 #include <algorithm>
@@ -18,8 +20,8 @@ constexpr int64_t MC = 96;    // multiple of MR
 constexpr int64_t KC = 256;
 constexpr int64_t NC = 3072;  // multiple of NR
 
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                             float beta);
+using MicroKernel = void (*)(int64_t kc, const float* a, int64_t rsA, int64_t csA, const float* b, int64_t ldb,
+                             float* c, int64_t ldc, float alpha, float beta);
 
 bool forcePortable = false;
 
@@ -42,28 +44,15 @@ struct Scratch {
 };
 thread_local Scratch packedA;
 thread_local Scratch packedB;
+thread_local Scratch tileA;
+thread_local Scratch tileB;
 
-// op(A) rows i0..i0+mc-1, k0..k0+kc-1 into MR-row panels: panel[p * MR + i], zero-padded rows.
-void packA(const GemmShape& s, const float* a, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* dst) {
-  for (int64_t ip = 0; ip < mc; ip += MR, dst += MR * kc) {
-    const int64_t rows = std::min<int64_t>(MR, mc - ip);
-    if (s.transA) {  // op(A)(i, p) = a[p * lda + i]: MR consecutive floats per p
-      for (int64_t p = 0; p < kc; ++p) {
-        const float* src = a + (k0 + p) * s.lda + i0 + ip;
-        float* out = dst + p * MR;
-        int64_t i = 0;
-        for (; i < rows; ++i) out[i] = src[i];
-        for (; i < MR; ++i) out[i] = 0.0f;
-      }
-    } else {  // op(A)(i, p) = a[i * lda + p]: one row at a time
-      for (int64_t i = 0; i < MR; ++i) {
-        if (i < rows) {
-          const float* src = a + (i0 + ip + i) * s.lda + k0;
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = src[p];
-        } else {
-          for (int64_t p = 0; p < kc; ++p) dst[p * MR + i] = 0.0f;
-        }
-      }
+// The last rows < MR rows of op(A) (from row i0, k0..k0+kc-1) as a zero-padded packed panel:
+// panel[p * MR + i], read by the micro-kernel with strides (1, MR).
+void packPartialA(const GemmShape& s, const float* a, int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst) {
+  for (int64_t p = 0; p < kc; ++p) {
+    for (int64_t i = 0; i < MR; ++i) {
+      dst[p * MR + i] = i < rows ? (s.transA ? a[(k0 + p) * s.lda + i0 + i] : a[(i0 + i) * s.lda + k0 + p]) : 0.0f;
     }
   }
 }
@@ -97,6 +86,17 @@ void packB(const GemmShape& s, const float* b, int64_t k0, int64_t kc, int64_t j
   }
 }
 
+// c (rows x cols of it) = alpha * edge + beta * c, edge being a full MR x NR tile.
+void mergeEdge(const float* edge, int64_t rows, int64_t cols, float alpha, float beta, float* c, int64_t ldc) {
+  for (int64_t i = 0; i < rows; ++i) {
+    float* row = c + i * ldc;
+    for (int64_t j = 0; j < cols; ++j) {
+      const float value = alpha * edge[i * NR + j];
+      row[j] = beta == 0.0f ? value : value + beta * row[j];
+    }
+  }
+}
+
 void scaleC(const GemmShape& s, float beta, float* c) {
   for (int64_t i = 0; i < s.m; ++i) {
     float* row = c + i * s.ldc;
@@ -114,7 +114,10 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
   }
   const MicroKernel kernel = selectKernel();
   const int64_t kcMax = std::min(KC, s.k);
-  float* pa = packedA.get(static_cast<size_t>(MC * kcMax));
+  float* pa = packedA.get(static_cast<size_t>(MR * kcMax));
+  // Element (i, p) of op(A) is at a[i * rsA + p * csA].
+  const int64_t rsA = s.transA ? 1 : s.lda;
+  const int64_t csA = s.transA ? s.lda : 1;
   float* pb = packedB.get(static_cast<size_t>(((std::min(NC, s.n) + NR - 1) / NR) * NR * kcMax));
   alignas(64) float edge[MR * NR];
   for (int64_t jc = 0; jc < s.n; jc += NC) {
@@ -125,29 +128,71 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
       packB(s, b, pc, kc, jc, nc, pb);
       for (int64_t ic = 0; ic < s.m; ic += MC) {
         const int64_t mc = std::min(MC, s.m - ic);
-        packA(s, a, ic, mc, pc, kc, pa);
+        const int64_t partialRows = mc % MR;
+        if (partialRows != 0) packPartialA(s, a, ic + mc - partialRows, partialRows, pc, kc, pa);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t cols = std::min<int64_t>(NR, nc - jr);
           const float* panelB = pb + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += MR) {
             const int64_t rows = std::min<int64_t>(MR, mc - ir);
-            const float* panelA = pa + ir * kc;
+            const bool packed = rows < MR;
+            const float* panelA = packed ? pa : a + (ic + ir) * rsA + pc * csA;
+            const int64_t rs = packed ? 1 : rsA;
+            const int64_t cs = packed ? MR : csA;
             float* tile = c + (ic + ir) * s.ldc + jc + jr;
             if (rows == MR && cols == NR) {
-              kernel(kc, panelA, panelB, tile, s.ldc, alpha, betaNow);
+              kernel(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
               continue;
             }
             // A partial tile: full tile into a buffer, then only the valid part into C.
-            kernel(kc, panelA, panelB, edge, NR, 1.0f, 0.0f);
-            for (int64_t i = 0; i < rows; ++i) {
-              float* row = tile + i * s.ldc;
-              for (int64_t j = 0; j < cols; ++j) {
-                const float value = alpha * edge[i * NR + j];
-                row[j] = betaNow == 0.0f ? value : value + betaNow * row[j];
-              }
-            }
+            kernel(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+            mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
           }
         }
+      }
+    }
+  }
+}
+
+void tileGemm(const TileGemm& g) {
+  const MicroKernel kernel = selectKernel();
+  alignas(64) float edge[MR * NR];
+  const float beta = g.accumulate ? 1.0f : 0.0f;
+  for (int64_t i0 = 0; i0 < g.m; i0 += MR) {
+    const int64_t rows = std::min<int64_t>(MR, g.m - i0);
+    // The k range and columns that row panel i0..i0+MR-1 needs (see TileGemm::Limit).
+    const int64_t last = std::min<int64_t>(i0 + MR, g.m);  // one past the panel's last row
+    const int64_t p0 = g.limit == TileGemm::Limit::KFromRow ? std::min(i0, g.k) : 0;
+    const int64_t p1 = g.limit == TileGemm::Limit::KUpToRow ? std::min(last, g.k) : g.k;
+    const int64_t n1 = g.limit == TileGemm::Limit::ColumnsUpToRow ? std::min(last, g.n) : g.n;
+    const int64_t kc = p1 - p0;
+    const float* panelA = g.a + i0 * g.rsA + p0 * g.csA;
+    int64_t rs = g.rsA, cs = g.csA;
+    if (rows < MR) {  // zero-padded copy of the last rows
+      float* packed = tileA.get(static_cast<size_t>(MR * std::max<int64_t>(kc, 1)));
+      for (int64_t p = 0; p < kc; ++p)
+        for (int64_t i = 0; i < MR; ++i) packed[p * MR + i] = i < rows ? panelA[i * g.rsA + p * g.csA] : 0.0f;
+      panelA = packed;
+      rs = 1;
+      cs = MR;
+    }
+    for (int64_t j0 = 0; j0 < n1; j0 += NR) {
+      const int64_t cols = std::min<int64_t>(NR, g.n - j0);
+      const float* panelB = g.b + p0 * g.ldb + j0;
+      int64_t ldb = g.ldb;
+      if (cols < NR) {  // zero-padded copy of the last columns
+        float* packed = tileB.get(static_cast<size_t>(NR * std::max<int64_t>(kc, 1)));
+        for (int64_t p = 0; p < kc; ++p)
+          for (int64_t j = 0; j < NR; ++j) packed[p * NR + j] = j < cols ? panelB[p * g.ldb + j] : 0.0f;
+        panelB = packed;
+        ldb = NR;
+      }
+      float* tile = g.c + i0 * g.ldc + j0;
+      if (rows == MR && cols == NR) {
+        kernel(kc, panelA, rs, cs, panelB, ldb, tile, g.ldc, 1.0f, beta);
+      } else {
+        kernel(kc, panelA, rs, cs, panelB, ldb, edge, NR, 1.0f, 0.0f);
+        mergeEdge(edge, rows, cols, 1.0f, beta, tile, g.ldc);
       }
     }
   }

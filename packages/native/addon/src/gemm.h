@@ -18,6 +18,29 @@ struct GemmShape {
 // beta == 0 never reads C (fresh outputs may hold NaN garbage).
 void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
 
+// C (m x n, row stride ldc) = A B (+ C when accumulate) for small operands read in place, with
+// no packing: element (i, p) of A at a[i * rsA + p * csA], row p of B at b + p * ldb (n
+// consecutive floats). For attention's triangular products a row panel may skip what a causal
+// mask makes zero. Partial panels are zero-padded copies; the rest is the micro-kernel alone.
+struct TileGemm {
+  enum class Limit {
+    None,
+    KUpToRow,        // A(i, p) = 0 for p > i: sum over p <= i only (P V, dS K)
+    KFromRow,        // A(i, p) = 0 for p < i: sum over p >= i only (dS^T Q, P^T dO)
+    ColumnsUpToRow,  // only C(i, j) with j <= i is needed (Q K^T, dO V^T); others may be left unwritten
+  };
+  int64_t m, n, k;
+  const float* a;
+  int64_t rsA, csA;
+  const float* b;
+  int64_t ldb;
+  float* c;
+  int64_t ldc;
+  bool accumulate;
+  Limit limit;
+};
+void tileGemm(const TileGemm& g);
+
 // Which micro-kernel runs: "avx2-fma" or "portable".
 const char* gemmKernelName();
 

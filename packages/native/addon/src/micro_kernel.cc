@@ -14,15 +14,15 @@ namespace ftl {
 // GCC/Clang vector extensions: 4-wide SIMD on any target (SSE2 on baseline x86-64, NEON on Arm).
 typedef float Vec4 __attribute__((vector_size(16)));
 
-void microKernelPortable(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                         float beta) {
+void microKernelPortable(int64_t kc, const float* a, int64_t rsA, int64_t csA, const float* b, int64_t ldb,
+                         float* c, int64_t ldc, float alpha, float beta) {
   constexpr int W = NR / 4;
   Vec4 acc[MR][W] = {};
-  for (int64_t p = 0; p < kc; ++p, a += MR, b += NR) {
+  for (int64_t p = 0; p < kc; ++p, a += csA, b += ldb) {
     Vec4 bv[W];
     for (int w = 0; w < W; ++w) __builtin_memcpy(&bv[w], b + 4 * w, sizeof(Vec4));
     for (int i = 0; i < MR; ++i) {
-      const float ai = a[i];
+      const float ai = a[i * rsA];
       for (int w = 0; w < W; ++w) acc[i][w] += ai * bv[w];
     }
   }
@@ -52,8 +52,13 @@ FTL_AVX2 static inline void storeRow(float* row, __m256 x0, __m256 x1, __m256 va
   }
 }
 
-FTL_AVX2 void microKernelAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha,
-                              float beta) {
+FTL_AVX2 void microKernelAvx2(int64_t kc, const float* a, int64_t rsA, int64_t csA, const float* b, int64_t ldb,
+                              float* c, int64_t ldc, float alpha, float beta) {
+  const float* a1 = a + rsA;
+  const float* a2 = a + 2 * rsA;
+  const float* a3 = a + 3 * rsA;
+  const float* a4 = a + 4 * rsA;
+  const float* a5 = a + 5 * rsA;
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
@@ -61,25 +66,25 @@ FTL_AVX2 void microKernelAvx2(int64_t kc, const float* a, const float* b, float*
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
   __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
 #pragma GCC unroll 4
-  for (int64_t p = 0; p < kc; ++p, a += MR, b += NR) {
-    const __m256 b0 = _mm256_load_ps(b);
-    const __m256 b1 = _mm256_load_ps(b + 8);
-    __m256 ai = _mm256_broadcast_ss(a);
+  for (int64_t p = 0, o = 0; p < kc; ++p, o += csA, b += ldb) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 ai = _mm256_broadcast_ss(a + o);
     c00 = _mm256_fmadd_ps(ai, b0, c00);
     c01 = _mm256_fmadd_ps(ai, b1, c01);
-    ai = _mm256_broadcast_ss(a + 1);
+    ai = _mm256_broadcast_ss(a1 + o);
     c10 = _mm256_fmadd_ps(ai, b0, c10);
     c11 = _mm256_fmadd_ps(ai, b1, c11);
-    ai = _mm256_broadcast_ss(a + 2);
+    ai = _mm256_broadcast_ss(a2 + o);
     c20 = _mm256_fmadd_ps(ai, b0, c20);
     c21 = _mm256_fmadd_ps(ai, b1, c21);
-    ai = _mm256_broadcast_ss(a + 3);
+    ai = _mm256_broadcast_ss(a3 + o);
     c30 = _mm256_fmadd_ps(ai, b0, c30);
     c31 = _mm256_fmadd_ps(ai, b1, c31);
-    ai = _mm256_broadcast_ss(a + 4);
+    ai = _mm256_broadcast_ss(a4 + o);
     c40 = _mm256_fmadd_ps(ai, b0, c40);
     c41 = _mm256_fmadd_ps(ai, b1, c41);
-    ai = _mm256_broadcast_ss(a + 5);
+    ai = _mm256_broadcast_ss(a5 + o);
     c50 = _mm256_fmadd_ps(ai, b0, c50);
     c51 = _mm256_fmadd_ps(ai, b1, c51);
   }
@@ -95,8 +100,9 @@ FTL_AVX2 void microKernelAvx2(int64_t kc, const float* a, const float* b, float*
 #else
 
 // Not an x86 machine: the CPU check never selects this, but the symbol must exist.
-void microKernelAvx2(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, float alpha, float beta) {
-  microKernelPortable(kc, a, b, c, ldc, alpha, beta);
+void microKernelAvx2(int64_t kc, const float* a, int64_t rsA, int64_t csA, const float* b, int64_t ldb, float* c,
+                     int64_t ldc, float alpha, float beta) {
+  microKernelPortable(kc, a, rsA, csA, b, ldb, c, ldc, alpha, beta);
 }
 
 #endif

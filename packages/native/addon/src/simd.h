@@ -29,8 +29,9 @@ struct SimdKernels {
   void (*reduceAxis)(ReduceOp op, int64_t outer, int64_t reduced, int64_t inner, const float* x, float* out);
   // softmax of each row; with `causal`, row i only sees columns 0..i (the rest become 0). In place is fine.
   void (*softmaxRows)(int64_t rows, int64_t cols, const float* x, float* out, bool causal);
-  // Softmax backward per row, in place: d = p * (d - sum(d * p)).
-  void (*softmaxBackwardRows)(int64_t rows, int64_t cols, const float* p, float* d);
+  // Softmax backward per row, in place: d = p * (d - sum(d * p)). With `causal`, row i only
+  // reads columns 0..i of d (the rest may be uninitialised) and sets the others to 0.
+  void (*softmaxBackwardRows)(int64_t rows, int64_t cols, const float* p, float* d, bool causal);
   // RMSNorm over rows of n x d: y = x * r * w with r = 1 / sqrt(mean(x^2) + eps), r saved.
   void (*rmsNormForward)(int64_t n, int64_t d, const float* x, const float* w, float eps, float* y, float* r);
   // dx = r * (g - xhat * mean(g * xhat)) with g = dy * w, xhat = x * r; dw = sum over rows of dy * xhat.
