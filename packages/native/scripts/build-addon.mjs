@@ -4,6 +4,8 @@
 // exits 0, so installs, builds and CI still pass and the wasm engine is used instead.
 //
 //   FTLAB_NATIVE_BUILD=skip   do not try (records "skipped")
+//   FTLAB_NODE_GYP=<file>     the node-gyp script to run (default: a dependency, else npm's copy)
+//   --out <dir>               write the addon and the status there instead of dist/ (tests)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const addonDir = join(root, 'addon');
-const distDir = join(root, 'dist');
+const outAt = process.argv.indexOf('--out');
+const distDir = outAt >= 0 ? process.argv[outAt + 1] : join(root, 'dist');
 const target = join(distDir, 'ftlab_native.node');
 const statusFile = join(distDir, 'native-build.json');
 const BUILD_TIMEOUT_MS = 300_000;
@@ -40,6 +43,7 @@ function notBuilt(reason, detail = '') {
 
 /** node-gyp: a node-gyp dependency if one is installed, else the copy bundled with npm. */
 function findNodeGyp() {
+  if (process.env.FTLAB_NODE_GYP) return process.env.FTLAB_NODE_GYP;
   const candidates = [];
   try {
     candidates.push(createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js'));

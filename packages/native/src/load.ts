@@ -3,6 +3,7 @@
 // uses it. Never throws: a machine without the addon gets the reason instead.
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeAddon, NativeInfo } from './addon.js';
 import { selfCheck } from './self-check.js';
@@ -11,39 +12,43 @@ export type NativeStatus =
   | { available: true; addon: NativeAddon; info: NativeInfo; path: string }
   | { available: false; reason: string };
 
-// The same path from src/ (sources under tsx/vitest) and from dist/.
-const ADDON_PATH = fileURLToPath(new URL('../dist/ftlab_native.node', import.meta.url));
-const BUILD_STATUS_PATH = fileURLToPath(new URL('../dist/native-build.json', import.meta.url));
+/** Where the build puts the addon: the package's dist/, the same path from src/ and from dist/. */
+export const NATIVE_DIST_DIR = fileURLToPath(new URL('../dist', import.meta.url));
+export const ADDON_FILE = 'ftlab_native.node';
+export const BUILD_STATUS_FILE = 'native-build.json';
 
 let cached: NativeStatus | undefined;
 
-function whyNotBuilt(): string {
-  if (!existsSync(BUILD_STATUS_PATH)) return 'the addon was never built (run `pnpm --filter @ftlab/native build`)';
+function whyNotBuilt(distDir: string): string {
+  const statusPath = join(distDir, BUILD_STATUS_FILE);
+  if (!existsSync(statusPath)) return 'the addon was never built (run `pnpm --filter @ftlab/native build`)';
   try {
-    const status = JSON.parse(readFileSync(BUILD_STATUS_PATH, 'utf8')) as { reason?: string };
+    const status = JSON.parse(readFileSync(statusPath, 'utf8')) as { reason?: string };
     return `the addon was not built: ${status.reason ?? 'no reason recorded'}`;
   } catch {
-    return `the addon was not built and ${BUILD_STATUS_PATH} is unreadable`;
+    return `the addon was not built and ${statusPath} is unreadable`;
   }
 }
 
 /** The addon if it is built, loads and passes its self-check; otherwise why not. Cached. */
 export function loadNative(): NativeStatus {
   if (cached) return cached;
-  cached = load();
+  cached = loadNativeFrom(NATIVE_DIST_DIR);
   return cached;
 }
 
-function load(): NativeStatus {
-  if (!existsSync(ADDON_PATH)) return { available: false, reason: whyNotBuilt() };
+/** loadNative for a build output directory (tests point it at a failed build's). Not cached. */
+export function loadNativeFrom(distDir: string): NativeStatus {
+  const path = join(distDir, ADDON_FILE);
+  if (!existsSync(path)) return { available: false, reason: whyNotBuilt(distDir) };
   let addon: NativeAddon;
   try {
-    addon = createRequire(import.meta.url)(ADDON_PATH) as NativeAddon;
+    addon = createRequire(import.meta.url)(path) as NativeAddon;
   } catch (error) {
     const text = error instanceof Error ? error.message.split('\n')[0] : String(error);
     return { available: false, reason: `the addon exists but does not load (${text}); rebuild it` };
   }
   const problem = selfCheck(addon);
   if (problem !== null) return { available: false, reason: `the addon failed its self-check: ${problem}` };
-  return { available: true, addon, info: addon.info(), path: ADDON_PATH };
+  return { available: true, addon, info: addon.info(), path };
 }

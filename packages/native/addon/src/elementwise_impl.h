@@ -40,7 +40,7 @@ static inline V expV(V x) {
   V scale1, scale2;
   __builtin_memcpy(&scale1, &bits1, sizeof(V));
   __builtin_memcpy(&scale2, &bits2, sizeof(V));
-  y *= scale1 * scale2;
+  y = (y * scale1) * scale2;  // scale1 * scale2 alone would overflow at n = 128
   y = x < -87.3f ? splat(0.0f) : y;
   y = x > 88.72f ? splat(__builtin_inff()) : y;
   return x != x ? x : y;

@@ -1,0 +1,57 @@
+// The addon is optional: a build that cannot compile must exit 0, say why, and leave a status
+// that the loader turns into the engine's "unavailable" reason. These run without a compiler too.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { BUILD_STATUS_FILE, loadNative, loadNativeFrom } from '../src/index.js';
+
+const script = fileURLToPath(new URL('../scripts/build-addon.mjs', import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), 'ftlab-native-build-'));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+function build(env: Record<string, string>, out: string) {
+  return spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
+}
+
+describe('building the addon degrades to "not built"', () => {
+  it('a failing compiler: exit 0, the reason and the compiler output on stderr, a status the loader reports', () => {
+    const fakeNodeGyp = join(scratch, 'node-gyp.js');
+    writeFileSync(fakeNodeGyp, 'console.error("g++: fatal error: no input files"); process.exit(1);\n');
+    const out = join(scratch, 'failed');
+    const result = build({ FTLAB_NODE_GYP: fakeNodeGyp }, out);
+    expect(result.status).toBe(0);
+    expect(result.stderr).toMatch(/the C\+\+ kernels were NOT built: node-gyp rebuild failed with exit code 1/);
+    expect(result.stderr).toMatch(/g\+\+: fatal error: no input files/);
+    expect(result.stderr).toMatch(/"auto" uses wasm/);
+    const status = JSON.parse(readFileSync(join(out, BUILD_STATUS_FILE), 'utf8'));
+    expect(status).toMatchObject({ built: false, reason: 'node-gyp rebuild failed with exit code 1' });
+    expect(existsSync(join(out, 'ftlab_native.node'))).toBe(false);
+    expect(loadNativeFrom(out)).toEqual({
+      available: false,
+      reason: 'the addon was not built: node-gyp rebuild failed with exit code 1',
+    });
+  });
+
+  it('FTLAB_NATIVE_BUILD=skip skips it the same way; a directory never built says how to build', () => {
+    const out = join(scratch, 'skipped');
+    const result = build({ FTLAB_NATIVE_BUILD: 'skip' }, out);
+    expect(result.status).toBe(0);
+    expect(loadNativeFrom(out)).toEqual({
+      available: false,
+      reason: 'the addon was not built: skipped because FTLAB_NATIVE_BUILD=skip',
+    });
+    expect(loadNativeFrom(join(scratch, 'nothing-here'))).toEqual({
+      available: false,
+      reason: 'the addon was never built (run `pnpm --filter @ftlab/native build`)',
+    });
+  });
+
+  it('this machine: the addon is built and passes its self-check, or says why not', () => {
+    const status = loadNative();
+    if (status.available) expect(status.info.gemmKernel).toMatch(/^(avx2-fma|portable)$/);
+    else expect(status.reason).toMatch(/not built|never built|does not load|self-check/);
+  });
+});

@@ -1,0 +1,224 @@
+// The fused kernels against float64 JavaScript references; every backward kernel against
+// central differences of its reference forward (objective sum(out * dOut) for a random dOut).
+import { describe, expect, it } from 'vitest';
+import { addon, bothBuilds, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
+
+type Forward = (inputs: Float64Array[]) => Float64Array;
+
+/** d/d(inputs[which]) of sum(forward(inputs) * dOut), by central differences in float64. */
+function numericGradient(forward: Forward, inputs: Float64Array[], which: number, dOut: ArrayLike<number>): number[] {
+  const objective = () => forward(inputs).reduce((s, v, i) => s + v * (dOut[i] as number), 0);
+  const x = inputs[which] as Float64Array;
+  return Array.from(x, (_, i) => {
+    const saved = x[i] as number;
+    x[i] = saved + 1e-6;
+    const up = objective();
+    x[i] = saved - 1e-6;
+    const down = objective();
+    x[i] = saved;
+    return (up - down) / 2e-6;
+  });
+}
+
+const f64 = (x: Float32Array) => Float64Array.from(x);
+
+function rmsNormReference(n: number, d: number, eps: number): Forward {
+  return ([x, w]) => {
+    const out = new Float64Array(n * d);
+    for (let r = 0; r < n; r++) {
+      let squares = 0;
+      for (let i = 0; i < d; i++) squares += (x![r * d + i] as number) ** 2;
+      const inverse = 1 / Math.sqrt(squares / d + eps);
+      for (let i = 0; i < d; i++) out[r * d + i] = (x![r * d + i] as number) * inverse * (w![i] as number);
+    }
+    return out;
+  };
+}
+
+const swiGluReference: Forward = ([g, u]) => g!.map((v, i) => (v / (1 + Math.exp(-v))) * (u![i] as number));
+
+function ropeReference(batch: number, time: number, heads: number, dh: number, cos: Float32Array, sin: Float32Array) {
+  const half = dh / 2;
+  return ([x]: Float64Array[]) => {
+    const out = new Float64Array(x!.length);
+    for (let b = 0; b < batch; b++)
+      for (let t = 0; t < time; t++)
+        for (let h = 0; h < heads; h++) {
+          const base = ((b * time + t) * heads + h) * dh;
+          for (let i = 0; i < dh; i++) {
+            const rotated = i < half ? -(x![base + i + half] as number) : (x![base + i - half] as number);
+            out[base + i] =
+              (x![base + i] as number) * (cos[t * dh + i] as number) + rotated * (sin[t * dh + i] as number);
+          }
+        }
+    return out;
+  };
+}
+
+interface AttentionCase {
+  batch: number;
+  queryBatch: number;
+  time: number;
+  heads: number;
+  dh: number;
+  causal: boolean;
+}
+
+function attentionReference(c: AttentionCase): Forward {
+  const width = c.heads * c.dh;
+  return ([q, k, v]) => {
+    const out = new Float64Array(c.batch * c.time * width);
+    for (let b = 0; b < c.batch; b++)
+      for (let h = 0; h < c.heads; h++)
+        for (let i = 0; i < c.time; i++) {
+          const qb = c.queryBatch === 1 ? 0 : b;
+          const scores = Array.from({ length: c.time }, (_, j) => {
+            if (c.causal && j > i) return Number.NEGATIVE_INFINITY;
+            let s = 0;
+            for (let e = 0; e < c.dh; e++) {
+              s +=
+                (q![(qb * c.time + i) * width + h * c.dh + e] as number) *
+                (k![(b * c.time + j) * width + h * c.dh + e] as number);
+            }
+            return s;
+          });
+          const top = Math.max(...scores);
+          const weights = scores.map((s) => Math.exp(s - top));
+          const total = weights.reduce((s, w) => s + w, 0);
+          for (let e = 0; e < c.dh; e++) {
+            let sum = 0;
+            for (let j = 0; j < c.time; j++)
+              sum += (weights[j]! / total) * (v![(b * c.time + j) * width + h * c.dh + e] as number);
+            out[(b * c.time + i) * width + h * c.dh + e] = sum;
+          }
+        }
+    return out;
+  };
+}
+
+describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
+  const a = addon!;
+
+  it('RMSNorm forward and backward (dx and dw) match the reference and its central differences', () => {
+    bothBuilds(a, (build) => {
+      const [n, d, eps] = [5, 19, 1e-5];
+      const x = values(n * d, 1, 2);
+      const w = values(d, 2).map((v) => v + 1);
+      const dy = values(n * d, 3);
+      const { heap, offsets } = heapOf(x, w, dy, n * d, n, n * d, d);
+      const [ox, ow, ody, oy, or, odx, odw] = offsets as [number, number, number, number, number, number, number];
+      a.rmsNormForward(heap, n, d, ox, ow, eps, oy, or);
+      const reference = rmsNormReference(n, d, eps);
+      expect(maxError(view(heap, oy, n * d), reference([f64(x), f64(w)])), build).toBeLessThan(1e-6);
+      a.rmsNormBackward(heap, n, d, ody, ox, ow, or, odx, odw);
+      expect(maxError(view(heap, odx, n * d), numericGradient(reference, [f64(x), f64(w)], 0, dy)), build).toBeLessThan(
+        2e-5,
+      );
+      expect(maxError(view(heap, odw, d), numericGradient(reference, [f64(x), f64(w)], 1, dy)), build).toBeLessThan(
+        2e-5,
+      );
+    });
+  });
+
+  it('SwiGLU forward and backward match silu(g) * u and its central differences (odd length: SIMD tail)', () => {
+    bothBuilds(a, (build) => {
+      const n = 37;
+      const g = values(n, 4, 6);
+      const u = values(n, 5, 2);
+      const dh = values(n, 6);
+      const { heap, offsets } = heapOf(g, u, dh, n, n, n);
+      const [og, ou, odh, oh, odg, odu] = offsets as [number, number, number, number, number, number];
+      a.swiGluForward(heap, n, og, ou, oh);
+      expect(maxError(view(heap, oh, n), swiGluReference([f64(g), f64(u)])), build).toBeLessThan(1e-6);
+      a.swiGluBackward(heap, n, odh, og, ou, odg, odu);
+      expect(maxError(view(heap, odg, n), numericGradient(swiGluReference, [f64(g), f64(u)], 0, dh))).toBeLessThan(
+        2e-5,
+      );
+      expect(maxError(view(heap, odu, n), numericGradient(swiGluReference, [f64(g), f64(u)], 1, dh))).toBeLessThan(
+        2e-5,
+      );
+    });
+  });
+
+  it('RoPE rotates each head by rotate_half, and its transposed form is the exact adjoint', () => {
+    const [batch, time, heads, dh] = [2, 5, 3, 6];
+    const size = batch * time * heads * dh;
+    const angles = Array.from(
+      { length: time * dh },
+      (_, i) => Math.floor(i / dh) * 10000 ** (-(2 * ((i % dh) % (dh / 2))) / dh),
+    );
+    const cos = Float32Array.from(angles, Math.cos);
+    const sin = Float32Array.from(angles, Math.sin);
+    const x = values(size, 7);
+    const dy = values(size, 8);
+    const { heap, offsets } = heapOf(x, cos, sin, dy, size, size);
+    const [ox, oc, os, ody, oy, odx] = offsets as [number, number, number, number, number, number];
+    a.rope(heap, batch, time, heads, dh, ox, oc, os, false, oy);
+    const reference = ropeReference(batch, time, heads, dh, cos, sin);
+    expect(maxError(view(heap, oy, size), reference([f64(x)]))).toBeLessThan(1e-6);
+    a.rope(heap, batch, time, heads, dh, ody, oc, os, true, odx);
+    expect(maxError(view(heap, odx, size), numericGradient(reference, [f64(x)], 0, dy))).toBeLessThan(2e-5);
+    expect(() => a.rope(heap, 1, 1, 1, 5, ox, oc, os, false, oy)).toThrow(/rope: headDim must be even/);
+  });
+
+  const cases: Array<[string, AttentionCase]> = [
+    ['causal', { batch: 2, queryBatch: 2, time: 7, heads: 2, dh: 4, causal: true }],
+    ['full', { batch: 2, queryBatch: 2, time: 5, heads: 3, dh: 2, causal: false }],
+    ['shared query', { batch: 3, queryBatch: 1, time: 4, heads: 2, dh: 3, causal: false }],
+    [
+      'causal, 17 positions (partial tiles, causal skips)',
+      { batch: 1, queryBatch: 1, time: 17, heads: 1, dh: 18, causal: true },
+    ],
+  ];
+  for (const [name, c] of cases) {
+    it(`attention (${name}): forward equals softmax(q k^T) v, backward its central differences`, () => {
+      bothBuilds(a, (build) => {
+        const width = c.heads * c.dh;
+        const qSize = c.queryBatch * c.time * width;
+        const kSize = c.batch * c.time * width;
+        const q = values(qSize, 9, 1.5);
+        const k = values(kSize, 10, 1.5);
+        const v = values(kSize, 11);
+        const dOut = values(kSize, 12);
+        const probs = c.batch * c.heads * c.time * c.time;
+        const { heap, offsets } = heapOf(q, k, v, dOut, kSize, probs, qSize, kSize, kSize);
+        const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as number[] as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
+        a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
+        const reference = attentionReference(c);
+        const inputs = [f64(q), f64(k), f64(v)];
+        expect(maxError(view(heap, oo, kSize), reference(inputs)), build).toBeLessThan(1e-5);
+        a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
+        for (const [which, at, size] of [
+          [0, odq, qSize],
+          [1, odk, kSize],
+          [2, odv, kSize],
+        ] as const) {
+          const expected = numericGradient(reference, inputs, which, dOut);
+          expect(maxError(view(heap, at, size), expected), `${build} d${'qkv'[which]}`).toBeLessThan(5e-5);
+        }
+      });
+    });
+  }
+
+  it('refuses inconsistent attention shapes', () => {
+    const heap = new Float32Array(1024);
+    expect(() => a.attentionForward(heap, 2, 3, 4, 4, 1, 2, false, 0, 0, 0, 0, 0)).toThrow(
+      /queryBatch must be 1 or batch \(2\), got 3/,
+    );
+    expect(() => a.attentionForward(heap, 1, 1, 3, 4, 1, 2, true, 0, 0, 0, 0, 0)).toThrow(
+      /causal attention needs queryTime == keyTime/,
+    );
+    expect(() => a.attentionForward(heap, 16, 16, 16, 16, 2, 4, false, 0, 0, 0, 0, 0)).toThrow(/q needs bytes/);
+  });
+});

@@ -1,0 +1,87 @@
+import { describe, expect, it } from 'vitest';
+import { referenceGemm } from '../src/index.js';
+import { addon, bothBuilds, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
+
+describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
+  const a = addon!;
+  const shapes: Array<[number, number, number]> = [
+    [1, 1, 1],
+    [7, 19, 13], // partial 6 x 16 tiles both ways
+    [12, 32, 5],
+    [97, 33, 600], // k crosses two k-slices; m crosses an m-block
+    [2, 1, 700],
+  ];
+
+  it('equals a float64 reference for every transpose combination, with both micro-kernels', () => {
+    bothBuilds(a, (build) => {
+      for (const [m, n, k] of shapes) {
+        for (const transA of [false, true]) {
+          for (const transB of [false, true]) {
+            const x = values(m * k, m + n + k);
+            const y = values(k * n, m * n * k);
+            const { heap, offsets } = heapOf(x, y, m * n);
+            a.gemm(heap, 1, m, n, k, transA, transB, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 0);
+            const expected = referenceGemm(x, y, m, n, k, transA, transB);
+            expect(
+              maxError(view(heap, offsets[2]!, m * n), expected),
+              `${build} ${m}x${n}x${k} ${transA} ${transB}`,
+            ).toBeLessThan(2e-6 * Math.sqrt(k));
+          }
+        }
+      }
+    });
+  });
+
+  it('batches with per-item and broadcast (stride 0) operands, alpha and beta', () => {
+    const [batch, m, n, k] = [3, 10, 17, 9];
+    const x = values(batch * m * k, 1);
+    const y = values(k * n, 2); // one B for every item
+    const c = values(batch * m * n, 3);
+    const { heap, offsets } = heapOf(x, y, c);
+    a.gemm(heap, batch, m, n, k, false, false, offsets[0]!, m * k, offsets[1]!, 0, offsets[2]!, 0.5, 2);
+    for (let item = 0; item < batch; item++) {
+      const product = referenceGemm(x.subarray(item * m * k, (item + 1) * m * k), y, m, n, k, false, false);
+      const expected = product.map((v, i) => 0.5 * v + 2 * (c[item * m * n + i] as number));
+      expect(maxError(view(heap, offsets[2]! + item * m * n * 4, m * n), expected)).toBeLessThan(1e-5);
+    }
+  });
+
+  it('never reads C when beta is 0 (fresh outputs hold garbage) and k = 0 gives zeros', () => {
+    const { heap, offsets } = heapOf(values(6, 1), values(6, 2), 4);
+    a.gemm(heap, 1, 2, 2, 3, false, false, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 0);
+    expect(Array.from(view(heap, offsets[2]!, 4)).every(Number.isFinite)).toBe(true);
+    a.gemm(heap, 1, 2, 2, 0, false, false, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 0);
+    expect(Array.from(view(heap, offsets[2]!, 4))).toEqual([0, 0, 0, 0]);
+  });
+
+  it('refuses operands outside the buffer, misaligned offsets and bad arguments, naming them', () => {
+    const heap = new Float32Array(16);
+    expect(() => a.gemm(heap, 1, 4, 4, 4, false, false, 0, 0, 0, 0, 8, 1, 0)).toThrow(
+      /@ftlab\/native gemm: C needs bytes 8\.\.72 but the buffer holds 64/,
+    );
+    expect(() => a.gemm(heap, 1, 2, 2, 2, false, false, 2, 0, 0, 0, 0, 1, 0)).toThrow(
+      /gemm: A byte offset 2 is not a non-negative multiple of 4/,
+    );
+    expect(() => a.gemm(heap, 1, -2, 2, 2, false, false, 0, 0, 0, 0, 0, 1, 0)).toThrow(
+      /gemm: m must be an integer >= 0/,
+    );
+    expect(() => a.gemm(heap, 1, 2, 2, 2, 0 as unknown as boolean, false, 0, 0, 0, 0, 0, 1, 0)).toThrow(
+      /gemm: transA must be a boolean/,
+    );
+    expect(() => (a.gemm as unknown as (...args: unknown[]) => void)(heap, 1)).toThrow(
+      /gemm: expects 14 arguments, got 2/,
+    );
+    expect(() => a.gemm('heap' as unknown as Float32Array, 1, 1, 1, 1, false, false, 0, 0, 0, 0, 0, 1, 0)).toThrow(
+      /buffer must be an ArrayBuffer or a TypedArray/,
+    );
+  });
+
+  it('reports which micro-kernel runs', () => {
+    const info = a.info();
+    expect(info.gemmKernel).toBe(info.avx2Fma ? 'avx2-fma' : 'portable');
+    expect(info.simd).toBe(info.avx2Fma ? 'avx2' : 'baseline');
+    a.setPortable(true);
+    expect(a.info()).toMatchObject({ gemmKernel: 'portable', simd: 'baseline' });
+    a.setPortable(false);
+  });
+});

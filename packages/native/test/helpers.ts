@@ -1,0 +1,64 @@
+import { loadNative, type NativeAddon } from '../src/index.js';
+
+const status = loadNative();
+/** The addon, or null where it is not built (its tests are then skipped, with the reason in their title). */
+export const addon: NativeAddon | null = status.available ? status.addon : null;
+export const SKIP_NOTE = status.available ? '' : ` (SKIPPED: ${status.reason})`;
+
+/** Deterministic values in [-scale, scale). */
+export function values(count: number, seed: number, scale = 1): Float32Array {
+  const out = new Float32Array(count);
+  let state = seed >>> 0 || 1;
+  for (let i = 0; i < count; i++) {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    out[i] = ((state >>> 0) / 2 ** 31 - 1) * scale;
+  }
+  return out;
+}
+
+/**
+ * A heap for addon calls: the given arrays laid out one after another in one Float32Array, as
+ * tensors lie in the wasm heap. offsets[i] is array i's byte offset.
+ */
+export function heapOf(...arrays: (Float32Array | Int32Array | number)[]): { heap: Float32Array; offsets: number[] } {
+  const sizes = arrays.map((a) => (typeof a === 'number' ? a : a.length));
+  const heap = new Float32Array(sizes.reduce((x, y) => x + y, 0));
+  const offsets: number[] = [];
+  let at = 0;
+  arrays.forEach((a, i) => {
+    offsets.push(at * 4);
+    if (a instanceof Float32Array) heap.set(a, at);
+    else if (a instanceof Int32Array) new Int32Array(heap.buffer).set(a, at);
+    else heap.fill(Number.NaN, at, at + a); // outputs start as garbage
+    at += sizes[i] as number;
+  });
+  return { heap, offsets };
+}
+
+export function view(heap: Float32Array, offset: number, length: number): Float32Array {
+  return heap.subarray(offset / 4, offset / 4 + length);
+}
+
+export function maxError(got: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (got.length !== expected.length) throw new Error(`length ${got.length} vs ${expected.length}`);
+  let worst = 0;
+  for (let i = 0; i < got.length; i++) {
+    const e = Math.abs((got[i] as number) - (expected[i] as number)) / (1 + Math.abs(expected[i] as number));
+    worst = Number.isNaN(e) ? Number.POSITIVE_INFINITY : Math.max(worst, e);
+  }
+  return worst;
+}
+
+/** Runs `body` with the AVX2 code and again with the portable/baseline code. */
+export function bothBuilds(a: NativeAddon, body: (build: string) => void): void {
+  for (const portable of [false, true]) {
+    a.setPortable(portable);
+    try {
+      body(portable ? 'portable' : a.info().gemmKernel);
+    } finally {
+      a.setPortable(false);
+    }
+  }
+}
