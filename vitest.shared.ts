@@ -10,7 +10,8 @@ export interface FtlabTestOptions {
 }
 
 export function ftlabTestConfig(options: FtlabTestOptions = {}): ViteUserConfig {
-  const conditions = ['@ftlab/source', 'node', 'import', 'default'];
+  // No 'import': vitest hands these to Node as --conditions, and pg fails to load under 'import'.
+  const conditions = ['@ftlab/source', 'node', 'default'];
   return {
     resolve: { conditions },
     ssr: { resolve: { conditions, externalConditions: ['node'] } },

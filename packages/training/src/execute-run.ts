@@ -1,13 +1,14 @@
 // One run from claim to its end state: rebuild the dataset (with the run's saved tokenizer),
 // train or resume, evaluate, and record the outcome in the tracker. Used by `ftlab train`,
 // `ftlab resume` and every sweep worker, so all three behave the same way.
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendInfo } from '@ftlab/backend';
 import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
 import type { Model } from '@ftlab/model';
 import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
+import { latestCheckpointDir } from './checkpoint.js';
 import { type RunConfig, resolveRunConfig } from './config.js';
 import { runEnvironment } from './environment.js';
 import { Heartbeat } from './heartbeat.js';
@@ -53,12 +54,34 @@ export async function runConfigOf(run: Run): Promise<{ config: RunConfig; datase
   return { config, dataset };
 }
 
+/**
+ * Throws unless this process can use a run's directory: create it, write in it, and read its
+ * newest checkpoint if it has one. With a shared database, workers on other machines see the
+ * run's artifact root only if it is on a shared filesystem.
+ */
+export async function checkRunDirectory(runDir: string): Promise<void> {
+  await mkdir(runDir, { recursive: true });
+  const probe = join(runDir, `.probe-${process.pid}`);
+  await writeFile(probe, '');
+  await rm(probe, { force: true });
+  const latest = await latestCheckpointDir(runDir);
+  if (latest) await access(join(latest, 'trainer-state.json'), constants.R_OK);
+}
+
 export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutcome> {
   const { tracker, run, worker } = options;
   const guard = worker === undefined ? {} : { worker };
   if (!run.artifactRoot) throw new Error(`run ${run.id} has no artifact root: it cannot checkpoint anywhere`);
   const runDir = runDirectory(run.artifactRoot, run.id);
   const env = runEnvironment();
+  try {
+    await checkRunDirectory(runDir);
+  } catch (error) {
+    const reason = `cannot use the run's files at ${runDir} from ${env.host}: ${(error as Error).message}`;
+    if (worker === undefined) throw new Error(reason);
+    await tracker.releaseRun(run.id, worker, reason);
+    return { status: 'RELEASED', step: run.lastStep ?? 0, reason };
+  }
   await tracker.recordRunEnvironment(
     run.id,
     {
@@ -73,7 +96,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
   const heartbeat = new Heartbeat(tracker, run.id, guard, options.heartbeatMs ?? 5000).start();
   let outcome: TrainOutcome;
   try {
-    await mkdir(runDir, { recursive: true });
     const { config, dataset } = await runConfigOf(run);
     const tokenizerPath = join(runDir, TOKENIZER_FILE);
     if (!existsSync(tokenizerPath)) await writeFile(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
@@ -129,6 +151,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
       await tracker.killRun(run.id, `stopped at step ${outcome.step} (checkpointed; resumable)`);
       break;
     case 'LOST':
+    case 'RELEASED':
       break;
   }
   return outcome;

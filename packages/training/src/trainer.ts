@@ -46,7 +46,9 @@ export type TrainOutcome =
   | { status: 'FAILED'; step: number; reason: string }
   | { status: 'KILLED'; step: number }
   /** The tracker says this worker no longer owns the run (marked CRASHED or killed elsewhere). */
-  | { status: 'LOST'; step: number; reason: string };
+  | { status: 'LOST'; step: number; reason: string }
+  /** This worker cannot use the run's files (artifact root unreachable): handed back to the queue. */
+  | { status: 'RELEASED'; step: number; reason: string };
 
 interface Start {
   model: Model;
@@ -110,6 +112,8 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const tokensPerStep = batchSize * sequenceLength;
 
   const checkpoint = async () => {
+    // Points first: a resume starts after the checkpoint, so points older than it must be stored.
+    await metrics.flush();
     const state = optimizer.state();
     try {
       await saveTrainingCheckpoint({
@@ -126,7 +130,6 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
     } finally {
       for (const { m, v } of Object.values(state.moments)) tf.dispose([m, v]);
     }
-    await metrics.flush();
   };
   const validate = async () => {
     if (!options.validate) return;

@@ -47,12 +47,14 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
   const { tracker, sweepId, worker } = options;
   const staleAfterMs = options.staleAfterMs ?? 60_000;
   const summary: WorkerSummary = { runs: [], stoppedBy: 'empty-queue' };
+  // Runs this worker handed back because it cannot reach their files; other workers may.
+  const released = new Set<string>();
   while (true) {
     if (options.signal?.aborted) return { ...summary, stoppedBy: 'signal' };
     if (options.maxRuns !== undefined && summary.runs.length >= options.maxRuns) {
       return { ...summary, stoppedBy: 'max-runs' };
     }
-    const run = await tracker.claimNextRun(sweepId, worker);
+    const run = await tracker.claimNextRun(sweepId, worker, { skip: [...released] });
     if (!run) {
       // Nothing queued: recover runs whose worker died, or wait for the ones still running.
       await tracker.markStaleRuns(staleAfterMs, sweepId === undefined ? {} : { sweepId });
@@ -81,6 +83,7 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
       onProgress: (progress) => options.onProgress?.(run, progress),
     });
+    if (outcome.status === 'RELEASED') released.add(run.id);
     summary.runs.push({ id: run.id, status: outcome.status, step: outcome.step });
     options.onRunEnd?.(run, outcome);
   }

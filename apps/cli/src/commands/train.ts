@@ -57,6 +57,8 @@ export function describeOutcome(runId: string, outcome: TrainOutcome): string {
       return `run ${runId} KILLED at step ${outcome.step} (checkpointed): continue with \`ftlab resume ${runId}\``;
     case 'LOST':
       return `run ${runId} was taken over elsewhere: ${outcome.reason}`;
+    case 'RELEASED':
+      return `run ${runId} handed back to the queue: ${outcome.reason}`;
   }
 }
 
