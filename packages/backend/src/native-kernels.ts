@@ -34,48 +34,94 @@ function heap(backend: WasmHeapBackend): ArrayBufferLike {
   return backend.wasm.HEAPU8.buffer;
 }
 
+/** Row-major strides of a shape, in elements. */
+function stridesOf(shape: readonly number[]): number[] {
+  const strides = new Array<number>(shape.length).fill(1);
+  for (let i = shape.length - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (shape[i + 1] as number);
+  return strides;
+}
+
 /**
- * BatchMatMul (tf.matMul, any rank >= 2, transpose flags): one addon call for all batch items.
- * Batch dimensions must be equal or broadcast as a whole (one side has one batch item).
+ * BatchMatMul (tf.matMul, any rank >= 2, transpose flags). Equal batch dimensions, or one side
+ * with a single batch item, are one addon call; any other broadcast of the batch dimensions (as
+ * [2, 1] x [1, 3]) is one call per output item (wasm's kernel computes those wrongly in 4.22).
  */
 function batchMatMul(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
   return (args) => {
     const { a, b } = args.inputs as { a: TensorInfo; b: TensorInfo };
     const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
     if (a.dtype !== 'float32' || b.dtype !== 'float32') return fallback(args);
-    const aBatch = a.shape.slice(0, -2);
-    const bBatch = b.shape.slice(0, -2);
-    const aItems = shapeSize(aBatch);
-    const bItems = shapeSize(bBatch);
     const [aRows, aCols] = a.shape.slice(-2) as [number, number];
     const [bRows, bCols] = b.shape.slice(-2) as [number, number];
     const m = transposeA ? aCols : aRows;
     const k = transposeA ? aRows : aCols;
     const n = transposeB ? bRows : bCols;
     if ((transposeB ? bCols : bRows) !== k) return fallback(args); // wasm's kernel says what is wrong
-    let outBatch: number[];
-    if (aBatch.length === bBatch.length && aBatch.every((d, i) => d === bBatch[i])) outBatch = aBatch;
-    else if (bItems === 1 && aBatch.length >= bBatch.length) outBatch = aBatch;
-    else if (aItems === 1 && bBatch.length >= aBatch.length) outBatch = bBatch;
-    else return fallback(args);
+    const rank = Math.max(a.shape.length, b.shape.length) - 2;
+    const aBatch = [...Array<number>(rank - (a.shape.length - 2)).fill(1), ...a.shape.slice(0, -2)];
+    const bBatch = [...Array<number>(rank - (b.shape.length - 2)).fill(1), ...b.shape.slice(0, -2)];
+    const outBatch: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      const [ad, bd] = [aBatch[i] as number, bBatch[i] as number];
+      if (ad !== bd && ad !== 1 && bd !== 1) return fallback(args); // not broadcastable: wasm says so
+      outBatch.push(ad === 1 ? bd : ad);
+    }
     const backend = heapOf(args);
     const out = backend.makeOutput([...outBatch, m, n], 'float32');
-    addon.gemm(
-      heap(backend),
-      shapeSize(outBatch),
-      m,
-      n,
-      k,
-      transposeA,
-      transposeB,
-      offset(backend, a),
-      aItems === 1 ? 0 : m * k,
-      offset(backend, b),
-      bItems === 1 ? 0 : k * n,
-      offset(backend, out),
-      1,
-      0,
-    );
+    const items = shapeSize(outBatch);
+    const aItems = shapeSize(aBatch);
+    const bItems = shapeSize(bBatch);
+    if (items === 0 || m === 0 || n === 0) return out;
+    const [aAt, bAt, outAt] = [offset(backend, a), offset(backend, b), offset(backend, out)];
+    const aSame = aItems === items;
+    const bSame = bItems === items;
+    if ((aSame || aItems === 1) && (bSame || bItems === 1)) {
+      addon.gemm(
+        heap(backend),
+        items,
+        m,
+        n,
+        k,
+        transposeA,
+        transposeB,
+        aAt,
+        aSame && aItems > 1 ? m * k : 0,
+        bAt,
+        bSame && bItems > 1 ? k * n : 0,
+        outAt,
+        1,
+        0,
+      );
+      return out;
+    }
+    // Both sides broadcast along different batch dimensions: one product per output item.
+    const outStrides = stridesOf(outBatch);
+    const aStrides = stridesOf(aBatch);
+    const bStrides = stridesOf(bBatch);
+    for (let item = 0; item < items; item++) {
+      let [aItem, bItem] = [0, 0];
+      for (let d = 0; d < rank; d++) {
+        const index = Math.floor(item / (outStrides[d] as number)) % (outBatch[d] as number);
+        if (aBatch[d] !== 1) aItem += index * (aStrides[d] as number);
+        if (bBatch[d] !== 1) bItem += index * (bStrides[d] as number);
+      }
+      addon.gemm(
+        heap(backend),
+        1,
+        m,
+        n,
+        k,
+        transposeA,
+        transposeB,
+        aAt + 4 * aItem * m * k,
+        0,
+        bAt + 4 * bItem * k * n,
+        0,
+        outAt + 4 * item * m * n,
+        1,
+        0,
+      );
+    }
     return out;
   };
 }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { embeddingLookup, tf } from '../src/index.js';
-import { maxAbsDiff, uniform, useEngine } from './helpers.js';
+import { ENGINES, maxAbsDiff, uniform, useEngine } from './helpers.js';
 
-describe.each(['wasm', 'cpu'] as const)('embeddingLookup on %s', (engine) => {
+describe.each(ENGINES)('embeddingLookup on %s', (engine) => {
   it('returns the rows of the table and the gradient of oneHot(ids) x table', async () => {
     await useEngine(engine);
     const table = uniform([11, 4], 7);

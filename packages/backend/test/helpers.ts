@@ -1,9 +1,16 @@
-import { DEFAULT_LOADERS, tf } from '../src/index.js';
+import { DEFAULT_LOADERS, NATIVE_TF_BACKEND, nativeUnavailableReason, tf } from '../src/index.js';
+
+/** Why the native engine's tests are skipped on this machine, or null when they run. */
+export const NATIVE_SKIP_REASON = nativeUnavailableReason();
+export type Engine = 'native' | 'wasm' | 'cpu';
+/** The engines every kernel-level test runs on: native too where its addon is built. */
+export const ENGINES: readonly Engine[] = NATIVE_SKIP_REASON === null ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];
 
 /** Loads an engine (registering it if needed) and makes it active, for per-engine tests. */
-export async function useEngine(name: 'wasm' | 'cpu'): Promise<void> {
+export async function useEngine(name: Engine): Promise<void> {
   await DEFAULT_LOADERS[name]();
-  if (tf.getBackend() !== name) throw new Error(`could not switch to ${name}`);
+  const expected = name === 'native' ? NATIVE_TF_BACKEND : name;
+  if (tf.getBackend() !== expected) throw new Error(`could not switch to ${name}`);
 }
 
 /** A seeded uniform [-1, 1) tensor. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linear, matMul, sumToShape, tf } from '../src/index.js';
-import { maxAbsDiff, uniform, useEngine } from './helpers.js';
+import { ENGINES, maxAbsDiff, uniform, useEngine } from './helpers.js';
 
 interface Case {
   a: number[];
@@ -33,7 +33,7 @@ function cases(): Case[] {
   return out;
 }
 
-describe.each(['wasm', 'cpu'] as const)('matMul on %s', (engine) => {
+describe.each(ENGINES)('matMul on %s', (engine) => {
   it.each(cases())('equals tf.matMul in value and gradient: %j', async ({ a, b, transposeA, transposeB }) => {
     await useEngine(engine);
     const x = uniform(a, 1);

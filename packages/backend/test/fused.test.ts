@@ -1,0 +1,138 @@
+// The fused ops equal the tf-op compositions they replace, in value and gradient. The reference
+// is computed on the wasm engine; the fused op on the native engine (skipped without its addon).
+import { describe, expect, it } from 'vitest';
+import { fusedAttention, fusedRmsNorm, fusedRope, fusedSwiGlu, matMul, type Tensor, tf } from '../src/index.js';
+import { maxAbsDiff, NATIVE_SKIP_REASON, uniform, useEngine } from './helpers.js';
+
+function rmsNormReference(x: Tensor, w: Tensor, eps: number): Tensor {
+  return tf.mul(tf.mul(x, tf.rsqrt(tf.add(tf.mean(tf.square(x), -1, true), eps))), w);
+}
+
+function ropeReference(x: Tensor, cos: Tensor, sin: Tensor, heads: number): Tensor {
+  const [batch, time, width] = x.shape as [number, number, number];
+  const dh = width / heads;
+  const split = tf.reshape(x, [batch, time, heads, dh]);
+  const [x1, x2] = tf.split(split, 2, 3) as [Tensor, Tensor];
+  const rotated = tf.concat([tf.neg(x2), x1], 3);
+  const c = tf.reshape(cos, [1, time, 1, dh]);
+  const s = tf.reshape(sin, [1, time, 1, dh]);
+  return tf.reshape(tf.add(tf.mul(split, c), tf.mul(rotated, s)), [batch, time, width]);
+}
+
+function attentionReference(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): Tensor {
+  const [batch, time, width] = k.shape as [number, number, number];
+  const dh = width / heads;
+  const split = (t: Tensor) => tf.transpose(tf.reshape(t, [t.shape[0] as number, time, heads, dh]), [0, 2, 1, 3]);
+  // matMul, not tf.matMul: its gradient handles the query's broadcast batch.
+  let scores = matMul(split(q), split(k), false, true);
+  if (causal) {
+    const mask = tf.tensor2d(
+      Array.from({ length: time * time }, (_, i) => (i % time > Math.floor(i / time) ? -1e9 : 0)),
+      [time, time],
+    );
+    scores = tf.add(scores, mask);
+  }
+  const mixed = matMul(tf.softmax(scores), split(v));
+  return tf.reshape(tf.transpose(mixed, [0, 2, 1, 3]), [batch, time, width]);
+}
+
+/** Value and gradients (for upstream dOut) of f on an engine. */
+async function valueAndGrads(
+  engine: 'native' | 'wasm',
+  f: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+): Promise<Tensor[]> {
+  await useEngine(engine);
+  const value = f(...inputs);
+  const dOut = uniform(value.shape, 99);
+  const grads = tf.grads((...xs: Tensor[]) => tf.sum(tf.mul(f(...xs), dOut)))(inputs);
+  return [value, ...grads];
+}
+
+async function expectSame(
+  fused: (...xs: Tensor[]) => Tensor,
+  reference: (...xs: Tensor[]) => Tensor,
+  inputs: Tensor[],
+  tolerance: number,
+): Promise<void> {
+  const got = await valueAndGrads('native', fused, inputs);
+  const expected = await valueAndGrads('wasm', reference, inputs);
+  got.forEach((g, i) => {
+    expect(g.shape, `output ${i}`).toEqual(expected[i]?.shape);
+    expect(maxAbsDiff(g, expected[i] as Tensor), `output ${i} (0: value, then gradients)`).toBeLessThan(tolerance);
+  });
+}
+
+const title = (what: string) => (NATIVE_SKIP_REASON === null ? what : `${what} (SKIPPED: ${NATIVE_SKIP_REASON})`);
+
+describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engine'), () => {
+  it('fusedRmsNorm equals x * rsqrt(mean(x^2) + eps) * w', async () => {
+    await expectSame(
+      (x, w) => fusedRmsNorm(x, w, 1e-5),
+      (x, w) => rmsNormReference(x, w, 1e-5),
+      [uniform([3, 4, 21], 1), uniform([21], 2)],
+      1e-5,
+    );
+  });
+
+  it('fusedSwiGlu equals gate * sigmoid(gate) * up', async () => {
+    await expectSame(
+      fusedSwiGlu,
+      (g, u) => tf.mul(tf.mul(g, tf.sigmoid(g)), u),
+      [tf.mul(uniform([5, 3, 13], 3), 6), uniform([5, 3, 13], 4)],
+      1e-5,
+    );
+  });
+
+  it('fusedRope equals x * cos + rotate_half(x) * sin per head', async () => {
+    const [time, heads, dh] = [5, 3, 4];
+    const cos = uniform([time, dh], 5);
+    const sin = uniform([time, dh], 6);
+    await expectSame(
+      (x) => fusedRope(x, cos, sin, heads),
+      (x) => ropeReference(x, cos, sin, heads),
+      [uniform([2, time, heads * dh], 7)],
+      1e-6,
+    );
+  });
+
+  for (const causal of [true, false]) {
+    it(`fusedAttention (${causal ? 'causal' : 'full'}, and a query shared by the batch) equals softmax(q k^T) v`, async () => {
+      const [batch, time, heads, dh] = [3, 9, 2, 5];
+      const k = uniform([batch, time, heads * dh], 8);
+      const v = uniform([batch, time, heads * dh], 9);
+      for (const queryBatch of [batch, 1]) {
+        await expectSame(
+          (q, kk, vv) => fusedAttention(q, kk, vv, heads, causal),
+          (q, kk, vv) => attentionReference(q, kk, vv, heads, causal),
+          [tf.mul(uniform([queryBatch, time, heads * dh], 10), 2), k, v],
+          1e-5,
+        );
+      }
+    });
+  }
+
+  it('refuses what it cannot compute, saying what was wrong', async () => {
+    await useEngine('native');
+    const x = uniform([2, 5, 12], 11);
+    expect(() => fusedRmsNorm(x, uniform([11], 1), 1e-5)).toThrow(
+      'fusedRmsNorm: weight [11] must be [12] for x [2,5,12]',
+    );
+    expect(() => fusedSwiGlu(x, uniform([2, 5, 11], 1))).toThrow(
+      /gate \[2,5,12\] and up \[2,5,11\] must have the same shape/,
+    );
+    expect(() => fusedRope(x, uniform([5, 6], 1), uniform([5, 6], 2), 5)).toThrow(/with 5 heads of even size/);
+    expect(() => fusedRope(x, uniform([4, 6], 1), uniform([5, 6], 2), 2)).toThrow(
+      'fusedRope: cos table [4,6] must be [5, 6] for x [2,5,12]',
+    );
+    expect(() => fusedAttention(x, x, uniform([2, 4, 12], 1), 2, false)).toThrow(/do not fit together/);
+    expect(() => fusedAttention(uniform([2, 3, 12], 1), x, x, 2, true)).toThrow(
+      /causal attention needs as many queries as keys, got 3 and 5/,
+    );
+    expect(() => fusedAttention(x, x, x, 5, false)).toThrow(/width 12 is not divisible by 5 heads/);
+    await useEngine('wasm');
+    expect(() => fusedRmsNorm(x, uniform([12], 1), 1e-5)).toThrow(
+      /fusedRmsNorm: the active engine "wasm" has no fused kernels; check hasFusedKernels\(\)/,
+    );
+  });
+});
