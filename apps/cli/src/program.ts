@@ -1,4 +1,5 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
+import { BACKEND_NAMES } from '@ftlab/backend';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { copyCommand } from './commands/copy.js';
 import { dashboardCommand } from './commands/dashboard.js';
@@ -44,7 +45,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .addOption(
       new Option('--backend <name>', 'TensorFlow.js engine')
-        .choices(['auto', 'node-gpu', 'node', 'wasm', 'cpu'])
+        .choices(['auto', ...BACKEND_NAMES])
         .env('FTLAB_BACKEND')
         .default('auto'),
     )

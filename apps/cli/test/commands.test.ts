@@ -102,7 +102,7 @@ describe('write-side guarantees', () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
     const backend = await ftlab(['train', 'x.yaml', '--backend', 'tpu']).done;
-    expect(backend.stderr).toMatch(/argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, wasm, cpu/);
+    expect(backend.stderr).toMatch(/argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, native, wasm, cpu/);
   });
 
   it('a sweep file with an invalid run is refused whole', async () => {
