@@ -143,3 +143,30 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, c
   });
   return op(q, k, v);
 }
+
+/**
+ * The dense Binary Mapper estimator's gradient with respect to the bit logits, fused with the
+ * post-sampler (spec section 2): for logits [N, H], upstream dR [N, D] and the post-sampler
+ * table W [2^H, D], returns dL/dl [N, H] with dL/dl_h = sum_d g_d G_d (bit_h(d) - p_h),
+ * g = dR W^T, G_d = prod_h P(b_h = bit_h(d)). One kernel; no (N, 2^H) array is ever stored, so
+ * memory stays bounded at any H. Not itself differentiable (it is a gradient).
+ */
+export function fusedDenseBitGradient(logits: Tensor, dR: Tensor, table: Tensor): Tensor {
+  requireFused('fusedDenseBitGradient');
+  for (const [name, t] of [
+    ['logits', logits],
+    ['dR', dR],
+    ['table', table],
+  ] as const) {
+    requireFloat('fusedDenseBitGradient', name, t);
+    if (t.rank !== 2) throw new Error(`fusedDenseBitGradient: ${name} [${t.shape}] must be 2-D`);
+  }
+  const [rows, bits] = logits.shape as [number, number];
+  if (dR.shape[0] !== rows || table.shape[0] !== 2 ** bits || table.shape[1] !== dR.shape[1]) {
+    throw new Error(
+      `fusedDenseBitGradient: logits [${logits.shape}], dR [${dR.shape}] and table [${table.shape}] do not fit ` +
+        '(need [N, H], [N, D], [2^H, D])',
+    );
+  }
+  return run(FUSED_KERNELS.denseBitGradient, { logits, dR, table })[0] as Tensor;
+}

@@ -1,5 +1,12 @@
 export { embeddingLookup } from './embedding.js';
-export { fusedAttention, fusedRmsNorm, fusedRope, fusedSwiGlu, hasFusedKernels } from './fused.js';
+export {
+  fusedAttention,
+  fusedDenseBitGradient,
+  fusedRmsNorm,
+  fusedRope,
+  fusedSwiGlu,
+  hasFusedKernels,
+} from './fused.js';
 export { linear, matMul, sumToShape, transposeLast2 } from './matmul.js';
 export { NATIVE_TF_BACKEND, nativeUnavailableReason } from './native-engine.js';
 export {

@@ -16,6 +16,7 @@ export const FUSED_KERNELS = {
   rope: 'FtlabRope',
   attention: 'FtlabAttention',
   attentionGrad: 'FtlabAttentionGrad',
+  denseBitGradient: 'FtlabDenseBitGradient',
 } as const;
 
 interface HeapBackend {
@@ -155,6 +156,23 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
         at(b, dv),
       );
       return [dq, dk, dv];
+    },
+    [FUSED_KERNELS.denseBitGradient]: ({ logits, dR, table }, b) => {
+      const l = logits as TensorInfo;
+      const [n, bits] = l.shape as [number, number];
+      const width = (table as TensorInfo).shape[1] as number;
+      const dLogits = float(b, [n, bits]);
+      addon.denseBitGradient(
+        heap(b),
+        n,
+        bits,
+        width,
+        at(b, l),
+        at(b, dR as TensorInfo),
+        at(b, table as TensorInfo),
+        at(b, dLogits),
+      );
+      return dLogits;
     },
   };
 }

@@ -1,7 +1,16 @@
 // The fused ops equal the tf-op compositions they replace, in value and gradient. The reference
 // is computed on the wasm engine; the fused op on the native engine (skipped without its addon).
 import { describe, expect, it } from 'vitest';
-import { fusedAttention, fusedRmsNorm, fusedRope, fusedSwiGlu, matMul, type Tensor, tf } from '../src/index.js';
+import {
+  fusedAttention,
+  fusedDenseBitGradient,
+  fusedRmsNorm,
+  fusedRope,
+  fusedSwiGlu,
+  matMul,
+  type Tensor,
+  tf,
+} from '../src/index.js';
 import { maxAbsDiff, NATIVE_SKIP_REASON, uniform, useEngine } from './helpers.js';
 
 function rmsNormReference(x: Tensor, w: Tensor, eps: number): Tensor {
@@ -111,6 +120,26 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
       }
     });
   }
+
+  it('fusedDenseBitGradient equals sum_d (dR W^T)_d G_d (bit_h(d) - p_h) over all codes', async () => {
+    const [rows, bits, width] = [11, 6, 5];
+    const logits = tf.mul(uniform([rows, bits], 12), 3);
+    const dR = uniform([rows, width], 13);
+    const table = uniform([2 ** bits, width], 14);
+    await useEngine('wasm');
+    const codeBits = tf.tensor2d(
+      Array.from({ length: 2 ** bits * bits }, (_, i) => (Math.floor(i / bits) >> (i % bits)) & 1),
+      [2 ** bits, bits],
+    );
+    const logG = tf.sub(tf.matMul(logits, codeBits, false, true), tf.sum(tf.softplus(logits), 1, true));
+    const weighted = tf.mul(tf.matMul(dR, table, false, true), tf.exp(logG)); // [rows, codes]
+    const expected = tf.sub(tf.matMul(weighted, codeBits), tf.mul(tf.sigmoid(logits), tf.sum(weighted, 1, true)));
+    await useEngine('native');
+    expect(maxAbsDiff(fusedDenseBitGradient(logits, dR, table), expected)).toBeLessThan(1e-5);
+    expect(() => fusedDenseBitGradient(logits, dR, uniform([2 ** bits - 1, width], 1))).toThrow(
+      'fusedDenseBitGradient: logits [11,6], dR [11,5] and table [63,5] do not fit (need [N, H], [N, D], [2^H, D])',
+    );
+  });
 
   it('refuses what it cannot compute, saying what was wrong', async () => {
     await useEngine('native');

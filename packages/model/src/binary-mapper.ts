@@ -24,7 +24,7 @@
 //   factored: R = W (2b - 1) with W: H x D (additive per-bit embeddings) and a per-bit
 //             straight-through: dR/dl_h = 2 p_h (1 - p_h) W_h. Exact for that restricted
 //             embedding, O(H D) per token.
-import { matMul, type Tensor, tf } from '@ftlab/backend';
+import { fusedDenseBitGradient, hasFusedKernels, matMul, type Tensor, tf } from '@ftlab/backend';
 import type { Estimator } from './config.js';
 import type { ConstantCache } from './constants.js';
 
@@ -287,6 +287,8 @@ export function sampleLatent(bitLogits: Tensor, table: Tensor, options: SampleLa
           // g_z = dR . W[z] = dR . R
           return [sampledLogitGradient(lg, b, tf.sum(tf.mul(dr, rs), 1, true)), dw];
         }
+        // The native engine computes the same sums in one kernel, never storing a (rows, codes) array.
+        if (hasFusedKernels()) return [fusedDenseBitGradient(lg, dr, wt), dw];
         const plan = planDenseChunks(rows, codes, options.chunkBytes);
         const dl = denseLogitGradient(
           lg,

@@ -8,6 +8,7 @@
         "src/bindings_elementwise.cc",
         "src/bindings_fused.cc",
         "src/cpu.cc",
+        "src/dense_estimator.cc",
         "src/gemm.cc",
         "src/micro_kernel.cc",
         "src/movement.cc",

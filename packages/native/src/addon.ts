@@ -178,6 +178,22 @@ export interface NativeAddon {
     dkOffset: number,
     dvOffset: number,
   ): void;
+  /**
+   * The dense Binary Mapper estimator's gradient fused with the post-sampler (spec section 2):
+   * dLogits[t, h] = sum over codes d of g_d G_d (bit_h(d) - p_h), g = dR W^T, G_d = prod_h
+   * P(b_h = bit_h(d)), for logits [n, bits], dR [n, width], W [2^bits, width]. Never stores a
+   * (tokens, codes) array.
+   */
+  denseBitGradient(
+    buffer: NativeBuffer,
+    n: number,
+    bits: number,
+    width: number,
+    logitsOffset: number,
+    dROffset: number,
+    tableOffset: number,
+    dLogitsOffset: number,
+  ): void;
 }
 
 /** The `op` codes of `binary` (addon/src/elementwise.h). */

@@ -211,6 +211,35 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
     });
   }
 
+  it('the dense estimator gradient equals its sum over every code (H = 1, 5 and 11: one and several code blocks)', () => {
+    bothBuilds(a, (build) => {
+      for (const bits of [1, 5, 11]) {
+        const [n, width, codes] = [7, 9, 2 ** bits];
+        const logits = values(n * bits, bits, 3);
+        const dR = values(n * width, 2 * bits);
+        const table = values(codes * width, 3 * bits);
+        const { heap, offsets } = heapOf(logits, dR, table, n * bits);
+        a.denseBitGradient(heap, n, bits, width, offsets[0]!, offsets[1]!, offsets[2]!, offsets[3]!);
+        const expected: number[] = [];
+        for (let t = 0; t < n; t++) {
+          const prob = Array.from({ length: bits }, (_, h) => 1 / (1 + Math.exp(-(logits[t * bits + h] as number))));
+          const grad = new Array<number>(bits).fill(0);
+          for (let d = 0; d < codes; d++) {
+            let g = 0;
+            for (let e = 0; e < width; e++) g += (dR[t * width + e] as number) * (table[d * width + e] as number);
+            let G = 1;
+            for (let h = 0; h < bits; h++) G *= (d >> h) & 1 ? (prob[h] as number) : 1 - (prob[h] as number);
+            for (let h = 0; h < bits; h++)
+              grad[h] = (grad[h] as number) + g * G * (((d >> h) & 1) - (prob[h] as number));
+          }
+          expected.push(...grad);
+        }
+        expect(maxError(view(heap, offsets[3]!, n * bits), expected), `${build} H=${bits}`).toBeLessThan(1e-5);
+      }
+    });
+    expect(() => a.denseBitGradient(new Float32Array(8), 1, 25, 1, 0, 0, 0, 0)).toThrow(/bits must be at most 24/);
+  });
+
   it('refuses inconsistent attention shapes', () => {
     const heap = new Float32Array(1024);
     expect(() => a.attentionForward(heap, 2, 3, 4, 4, 1, 2, false, 0, 0, 0, 0, 0)).toThrow(

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "attention.h"
+#include "dense_estimator.h"
 #include "bindings.h"
 #include "napi_args.h"
 #include "simd.h"
@@ -195,6 +196,33 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// denseBitGradient(buffer, n, bits, width, logitsOffset, dROffset, tableOffset, dLogitsOffset)
+napi_value DenseBitGradient(napi_env env, napi_callback_info info) {
+  Args args(env, info, "denseBitGradient", 8);
+  uint8_t* data;
+  size_t length;
+  int64_t n, bits, width, logitsOffset, dROffset, tableOffset, dLogitsOffset;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "bits", 1, &bits) ||
+      !args.integer(3, "width", 1, &width) || !args.integer(4, "logitsOffset", 0, &logitsOffset) ||
+      !args.integer(5, "dROffset", 0, &dROffset) || !args.integer(6, "tableOffset", 0, &tableOffset) ||
+      !args.integer(7, "dLogitsOffset", 0, &dLogitsOffset)) {
+    return nullptr;
+  }
+  if (bits > 24) {
+    args.fail("bits must be at most 24 (2^bits codes), got " + std::to_string(bits));
+    return nullptr;
+  }
+  float *logits, *dR, *table, *dLogits;
+  if (!args.floatsAt("logits", data, length, logitsOffset, n * bits, &logits) ||
+      !args.floatsAt("dR", data, length, dROffset, n * width, &dR) ||
+      !args.floatsAt("table", data, length, tableOffset, (int64_t{1} << bits) * width, &table) ||
+      !args.floatsAt("dLogits", data, length, dLogitsOffset, n * bits, &dLogits)) {
+    return nullptr;
+  }
+  denseBitGradient(n, bits, width, logits, dR, table, dLogits);
+  return nullptr;
+}
+
 }  // namespace
 
 void registerFused(napi_env env, napi_value exports) {
@@ -202,7 +230,7 @@ void registerFused(napi_env env, napi_value exports) {
       {"rmsNormForward", RmsNormForward},     {"rmsNormBackward", RmsNormBackward},
       {"swiGluForward", SwiGluForward},       {"swiGluBackward", SwiGluBackward},
       {"rope", Rope},                         {"attentionForward", AttentionForward},
-      {"attentionBackward", AttentionBackward},
+      {"attentionBackward", AttentionBackward}, {"denseBitGradient", DenseBitGradient},
   };
   defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
 }

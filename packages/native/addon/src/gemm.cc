@@ -198,6 +198,42 @@ void tileGemm(const TileGemm& g) {
   }
 }
 
+int64_t packedPanelsSize(int64_t k, int64_t n) { return ((n + NR - 1) / NR) * NR * k; }
+
+void packPanels(const float* b, int64_t ldb, bool transB, int64_t k, int64_t n, float* packed) {
+  const GemmShape shape{0, n, k, false, transB, 0, ldb, 0};
+  packB(shape, b, 0, k, 0, n, packed);
+}
+
+void gemmPacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsA, int64_t csA, const float* packed, float* c,
+                int64_t ldc) {
+  const MicroKernel kernel = selectKernel();
+  alignas(64) float edge[MR * NR];
+  float* partial = tileA.get(static_cast<size_t>(MR * std::max<int64_t>(k, 1)));
+  for (int64_t i0 = 0; i0 < m; i0 += MR) {
+    const int64_t rows = std::min<int64_t>(MR, m - i0);
+    const float* panelA = a + i0 * rsA;
+    int64_t rs = rsA, cs = csA;
+    if (rows < MR) {
+      for (int64_t p = 0; p < k; ++p)
+        for (int64_t i = 0; i < MR; ++i) partial[p * MR + i] = i < rows ? panelA[i * rsA + p * csA] : 0.0f;
+      panelA = partial;
+      rs = 1;
+      cs = MR;
+    }
+    for (int64_t j0 = 0; j0 < n; j0 += NR) {
+      const int64_t cols = std::min<int64_t>(NR, n - j0);
+      const float* panelB = packed + j0 * k;
+      if (rows == MR && cols == NR) {
+        kernel(k, panelA, rs, cs, panelB, NR, c + i0 * ldc + j0, ldc, 1.0f, 0.0f);
+      } else {
+        kernel(k, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+        mergeEdge(edge, rows, cols, 1.0f, 0.0f, c + i0 * ldc + j0, ldc);
+      }
+    }
+  }
+}
+
 const char* gemmKernelName() { return selectKernel() == microKernelAvx2 ? "avx2-fma" : "portable"; }
 
 void gemmForcePortable(bool portable) { forcePortable = portable; }

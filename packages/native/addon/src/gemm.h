@@ -41,6 +41,14 @@ struct TileGemm {
 };
 void tileGemm(const TileGemm& g);
 
+// For one B reused with many A: op(B) (k x n) packed into NR-column panels (zero-padded), then
+// C (m x n, row stride ldc) = A packed-B with A read in place (element (i, p) at a[i * rsA + p * csA]).
+// packedPanelsSize(k, n) floats; k is not blocked (meant for k up to a few hundred).
+int64_t packedPanelsSize(int64_t k, int64_t n);
+void packPanels(const float* b, int64_t ldb, bool transB, int64_t k, int64_t n, float* packed);
+void gemmPacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsA, int64_t csA, const float* packed, float* c,
+                int64_t ldc);
+
 // Which micro-kernel runs: "avx2-fma" or "portable".
 const char* gemmKernelName();
 
