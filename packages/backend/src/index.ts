@@ -9,6 +9,7 @@ export {
 } from './fused.js';
 export { linear, matMul, sumToShape, transposeLast2 } from './matmul.js';
 export { NATIVE_TF_BACKEND, nativeUnavailableReason } from './native-engine.js';
+export { type AdamWResult, type AdamWStep, adamWUpdate, sumOfSquares } from './optimizer-ops.js';
 export {
   BACKEND_NAMES,
   type BackendChoice,

@@ -17,6 +17,7 @@ export const FUSED_KERNELS = {
   attention: 'FtlabAttention',
   attentionGrad: 'FtlabAttentionGrad',
   denseBitGradient: 'FtlabDenseBitGradient',
+  adamW: 'FtlabAdamW',
 } as const;
 
 interface HeapBackend {
@@ -173,6 +174,27 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
         at(b, dLogits),
       );
       return dLogits;
+    },
+    [FUSED_KERNELS.adamW]: ({ param, m, v, grad }, b, attrs) => {
+      const w = param as TensorInfo;
+      const outs = [float(b, w.shape), float(b, w.shape), float(b, w.shape)] as const;
+      addon.adamW(
+        heap(b),
+        shapeSize(w.shape),
+        at(b, w),
+        at(b, m as TensorInfo),
+        at(b, v as TensorInfo),
+        at(b, grad as TensorInfo),
+        attrs.beta1 as number,
+        attrs.beta2 as number,
+        attrs.stepSize as number,
+        attrs.epsHat as number,
+        attrs.decay as number,
+        at(b, outs[0]),
+        at(b, outs[1]),
+        at(b, outs[2]),
+      );
+      return [...outs];
     },
   };
 }

@@ -194,6 +194,29 @@ export interface NativeAddon {
     tableOffset: number,
     dLogitsOffset: number,
   ): void;
+  /**
+   * One AdamW step over n parameters into new arrays: m' = b1 m + (1 - b1) g,
+   * v' = b2 v + (1 - b2) g^2, w' = decay w - stepSize m' / (sqrt(v') + epsHat), with the bias
+   * corrections folded into stepSize and epsHat and decay = 1 - lr weightDecay (or 1).
+   */
+  adamW(
+    buffer: NativeBuffer,
+    n: number,
+    wOffset: number,
+    mOffset: number,
+    vOffset: number,
+    gOffset: number,
+    beta1: number,
+    beta2: number,
+    stepSize: number,
+    epsHat: number,
+    decay: number,
+    wOutOffset: number,
+    mOutOffset: number,
+    vOutOffset: number,
+  ): void;
+  /** The sum of x^2 over several float32 arrays (byte offsets, element counts), accumulated in float64. */
+  sumOfSquares(buffer: NativeBuffer, offsets: number[], sizes: number[]): number;
 }
 
 /** The `op` codes of `binary` (addon/src/elementwise.h). */

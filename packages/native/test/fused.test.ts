@@ -240,6 +240,45 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
     expect(() => a.denseBitGradient(new Float32Array(8), 1, 25, 1, 0, 0, 0, 0)).toThrow(/bits must be at most 24/);
   });
 
+  it('AdamW equals the step written out, and sums of squares span several arrays', () => {
+    bothBuilds(a, (build) => {
+      const n = 29;
+      const [w, m, g] = [values(n, 1), values(n, 2, 0.1), values(n, 3)];
+      const v = values(n, 4, 0.01).map(Math.abs);
+      const { heap, offsets } = heapOf(w, m, v, g, n, n, n);
+      const [beta1, beta2, stepSize, epsHat, decay] = [0.9, 0.95, 1e-3, 1e-8, 0.999];
+      a.adamW(
+        heap,
+        n,
+        ...(offsets.slice(0, 4) as [number, number, number, number]),
+        beta1,
+        beta2,
+        stepSize,
+        epsHat,
+        decay,
+        ...(offsets.slice(4) as [number, number, number]),
+      );
+      const mNew = Array.from(m, (x, i) => x * beta1 + (g[i] as number) * (1 - beta1));
+      const vNew = Array.from(v, (x, i) => x * beta2 + (g[i] as number) ** 2 * (1 - beta2));
+      const wNew = Array.from(
+        w,
+        (x, i) => x * decay - ((mNew[i] as number) / (Math.sqrt(vNew[i] as number) + epsHat)) * stepSize,
+      );
+      expect(maxError(view(heap, offsets[4]!, n), wNew), build).toBeLessThan(1e-6);
+      expect(maxError(view(heap, offsets[5]!, n), mNew), build).toBeLessThan(1e-6);
+      expect(maxError(view(heap, offsets[6]!, n), vNew), build).toBeLessThan(1e-6);
+      const total = a.sumOfSquares(heap, [offsets[0]!, offsets[3]!], [n, n]);
+      const expected = [...w, ...g].reduce((s, x) => s + x * x, 0);
+      expect(Math.abs(total - expected) / expected).toBeLessThan(1e-6);
+    });
+    expect(() => a.sumOfSquares(new Float32Array(4), [0], [5])).toThrow(
+      /array needs bytes 0\.\.20 but the buffer holds 16/,
+    );
+    expect(() => a.sumOfSquares(new Float32Array(4), [0, 4], [1])).toThrow(
+      /offsets and sizes must have the same length/,
+    );
+  });
+
   it('refuses inconsistent attention shapes', () => {
     const heap = new Float32Array(1024);
     expect(() => a.attentionForward(heap, 2, 3, 4, 4, 1, 2, false, 0, 0, 0, 0, 0)).toThrow(

@@ -223,6 +223,60 @@ napi_value DenseBitGradient(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// adamW(buffer, n, wOffset, mOffset, vOffset, gOffset, beta1, beta2, stepSize, epsHat, decay,
+//       wOutOffset, mOutOffset, vOutOffset): one AdamW step, the bias corrections folded into
+// stepSize = lr sqrt(1 - b2^t) / (1 - b1^t) and epsHat = eps sqrt(1 - b2^t); decay = 1 - lr wd or 1.
+napi_value AdamW(napi_env env, napi_callback_info info) {
+  Args args(env, info, "adamW", 14);
+  uint8_t* data;
+  size_t length;
+  int64_t n, wOffset, mOffset, vOffset, gOffset, wOutOffset, mOutOffset, vOutOffset;
+  double beta1, beta2, stepSize, epsHat, decay;
+  float *w, *m, *v, *g, *wOut, *mOut, *vOut;
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
+      !args.integer(2, "wOffset", 0, &wOffset) || !args.integer(3, "mOffset", 0, &mOffset) ||
+      !args.integer(4, "vOffset", 0, &vOffset) || !args.integer(5, "gOffset", 0, &gOffset) ||
+      !args.number(6, "beta1", &beta1) || !args.number(7, "beta2", &beta2) || !args.number(8, "stepSize", &stepSize) ||
+      !args.number(9, "epsHat", &epsHat) || !args.number(10, "decay", &decay) ||
+      !args.integer(11, "wOutOffset", 0, &wOutOffset) || !args.integer(12, "mOutOffset", 0, &mOutOffset) ||
+      !args.integer(13, "vOutOffset", 0, &vOutOffset) || !args.floatsAt("w", data, length, wOffset, n, &w) ||
+      !args.floatsAt("m", data, length, mOffset, n, &m) || !args.floatsAt("v", data, length, vOffset, n, &v) ||
+      !args.floatsAt("g", data, length, gOffset, n, &g) || !args.floatsAt("wOut", data, length, wOutOffset, n, &wOut) ||
+      !args.floatsAt("mOut", data, length, mOutOffset, n, &mOut) ||
+      !args.floatsAt("vOut", data, length, vOutOffset, n, &vOut)) {
+    return nullptr;
+  }
+  simd().adamW(n, w, m, v, g, static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(stepSize),
+               static_cast<float>(epsHat), static_cast<float>(decay), wOut, mOut, vOut);
+  return nullptr;
+}
+
+// sumOfSquares(buffer, offsets, sizes) -> the sum over every listed float32 array of x^2.
+napi_value SumOfSquares(napi_env env, napi_callback_info info) {
+  Args args(env, info, "sumOfSquares", 3);
+  uint8_t* data;
+  size_t length, count = 0, sizeCount = 0;
+  constexpr size_t kMaxArrays = 4096;
+  static thread_local int64_t offsets[kMaxArrays], sizes[kMaxArrays];
+  if (!args.bytes(0, "buffer", &data, &length) || !args.integers(1, "offsets", 0, kMaxArrays, offsets, &count) ||
+      !args.integers(2, "sizes", 0, kMaxArrays, sizes, &sizeCount)) {
+    return nullptr;
+  }
+  if (count != sizeCount) {
+    args.fail("offsets and sizes must have the same length");
+    return nullptr;
+  }
+  double total = 0.0;
+  for (size_t i = 0; i < count; ++i) {
+    float* x;
+    if (!args.floatsAt("array", data, length, offsets[i], sizes[i], &x)) return nullptr;
+    total += simd().sumOfSquares(sizes[i], x);
+  }
+  napi_value result;
+  napi_create_double(env, total, &result);
+  return result;
+}
+
 }  // namespace
 
 void registerFused(napi_env env, napi_value exports) {
@@ -231,6 +285,7 @@ void registerFused(napi_env env, napi_value exports) {
       {"swiGluForward", SwiGluForward},       {"swiGluBackward", SwiGluBackward},
       {"rope", Rope},                         {"attentionForward", AttentionForward},
       {"attentionBackward", AttentionBackward}, {"denseBitGradient", DenseBitGradient},
+      {"adamW", AdamW},                       {"sumOfSquares", SumOfSquares},
   };
   defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
 }

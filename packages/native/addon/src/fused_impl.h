@@ -94,6 +94,35 @@ static void swiGluBackward(int64_t n, const float* __restrict dh, const float* _
   }
 }
 
+// The same arithmetic, in the same order, as the tf-op AdamW of @ftlab/training, one pass.
+static void adamW(int64_t n, const float* __restrict w, const float* __restrict m, const float* __restrict v,
+                  const float* __restrict g, float beta1, float beta2, float stepSize, float epsHat, float decay,
+                  float* __restrict wOut, float* __restrict mOut, float* __restrict vOut) {
+  const float oneMinusBeta1 = 1.0f - beta1, oneMinusBeta2 = 1.0f - beta2;
+  for (int64_t i = 0; i < n; ++i) {
+    const float mNew = m[i] * beta1 + g[i] * oneMinusBeta1;
+    const float vNew = v[i] * beta2 + (g[i] * g[i]) * oneMinusBeta2;
+    mOut[i] = mNew;
+    vOut[i] = vNew;
+    wOut[i] = w[i] * decay - (mNew / (__builtin_sqrtf(vNew) + epsHat)) * stepSize;
+  }
+}
+
+static double sumOfSquares(int64_t n, const float* __restrict x) {
+  double total = 0.0;
+  for (int64_t start = 0; start < n; start += 4096) {  // float partial sums over short runs, then double
+    const int64_t end = start + 4096 < n ? start + 4096 : n;
+    float partial[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = start;
+    for (; i + 8 <= end; i += 8) {
+      for (int j = 0; j < 8; ++j) partial[j] += x[i + j] * x[i + j];
+    }
+    for (; i < end; ++i) total += static_cast<double>(x[i]) * x[i];
+    for (int j = 0; j < 8; ++j) total += partial[j];
+  }
+  return total;
+}
+
 // rope(x)_i = x_i cos_i + rotate_half(x)_i sin_i with rotate_half(x) = [-x2, x1]; the transposed
 // rotation (backward) is dx_i = dy_i cos_i + rotate_half^T(dy sin)_i, rotate_half^T(z) = [z2, -z1].
 static void rope(int64_t batch, int64_t time, int64_t heads, int64_t headDim, const float* __restrict x,

@@ -41,6 +41,12 @@ struct SimdKernels {
   void (*swiGluForward)(int64_t n, const float* g, const float* u, float* h);
   // dg = dh * u * silu'(g), du = dh * silu(g).
   void (*swiGluBackward)(int64_t n, const float* dh, const float* g, const float* u, float* dg, float* du);
+  // One AdamW step over n parameters (see bindings_fused.cc for the scalars):
+  //   m' = b1 m + (1 - b1) g,  v' = b2 v + (1 - b2) g^2,  w' = w decay - step m' / (sqrt(v') + epsHat)
+  void (*adamW)(int64_t n, const float* w, const float* m, const float* v, const float* g, float beta1, float beta2,
+                float stepSize, float epsHat, float decay, float* wOut, float* mOut, float* vOut);
+  // sum of x^2 in double.
+  double (*sumOfSquares)(int64_t n, const float* x);
   // Rotary embedding (HF rotate_half) of x [batch, time, heads * headDim] by cos/sin [time, headDim];
   // `transposed` applies the transposed rotation (the backward pass).
   void (*rope)(int64_t batch, int64_t time, int64_t heads, int64_t headDim, const float* x, const float* cos,

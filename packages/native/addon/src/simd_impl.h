@@ -14,7 +14,7 @@ namespace FTL_ISA {
 extern const SimdKernels table;
 const SimdKernels table = {
     FTL_STR(FTL_ISA),   binary,         unary,          reduceAxis, softmaxRows, softmaxBackwardRows,
-    rmsNormForward,     rmsNormBackward, swiGluForward, swiGluBackward, rope,
+    rmsNormForward,     rmsNormBackward, swiGluForward, swiGluBackward, adamW, sumOfSquares, rope,
 };
 
 }  // namespace FTL_ISA
