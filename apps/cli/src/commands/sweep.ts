@@ -73,6 +73,11 @@ function startWorker(
   const exited = new Promise<number>((resolve) => {
     child.on('exit', (code, signal) => {
       log.end();
+      if (signal || (code !== 0 && code !== 130)) {
+        out.info(
+          `worker ${index} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; its log: ${join(logDir, `worker-${index}.log`)}`,
+        );
+      }
       resolve(code ?? (signal ? 128 : 1));
     });
   });
