@@ -3,8 +3,20 @@
 // collapse, the toy Z study, the benchmark tasks), recorded in the tracker and results.json.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { deriveSeed } from '@ftlab/data';
-import { charactersPerToken, evaluateLikelihood, evaluateModel, recordEvaluation } from '@ftlab/evaluation';
+import type { Dataset } from '@ftlab/data';
+
+import {
+  charactersPerToken,
+  type EvaluationResults,
+  evaluateLikelihood,
+  evaluateModel,
+  recordEvaluation,
+  seedFor,
+  type TaskRegistry,
+} from '@ftlab/evaluation';
+import type { Model } from '@ftlab/model';
+import type { Tracker } from '@ftlab/tracker';
+import type { RunConfig } from './config.js';
 import type { RunEvaluationHooks } from './execute-run.js';
 
 /** Validation metric keys (nats per token unless the key says bits). */
@@ -25,6 +37,56 @@ export interface EvaluationHookOptions {
   likelihoodOnly?: boolean;
 }
 
+export interface EvaluateTrainedModelInput {
+  tracker: Tracker;
+  runId: string;
+  config: RunConfig;
+  dataset: Dataset;
+  model: Model;
+  step: number;
+  /** Names the evaluation's random stream (with the run's seed): same purpose, same draws. */
+  purpose: string;
+  tasks?: ReadonlyArray<string>;
+  registry?: TaskRegistry;
+  /** Validation rows for the likelihood metrics (default: config.evaluation.finalRows, 0 = all). */
+  rows?: number;
+  iwaeSamples?: number;
+  likelihoodOnly?: boolean;
+  log?: (message: string) => void;
+}
+
+/**
+ * The full evaluation of a run's model with the run's evaluation settings, its KL history (for
+ * the collapse flag) and a seed derived from the run's: what `ftlab eval` and the end of training run.
+ */
+export async function evaluateTrainedModel(input: EvaluateTrainedModelInput): Promise<EvaluationResults> {
+  const { config } = input;
+  const klHistory = (await input.tracker.metricHistory(input.runId, VAL_METRICS.klBits))
+    .filter((p) => p.value !== null)
+    .map((p) => ({ step: p.step, klBitsPerToken: p.value as number }));
+  const e = config.evaluation;
+  const rows = input.rows ?? e.finalRows;
+  return evaluateModel({
+    model: input.model,
+    dataset: input.dataset,
+    seed: seedFor(config.seed, input.purpose),
+    run: input.runId,
+    step: input.step,
+    klHistory,
+    settings: {
+      batchSize: e.batchSize,
+      ...(rows > 0 ? { maxRows: rows } : {}),
+      priorSamples: e.priorSamples,
+      iwaeSamples: input.iwaeSamples ?? e.iwaeSamples,
+      zGroups: input.likelihoodOnly ? 0 : e.zGroups,
+      zGroupSize: e.zGroupSize,
+    },
+    ...(input.likelihoodOnly ? { tasks: [] } : input.tasks ? { tasks: input.tasks } : {}),
+    ...(input.registry ? { registry: input.registry } : {}),
+    ...(input.log ? { log: input.log } : {}),
+  });
+}
+
 export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluationHooks {
   return {
     validate: ({ config, dataset }) => {
@@ -38,7 +100,7 @@ export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluat
       return async (model) => {
         // The same seed at every evaluation: curves then move only because the model does.
         const m = evaluateLikelihood(model, validation, {
-          seed: deriveSeed(config.seed, 'validation') % 2147483647,
+          seed: seedFor(config.seed, 'validation'),
           priorSamples,
           iwaeSamples: 1,
           iwaeSampleCounts: [1],
@@ -55,26 +117,15 @@ export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluat
       };
     },
     finalEvaluation: async ({ tracker, run, config, dataset, model, step, runDir }) => {
-      const klHistory = (await tracker.metricHistory(run.id, VAL_METRICS.klBits))
-        .filter((p) => p.value !== null)
-        .map((p) => ({ step: p.step, klBitsPerToken: p.value as number }));
-      const e = config.evaluation;
-      const results = await evaluateModel({
-        model,
+      const results = await evaluateTrainedModel({
+        tracker,
+        runId: run.id,
+        config,
         dataset,
-        seed: deriveSeed(config.seed, 'final-evaluation') % 2147483647,
-        run: run.id,
+        model,
         step,
-        klHistory,
-        settings: {
-          batchSize: e.batchSize,
-          ...(e.finalRows > 0 ? { maxRows: e.finalRows } : {}),
-          priorSamples: e.priorSamples,
-          iwaeSamples: e.iwaeSamples,
-          zGroups: options.likelihoodOnly ? 0 : e.zGroups,
-          zGroupSize: e.zGroupSize,
-        },
-        ...(options.likelihoodOnly ? { tasks: [] } : {}),
+        purpose: 'final-evaluation',
+        ...(options.likelihoodOnly ? { likelihoodOnly: true } : {}),
         ...(options.log ? { log: options.log } : {}),
       });
       await recordEvaluation(tracker, run.id, step, results, { resultsPath: join(runDir, 'results.json') });

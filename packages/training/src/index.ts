@@ -22,7 +22,13 @@ export {
   type TrainingSettings,
 } from './config.js';
 export { type RunEnvironment, runEnvironment } from './environment.js';
-export { type EvaluationHookOptions, evaluationHooks, VAL_METRICS } from './evaluation-hooks.js';
+export {
+  type EvaluateTrainedModelInput,
+  type EvaluationHookOptions,
+  evaluateTrainedModel,
+  evaluationHooks,
+  VAL_METRICS,
+} from './evaluation-hooks.js';
 export {
   type ExecuteRunOptions,
   executeRun,

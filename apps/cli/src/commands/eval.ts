@@ -2,15 +2,8 @@
 // usage, the toy Z study and the benchmark tasks), printed and recorded in the tracker.
 
 import { join } from 'node:path';
-import { deriveSeed } from '@ftlab/data';
-import {
-  createTaskRegistry,
-  evaluateModel,
-  formatMetricsTable,
-  recordEvaluation,
-  registerTaskFile,
-} from '@ftlab/evaluation';
-import { VAL_METRICS } from '@ftlab/training';
+import { createTaskRegistry, formatMetricsTable, recordEvaluation, registerTaskFile } from '@ftlab/evaluation';
+import { evaluateTrainedModel } from '@ftlab/training';
 import { type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
 import { loadRunModel } from '../run-model.js';
@@ -36,27 +29,18 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
       const registry = createTaskRegistry();
       const fileTasks = (options.taskFile ?? []).flatMap((file) => registerTaskFile(registry, file));
       const tasks = options.tasks || fileTasks.length > 0 ? [...(options.tasks ?? []), ...fileTasks] : undefined;
-      const klHistory = (await tracker.metricHistory(runId, VAL_METRICS.klBits))
-        .filter((p) => p.value !== null)
-        .map((p) => ({ step: p.step, klBitsPerToken: p.value as number }));
-      const e = config.evaluation;
-      const results = await evaluateModel({
-        model,
+      const results = await evaluateTrainedModel({
+        tracker,
+        runId,
+        config,
         dataset,
-        seed: deriveSeed(config.seed, 'cli-evaluation', options.seed) % 2147483647,
-        run: runId,
+        model,
         step,
-        klHistory,
+        purpose: `cli-evaluation-${options.seed}`,
         registry,
         ...(tasks ? { tasks } : {}),
-        settings: {
-          batchSize: e.batchSize,
-          maxRows: options.rows ?? (e.finalRows || undefined),
-          priorSamples: e.priorSamples,
-          iwaeSamples: options.iwae ?? e.iwaeSamples,
-          zGroups: e.zGroups,
-          zGroupSize: e.zGroupSize,
-        },
+        ...(options.rows ? { rows: options.rows } : {}),
+        ...(options.iwae ? { iwaeSamples: options.iwae } : {}),
         log: (m) => out.info(`evaluation: ${m}`),
       });
       if (options.record) {
