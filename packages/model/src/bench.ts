@@ -1,10 +1,12 @@
 // `pnpm --filter @ftlab/model bench` (node dist/bench.js [case ...]): training throughput of
-// the baseline and the Free Transformer at d=128, L=4, heads=4, T=64, B=32, vocab 64, on wasm.
-// A step is forward + backward + a plain SGD update. Each case runs in its own child process
-// so its peak RSS is its own. Prints one JSON line per case.
+// the baseline and the Free Transformer at d=128, L=4, heads=4, T=64, B=32, vocab 64, on the
+// engine FTLAB_BACKEND names (default: native where its addon is built, else wasm). A step is
+// forward + backward + a plain SGD update; @ftlab/training's bench measures the real training
+// step (AdamW, clipping) on every engine. Each case runs in its own child process so its peak RSS
+// is its own. Prints one JSON line per case.
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
-import { selectBackend, type Tensor2D, tf } from '@ftlab/backend';
+import { nativeUnavailableReason, parseBackendChoice, selectBackend, type Tensor2D, tf } from '@ftlab/backend';
 import { type ModelConfigInput, resolveModelConfig } from './config.js';
 import { flopsPerToken, parameterCount } from './cost.js';
 import { createModel } from './free-transformer.js';
@@ -27,7 +29,8 @@ async function runCase(name: string): Promise<void> {
   const overrides = CASES[name];
   if (overrides === undefined)
     throw new Error(`bench: unknown case "${name}"; cases: ${Object.keys(CASES).join(', ')}`);
-  await selectBackend('wasm');
+  const requested = process.env.FTLAB_BACKEND || (nativeUnavailableReason() === null ? 'native' : 'wasm');
+  const engine = (await selectBackend(parseBackendChoice(requested))).name;
   const config = resolveModelConfig({ ...SHAPE, ...overrides, kappa: { bits: 0.5 } });
   const model = createModel(config, 1);
   const time = SHAPE.contextLength;
@@ -59,7 +62,7 @@ async function runCase(name: string): Promise<void> {
   console.log(
     JSON.stringify({
       case: name,
-      backend: tf.getBackend(),
+      backend: engine,
       variant: config.variant,
       latentBits: config.latentBits,
       estimator: config.estimator,
