@@ -42,7 +42,7 @@ export function testValues(count: number, seed: number): Float32Array {
 }
 
 function checkGemm(addon: NativeAddon): string | null {
-  const [m, n, k, batch] = [7, 19, 261, 2]; // k > 256 crosses a k-slice boundary
+  const [m, n, k, batch] = [7, 19, 397, 2]; // k > 384 crosses a k-slice boundary
   for (const transA of [false, true]) {
     for (const transB of [false, true]) {
       const a = testValues(batch * m * k, 1);
