@@ -2,6 +2,7 @@
 //
 //   name: toy-kappa
 //   base: toy-quick.yaml           # a run config file (relative to this one), or an inline config
+//   overrides: { training.steps: 1000 }   # optional: paths set on the base for every run
 //   method: grid                   # grid | random
 //   axes:                          # config paths -> values; the grid is their product
 //     seed: [1, 2, 3]
@@ -30,6 +31,8 @@ export const SweepFileSchema = z.strictObject({
   name: z.string().min(1),
   description: z.string().optional(),
   base: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
+  /** Config paths set on the base before the axes (e.g. a longer training.steps for the sweep). */
+  overrides: z.record(z.string(), z.unknown()).default({}),
   method: z.enum(['grid', 'random']).default('grid'),
   samples: z.number().int().positive().optional(),
   samplerSeed: z.number().int().nonnegative().default(0),
@@ -164,7 +167,7 @@ export function parseSweep(text: string, file: string): ExpandedSweep {
   for (const assignment of assignments(sweep, file)) {
     let raw = base;
     try {
-      for (const [path, v] of Object.entries(assignment)) raw = setPath(raw, path, v);
+      for (const [path, v] of Object.entries({ ...sweep.overrides, ...assignment })) raw = setPath(raw, path, v);
     } catch (error) {
       problems.push(`axes: ${(error as Error).message}`);
       continue;

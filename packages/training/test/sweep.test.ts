@@ -43,6 +43,17 @@ cases:
     expect(sweep.runs.every((r) => r.config.name === 'kappa-sweep')).toBe(true);
     expect(sweep.runs[2]?.config.model.kappaNats).toBeCloseTo(Math.LN2, 12);
     expect(sweep.runs[3]?.config).toMatchObject({ seed: 2, model: { variant: 'baseline' } });
+    expect(sweep.runs.every((r) => r.config.training.steps === 10)).toBe(true);
+  });
+
+  it('applies overrides to the base of every run, under the axes', () => {
+    const body =
+      'name: o\nbase: base.yaml\noverrides: { training.steps: 20, training.lr: 0.01 }\naxes:\n  training.lr: [0.001, 0.002]\n';
+    const sweep = parseSweep(body, sweepFile(body));
+    expect(sweep.runs.map((r) => [r.config.training.steps, r.config.training.lr])).toEqual([
+      [20, 0.001],
+      [20, 0.002],
+    ]);
   });
 
   it('samples random points reproducibly from lists and distributions, every point with every seed', () => {
