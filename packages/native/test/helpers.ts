@@ -1,21 +1,13 @@
-import { loadNative, type NativeAddon } from '../src/index.js';
+import { loadNative, type NativeAddon, testValues } from '../src/index.js';
 
 const status = loadNative();
 /** The addon, or null where it is not built (its tests are then skipped, with the reason in their title). */
 export const addon: NativeAddon | null = status.available ? status.addon : null;
 export const SKIP_NOTE = status.available ? '' : ` (SKIPPED: ${status.reason})`;
 
-/** Deterministic values in [-scale, scale). */
+/** Deterministic values in [-scale, scale) (the self-check's generator). */
 export function values(count: number, seed: number, scale = 1): Float32Array {
-  const out = new Float32Array(count);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < count; i++) {
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    out[i] = ((state >>> 0) / 2 ** 31 - 1) * scale;
-  }
-  return out;
+  return testValues(count, seed).map((v) => v * scale);
 }
 
 /**
