@@ -1,6 +1,7 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
 import { BACKEND_NAMES } from '@ftlab/backend';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { BENCH_CASE_NAMES, benchCommand } from './commands/bench.js';
 import { copyCommand } from './commands/copy.js';
 import { dashboardCommand } from './commands/dashboard.js';
 import { evalCommand } from './commands/eval.js';
@@ -188,6 +189,20 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .requiredOption('--to <file|url>', 'the database to copy into (created or migrated if needed)')
     .option('--batch <n>', 'rows per batch', integer(1), 1000)
     .action(wrap(async (_: unknown, command: Command) => copyCommand(globals(command) as never)));
+
+  program
+    .command('bench')
+    .description(
+      'training throughput of the reference config and its variants on every engine here, and N processes at once',
+    )
+    .option('--cases <list>', `cases (comma separated): ${BENCH_CASE_NAMES.join(', ')}`, list)
+    .option('--engines <list>', 'engines (comma separated; default: every one that starts)', list)
+    .option('--steps <n>', 'measured steps per case after warm-up', integer(1))
+    .option('--processes <list>', 'process counts of the multi-process case (default 1..cores)', (v: string) =>
+      v.split(',').map((x) => integer(1)(x)),
+    )
+    .option('--no-multi', 'skip the multi-process case')
+    .action(wrap(async (_: unknown, command: Command) => benchCommand(globals(command) as never)));
 
   program
     .command('dashboard')

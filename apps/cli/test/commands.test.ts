@@ -80,6 +80,31 @@ describe('read-side commands', () => {
   });
 });
 
+describe('bench', () => {
+  it('prints one JSON line per measured case', async () => {
+    const out = await ftlabOk([
+      'bench',
+      '--cases',
+      'baseline',
+      '--engines',
+      'wasm',
+      '--steps',
+      '1',
+      '--no-multi',
+      '--json',
+    ]);
+    const records = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(records).toHaveLength(1);
+    expect(records[0]).toMatchObject({ kind: 'case', case: 'baseline', backend: 'wasm', variant: 'baseline' });
+    expect(records[0]?.tokensPerSec).toBeGreaterThan(0);
+    const bad = await ftlab(['bench', '--engines', 'tpu']).done;
+    expect(bad.stderr).toMatch(/--engines: "tpu" is not an engine/);
+  });
+});
+
 describe('write-side guarantees', () => {
   it('a malformed config is refused with file, line, field and fix, and the database is not touched', async () => {
     const bad = writeFile(dir, 'bad.yaml', TINY().replace('batchSize: 4', 'batchSize: 0'));
@@ -102,7 +127,9 @@ describe('write-side guarantees', () => {
     expect(unknown.code).not.toBe(0);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
     const backend = await ftlab(['train', 'x.yaml', '--backend', 'tpu']).done;
-    expect(backend.stderr).toMatch(/argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, native, wasm, cpu/);
+    expect(backend.stderr).toMatch(
+      /argument 'tpu' is invalid. Allowed choices are auto, node-gpu, node, native, wasm, cpu/,
+    );
   });
 
   it('a sweep file with an invalid run is refused whole', async () => {

@@ -2,6 +2,7 @@
 // same weights (bit for bit) as an uninterrupted run, on both engines.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeUnavailableReason } from '@ftlab/backend';
 import { openTracker } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
 import { ftlab, ftlabOk, latestCheckpointStep, TINY, tempDir, waitFor, weightsDigest, writeFile } from './helpers.js';
@@ -17,7 +18,11 @@ async function onlyRun(db: string) {
   }
 }
 
-describe.each(['wasm', 'cpu'] as const)('kill -9 and resume on %s', (engine) => {
+const nativeSkip = nativeUnavailableReason();
+const engines = nativeSkip === null ? (['native', 'wasm', 'cpu'] as const) : (['wasm', 'cpu'] as const);
+if (nativeSkip) it.skip(`kill -9 and resume on native (SKIPPED: ${nativeSkip})`, () => {});
+
+describe.each(engines)('kill -9 and resume on %s', (engine) => {
   it("continues from the last checkpoint and ends with the uninterrupted run's weights", async () => {
     const dir = tempDir();
     const config = writeFile(dir, 'tiny.yaml', TINY({ steps: '12', checkpointEvery: '2' }));

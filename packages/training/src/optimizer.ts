@@ -1,7 +1,7 @@
 // AdamW (Loshchilov & Hutter): Adam moments plus weight decay applied to the weights directly,
 // not through the gradient. Parameters flagged decay=false (norm gains, embeddings, zeta unless
 // configured) are never decayed. State is plain tensors so a checkpoint can hold it exactly.
-import { type Tensor, tf, type Variable } from '@ftlab/backend';
+import { adamWUpdate, sumOfSquares, type Tensor, tf, type Variable } from '@ftlab/backend';
 
 export interface AdamWSettings {
   beta1: number;
@@ -51,21 +51,24 @@ export class AdamW {
     // lr * sqrt(1 - b2^t) / (1 - b1^t), the usual folding of both bias corrections into the step.
     const stepSize = (lr * Math.sqrt(correction2)) / correction1;
     const epsHat = eps * Math.sqrt(correction2);
-    tf.tidy(() => {
-      for (const p of this.parameters) {
-        const g = grads[p.name];
-        if (!g) throw new Error(`AdamW: no gradient for parameter "${p.name}"`);
-        const m = this.m.get(p.name) as Variable;
-        const v = this.v.get(p.name) as Variable;
-        const mNew = tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1));
-        const vNew = tf.add(tf.mul(v, beta2), tf.mul(tf.mul(g, g), 1 - beta2));
-        m.assign(mNew);
-        v.assign(vNew);
-        let w: Tensor = p.variable;
-        if (p.decay && weightDecay > 0) w = tf.mul(w, 1 - lr * weightDecay);
-        p.variable.assign(tf.sub(w, tf.mul(tf.div(mNew, tf.add(tf.sqrt(vNew), epsHat)), stepSize)));
-      }
-    });
+    for (const p of this.parameters) {
+      const g = grads[p.name];
+      if (!g) throw new Error(`AdamW: no gradient for parameter "${p.name}"`);
+      const m = this.m.get(p.name) as Variable;
+      const v = this.v.get(p.name) as Variable;
+      // One fused pass per parameter on the native engine, plain tf ops elsewhere.
+      const next = adamWUpdate(p.variable, m, v, g, {
+        beta1,
+        beta2,
+        stepSize,
+        epsHat,
+        decay: p.decay && weightDecay > 0 ? 1 - lr * weightDecay : 1,
+      });
+      m.assign(next.m);
+      v.assign(next.v);
+      p.variable.assign(next.param);
+      tf.dispose([next.m, next.v, next.param]);
+    }
   }
 
   /** Copies of the state (the caller owns and disposes the tensors). */
@@ -109,10 +112,7 @@ export function clipByGlobalNorm(
   maxNorm: number,
 ): { grads: Record<string, Tensor>; norm: number } {
   const names = Object.keys(grads);
-  const norm = tf.tidy(() => {
-    const squares = names.map((n) => tf.sum(tf.square(grads[n] as Tensor)));
-    return tf.sqrt(tf.addN(squares)).dataSync()[0] as number;
-  });
+  const norm = Math.sqrt(sumOfSquares(names.map((n) => grads[n] as Tensor)));
   if (!(maxNorm > 0) || !Number.isFinite(norm) || norm <= maxNorm) return { grads, norm };
   const scale = maxNorm / (norm + 1e-6);
   const clipped: Record<string, Tensor> = {};

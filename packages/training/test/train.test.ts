@@ -2,7 +2,15 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluationHooks, executeRun, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
-import { backend, deterministicSeries, latestWeightsDigest, startedRun, tinyConfig } from './helpers.js';
+import {
+  backend,
+  deterministicSeries,
+  ENGINES,
+  latestWeightsDigest,
+  NATIVE_SKIP_REASON,
+  startedRun,
+  tinyConfig,
+} from './helpers.js';
 
 const quickHooks = evaluationHooks({ likelihoodOnly: true });
 
@@ -44,7 +52,8 @@ describe('a training run', () => {
     expect(await latestWeightsDigest(b.dir, b.run.id)).toBe(await latestWeightsDigest(a.dir, a.run.id));
   });
 
-  it.each(['wasm', 'cpu'] as const)(
+  if (NATIVE_SKIP_REASON) it.skip(`resume on native (SKIPPED: ${NATIVE_SKIP_REASON})`, () => {});
+  it.each(ENGINES)(
     "stopped mid-run and resumed on %s, it ends with the uninterrupted run's weights and metrics",
     async (engine) => {
       const info = await backend(engine);
