@@ -109,4 +109,38 @@ describe('ftlab sweep', () => {
       expect(checkpointSteps[i]).toBeGreaterThanOrEqual(4);
     }
   });
+
+  it('Ctrl-C stops every worker cleanly: current runs checkpointed and KILLED, then resumed by the next sweep', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'tiny.yaml', TINY({ steps: '30', checkpointEvery: '10' }));
+    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 30));
+    const db = join(dir, 'sweep.db');
+    const first = ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'], {
+      detached: true,
+    });
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      const running = (await runsOf(db).catch(() => [])).filter(
+        (r) => r.status === 'RUNNING' && (r.lastStep ?? 0) >= 2,
+      );
+      if (running.length === 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    process.kill(-(first.child.pid as number), 'SIGINT'); // what a terminal's Ctrl-C does: the whole group
+    const stopped = await first.done;
+    expect(stopped.code).toBe(130);
+    expect(stopped.stderr).toMatch(/stopping workers: each checkpoints its current run/);
+    const runs = await runsOf(db);
+    expect(runs.map((r) => r.status).sort()).toEqual(['KILLED', 'KILLED']);
+    for (const run of runs) {
+      expect(run.failureReason).toMatch(/stopped at step \d+ \(checkpointed; resumable\)/);
+      expect(latestCheckpointStep(join(dir, 'ftlab-runs', run.id))).toBe(run.lastStep);
+    }
+
+    const second = await ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'])
+      .done;
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stderr.match(/requeued KILLED run/g)).toHaveLength(2);
+    for (const run of await runsOf(db)) expect(run).toMatchObject({ status: 'FINISHED', resumeCount: 1, lastStep: 30 });
+  });
 });
