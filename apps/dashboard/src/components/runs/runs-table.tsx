@@ -1,0 +1,84 @@
+import Link from 'next/link';
+import { formatCount, formatDuration, formatNumber } from '../../lib/format';
+import { COLLAPSE_THRESHOLD_BITS } from '../../lib/keys';
+import type { RunRow } from '../../lib/run-row';
+import type { RunsView } from '../../lib/runs-view';
+import { StepProgress } from '../progress';
+import { CollapseMarker, StatusBadge } from '../status-badge';
+import { Tags } from '../tags';
+import { SortHeader } from './sort-header';
+
+/**
+ * The run list. It is also a GET form to /compare: ticking runs and pressing Compare opens
+ * /compare?runs=a,b (the compare page accepts repeated `runs` values too).
+ */
+export function RunsTable({ rows, view }: { rows: RunRow[]; view: RunsView }) {
+  return (
+    <form method="get" action="/compare" data-testid="runs-form">
+      <div className="toolbar">
+        <button type="submit" data-testid="compare-selected">
+          Compare selected
+        </button>
+        <span className="muted small">Tick runs, then compare their curves side by side.</span>
+      </div>
+      <div className="panel tight table-scroll">
+        <table className="data" data-testid="runs-table">
+          <thead>
+            <tr>
+              <th aria-label="select" />
+              <SortHeader view={view} sort="status" label="Status" />
+              <SortHeader view={view} sort="name" label="Name" />
+              <SortHeader view={view} sort="variant" label="Variant" />
+              <SortHeader view={view} sort="kappa" label="κ bits" numeric title="free-bits budget per token, in bits" />
+              <SortHeader view={view} sort="H" label="H" numeric title="latent bits per token" />
+              <SortHeader view={view} sort="placement" label="m" numeric title="encoder placement: Z enters after block m" />
+              <SortHeader view={view} sort="seed" label="Seed" numeric />
+              <SortHeader view={view} sort="step" label="Step" numeric />
+              <SortHeader view={view} sort="loss" label="Loss" numeric title="latest train/loss (nats/token)" />
+              <SortHeader view={view} sort="elbo" label="ELBO" numeric title="latest val/elbo NLL bound (nats/token)" />
+              <SortHeader view={view} sort="priorCe" label="Prior CE" numeric title="latest val/prior_ce (nats/token)" />
+              <SortHeader view={view} sort="kl" label="KL bits" numeric title="latest train/kl_bits per token" />
+              <SortHeader view={view} sort="tokensPerSec" label="Tokens/s" numeric />
+              <th className="num">Duration</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.id} data-testid="run-row" data-run-id={row.id}>
+                <td>
+                  <input type="checkbox" name="runs" value={row.id} aria-label={`select ${row.name}`} />
+                </td>
+                <td>
+                  <StatusBadge status={row.status} title={row.failureReason} />
+                </td>
+                <td>
+                  <Link href={`/runs/${row.id}`} data-testid="run-name">
+                    {row.name}
+                  </Link>
+                  {row.collapsed ? <CollapseMarker klBits={row.klBits} threshold={COLLAPSE_THRESHOLD_BITS} /> : null}
+                  <div>
+                    <Tags tags={row.tags} />
+                  </div>
+                </td>
+                <td className="nowrap">{row.variant ?? '-'}</td>
+                <td className="num">{row.hasLatent ? formatNumber(row.kappaBits, 3) : '-'}</td>
+                <td className="num">{row.hasLatent ? formatNumber(row.latentBits) : '-'}</td>
+                <td className="num">{row.hasLatent ? formatNumber(row.encoderPlacement) : '-'}</td>
+                <td className="num">{formatNumber(row.seed)}</td>
+                <td className="num">
+                  <StepProgress lastStep={row.lastStep} totalSteps={row.totalSteps} />
+                </td>
+                <td className="num">{formatNumber(row.loss)}</td>
+                <td className="num">{formatNumber(row.elbo)}</td>
+                <td className="num">{formatNumber(row.priorCe)}</td>
+                <td className="num">{row.hasLatent ? formatNumber(row.klBits, 3) : '-'}</td>
+                <td className="num">{formatCount(row.tokensPerSec)}</td>
+                <td className="num nowrap">{formatDuration(row.durationMs)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+    </form>
+  );
+}
