@@ -31,12 +31,24 @@ export function RunsTable({ rows, view }: { rows: RunRow[]; view: RunsView }) {
               <SortHeader view={view} sort="variant" label="Variant" />
               <SortHeader view={view} sort="kappa" label="κ bits" numeric title="free-bits budget per token, in bits" />
               <SortHeader view={view} sort="H" label="H" numeric title="latent bits per token" />
-              <SortHeader view={view} sort="placement" label="m" numeric title="encoder placement: Z enters after block m" />
+              <SortHeader
+                view={view}
+                sort="placement"
+                label="m"
+                numeric
+                title="encoder placement: Z enters after block m"
+              />
               <SortHeader view={view} sort="seed" label="Seed" numeric />
               <SortHeader view={view} sort="step" label="Step" numeric />
               <SortHeader view={view} sort="loss" label="Loss" numeric title="latest train/loss (nats/token)" />
               <SortHeader view={view} sort="elbo" label="ELBO" numeric title="latest val/elbo NLL bound (nats/token)" />
-              <SortHeader view={view} sort="priorCe" label="Prior CE" numeric title="latest val/prior_ce (nats/token)" />
+              <SortHeader
+                view={view}
+                sort="priorCe"
+                label="Prior CE"
+                numeric
+                title="latest val/prior_ce (nats/token)"
+              />
               <SortHeader view={view} sort="kl" label="KL bits" numeric title="latest train/kl_bits per token" />
               <SortHeader view={view} sort="tokensPerSec" label="Tokens/s" numeric />
               <th className="num">Duration</th>

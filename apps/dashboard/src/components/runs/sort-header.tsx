@@ -19,8 +19,16 @@ export function SortHeader({
   const descending = active ? !view.descending : sort === 'created';
   const arrow = active ? (view.descending ? ' ▼' : ' ▲') : '';
   return (
-    <th className={numeric ? 'num' : undefined} title={title} aria-sort={active ? (view.descending ? 'descending' : 'ascending') : undefined}>
-      <Link href={runsViewHref(view, { sort, descending, page: 1 })} className={active ? 'sorted' : undefined} scroll={false}>
+    <th
+      className={numeric ? 'num' : undefined}
+      title={title}
+      aria-sort={active ? (view.descending ? 'descending' : 'ascending') : undefined}
+    >
+      <Link
+        href={runsViewHref(view, { sort, descending, page: 1 })}
+        className={active ? 'sorted' : undefined}
+        scroll={false}
+      >
         {label}
         {arrow}
       </Link>

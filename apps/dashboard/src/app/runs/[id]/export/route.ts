@@ -8,7 +8,8 @@ const FORMATS = { csv: 'text/csv; charset=utf-8', json: 'application/json; chars
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
   const format = new URL(request.url).searchParams.get('format') ?? 'csv';
-  if (format !== 'csv' && format !== 'json') return textError(400, `Unknown format ${JSON.stringify(format)}: use csv or json.`);
+  if (format !== 'csv' && format !== 'json')
+    return textError(400, `Unknown format ${JSON.stringify(format)}: use csv or json.`);
   if (!ID_PATTERN.test(id)) return textError(404, `No run with id ${JSON.stringify(id)}.`);
   const loaded = await loadFromTracker(async (tracker) => {
     const run = await nullIfUnknown(tracker.getRun(id), 'UNKNOWN_RUN');
