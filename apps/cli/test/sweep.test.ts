@@ -112,20 +112,23 @@ describe('ftlab sweep', () => {
 
   it('Ctrl-C stops every worker cleanly: current runs checkpointed and KILLED, then resumed by the next sweep', async () => {
     const dir = tempDir();
-    writeFile(dir, 'tiny.yaml', TINY({ steps: '30', checkpointEvery: '10' }));
-    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 30));
+    // Long enough that both runs are surely mid-way when the signal comes (a tiny step takes ~20 ms).
+    writeFile(dir, 'tiny.yaml', TINY({ steps: '400', checkpointEvery: '10' }));
+    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 400));
     const db = join(dir, 'sweep.db');
     const first = ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'], {
       detached: true,
     });
+    const root = join(dir, 'ftlab-runs');
+    let midway = 0;
     const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      const running = (await runsOf(db).catch(() => [])).filter(
-        (r) => r.status === 'RUNNING' && (r.lastStep ?? 0) >= 2,
-      );
-      if (running.length === 2) break;
+    while (Date.now() < deadline && first.child.exitCode === null) {
+      const running = (await runsOf(db).catch(() => [])).filter((r) => r.status === 'RUNNING');
+      midway = running.filter((r) => latestCheckpointStep(join(root, r.id)) >= 10).length;
+      if (midway === 2) break;
       await new Promise((r) => setTimeout(r, 200));
     }
+    expect(midway, 'both runs should be running and past their first checkpoint').toBe(2);
     process.kill(-(first.child.pid as number), 'SIGINT'); // what a terminal's Ctrl-C does: the whole group
     const stopped = await first.done;
     expect(stopped.code).toBe(130);
@@ -134,13 +137,14 @@ describe('ftlab sweep', () => {
     expect(runs.map((r) => r.status).sort()).toEqual(['KILLED', 'KILLED']);
     for (const run of runs) {
       expect(run.failureReason).toMatch(/stopped at step \d+ \(checkpointed; resumable\)/);
-      expect(latestCheckpointStep(join(dir, 'ftlab-runs', run.id))).toBe(run.lastStep);
+      expect(latestCheckpointStep(join(root, run.id))).toBe(run.lastStep);
     }
 
     const second = await ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'])
       .done;
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr.match(/requeued KILLED run/g)).toHaveLength(2);
-    for (const run of await runsOf(db)) expect(run).toMatchObject({ status: 'FINISHED', resumeCount: 1, lastStep: 30 });
-  });
+    for (const run of await runsOf(db))
+      expect(run).toMatchObject({ status: 'FINISHED', resumeCount: 1, lastStep: 400 });
+  }, 240_000);
 });

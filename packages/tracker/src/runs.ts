@@ -260,13 +260,20 @@ export function failRun(
 }
 
 /** Stops a PENDING or RUNNING run on purpose; its worker finds out at its next heartbeat. Resumable with requeueRun. */
-export async function killRun(db: SqlDriver, runId: string, reason: string | undefined): Promise<Run> {
+export async function killRun(
+  db: SqlDriver,
+  runId: string,
+  reason: string | undefined,
+  step: number | undefined,
+): Promise<Run> {
   const where = `killRun(${JSON.stringify(runId)})`;
   checkId(runId, where);
   if (reason !== undefined) checkText(reason, where, 'reason');
+  if (step !== undefined) checkStep(step, where);
   return db.write(async (tx) => {
     const changed = await tx.run(
-      sql`UPDATE runs SET status = 'KILLED', ended_at = ${db.fragments.nowMs}, failure_reason = ${reason ?? 'killed'}
+      sql`UPDATE runs SET status = 'KILLED', ended_at = ${db.fragments.nowMs}, failure_reason = ${reason ?? 'killed'},
+            last_step = COALESCE(${step ?? null}, last_step)
           WHERE id = ${runId} AND status IN ('PENDING', 'RUNNING')`,
     );
     if (changed === 0) {

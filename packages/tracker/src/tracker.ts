@@ -168,8 +168,9 @@ export class Tracker {
     return failRun(this.db, runId, reason, step, guard);
   }
 
-  async killRun(runId: string, reason?: string): Promise<Run> {
-    return killRun(this.db, runId, reason);
+  /** Stops a PENDING or RUNNING run; `step` records how far a stopping worker got. */
+  async killRun(runId: string, reason?: string, step?: number): Promise<Run> {
+    return killRun(this.db, runId, reason, step);
   }
 
   /** RUNNING runs without a heartbeat for `timeoutMs` (by the database clock) become CRASHED; returns them. */

@@ -219,7 +219,13 @@ forEachDialect((open) => {
       );
       await expect(tracker.killRun(run.id)).rejects.toThrow(/only PENDING or RUNNING runs can be killed/);
       const pending = (await tracker.listRuns({ sweepId: sweep.id, status: 'PENDING' })).runs[0]!;
-      expect((await tracker.killRun(pending.id)).status).toBe('KILLED');
+      await expect(tracker.killRun(pending.id, 'stopped', -3)).rejects.toThrow(/step must be a non-negative integer/);
+      expect((await tracker.getRun(pending.id)).status).toBe('PENDING'); // the refused kill wrote nothing
+      // A worker that stops its run records how far it got.
+      expect(await tracker.killRun(pending.id, 'stopped at step 12', 12)).toMatchObject({
+        status: 'KILLED',
+        lastStep: 12,
+      });
       const { requeued, run: again } = await tracker.requeueRun(run.id);
       expect(requeued).toBe(true);
       expect(again).toMatchObject({ status: 'PENDING', resumeCount: 1, worker: null });

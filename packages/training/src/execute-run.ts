@@ -148,7 +148,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
       await tracker.failRun(run.id, outcome.reason, outcome.step, guard);
       break;
     case 'KILLED':
-      await tracker.killRun(run.id, `stopped at step ${outcome.step} (checkpointed; resumable)`);
+      await tracker.killRun(run.id, `stopped at step ${outcome.step} (checkpointed; resumable)`, outcome.step);
       break;
     case 'LOST':
     case 'RELEASED':
