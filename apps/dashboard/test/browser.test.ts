@@ -267,6 +267,30 @@ describe('dashboard in Chromium', () => {
     expect(csvLines).toHaveLength(1 + 2 * (1 + KAPPA_BITS.length * LATENT_BITS.length));
   });
 
+  it('exports a run and a sweep as CSV and JSON, and says what is wrong with a bad request', async () => {
+    const run = lab.collapsedRun;
+    const csv = await fetch(`${dashboard.url}/runs/${run.id}/export`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="[A-Za-z0-9._-]+\.csv"$/);
+    expect((await csv.text()).split('\n').length).toBeGreaterThan(2);
+    const json = await fetch(`${dashboard.url}/runs/${run.id}/export?format=json`);
+    expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(JSON.stringify(await json.json())).toContain(run.id);
+    const sweepCsv = await fetch(`${dashboard.url}/sweeps/${lab.sweepId}/export?format=csv`);
+    expect(sweepCsv.status).toBe(200);
+    expect((await sweepCsv.text()).trim().split('\n').length).toBeGreaterThan(KAPPA_BITS.length);
+
+    for (const path of [`/runs/${run.id}/export?format=xml`, `/sweeps/${lab.sweepId}/export?format=xml`]) {
+      const bad = await fetch(`${dashboard.url}${path}`);
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toBe('Unknown format "xml": use csv or json.\n');
+    }
+    const unknown = await fetch(`${dashboard.url}/runs/nosuchrun000/export`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain('No run with id "nosuchrun000" in this database.');
+  });
+
   it('lists sweeps', async () => {
     await open('/sweeps');
     expect(await page.getByTestId('sweeps-table').textContent()).toContain('toy-kappa-h');

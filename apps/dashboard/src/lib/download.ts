@@ -18,6 +18,20 @@ export function attachment(body: string, fileName: string, contentType: string):
   });
 }
 
+/** What the export routes can produce, and the content type of each. */
+export const EXPORT_CONTENT_TYPES = {
+  csv: 'text/csv; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+} as const;
+export type ExportFormat = keyof typeof EXPORT_CONTENT_TYPES;
+
+/** The `format` query parameter of an export route (csv when absent), or the 400 that names the choices. */
+export function exportFormat(request: Request): ExportFormat | Response {
+  const format = new URL(request.url).searchParams.get('format') ?? 'csv';
+  if (format === 'csv' || format === 'json') return format;
+  return textError(400, `Unknown format ${JSON.stringify(format)}: use csv or json.`);
+}
+
 export function textError(status: number, message: string): Response {
   return new Response(`${message}\n`, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }

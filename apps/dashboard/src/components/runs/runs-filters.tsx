@@ -4,6 +4,29 @@ import Link from 'next/link';
 import { COLLAPSE_THRESHOLD_BITS, RUN_STATUSES, VARIANTS } from '../../lib/keys';
 import type { RunsView } from '../../lib/runs-view';
 
+/** One query parameter repeated once per ticked box (`?status=RUNNING&status=FINISHED`). */
+function CheckGroup<T extends string>(props: {
+  label: string;
+  name: string;
+  options: readonly T[];
+  checked: readonly string[];
+  show?: (value: T) => string;
+}) {
+  return (
+    <div className="control">
+      {props.label}
+      <div className="checks">
+        {props.options.map((value) => (
+          <label key={value}>
+            <input type="checkbox" name={props.name} value={value} defaultChecked={props.checked.includes(value)} />
+            {props.show ? props.show(value) : value}
+          </label>
+        ))}
+      </div>
+    </div>
+  );
+}
+
 /** A GET form (client-side navigation): applying filters changes the URL, so the view can be shared. */
 export function RunsFilters({ view, sweeps }: { view: RunsView; sweeps: Sweep[] }) {
   const list = (values: number[]) => values.join(',');
@@ -13,28 +36,14 @@ export function RunsFilters({ view, sweeps }: { view: RunsView; sweeps: Sweep[] 
         Name contains
         <input type="search" name="q" defaultValue={view.search} placeholder="e.g. kappa=0.5" />
       </label>
-      <div className="control">
-        Status
-        <div className="checks">
-          {RUN_STATUSES.map((status) => (
-            <label key={status}>
-              <input type="checkbox" name="status" value={status} defaultChecked={view.statuses.includes(status)} />
-              {status.toLowerCase()}
-            </label>
-          ))}
-        </div>
-      </div>
-      <div className="control">
-        Variant
-        <div className="checks">
-          {VARIANTS.map((variant) => (
-            <label key={variant}>
-              <input type="checkbox" name="variant" value={variant} defaultChecked={view.variants.includes(variant)} />
-              {variant}
-            </label>
-          ))}
-        </div>
-      </div>
+      <CheckGroup
+        label="Status"
+        name="status"
+        options={RUN_STATUSES}
+        checked={view.statuses}
+        show={(status) => status.toLowerCase()}
+      />
+      <CheckGroup label="Variant" name="variant" options={VARIANTS} checked={view.variants} />
       <label>
         Sweep
         <select name="sweep" defaultValue={view.sweepId}>

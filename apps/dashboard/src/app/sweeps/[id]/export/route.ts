@@ -1,16 +1,20 @@
 // GET /sweeps/:id/export?format=csv|json: the tracker's own export of a sweep (CSV: one row per
 // run with params, latest metrics and tags; JSON: everything, every point included).
 import { loadFromTracker, nullIfUnknown } from '../../../../lib/database';
-import { attachment, MAX_JSON_EXPORT_RUNS, problemResponse, textError } from '../../../../lib/download';
+import {
+  attachment,
+  EXPORT_CONTENT_TYPES,
+  exportFormat,
+  MAX_JSON_EXPORT_RUNS,
+  problemResponse,
+  textError,
+} from '../../../../lib/download';
 import { ID_PATTERN } from '../../../../lib/search-params';
-
-const FORMATS = { csv: 'text/csv; charset=utf-8', json: 'application/json; charset=utf-8' } as const;
 
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
   const { id } = await params;
-  const format = new URL(request.url).searchParams.get('format') ?? 'csv';
-  if (format !== 'csv' && format !== 'json')
-    return textError(400, `Unknown format ${JSON.stringify(format)}: use csv or json.`);
+  const format = exportFormat(request);
+  if (format instanceof Response) return format;
   if (!ID_PATTERN.test(id)) return textError(404, `No sweep with id ${JSON.stringify(id)}.`);
   const loaded = await loadFromTracker(async (tracker) => {
     const sweep = await nullIfUnknown(tracker.getSweep(id), 'UNKNOWN_SWEEP');
@@ -30,5 +34,5 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       `Sweep ${sweep.name} has ${loaded.data.tooLarge} runs; its JSON export (every point of every run) is too large to build in the dashboard (limit ${MAX_JSON_EXPORT_RUNS} runs). Use: ftlab export ${sweep.id} --format json`,
     );
   }
-  return attachment(loaded.data.body, `${sweep.name}.${format}`, FORMATS[format]);
+  return attachment(loaded.data.body, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format]);
 }
