@@ -26,9 +26,9 @@ export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
 }
 
-/** Where the tracker lives when nothing says otherwise: $FTLAB_DB, else runs/tracker.db. */
+/** Where the tracker lives when nothing says otherwise: $FTLAB_DB, else ./ftlab.db (as the CLI and the dashboard). */
 export function defaultTrackerLocation(): string {
-  return process.env.FTLAB_DB ?? 'runs/tracker.db';
+  return process.env.FTLAB_DB || 'ftlab.db';
 }
 
 /** A file path for SQLite from a path, `sqlite:<path>`, `sqlite:///<abs path>` or a `file:` URL. */
@@ -54,7 +54,7 @@ export async function openTracker(
   options: OpenTrackerOptions = {},
 ): Promise<Tracker> {
   if (typeof location !== 'string' || location === '') {
-    throw new TrackerError('UNSUPPORTED_LOCATION', 'openTracker: pass a database path (e.g. runs/tracker.db) or URL.');
+    throw new TrackerError('UNSUPPORTED_LOCATION', 'openTracker: pass a database path (e.g. ftlab.db) or URL.');
   }
   const readonly = options.readonly ?? false;
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];

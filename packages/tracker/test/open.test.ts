@@ -15,6 +15,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
+  defaultTrackerLocation,
   loadMigrations,
   migrate,
   openSqliteDriver,
@@ -75,6 +76,21 @@ const canLockFiles = (() => {
 })();
 
 describe('opening and migrating', () => {
+  it('defaults to $FTLAB_DB, else ./ftlab.db: the file the CLI writes and the dashboard reads', () => {
+    const saved = process.env.FTLAB_DB;
+    try {
+      delete process.env.FTLAB_DB;
+      expect(defaultTrackerLocation()).toBe('ftlab.db');
+      process.env.FTLAB_DB = '';
+      expect(defaultTrackerLocation()).toBe('ftlab.db');
+      process.env.FTLAB_DB = '/data/sweeps.db';
+      expect(defaultTrackerLocation()).toBe('/data/sweeps.db');
+    } finally {
+      if (saved === undefined) delete process.env.FTLAB_DB;
+      else process.env.FTLAB_DB = saved;
+    }
+  });
+
   it('creates every table on an empty file, in WAL mode, at the code schema version', async () => {
     const { tracker, path } = await freshTracker();
     expect(tracker.schemaVersion).toBe(loadMigrations().length);
