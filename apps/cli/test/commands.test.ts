@@ -1,6 +1,7 @@
 // The read-side commands on one finished run, and the guarantees of the write-side ones.
 import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { openTracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftlab, ftlabOk, TINY, tempDir, writeFile } from './helpers.js';
 
@@ -77,6 +78,22 @@ describe('read-side commands', () => {
   it('reproduce re-runs the run and reports that everything matches', async () => {
     const out = await ftlabOk(['reproduce', runId, '--db', db, '--backend', 'wasm']);
     expect(out).toMatch(new RegExp(`run ${runId} reproduced exactly by run \\w+`));
+  });
+
+  it('reproduce of a --no-evaluate run skips the full evaluation too, and still matches', async () => {
+    const config = writeFile(dir, 'quick.yaml', TINY({ steps: '4', checkpointEvery: '2', seed: '5' }));
+    const trained = await ftlabOk(['train', config, '--db', db, '--backend', 'wasm', '--no-evaluate', '--json']);
+    const quickRun = (JSON.parse(trained.slice(trained.lastIndexOf('\n{') + 1)) as { run: string }).run;
+    const out = await ftlabOk(['reproduce', quickRun, '--db', db, '--backend', 'wasm']);
+    const copyId = new RegExp(`run ${quickRun} reproduced exactly by run (\\w+)`).exec(out)?.[1];
+    expect(copyId, out).toBeDefined();
+    const tracker = await openTracker(db, { readonly: true });
+    try {
+      const copy = await tracker.getRun(copyId as string);
+      expect(new Set(copy.evaluations.map((e) => e.task))).toEqual(new Set(['likelihood', 'latent']));
+    } finally {
+      await tracker.close();
+    }
   });
 });
 

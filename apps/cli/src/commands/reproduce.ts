@@ -77,7 +77,9 @@ export async function reproduceCommand(runId: string, options: ReproduceOptions)
       );
     }
     const { config } = resolveRunConfig(original.config, `run ${runId}`);
-    const evaluated = original.evaluations.some((e) => e.task !== 'likelihood' && e.task !== 'latent_usage');
+    // --no-evaluate runs still record the likelihood and latent-usage tasks; anything else came from
+    // the full final evaluation (toy study, benchmark tasks), which the reproduction must run too.
+    const evaluated = original.evaluations.some((e) => e.task !== 'likelihood' && e.task !== 'latent');
     const worker = defaultWorkerName();
     const copy = await tracker.startRun({
       ...runInput(config, { artifactRoot: artifactRoot(options), backend: backend.name, tags: { reproduces: runId } }),
