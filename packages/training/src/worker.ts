@@ -73,16 +73,26 @@ export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> 
       continue;
     }
     options.onRunStart?.(run);
-    const outcome = await executeRun({
-      tracker,
-      run,
-      worker,
-      backend: options.backend,
-      ...(options.hooks ? { hooks: options.hooks } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
-      onProgress: (progress) => options.onProgress?.(run, progress),
-    });
+    let outcome: TrainOutcome;
+    try {
+      outcome = await executeRun({
+        tracker,
+        run,
+        worker,
+        backend: options.backend,
+        ...(options.hooks ? { hooks: options.hooks } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        ...(options.heartbeatMs ? { heartbeatMs: options.heartbeatMs } : {}),
+        onProgress: (progress) => options.onProgress?.(run, progress),
+      });
+    } catch (error) {
+      // One broken run (a failing final evaluation, a corrupt checkpoint) must not stop the queue:
+      // once the tracker holds it as FAILED with the reason, go on with the next run. Anything
+      // else (the tracker itself unreachable) stops the worker.
+      const recorded = await tracker.getRun(run.id).catch(() => null);
+      if (recorded?.status !== 'FAILED') throw error;
+      outcome = { status: 'FAILED', step: recorded.lastStep ?? 0, reason: recorded.failureReason ?? String(error) };
+    }
     if (outcome.status === 'RELEASED') released.add(run.id);
     summary.runs.push({ id: run.id, status: outcome.status, step: outcome.step });
     options.onRunEnd?.(run, outcome);

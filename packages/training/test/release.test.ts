@@ -45,3 +45,43 @@ it("a worker that cannot reach a run's files hands it back to the queue, and sto
     await tracker.close();
   }
 });
+
+it('a run whose final evaluation throws is FAILED with the reason, and the worker goes on with the next run', async () => {
+  const info = await backend();
+  const dir = tempDir();
+  const tracker = await openTracker(join(dir, 'tracker.db'));
+  try {
+    const { sweep } = await tracker.ensureSweep({ name: 'broken-eval', method: 'grid', space: {} });
+    await tracker.createRuns(
+      sweep.id,
+      [1, 2].map((seed) =>
+        runInput(
+          tinyConfig((t) => t.replace('seed: 5', `seed: ${seed}`)),
+          { artifactRoot: join(dir, 'runs') },
+        ),
+      ),
+    );
+    let evaluations = 0;
+    const summary = await runWorker({
+      tracker,
+      sweepId: sweep.id,
+      worker: 'w1',
+      backend: info,
+      pollMs: 50,
+      hooks: {
+        finalEvaluation: async () => {
+          evaluations += 1;
+          if (evaluations === 1) throw new RangeError('the benchmark file is corrupt');
+        },
+      },
+    });
+    expect(summary.stoppedBy).toBe('empty-queue');
+    expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
+    const runs = (await tracker.listRuns({ sweepId: sweep.id })).runs;
+    const failed = runs.find((r) => r.status === 'FAILED');
+    expect(failed?.failureReason).toBe('RangeError: the benchmark file is corrupt');
+    expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+  } finally {
+    await tracker.close();
+  }
+});
