@@ -292,7 +292,12 @@ export async function killRun(
  * Marks CRASHED every RUNNING run whose last heartbeat is older than `timeoutMs` by the database's
  * clock (workers' clocks may disagree). Returns the runs it marked.
  */
-export async function markStaleRuns(db: SqlDriver, timeoutMs: number, sweepId: string | undefined): Promise<Run[]> {
+export async function markStaleRuns(
+  db: SqlDriver,
+  timeoutMs: number,
+  scope: { sweepId?: string | undefined; runId?: string | undefined },
+): Promise<Run[]> {
+  const { sweepId, runId } = scope;
   const where = 'markStaleRuns';
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
     throw new InvalidInputError(
@@ -300,15 +305,17 @@ export async function markStaleRuns(db: SqlDriver, timeoutMs: number, sweepId: s
     );
   }
   if (sweepId !== undefined) checkId(sweepId, where, 'sweep id');
+  if (runId !== undefined) checkId(runId, where, 'run id');
   const timeout = Math.ceil(timeoutMs);
   const now = db.fragments.nowMs;
   const inSweep = sweepId === undefined ? sql`` : sql`AND sweep_id = ${sweepId}`;
+  const onlyRun = runId === undefined ? sql`` : sql`AND id = ${runId}`;
   return db.write(async (tx) => {
     const crashed = (
       await tx.all<Row>(
         sql`UPDATE runs SET status = 'CRASHED', ended_at = ${now},
               failure_reason = ${`no heartbeat for more than ${timeout} ms; worker `} || COALESCE(worker, 'unknown')
-            WHERE status = 'RUNNING' AND heartbeat_at < ${now} - ${timeout} ${inSweep}
+            WHERE status = 'RUNNING' AND heartbeat_at < ${now} - ${timeout} ${inSweep} ${onlyRun}
             RETURNING *`,
       )
     ).map(toRun);

@@ -174,8 +174,8 @@ export class Tracker {
   }
 
   /** RUNNING runs without a heartbeat for `timeoutMs` (by the database clock) become CRASHED; returns them. */
-  async markStaleRuns(timeoutMs: number, options: { sweepId?: string } = {}): Promise<Run[]> {
-    return markStaleRuns(this.db, timeoutMs, options.sweepId);
+  async markStaleRuns(timeoutMs: number, options: { sweepId?: string; runId?: string } = {}): Promise<Run[]> {
+    return markStaleRuns(this.db, timeoutMs, options);
   }
 
   async requeueRun(runId: string, options: { maxResumes?: number } = {}): Promise<RequeueResult> {

@@ -263,6 +263,18 @@ forEachDialect((open) => {
       await expect(tracker.markStaleRuns(0)).rejects.toThrow(/timeoutMs must be a positive number/);
     });
 
+    it('markStaleRuns can be limited to one run, leaving other silent runs alone', async () => {
+      const { tracker } = await open();
+      const { sweep } = await sweepWith(tracker, grid([0], [1, 2]));
+      const first = (await tracker.claimNextRun(sweep.id, 'w1'))!;
+      const second = (await tracker.claimNextRun(sweep.id, 'w2'))!;
+      await sleep(120);
+      expect((await tracker.markStaleRuns(50, { runId: second.id })).map((r) => r.id)).toEqual([second.id]);
+      expect((await tracker.getRun(first.id)).status).toBe('RUNNING');
+      await expect(tracker.markStaleRuns(50, { runId: '' })).rejects.toThrow(/run id must be a non-empty string/);
+      expect((await tracker.getRun(first.id)).status).toBe('RUNNING');
+    });
+
     it('requeue gives a crashed run back to the queue until maxResumes, then leaves it CRASHED with the reason', async () => {
       const { tracker } = await open();
       const { sweep } = await sweepWith(tracker, grid([0], [1]));

@@ -16,7 +16,7 @@ export async function resumeCommand(runId: string, options: ResumeOptions): Prom
     let run = await tracker.getRun(runId);
     if (run.status === 'RUNNING') {
       // A RUNNING run whose worker died is resumable once it is known to be stale.
-      await tracker.markStaleRuns(options.staleAfter * 1000);
+      await tracker.markStaleRuns(options.staleAfter * 1000, { runId }); // only this run: others may be alive
       run = await tracker.getRun(runId);
       if (run.status === 'RUNNING') {
         throw new RunStateError(
