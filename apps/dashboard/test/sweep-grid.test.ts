@@ -89,6 +89,21 @@ describe('differences to the baseline', () => {
   });
 });
 
+describe('the reference baseline', () => {
+  it('is the plain baseline only: an L+1-block control is compared, not averaged into the reference', () => {
+    const baselineRun = summary.runs.find((r) => r.variant === 'baseline');
+    expect(baselineRun).toBeDefined();
+    const plusOne = { ...baselineRun!, id: 'plus-one-run', variant: 'baseline-plus-one', latestMetrics: {} };
+    plusOne.latestMetrics = { 'val/prior_ce': { ...baselineRun!.latestMetrics['val/prior_ce']!, value: 99 } };
+    const points = sweepPoints({ runs: [...summary.runs, plusOne] }, 'val/prior_ce');
+    expect(points.find((p) => p.id === 'plus-one-run')?.isBaseline).toBe(false);
+    const withControl = baselineOf(points);
+    const without = baselineOf(sweepPoints(summary, 'val/prior_ce'));
+    expect(withControl?.mean).toBe(without?.mean); // the control's 99 is not in the reference
+    expect(withControl?.n).toBe(without?.n);
+  });
+});
+
 describe('computeAxisLine', () => {
   it('gives mean ± std per axis value, split by another axis on request', () => {
     const points = sweepPoints(summary, 'val/prior_ce');

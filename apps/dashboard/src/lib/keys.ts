@@ -48,6 +48,11 @@ export const PARAM = {
 /** Model variants (see @ftlab/model's MODEL_VARIANTS); the first two have no latent. */
 export const VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
 export const BASELINE_VARIANTS: readonly string[] = ['baseline', 'baseline-plus-one'];
+/**
+ * The reference that sweep differences are paired with, as in @ftlab/evaluation's comparison:
+ * the plain baseline only. The L+1-block control is a compared column of its own.
+ */
+export const REFERENCE_VARIANT = 'baseline';
 
 /** An artifact of this kind is a text file with the grouped same-Z / independent-Z generations. */
 export const Z_SHEET_ARTIFACT_KIND = 'z-sheet';

@@ -1,17 +1,18 @@
 // A sweep's runs arranged over its axes for the sweep page's charts: the heatmap over two axes
 // (mean over seeds per cell, or the difference to the baseline), the line over one axis, the
-// parallel-coordinates rows. Baseline runs (no latent) are kept out of the cells: they are the
-// reference each cell is compared with.
+// parallel-coordinates rows. Runs of the plain baseline are kept out of the cells: they are the
+// reference each cell is compared with (the L+1-block control is compared like any other run).
 import type { ParamValue, RunStatus, SweepSummary } from '@ftlab/tracker';
 import { formatNumber } from './format';
-import { NATS_PER_BIT, PARAM } from './keys';
-import { isBaselineVariant, runVariant } from './run-row';
+import { NATS_PER_BIT, PARAM, REFERENCE_VARIANT } from './keys';
+import { runVariant } from './run-row';
 
 export interface SweepRunPoint {
   id: string;
   name: string;
   seed: number | null;
   status: RunStatus;
+  /** A run of the reference variant (the plain baseline). */
   isBaseline: boolean;
   axes: Record<string, ParamValue>;
   /** The run's latest value of the chosen metric (null: not logged, or not finite). */
@@ -37,7 +38,7 @@ export function sweepPoints(summary: Pick<SweepSummary, 'runs'>, metric: string)
     name: run.name,
     seed: run.seed,
     status: run.status,
-    isBaseline: isBaselineVariant(runVariant(run)),
+    isBaseline: runVariant(run) === REFERENCE_VARIANT,
     axes: run.params,
     value: run.latestMetrics[metric]?.value ?? null,
   }));
