@@ -28,7 +28,12 @@ export const VAL_METRICS = {
   klBits: 'val/kl_bits',
   /** Bits per character of the ELBO (text runs; equals bits per token for char tokenizers). */
   elboBitsPerChar: 'val/elbo_bpc',
+  /** IWAE bound with VALIDATION_IWAE_SAMPLES importance samples (at most evaluation.iwaeSamples). */
+  iwae: 'val/iwae',
 } as const;
+
+/** Importance samples of the IWAE bound at each validation (the final evaluation uses evaluation.iwaeSamples). */
+export const VALIDATION_IWAE_SAMPLES = 4;
 
 export interface EvaluationHookOptions {
   /** Progress lines of the final evaluation. */
@@ -97,13 +102,14 @@ export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluat
         maxRows: batches * batchSize,
       });
       const chars = charactersPerToken(dataset, 'validation');
+      const iwaeSamples = Math.min(VALIDATION_IWAE_SAMPLES, config.evaluation.iwaeSamples);
       return async (model) => {
         // The same seed at every evaluation: curves then move only because the model does.
         const m = evaluateLikelihood(model, validation, {
           seed: seedFor(config.seed, 'validation'),
           priorSamples,
-          iwaeSamples: 1,
-          iwaeSampleCounts: [1],
+          iwaeSamples,
+          iwaeSampleCounts: [iwaeSamples],
           charactersPerToken: chars,
         });
         return {
@@ -113,6 +119,7 @@ export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluat
           [VAL_METRICS.klNats]: m.klPerToken.value,
           [VAL_METRICS.klBits]: m.klPerToken.value / Math.LN2,
           [VAL_METRICS.elboBitsPerChar]: m.elboNll.value / Math.LN2 / chars,
+          [VAL_METRICS.iwae]: (m.iwae[0] as { nll: { value: number } }).nll.value,
         };
       };
     },

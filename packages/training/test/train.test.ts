@@ -30,6 +30,14 @@ describe('a training run', () => {
     // The honest bounds sit above the leaky posterior CE.
     const latest = detail.latestMetrics;
     expect(latest[VAL_METRICS.elbo]?.value).toBeGreaterThanOrEqual(latest[VAL_METRICS.posteriorCe]?.value as number);
+    // IWAE(K) tightens the ELBO (Jensen; the ELBO here uses the analytic KL, so up to sampling noise).
+    const elbo = await tracker.metricHistory(run.id, VAL_METRICS.elbo);
+    const iwae = await tracker.metricHistory(run.id, VAL_METRICS.iwae);
+    expect(iwae.map((p) => p.step)).toEqual([0, 4, 8, 12]);
+    iwae.forEach((p, i) => {
+      expect(p.value as number).toBeGreaterThan(0);
+      expect(p.value as number).toBeLessThanOrEqual((elbo[i]?.value as number) + 0.01);
+    });
     const runDir = join(dir, 'runs', run.id);
     expect(readFileSync(join(runDir, 'checkpoints', 'LATEST'), 'utf8').trim()).toBe('step-000012');
     expect(existsSync(join(runDir, 'checkpoints', 'step-000004'))).toBe(false); // only the newest two are kept
