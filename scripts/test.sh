@@ -1,8 +1,30 @@
 #!/usr/bin/env bash
-# The README's test command: set up (pnpm, dependencies), then typecheck, lint and test
-# everything. Exits non-zero on the first failure.
+# The README's test command, and all that CI runs (.ci/run only starts from a clean install):
+#   1. set-up: pnpm and the dependencies (bootstrap.sh); Chromium for the dashboard's browser
+#      tests and PostgreSQL for the multi-machine tests, from Debian when missing and this runs
+#      as root (nothing is downloaded from anywhere else);
+#   2. a throwaway PostgreSQL server for the run (packages/tracker/scripts/with-postgres.sh; with
+#      no server to be had, the PostgreSQL tests skip and say so);
+#   3. lint, then typecheck and test every package. Exits non-zero on the first failure.
+# Arguments go to `turbo run` (e.g. --filter=@ftlab/tracker).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
 cd "$FTLAB_ROOT"
-pnpm exec biome ci .
-pnpm exec turbo run typecheck test --concurrency=2 --continue=never "$@"
+
+if [ -z "${FTLAB_TEST_INNER:-}" ]; then
+  chromium_path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ ! -x "$chromium_path" ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+      echo "test: installing Chromium from Debian (apt-get install -y chromium) for the browser tests" >&2
+      apt-get update -qq >&2
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "test: the dashboard's browser tests need Chromium and there is none at $chromium_path." >&2
+      echo "      Install it (sudo apt-get install -y chromium) or set CHROMIUM_PATH, then run npm test again." >&2
+      exit 1
+    fi
+  fi
+  FTLAB_TEST_INNER=1 exec bash packages/tracker/scripts/with-postgres.sh bash scripts/test.sh "$@"
+fi
+
+pnpm exec turbo run lint typecheck test --concurrency=2 --continue=never "$@"
