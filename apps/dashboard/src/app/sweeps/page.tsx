@@ -55,7 +55,10 @@ export default async function SweepsPage() {
         <EmptyState
           title="No sweeps yet"
           commands={[
-            { command: 'ftlab sweep experiments/toy-kappa-sweep.yaml', comment: "the paper's toy kappa sweep" },
+            {
+              command: 'npm run ftlab -- sweep experiments/toy-kappa-sweep.yaml',
+              comment: "the paper's toy kappa sweep",
+            },
             { command: 'npm run demo', comment: 'a quick ablation with baselines, ~10 min' },
           ]}
         >
