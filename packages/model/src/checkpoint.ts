@@ -138,7 +138,11 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
     const differences = configDifferences(config, options.expectConfig);
     if (differences.length > 0) refuse(`config mismatch: ${differences.join('; ')}`);
   }
-  const weightsPath = join(dir, manifest.weights?.file ?? WEIGHTS_FILE);
+  if (typeof manifest.weights?.sha256 !== 'string' || typeof manifest.weights.file !== 'string')
+    refuse(
+      `${CONFIG_FILE} records no weights file and checksum (weights.file, weights.sha256): re-save the checkpoint`,
+    );
+  const weightsPath = join(dir, manifest.weights.file);
   let bytes: Uint8Array;
   try {
     const buffer = await readFile(weightsPath);

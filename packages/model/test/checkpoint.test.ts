@@ -175,6 +175,15 @@ describe.each(ENGINES)('checkpoints on %s', (engine) => {
     );
     expect((await loadCheckpoint(target, { expectConfig: { latentBits: 2 } })).config.latentBits).toBe(2);
 
+    // a manifest that lost its weights entry: a CheckpointError that says so, not a TypeError
+    const intact = await readFile(saved.configPath, 'utf8');
+    const withoutWeights = JSON.parse(intact);
+    delete withoutWeights.weights;
+    await writeFile(saved.configPath, JSON.stringify(withoutWeights));
+    await expect(loadCheckpoint(target)).rejects.toThrow(CheckpointError);
+    await expect(loadCheckpoint(target)).rejects.toThrow(/records no weights file and checksum/);
+    await writeFile(saved.configPath, intact);
+
     // weights of another model under this manifest (hash updated): the names and shapes disagree
     const other = createModel(tinyConfig({ variant: 'baseline' }), 1);
     const otherDir = join(dir, `${engine}-other`);

@@ -61,7 +61,8 @@ function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
-async function writeTextAtomic(path: string, text: string): Promise<void> {
+/** Writes through a temporary file and a rename: a reader sees the old file or the new one, never half. */
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
   const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   await writeFile(temp, text);
   await rename(temp, path);

@@ -8,7 +8,7 @@ import type { BackendInfo } from '@ftlab/backend';
 import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
 import type { Model } from '@ftlab/model';
 import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
-import { latestCheckpointDir } from './checkpoint.js';
+import { latestCheckpointDir, writeTextAtomic } from './checkpoint.js';
 import { type RunConfig, resolveRunConfig } from './config.js';
 import { runEnvironment } from './environment.js';
 import { Heartbeat } from './heartbeat.js';
@@ -98,7 +98,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
   try {
     const { config, dataset } = await runConfigOf(run);
     const tokenizerPath = join(runDir, TOKENIZER_FILE);
-    if (!existsSync(tokenizerPath)) await writeFile(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
+    if (!existsSync(tokenizerPath))
+      await writeTextAtomic(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
     outcome = await train({
       tracker,
       runId: run.id,
