@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { createDataset, type DataConfig, type Dataset, resolveDataConfig } from '@ftlab/data';
 import {
+  hasLatent,
   type ModelConfig,
   ModelConfigError,
   type ModelConfigInput,
@@ -208,8 +209,9 @@ export function resolveRunConfig(
   if (model) {
     const bytes = estimateTrainingBytes({ model, training });
     if (bytes > training.memoryBudgetBytes) {
+      const latent = hasLatent(model);
       problems.push(
-        `${at(['model', 'latentBits'])}model: this run needs about ${(bytes / 2 ** 30).toFixed(2)} GiB (weights, gradients, AdamW moments${model.latentBits ? `, the 2^${model.latentBits}-row post-sampler` : ''} and activations), over training.memoryBudgetBytes ${(training.memoryBudgetBytes / 2 ** 30).toFixed(2)} GiB. Fix: lower latentBits, width or batchSize, or raise the budget.`,
+        `${at(latent ? ['model', 'latentBits'] : ['model'])}model: this run needs about ${(bytes / 2 ** 30).toFixed(2)} GiB (weights, gradients, AdamW moments${latent ? `, the 2^${model.latentBits}-row post-sampler` : ''} and activations), over training.memoryBudgetBytes ${(training.memoryBudgetBytes / 2 ** 30).toFixed(2)} GiB. Fix: lower ${latent ? 'latentBits, ' : ''}width, layers or batchSize, or raise the budget.`,
       );
     }
   }

@@ -109,7 +109,12 @@ function assignments(sweep: SweepFile, file: string): Array<Record<string, unkno
   if (!sweep.samples) throw new ConfigError(file, ['samples: method random needs samples: N. Fix: add samples: 20.']);
   const rng = Rng.fromSeed(sweep.samplerSeed).split('sweep');
   const seedAxis = sweep.axes.seed;
-  const seeds = Array.isArray(seedAxis) ? seedAxis : [undefined];
+  if (seedAxis !== undefined && !Array.isArray(seedAxis)) {
+    throw new ConfigError(file, [
+      'axes.seed: seeds are listed, not sampled: every sampled point is trained with every listed seed. Fix: seed: [1, 2, 3].',
+    ]);
+  }
+  const seeds = seedAxis ?? [undefined];
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < sweep.samples; i++) {
     const point: Record<string, unknown> = {};

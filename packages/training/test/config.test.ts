@@ -142,6 +142,14 @@ const MALFORMED: Array<[string, string, RegExp]> = [
     /this run needs about .* GiB .*2\^16-row post-sampler.*over training.memoryBudgetBytes.*Fix: lower latentBits/,
   ],
   [
+    'memory budget of a baseline (no post-sampler to blame)',
+    VALID.replace('variant: free-transformer', 'variant: baseline').replace(
+      'batchSize: 8',
+      'batchSize: 8\n  memoryBudgetBytes: 100000',
+    ),
+    /this run needs about .* GiB \(weights, gradients, AdamW moments and activations\).*Fix: lower width, layers or batchSize/,
+  ],
+  [
     'missing text corpus',
     VALID.replace('data: { kind: toy }', 'data: { kind: text, path: /nonexistent/corpus.txt }'),
     /line 4: .*nonexistent\/corpus.txt/,

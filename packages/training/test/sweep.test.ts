@@ -97,6 +97,11 @@ axes:
   it.each([
     ['a distribution in a grid', 'axes:\n  training.lr: { uniform: [0, 1] }', /needs method: random/],
     ['random without samples', 'method: random\naxes:\n  seed: [1]', /samples: method random needs samples/],
+    [
+      'a sampled seed in a random search',
+      'method: random\nsamples: 2\naxes:\n  seed: { int: [1, 100] }',
+      /axes.seed: seeds are listed, not sampled/,
+    ],
     ['unknown sweep key', 'axis:\n  seed: [1]', /Unrecognized key/],
     ['missing base file', 'axes: {}', /base: cannot read missing.yaml/],
   ])('%s is a clear error', (_, extra, expected) => {
