@@ -101,8 +101,15 @@ function underAny(path: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => path === p || path.startsWith(`${p}.`));
 }
 
+/**
+ * The evaluation seed draws the validation and test sets: a run and its baseline scored on
+ * different sets are not comparable, so it must match even where it is a swept axis.
+ */
+const EVALUATION_SEED_PATH = 'data.evaluationSeed';
+
+/** Seeds that may differ between paired runs (the run's own seed, samplers); not the evaluation seed. */
 function isSeedPath(path: string): boolean {
-  return path.split('.').some(isSeedKey);
+  return path !== EVALUATION_SEED_PATH && path.split('.').some(isSeedKey);
 }
 
 function flat(config: JsonObject): Map<string, string> {
@@ -172,7 +179,8 @@ function pairWithBaseline(
   const runFlat = flat(run.config);
   const scored = candidates.map((candidate) => {
     const differences = differingPaths(runFlat, flat(candidate.config)).filter((p) => !isSeedPath(p));
-    return { candidate, differences, disallowed: differences.filter((p) => !underAny(p, allowed)) };
+    const disallowed = differences.filter((p) => p === EVALUATION_SEED_PATH || !underAny(p, allowed));
+    return { candidate, differences, disallowed };
   });
   const acceptable = scored
     .filter((s) => s.disallowed.length === 0)

@@ -101,6 +101,13 @@ describe('buildComparison', () => {
     expect(() => buildComparison(data, { axes: ['model.kappaNats'] })).toThrow(
       /run b-2 .* data.toy.bodyLength: 32 vs 64/,
     );
+    // Runs scored on another validation set (another evaluation seed) are not paired either.
+    const validation = sweepRuns().map((r) =>
+      r.runId === 'a-1'
+        ? { ...r, config: { ...r.config, data: { kind: 'toy', toy: { bodyLength: 64 }, evaluationSeed: 5 } } }
+        : r,
+    );
+    expect(() => buildComparison(validation)).toThrow(/run a-1 .* data.evaluationSeed: 5 vs 0/);
     // Naming the path as ignorable accepts it.
     expect(buildComparison(runs, { ignorePaths: ['training.lr'] }).pairs).toHaveLength(6);
   });
