@@ -13,21 +13,32 @@ export interface ProgressState {
   note?: string;
 }
 
+/** What the bar writes to: a terminal (redrawn in place) or anything else (plain lines). */
+export type ProgressStream = Pick<NodeJS.WriteStream, 'write'> & { isTTY?: boolean; columns?: number };
+
 export class ProgressBar {
-  private readonly started = performance.now();
-  private lastPlain = 0;
+  private readonly started: number;
+  private lastPlain = Number.NEGATIVE_INFINITY;
   private drawn = false;
+  /** The count at the first update: a resumed run or a restarted sweep starts part-way. */
+  private firstDone: number | undefined;
 
   constructor(
     private readonly label: string,
-    private readonly stream: NodeJS.WriteStream = process.stderr,
+    private readonly stream: ProgressStream = process.stderr,
     private readonly width = 24,
-  ) {}
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.started = now();
+  }
 
   update(state: ProgressState): void {
     const fraction = state.total > 0 ? Math.min(1, state.done / state.total) : 0;
-    const elapsed = performance.now() - this.started;
-    const eta = fraction > 0 ? (elapsed * (1 - fraction)) / fraction : Number.NaN;
+    const elapsed = this.now() - this.started;
+    this.firstDone ??= state.done;
+    // The rate is what this process did, so what was done before it started does not shorten the ETA.
+    const doneHere = state.done - this.firstDone;
+    const eta = doneHere > 0 ? (elapsed * Math.max(0, state.total - state.done)) / doneHere : Number.NaN;
     const parts = [
       `${state.done}/${state.total} ${state.unit}`,
       `${formatDuration(elapsed)} elapsed`,
@@ -42,8 +53,8 @@ export class ProgressBar {
       const text = `${this.label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}% ${parts.join(' | ')}`;
       this.stream.write(`\r${text.slice(0, (this.stream.columns ?? 120) - 1)}\x1b[K`);
       this.drawn = true;
-    } else if (performance.now() - this.lastPlain > 5000 || fraction >= 1) {
-      this.lastPlain = performance.now();
+    } else if (this.now() - this.lastPlain > 5000 || fraction >= 1) {
+      this.lastPlain = this.now();
       this.stream.write(`${this.label} ${(fraction * 100).toFixed(0)}% ${parts.join(' | ')}\n`);
     }
   }
