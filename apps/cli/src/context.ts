@@ -12,6 +12,8 @@ export interface GlobalOptions {
 }
 
 export const DEFAULT_DB = './ftlab.db';
+/** Seconds without a heartbeat after which a RUNNING run counts as crashed (--stale-after). */
+export const DEFAULT_STALE_AFTER_S = 60;
 
 /**
  * The database from --db, else $FTLAB_DB, else ./ftlab.db: a SQLite path made absolute (worker

@@ -1,5 +1,6 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
 import { BACKEND_NAMES } from '@ftlab/backend';
+import { DEFAULT_MAX_RESUMES } from '@ftlab/tracker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BENCH_CASE_NAMES, benchCommand } from './commands/bench.js';
 import { copyCommand } from './commands/copy.js';
@@ -14,7 +15,7 @@ import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 import { workerCommand } from './commands/worker.js';
-import { DEFAULT_DB, type GlobalOptions } from './context.js';
+import { DEFAULT_DB, DEFAULT_STALE_AFTER_S, type GlobalOptions } from './context.js';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -77,7 +78,18 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .description('expand a sweep into runs (adding only what is missing) and train them with worker processes')
     .argument('<sweep>', 'sweep YAML')
     .option('--workers <n>', 'worker processes (default: one per core)', integer(1))
-    .option('--stale-after <seconds>', 'a run without heartbeat this long counts as crashed', integer(1), 60)
+    .option(
+      '--stale-after <seconds>',
+      'a run without heartbeat this long counts as crashed',
+      integer(1),
+      DEFAULT_STALE_AFTER_S,
+    )
+    .option(
+      '--max-resumes <n>',
+      'requeue a crashed or killed run at most this many times',
+      integer(0),
+      DEFAULT_MAX_RESUMES,
+    )
     .option('--queue-only', 'create the runs but start no workers', false)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
     .action(wrap(async (file: string, _: unknown, command: Command) => sweepCommand(file, globals(command) as never)));
@@ -86,8 +98,14 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .command('worker')
     .description('claim queued runs from the database and train them until none is left')
     .option('--sweep <id>', 'only runs of this sweep')
-    .option('--stale-after <seconds>', 'a run without heartbeat this long counts as crashed', integer(1), 60)
+    .option(
+      '--stale-after <seconds>',
+      'a run without heartbeat this long counts as crashed',
+      integer(1),
+      DEFAULT_STALE_AFTER_S,
+    )
     .option('--max-runs <n>', 'stop after this many runs', integer(1))
+    .option('--max-resumes <n>', 'requeue a crashed run at most this many times', integer(0), DEFAULT_MAX_RESUMES)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
     .action(wrap(async (_: unknown, command: Command) => workerCommand(globals(command) as never)));
 
@@ -95,7 +113,12 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .command('resume')
     .description('continue a killed, crashed or failed run from its last checkpoint')
     .argument('<run>', 'run id')
-    .option('--stale-after <seconds>', 'resume a RUNNING run whose heartbeat is older than this', integer(1), 60)
+    .option(
+      '--stale-after <seconds>',
+      'resume a RUNNING run whose heartbeat is older than this',
+      integer(1),
+      DEFAULT_STALE_AFTER_S,
+    )
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after training')
     .action(
       wrap(async (runId: string, _: unknown, command: Command) => resumeCommand(runId, globals(command) as never)),

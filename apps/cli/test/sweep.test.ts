@@ -140,6 +140,14 @@ describe('ftlab sweep', () => {
       expect(latestCheckpointStep(join(root, run.id))).toBe(run.lastStep);
     }
 
+    // --max-resumes 0 leaves them stopped, and says why.
+    const capped = await ftlab(['sweep', sweep, '--db', db, '--max-resumes', '0', '--backend', 'wasm']).done;
+    expect(
+      capped.stderr.match(/stays KILLED: already resumed 0 times \(--max-resumes 0\)/g),
+      capped.stderr,
+    ).toHaveLength(2);
+    expect((await runsOf(db)).map((r) => r.status)).toEqual(['KILLED', 'KILLED']);
+
     const second = await ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'])
       .done;
     expect(second.code, second.stderr).toBe(0);

@@ -18,6 +18,7 @@ import { onInterrupt } from '../signals.js';
 export interface SweepCommandOptions extends GlobalOptions {
   workers?: number;
   staleAfter: number;
+  maxResumes: number;
   evaluate: boolean;
   /** Only create the runs; start no workers. */
   queueOnly: boolean;
@@ -48,6 +49,8 @@ function startWorker(
     options.backend,
     '--stale-after',
     String(options.staleAfter),
+    '--max-resumes',
+    String(options.maxResumes),
     '--json',
     ...(options.evaluate ? [] : ['--no-evaluate']),
   ];
@@ -132,11 +135,11 @@ export async function sweepCommand(file: string, options: SweepCommandOptions): 
     await tracker.markStaleRuns(options.staleAfter * 1000, { sweepId: stored.id });
     const stopped = await tracker.listRuns({ sweepId: stored.id, status: ['CRASHED', 'KILLED'], limit: 100_000 });
     for (const run of stopped.runs) {
-      const { requeued } = await tracker.requeueRun(run.id);
+      const { requeued } = await tracker.requeueRun(run.id, { maxResumes: options.maxResumes });
       out.info(
         requeued
           ? `requeued ${run.status} run ${run.id} (resumes from its checkpoint)`
-          : `run ${run.id} stays ${run.status}: too many resumes`,
+          : `run ${run.id} stays ${run.status}: already resumed ${run.resumeCount} times (--max-resumes ${options.maxResumes})`,
       );
     }
     const pending = (await tracker.listRuns({ sweepId: stored.id, status: 'PENDING', limit: 1 })).total;

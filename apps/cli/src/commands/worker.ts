@@ -12,6 +12,7 @@ export interface WorkerCommandOptions extends GlobalOptions {
   sweep?: string;
   staleAfter: number;
   maxRuns?: number;
+  maxResumes: number;
   evaluate: boolean;
 }
 
@@ -35,6 +36,7 @@ export async function workerCommand(options: WorkerCommandOptions): Promise<numb
       hooks: evaluationHooks({ likelihoodOnly: !options.evaluate }),
       signal: stop.signal,
       staleAfterMs: options.staleAfter * 1000,
+      maxResumes: options.maxResumes,
       // Beat several times per stale period, or a live run would be taken for a crashed one.
       heartbeatMs: Math.max(100, Math.min(5000, (options.staleAfter * 1000) / 4)),
       ...(options.sweep ? { sweepId: options.sweep } : {}),
