@@ -1,7 +1,7 @@
 // ftlab status: the runs in the database with their progress, newest first.
 import type { RunStatus, RunSummary } from '@ftlab/tracker';
 import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/training';
-import { type GlobalOptions, openStore } from '../context.js';
+import { DEFAULT_STALE_AFTER_S, type GlobalOptions, openStore } from '../context.js';
 import { createOutput, formatDuration, formatNumber, formatTable } from '../output.js';
 
 export interface StatusOptions extends GlobalOptions {
@@ -14,6 +14,11 @@ function progress(run: RunSummary): string {
   const total = run.totalSteps ?? 0;
   const step = run.status === 'FINISHED' ? total : (run.lastStep ?? 0);
   return total > 0 ? `${step}/${total} ${Math.floor((100 * step) / total)}%` : String(step);
+}
+
+/** A RUNNING run without a heartbeat for longer than the default --stale-after (status only reads). */
+function silent(run: { status: RunStatus; heartbeatAt: number | null }, now: number): boolean {
+  return run.status === 'RUNNING' && run.heartbeatAt !== null && now - run.heartbeatAt > DEFAULT_STALE_AFTER_S * 1000;
 }
 
 export async function statusCommand(options: StatusOptions): Promise<number> {
@@ -38,7 +43,9 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
         formatNumber(r.latestMetrics[TRAIN_METRICS.loss]?.value),
         formatNumber(r.latestMetrics[VAL_METRICS.klBits]?.value ?? r.latestMetrics[TRAIN_METRICS.klBits]?.value),
         r.backend,
-        r.heartbeatAt ? `${formatDuration(now - r.heartbeatAt)} ago` : '',
+        r.heartbeatAt
+          ? `${formatDuration(now - r.heartbeatAt)} ago${silent(r, now) ? ' (silent: process dead? ftlab resume)' : ''}`
+          : '',
       ]);
       const shown = runs.length < total ? `\n(${runs.length} of ${total} runs; --limit to see more)` : '';
       return `${formatTable(['run', 'name', 'variant', 'seed', 'status', 'progress', 'loss', 'KL bits', 'backend', 'updated'], rows)}${shown}`;

@@ -1,4 +1,5 @@
 import type { RunStatus, SweepStatus } from '@ftlab/tracker';
+import { formatDuration } from '../lib/format';
 
 export function StatusBadge({ status, title }: { status: RunStatus | SweepStatus; title?: string | null }) {
   return (
@@ -16,6 +17,19 @@ export function CollapseMarker({ klBits, threshold }: { klBits: number | null; t
       title={`KL ${klBits ?? '-'} bits/token is at or below ${threshold}: Z carries almost nothing (posterior collapse).`}
     >
       collapsed
+    </span>
+  );
+}
+
+/** A RUNNING run whose process has stopped sending heartbeats (probably dead). */
+export function SilentMarker({ runId, silentForMs }: { runId: string; silentForMs: number }) {
+  return (
+    <span
+      className="badge silent"
+      data-testid="silent-marker"
+      title={`No heartbeat for ${formatDuration(silentForMs)}: the process training it has probably died. The next ftlab sweep or worker marks it CRASHED and resumes it; or: npm run ftlab -- resume ${runId}`}
+    >
+      no heartbeat {formatDuration(silentForMs)}
     </span>
   );
 }

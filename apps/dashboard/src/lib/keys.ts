@@ -45,6 +45,13 @@ export const PARAM = {
   seed: 'seed',
 } as const;
 
+/**
+ * A RUNNING run without a heartbeat for longer than this (the CLI's default --stale-after) is
+ * shown as silent: its process has probably died. The dashboard only reads the database, so it
+ * does not mark it CRASHED; the next `ftlab sweep`, `worker` or `resume` does.
+ */
+export const SILENT_AFTER_MS = 60_000;
+
 /** Model variants (see @ftlab/model's MODEL_VARIANTS); the first two have no latent. */
 export const VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
 export const BASELINE_VARIANTS: readonly string[] = ['baseline', 'baseline-plus-one'];

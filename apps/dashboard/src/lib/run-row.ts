@@ -2,7 +2,7 @@
 // axes of the paper (variant, kappa, H, placement, seed), the latest honest metrics, throughput,
 // duration and whether the latent has collapsed.
 import type { RunStatus, RunSummary } from '@ftlab/tracker';
-import { BASELINE_VARIANTS, COLLAPSE_THRESHOLD_BITS, METRIC, NATS_PER_BIT, PARAM } from './keys';
+import { BASELINE_VARIANTS, COLLAPSE_THRESHOLD_BITS, METRIC, NATS_PER_BIT, PARAM, SILENT_AFTER_MS } from './keys';
 
 export interface RunRow {
   id: string;
@@ -26,6 +26,8 @@ export interface RunRow {
   hasLatent: boolean;
   /** A latent run whose latest KL is at or below COLLAPSE_THRESHOLD_BITS. */
   collapsed: boolean;
+  /** How long a RUNNING run has been without a heartbeat, when longer than SILENT_AFTER_MS. */
+  silentForMs: number | null;
   failureReason: string | null;
   tags: Record<string, string>;
 }
@@ -53,6 +55,13 @@ export function runDurationMs(run: Pick<RunSummary, 'startedAt' | 'endedAt' | 'h
   return end === null ? null : Math.max(0, end - run.startedAt);
 }
 
+/** How long a RUNNING run has gone without a heartbeat, when that is longer than SILENT_AFTER_MS; else null. */
+export function silentForMs(run: Pick<RunSummary, 'status' | 'heartbeatAt'>, now: number): number | null {
+  if (run.status !== 'RUNNING' || run.heartbeatAt === null) return null;
+  const silent = now - run.heartbeatAt;
+  return silent > SILENT_AFTER_MS ? silent : null;
+}
+
 export function toRunRow(run: RunSummary, now: number): RunRow {
   const variant = runVariant(run);
   const kappaNats = paramNumber(run, PARAM.kappaNats);
@@ -77,6 +86,7 @@ export function toRunRow(run: RunSummary, now: number): RunRow {
     totalSteps: run.totalSteps,
     hasLatent,
     collapsed: hasLatent && klBits !== null && klBits <= COLLAPSE_THRESHOLD_BITS,
+    silentForMs: silentForMs(run, now),
     failureReason: run.failureReason,
     tags: run.tags,
   };

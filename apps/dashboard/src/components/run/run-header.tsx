@@ -4,7 +4,7 @@ import { formatDuration, formatNumber, formatTime } from '../../lib/format';
 import { COLLAPSE_THRESHOLD_BITS } from '../../lib/keys';
 import type { RunRow } from '../../lib/run-row';
 import { StepProgress } from '../progress';
-import { CollapseMarker, StatusBadge } from '../status-badge';
+import { CollapseMarker, SilentMarker, StatusBadge } from '../status-badge';
 
 export function RunHeader({ run, row, sweep }: { run: RunDetail; row: RunRow; sweep: Sweep | null }) {
   return (
@@ -13,6 +13,7 @@ export function RunHeader({ run, row, sweep }: { run: RunDetail; row: RunRow; sw
         <div>
           <h1 data-testid="run-title">
             {run.name} <StatusBadge status={run.status} />
+            {row.silentForMs !== null ? <SilentMarker runId={run.id} silentForMs={row.silentForMs} /> : null}
             {row.collapsed ? <CollapseMarker klBits={row.klBits} threshold={COLLAPSE_THRESHOLD_BITS} /> : null}
           </h1>
           <div className="sub mono">{run.id}</div>

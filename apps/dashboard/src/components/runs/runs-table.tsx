@@ -4,7 +4,7 @@ import { COLLAPSE_THRESHOLD_BITS } from '../../lib/keys';
 import type { RunRow } from '../../lib/run-row';
 import type { RunsView } from '../../lib/runs-view';
 import { StepProgress } from '../progress';
-import { CollapseMarker, StatusBadge } from '../status-badge';
+import { CollapseMarker, SilentMarker, StatusBadge } from '../status-badge';
 import { Tags } from '../tags';
 import { SortHeader } from './sort-header';
 
@@ -62,6 +62,7 @@ export function RunsTable({ rows, view }: { rows: RunRow[]; view: RunsView }) {
                 </td>
                 <td>
                   <StatusBadge status={row.status} title={row.failureReason} />
+                  {row.silentForMs !== null ? <SilentMarker runId={row.id} silentForMs={row.silentForMs} /> : null}
                 </td>
                 <td>
                   <Link href={`/runs/${row.id}`} data-testid="run-name">
