@@ -12,6 +12,8 @@ export interface GlobalOptions {
 }
 
 export const DEFAULT_DB = './ftlab.db';
+/** Author of the note `ftlab eval` leaves when it re-records a run's evaluations. */
+export const EVAL_NOTE_AUTHOR = 'ftlab eval';
 /** Seconds without a heartbeat after which a RUNNING run counts as crashed (--stale-after). */
 export const DEFAULT_STALE_AFTER_S = 60;
 

@@ -80,6 +80,17 @@ describe('read-side commands', () => {
     expect(out).toMatch(new RegExp(`run ${runId} reproduced exactly by run \\w+`));
   });
 
+  it('reproduce after ftlab eval re-recorded the evaluations compares metrics and weights, and says so', async () => {
+    const config = writeFile(dir, 'again.yaml', TINY({ steps: '4', checkpointEvery: '2', seed: '9' }));
+    const trained = await ftlabOk(['train', config, '--db', db, '--backend', 'wasm', '--no-evaluate', '--json']);
+    const id = (JSON.parse(trained.slice(trained.lastIndexOf('\n{') + 1)) as { run: string }).run;
+    await ftlabOk(['eval', id, '--db', db, '--rows', '4', '--tasks', 'toy_validity', '--seed', '3']);
+    const out = await ftlabOk(['reproduce', id, '--db', db, '--backend', 'wasm']);
+    expect(out).toMatch(
+      new RegExp(`run ${id} reproduced exactly by run \\w+: .*\\(evaluations not compared: ftlab eval re-recorded`),
+    );
+  });
+
   it('reproduce of a --no-evaluate run skips the full evaluation too, and still matches', async () => {
     const config = writeFile(dir, 'quick.yaml', TINY({ steps: '4', checkpointEvery: '2', seed: '5' }));
     const trained = await ftlabOk(['train', config, '--db', db, '--backend', 'wasm', '--no-evaluate', '--json']);

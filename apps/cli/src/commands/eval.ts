@@ -4,7 +4,7 @@
 import { join } from 'node:path';
 import { createTaskRegistry, formatMetricsTable, recordEvaluation, registerTaskFile } from '@ftlab/evaluation';
 import { evaluateTrainedModel } from '@ftlab/training';
-import { type GlobalOptions, openStore, startBackend } from '../context.js';
+import { EVAL_NOTE_AUTHOR, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
 import { loadRunModel } from '../run-model.js';
 
@@ -47,6 +47,12 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
         await recordEvaluation(tracker, runId, step, results, {
           resultsPath: join(runDir, `results-step-${step}.json`),
         });
+        // Replacing what training recorded at this step: say so, so `ftlab reproduce` knows why they differ.
+        await tracker.addNote(
+          runId,
+          `evaluations at step ${step} re-recorded by ftlab eval (seed ${options.seed}${tasks ? `, tasks ${tasks.join(', ')}` : ''})`,
+          EVAL_NOTE_AUTHOR,
+        );
       }
       out.result(results, () =>
         [`run ${runId} at step ${step}`, formatMetricsTable(results), results.sheet ?? ''].filter(Boolean).join('\n\n'),

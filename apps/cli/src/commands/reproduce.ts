@@ -3,7 +3,7 @@
 // weights match; where they do not, it names the first difference.
 import { defaultWorkerName, type RunDetail, type Tracker } from '@ftlab/tracker';
 import { checkpointDigest, latestCheckpointDir, resolveRunConfig, runDirectory, runInput } from '@ftlab/training';
-import { artifactRoot, type GlobalOptions, openStore, startBackend } from '../context.js';
+import { artifactRoot, EVAL_NOTE_AUTHOR, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
 import { describeOutcome, runInForeground } from './train.js';
 
@@ -91,14 +91,19 @@ export async function reproduceCommand(runId: string, options: ReproduceOptions)
     const outcome = await runInForeground(tracker, copy, backend, out, { worker, evaluate: evaluated });
     if (outcome.status !== 'FINISHED') throw new Error(describeOutcome(copy.id, outcome));
 
+    // `ftlab eval` may have replaced the evaluations training recorded (with its own seed): those
+    // are not expected to repeat, so only the metrics and the weights are compared then.
+    const reEvaluated = original.notes.some((n) => n.author === EVAL_NOTE_AUTHOR);
     const differences = [
       ...compareSeries(await series(tracker, runId), await series(tracker, copy.id), options.tolerance, 'metric'),
-      ...compareSeries(
-        evaluations(original),
-        evaluations(await tracker.getRun(copy.id)),
-        options.tolerance,
-        'evaluation',
-      ),
+      ...(reEvaluated
+        ? []
+        : compareSeries(
+            evaluations(original),
+            evaluations(await tracker.getRun(copy.id)),
+            options.tolerance,
+            'evaluation',
+          )),
     ];
     const weights = await Promise.all(
       [original, copy].map(async (run) => {
@@ -117,10 +122,19 @@ export async function reproduceCommand(runId: string, options: ReproduceOptions)
     }
     const matched = differences.length === 0;
     out.result(
-      { run: runId, reproduction: copy.id, matched, differences: differences.slice(0, 20), total: differences.length },
+      {
+        run: runId,
+        reproduction: copy.id,
+        matched,
+        evaluationsCompared: !reEvaluated,
+        differences: differences.slice(0, 20),
+        total: differences.length,
+      },
       () => {
         if (matched)
-          return `run ${runId} reproduced exactly by run ${copy.id}: every logged metric, evaluation and the final weights match`;
+          return reEvaluated
+            ? `run ${runId} reproduced exactly by run ${copy.id}: every logged metric and the final weights match (evaluations not compared: ftlab eval re-recorded the original's)`
+            : `run ${runId} reproduced exactly by run ${copy.id}: every logged metric, evaluation and the final weights match`;
         const first = differences[0] as Difference;
         return [
           `run ${runId} NOT reproduced by run ${copy.id}: ${differences.length} difference(s)`,
