@@ -143,6 +143,18 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
       ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / Math.LN2 } : {}),
       ...input.collapse,
     });
+    // The verdict as a record too (1 collapsed, 0 not), so the tracker, the comparison tables
+    // (the fraction of seeds that collapsed) and the dashboard hold it next to the KL.
+    if (hasLatent(model.config)) {
+      metrics.push({
+        task: 'latent',
+        metric: 'collapsed',
+        value: results.collapse.collapsed ? 1 : 0,
+        stderr: null,
+        n: history.length,
+        note: results.collapse.reason,
+      });
+    }
   }
 
   const groups = s.zGroups ?? 4;

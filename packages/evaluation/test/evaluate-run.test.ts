@@ -82,13 +82,16 @@ describe('evaluateModel on a toy run', () => {
       stderr: expect.closeTo((klNats?.stderr as number) / Math.LN2, 9),
     });
     expect(results.collapse).toMatchObject({ collapsed: true, lowEvaluations: 3, window: 3 });
+    // ...and the verdict is a record of task 'latent' with its reason, over the 3 evaluations seen.
+    expect(find('latent', 'collapsed')).toMatchObject({ value: 1, stderr: null, n: 3, note: results.collapse?.reason });
     expect(results.toyStudy?.pinnedGroups).toHaveLength(2);
     expect(results.sheet?.split('\n').filter((l) => /^[A-Z]>/.test(l))).toHaveLength(2 * 2 * 3);
   });
 
   it('is reproducible from its seed', async () => {
     const again = await evaluateModel({ model, dataset: data, seed: 3, settings, run: 'run-1', step: 10 });
-    expect(again.metrics).toEqual(results.metrics);
+    // Without a KL history there is no collapse verdict; everything else is identical.
+    expect(again.metrics).toEqual(results.metrics.filter((m) => !(m.task === 'latent' && m.metric === 'collapsed')));
     expect(again.sheet).toBe(results.sheet);
   });
 
