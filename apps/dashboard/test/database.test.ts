@@ -137,6 +137,25 @@ describe('classifyOpenError and nullIfUnknown', () => {
     expect(queryProblem('p', err('INVALID_INPUT'))).toBeNull();
   });
 
+  it('explains a PostgreSQL server that stops answering mid-session, and nothing else as one', () => {
+    const err = (code: string | undefined, message = 'm') => Object.assign(new Error(message), { code });
+    const url = 'postgres://u@db.example/ftlab';
+    for (const lost of [
+      err('ECONNREFUSED', 'connect ECONNREFUSED 10.0.0.2:5432'),
+      err('57P01', 'terminating connection due to administrator command'),
+      err('08006', 'connection failure'),
+      err(undefined, 'Connection terminated unexpectedly'),
+    ]) {
+      const problem = queryProblem(url, lost);
+      expect(problem?.kind).toBe('unreadable');
+      expect(problem?.message).toMatch(
+        /^The PostgreSQL server stopped answering \(.+\); the page retries on reload\.$/,
+      );
+    }
+    expect(queryProblem(url, err('42P01', 'relation "runs" does not exist'))).toBeNull(); // a bug, not an outage
+    expect(queryProblem('/tmp/ftlab.db', err('ECONNREFUSED'))).toBeNull(); // SQLite has no server to lose
+  });
+
   it('turns only the named "unknown" error into null', async () => {
     const unknownRun = Object.assign(new Error('no run'), { code: 'UNKNOWN_RUN' });
     expect(await nullIfUnknown(Promise.reject(unknownRun), 'UNKNOWN_RUN')).toBeNull();

@@ -141,7 +141,28 @@ export function queryProblem(path: string, error: unknown): DatabaseProblem | nu
     forget(path);
     return classifyOpenError(path, error);
   }
+  if (isServerUrl(path) && isConnectionLoss(error)) {
+    forget(path); // the next request connects afresh
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      kind: 'unreadable',
+      path,
+      message: `The PostgreSQL server stopped answering (${message}); the page retries on reload.`,
+    };
+  }
   return null;
+}
+
+/**
+ * A lost or refused connection to PostgreSQL: socket errors, SQLSTATE class 08 (connection
+ * exception) and 57P0x (server shutting down or starting), or node-postgres's own message.
+ */
+function isConnectionLoss(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|ENOTFOUND|08...|57P0\d)$/.test(code))
+    return true;
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|Client has encountered a connection error|connection timeout/i.test(message);
 }
 
 export type TrackerLoad<T> = { ok: true; data: T; path: string } | { ok: false; problem: DatabaseProblem };
