@@ -249,7 +249,8 @@ export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
   const promptZ = oneOf('promptZ', input.promptZ, PROMPT_Z_MODES, 'posterior');
   const denseChunkBytes = int('denseChunkBytes', input.denseChunkBytes, 1024, 64 * 1024 * 1024);
   const tieEmbeddings = bool('tieEmbeddings', input.tieEmbeddings, false);
-  const cvaeEncoderLayers = int('cvaeEncoderLayers', input.cvaeEncoderLayers, 1, Math.max(1, Math.floor(layers / 2)));
+  // The spec's "ideal but expensive" cvae: a full encoder (L blocks), about twice the training cost.
+  const cvaeEncoderLayers = int('cvaeEncoderLayers', input.cvaeEncoderLayers, 1, Math.max(1, layers));
   const initStd = positive('initStd', input.initStd, 0.02);
 
   if (problems.length > 0) throw new ModelConfigError(problems);

@@ -33,7 +33,7 @@ describe('resolveModelConfig', () => {
       promptZ: 'posterior',
       denseChunkBytes: 64 * 1024 * 1024,
       tieEmbeddings: false,
-      cvaeEncoderLayers: 2,
+      cvaeEncoderLayers: 4,
       initStd: 0.02,
     });
     expect(resolveModelConfig(JSON.parse(JSON.stringify(config)))).toEqual(config);
@@ -55,10 +55,10 @@ describe('resolveModelConfig', () => {
     );
   });
 
-  it('defaults encoder placement to floor(L/2) and the cvae encoder to L/2 blocks', () => {
+  it('defaults encoder placement to floor(L/2) and the cvae encoder to a full L blocks', () => {
     expect(resolveModelConfig({ vocabSize: 5, layers: 6 }).encoderPlacement).toBe(3);
     expect(resolveModelConfig({ vocabSize: 5, layers: 7 }).encoderPlacement).toBe(3);
-    expect(resolveModelConfig({ vocabSize: 5, layers: 6, variant: 'cvae' }).cvaeEncoderLayers).toBe(3);
+    expect(resolveModelConfig({ vocabSize: 5, layers: 6, variant: 'cvae' }).cvaeEncoderLayers).toBe(6);
   });
 
   it('lists every bad field at once, with its value and the allowed range', () => {
