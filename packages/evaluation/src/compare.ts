@@ -153,7 +153,8 @@ export function axisLabel(path: string, value: JsonValue): string {
 
 /**
  * The default rows: every benchmark metric, the likelihood metrics in bits per token, the latent
- * KL in bits and live channels, and the toy study's pinned/independent statistics.
+ * KL in bits, live channels and the collapse verdict (the fraction of seeds that collapsed), and
+ * the toy study's pinned/independent statistics.
  */
 export function defaultComparisonRows(keys: Iterable<string>): string[] {
   const rank = (key: string) =>
@@ -161,7 +162,8 @@ export function defaultComparisonRows(keys: Iterable<string>): string[] {
   return [...new Set(keys)]
     .filter((key) => {
       if (key.startsWith('likelihood/')) return key.endsWith('_bits_per_token') && !key.includes('/sampled_kl');
-      if (key.startsWith('latent/')) return key === 'latent/kl_bits_per_token' || key === 'latent/live_channels';
+      if (key.startsWith('latent/'))
+        return key === 'latent/kl_bits_per_token' || key === 'latent/live_channels' || key === 'latent/collapsed';
       if (key.startsWith('toy_z_study/')) return !key.endsWith('_chance');
       return true;
     })

@@ -8,6 +8,7 @@ import {
   comparisonToCsv,
   comparisonToLatex,
   comparisonToMarkdown,
+  defaultComparisonRows,
   exportComparison,
   type RunEvaluations,
   studentTQuantile,
@@ -57,6 +58,31 @@ function sweepRuns(): RunEvaluations[] {
     ...[1, 2, 3].map((s) => run(`b-${s}`, 'free-transformer', KAPPA_B, s, baseValue(s) + (DELTA_B[s] as number))),
   ];
 }
+
+describe('defaultComparisonRows', () => {
+  it('keeps benchmarks, bits-per-token likelihoods, KL, live channels, the collapse verdict and the toy study', () => {
+    const keys = [
+      'toy_z_study/block_start_agreement_chance',
+      'latent/kl_bits_bit0',
+      'latent/collapsed',
+      'likelihood/elbo_nll_nats_per_token',
+      'likelihood/sampled_kl_bits_per_token',
+      'toy_z_study/block_start_agreement_pinned',
+      'latent/kl_bits_per_token',
+      'likelihood/elbo_nll_bits_per_token',
+      'toy/pass@1',
+      'latent/live_channels',
+    ];
+    expect(defaultComparisonRows(keys)).toEqual([
+      'toy/pass@1',
+      'likelihood/elbo_nll_bits_per_token',
+      'latent/collapsed',
+      'latent/kl_bits_per_token',
+      'latent/live_channels',
+      'toy_z_study/block_start_agreement_pinned',
+    ]);
+  });
+});
 
 describe('buildComparison', () => {
   it('pairs each run with the baseline of its seed and gives paired-t intervals across seeds', () => {
