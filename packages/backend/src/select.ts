@@ -1,8 +1,8 @@
 // Chooses the TensorFlow.js engine once per process. `auto` tries the engines fastest first
 // and records why each faster one was skipped, so a run can store which engine produced it.
 
-import { loadNative } from '@ftlab/native';
-import { NATIVE_TF_BACKEND, nativeUnavailableReason, registerNativeBackend } from './native-engine.js';
+import { loadNative, type NativeStatus } from '@ftlab/native';
+import { NATIVE_TF_BACKEND, registerNativeBackend } from './native-engine.js';
 import { tf } from './tf.js';
 
 /** Fastest first: the order `auto` tries them in. */
@@ -143,22 +143,26 @@ async function loadWasm(): Promise<string> {
   return 'wasm';
 }
 
-async function loadNativeEngine(): Promise<string> {
-  const reason = nativeUnavailableReason();
-  if (reason !== null) {
-    throw new BackendUnavailableError(
-      'native',
-      `The native engine (wasm + C++ kernels from @ftlab/native) is unavailable: ${reason}. It needs g++, make and ` +
-        'python3 at build time (`pnpm --filter @ftlab/native build`); or use FTLAB_BACKEND=wasm.',
-      reason,
-    );
-  }
-  await loadWasm();
-  const status = loadNative();
-  if (!status.available) throw new Error('internal: the native addon disappeared after its check');
-  registerNativeBackend(status.addon);
-  await activate(NATIVE_TF_BACKEND);
-  return NATIVE_TF_BACKEND;
+/**
+ * The native engine's loader over an addon status (the built addon by default; tests pass a
+ * failed build's): the reason and how to get the engine when it is unavailable.
+ */
+export function nativeEngineLoader(status: () => NativeStatus = loadNative): BackendLoader {
+  return async () => {
+    const addon = status();
+    if (!addon.available) {
+      throw new BackendUnavailableError(
+        'native',
+        `The native engine (wasm + C++ kernels from @ftlab/native) is unavailable: ${addon.reason}. It needs g++, make and ` +
+          'python3 at build time (`pnpm --filter @ftlab/native build`); or use FTLAB_BACKEND=wasm.',
+        addon.reason,
+      );
+    }
+    await loadWasm();
+    registerNativeBackend(addon.addon);
+    await activate(NATIVE_TF_BACKEND);
+    return NATIVE_TF_BACKEND;
+  };
 }
 
 async function loadCpu(): Promise<string> {
@@ -172,7 +176,7 @@ async function loadCpu(): Promise<string> {
 export const DEFAULT_LOADERS: Readonly<Record<BackendName, BackendLoader>> = {
   'node-gpu': () => loadTfjsNode('node-gpu'),
   node: () => loadTfjsNode('node'),
-  native: loadNativeEngine,
+  native: nativeEngineLoader(),
   wasm: loadWasm,
   cpu: loadCpu,
 };

@@ -1,8 +1,21 @@
 // The native engine's kernels against the wasm engine's on the same tensors (the two share one
 // heap, so a tensor made under one is read by the other), covering each replaced kernel's native
 // cases and the cases it hands back to wasm. Skipped, with the reason, where the addon is not built.
-import { describe, expect, it } from 'vitest';
-import { BackendUnavailableError, hasFusedKernels, matMul, selectBackend, type Tensor, tf } from '../src/index.js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadNativeFrom } from '@ftlab/native';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import {
+  BackendUnavailableError,
+  DEFAULT_LOADERS,
+  hasFusedKernels,
+  matMul,
+  selectBackend,
+  type Tensor,
+  tf,
+} from '../src/index.js';
+import { nativeEngineLoader } from '../src/select.js';
 import { maxAbsDiff, NATIVE_SKIP_REASON, uniform, useEngine } from './helpers.js';
 
 /** f on native and on a reference engine (wasm unless said), the largest difference between the results. */
@@ -18,13 +31,25 @@ async function nativeVsWasm(f: () => Tensor, referenceEngine: 'wasm' | 'cpu' = '
   return error;
 }
 
+const noEngine = () => Promise.reject(new Error('not installed'));
 const title = (what: string) => (NATIVE_SKIP_REASON === null ? what : `${what} (SKIPPED: ${NATIVE_SKIP_REASON})`);
 
 describe('the native engine where its addon is missing', () => {
-  it.runIf(NATIVE_SKIP_REASON !== null)('an explicit choice fails with the reason and the fallback', async () => {
-    const failure = selectBackend('native');
+  it('an explicit choice fails with the reason and the fallback; auto goes on to wasm', async () => {
+    // A build directory without the addon, as on a machine without a compiler (on such a
+    // machine the default loader gives the same answer; this checks it everywhere).
+    const dir = mkdtempSync(join(tmpdir(), 'ftlab-no-addon-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    writeFileSync(join(dir, 'native-build.json'), JSON.stringify({ built: false, reason: 'g++ was not found' }));
+    const loaders = { ...DEFAULT_LOADERS, native: nativeEngineLoader(() => loadNativeFrom(dir)) };
+    const failure = selectBackend('native', loaders);
     await expect(failure).rejects.toBeInstanceOf(BackendUnavailableError);
-    await expect(failure).rejects.toThrow(/native engine .* is unavailable: .*FTLAB_BACKEND=wasm/);
+    await expect(failure).rejects.toThrow(
+      /native engine .* is unavailable: the addon was not built: g\+\+ was not found\. It needs g\+\+, make and python3 .*FTLAB_BACKEND=wasm/,
+    );
+    const auto = await selectBackend('auto', { ...loaders, 'node-gpu': noEngine, node: noEngine });
+    expect(auto.name).toBe('wasm');
+    expect(auto.skipped.find((s) => s.name === 'native')?.why).toBe('the addon was not built: g++ was not found');
   });
 });
 
