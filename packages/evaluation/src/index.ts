@@ -25,7 +25,6 @@ export {
   type RecordEvaluationOptions,
   recordEvaluation,
 } from './evaluate-run.js';
-export { generateWithinContext, sampleFromLogits } from './generation.js';
 export { builtinTasks } from './harness/builtin-tasks.js';
 export { JsonlError, type JsonlProblem, parseJsonlItems, readJsonlItems } from './harness/jsonl.js';
 export {

@@ -14,7 +14,6 @@
 // standard errors come from a bootstrap over groups (seeded).
 import { analyseToyBody, Rng, resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
-import { generateWithinContext } from './generation.js';
 import type { MetricRecord } from './metric-record.js';
 import { bootstrapStderr, type Estimate, seedFor } from './stats.js';
 
@@ -275,12 +274,12 @@ export function runToyZStudy(model: Model, options: ToyZStudyOptions): ToyZStudy
   const pinnedRows = groupCodes.flatMap((codes) =>
     Array.from({ length: options.groupSize }, () => Int32Array.from(codes)),
   );
-  const pinnedOut = generateWithinContext(model, prompts, {
+  const pinnedOut = model.generate(prompts, {
     ...common,
     seed: seedFor(options.seed, 'toy-z-study', 'pinned-generation'),
     z: { pinned: pinnedRows },
   });
-  const independentOut = generateWithinContext(model, prompts, {
+  const independentOut = model.generate(prompts, {
     ...common,
     seed: seedFor(options.seed, 'toy-z-study', 'independent-generation'),
     z: 'prior',

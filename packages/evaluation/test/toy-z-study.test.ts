@@ -4,7 +4,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   analyseToyGroups,
   formatToySheet,
-  generateWithinContext,
   runToyZStudy,
   type ToyGeneration,
   toyChanceLevels,
@@ -106,7 +105,7 @@ describe('the study on a model', () => {
   const toy = { bodyLength: 6, blockLength: 2 };
 
   it('generates G groups per condition from "X>", shares Z within pinned groups, and writes the sheet', () => {
-    // contextLength 7 < 2 + 6 tokens: the last body character comes from generateWithinContext.
+    // contextLength 7 < 2 + 6 tokens: the last body character is never fed back, so it fits.
     const model = createModel(
       { vocabSize: 29, width: 16, layers: 2, heads: 2, contextLength: 7, latentBits: 3, zeroInitPostSampler: false },
       1,
@@ -161,27 +160,5 @@ describe('the study on a model', () => {
       /letter "\?" is not in the task's alphabet/,
     );
     model.dispose();
-  });
-});
-
-describe('generation one token beyond the context', () => {
-  it('samples the same last token as a model whose context is long enough (greedy, pinned Z)', () => {
-    const config = { vocabSize: 11, width: 16, layers: 2, heads: 2, latentBits: 2, zeroInitPostSampler: false };
-    const short = createModel({ ...config, contextLength: 6 }, 4);
-    const long = createModel({ ...config, contextLength: 7 }, 4);
-    randomizeWeights(short, 9, 0.7);
-    randomizeWeights(long, 9, 0.7);
-    const prompts = [Int32Array.from([1, 2]), Int32Array.from([3, 4])];
-    const pinned = Int32Array.from([0, 1, 2, 3, 0, 1, 2]);
-    const options = { maxNewTokens: 5, seed: 3, temperature: 0, z: { pinned } };
-    const a = generateWithinContext(short, prompts, options);
-    const b = long.generate(prompts, options);
-    expect(a.tokens.map((r) => Array.from(r))).toEqual(b.tokens.map((r) => Array.from(r)));
-    expect(a.codes.map((r) => Array.from(r))).toEqual(b.codes.map((r) => Array.from(r)));
-    expect(() => generateWithinContext(short, prompts, { ...options, maxNewTokens: 6 })).toThrow(
-      /can produce at most 7/,
-    );
-    short.dispose();
-    long.dispose();
   });
 });

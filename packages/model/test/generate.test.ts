@@ -58,6 +58,24 @@ describe.each(ENGINES)('generation on %s', (engine) => {
     model.dispose();
   });
 
+  it('one token beyond the context samples what a model with a longer context does (greedy, pinned Z)', async () => {
+    await useEngine(engine);
+    const config = { vocabSize: 11, width: 16, layers: 2, heads: 2, latentBits: 2, zeroInitPostSampler: false };
+    const short = createModel({ ...config, contextLength: 6 }, 4);
+    const long = createModel({ ...config, contextLength: 7 }, 4);
+    randomizeWeights(short, 9, 0.7);
+    randomizeWeights(long, 9, 0.7);
+    const prompts = [Int32Array.from([1, 2]), Int32Array.from([3, 4])];
+    const pinned = Int32Array.from([0, 1, 2, 3, 0, 1, 2]);
+    const options = { maxNewTokens: 5, seed: 3, temperature: 0, z: { pinned } };
+    expect(rows(short.generate(prompts, options))).toEqual(rows(long.generate(prompts, options)));
+    expect(() => short.generate(prompts, { ...options, maxNewTokens: 6 })).toThrow(
+      /= 8 tokens feed 7 through the model, more than its contextLength 6/,
+    );
+    short.dispose();
+    long.dispose();
+  });
+
   it('draws Z from the prior per new token, honours pinned codes, and is reproducible from the seed', async () => {
     await useEngine(engine);
     const model = createModel(tinyConfig({ contextLength: 32, latentBits: 3, zeroInitPostSampler: false }), 1);

@@ -18,7 +18,6 @@
 import { tf } from '@ftlab/backend';
 import { Rng, type Tokenizer } from '@ftlab/data';
 import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
-import { generateWithinContext } from '../generation.js';
 import { logMeanExp, seedFor } from '../stats.js';
 
 export interface LoglikelihoodRequest {
@@ -258,7 +257,7 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
           const ids = s === '' ? [] : safeEncode(tokenizer, s);
           if (ids.length === 1) stopTokens.push(ids[0] as number);
         }
-        const result = generateWithinContext(model, rows, {
+        const result = model.generate(rows, {
           maxNewTokens: first.maxTokens,
           seed: seedFor(call.seed, 'generate-until', length, first.maxTokens, JSON.stringify(first.stop)),
           temperature: call.temperature ?? 1,
