@@ -8,6 +8,7 @@
 // latent's own fields: a delta between runs trained differently is not the effect of Z.
 import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, type Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
+import { type ColumnVerdict, columnVerdict } from './verdicts.js';
 
 /** Model fields only a latent model uses, so a baseline may differ from its Free Transformer there. */
 export const LATENT_CONFIG_PATHS: readonly string[] = [
@@ -86,6 +87,8 @@ export interface ComparisonTable {
   columns: ComparisonColumn[];
   rows: ComparisonRow[];
   pairs: ComparisonPair[];
+  /** What each column concludes across its seeds, in words and numbers (verdicts.ts). */
+  verdicts: ColumnVerdict[];
   /** Runs left out of the deltas, and why. */
   warnings: string[];
 }
@@ -164,7 +167,8 @@ export function defaultComparisonRows(keys: Iterable<string>): string[] {
       if (key.startsWith('likelihood/')) return key.endsWith('_bits_per_token') && !key.includes('/sampled_kl');
       if (key.startsWith('latent/'))
         return key === 'latent/kl_bits_per_token' || key === 'latent/live_channels' || key === 'latent/collapsed';
-      if (key.startsWith('toy_z_study/')) return !key.endsWith('_chance');
+      // p-values and interval ends are per-run test details: averaged over seeds they mean nothing.
+      if (key.startsWith('toy_z_study/')) return !/_(chance|p_value|difference_low|difference_high)$/.test(key);
       return true;
     })
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
@@ -298,7 +302,17 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
     });
     return { key, task: key.slice(0, slash), metric: key.slice(slash + 1), cells };
   });
-  return { axes, level, columns, rows, pairs, warnings };
+  const verdicts = columns.map((column) =>
+    columnVerdict(
+      column,
+      column.runIds.map((id) => ({
+        values: byId.get(id)?.values ?? {},
+        baseline: baselineOf.get(id)?.values ?? null,
+      })),
+      level,
+    ),
+  );
+  return { axes, level, columns, rows, pairs, verdicts, warnings };
 }
 
 export interface CompareSweepOptions extends ComparisonOptions {

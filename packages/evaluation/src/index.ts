@@ -111,6 +111,17 @@ export {
   writeResultsJson,
 } from './results.js';
 export {
+  bootstrapDifference,
+  type DifferenceInterval,
+  type Fraction,
+  normalQuantile,
+  type PermutationTestOptions,
+  type PermutationTestResult,
+  permutationTest,
+  VERDICT_ALPHA,
+  wilsonInterval,
+} from './significance.js';
+export {
   type BootstrapOptions,
   bootstrapStderr,
   type Estimate,
@@ -135,9 +146,25 @@ export {
   latexEscape,
   type TableFormat,
   type TableFormatOptions,
+  verdictLines,
 } from './table-export.js';
 export {
+  blockStartAgreement,
+  type GroupCounts,
+  groupCounts,
+  noiseOverlap,
+  TOY_STUDY_TASK,
+  type ToyEffect,
+  type ToyEffectOptions,
+  type ToyEffects,
+  testToyEffects,
+  toyEffectRecords,
+  Z_CARRIES_BLOCK_POSITION,
+  Z_CARRIES_NOISE,
+} from './toy-group-effect.js';
+export {
   analyseToyGroups,
+  formatPValue,
   formatToySheet,
   runToyZStudy,
   type ToyChanceLevels,
@@ -149,3 +176,14 @@ export {
   toyChanceLevels,
   toyStudyRecords,
 } from './toy-z-study.js';
+export {
+  type Claim,
+  type ClaimName,
+  type ColumnVerdict,
+  columnVerdict,
+  formatFraction,
+  formatInterval,
+  VERDICT_KEYS,
+  VERDICT_MIN_SEED_FRACTION,
+  type VerdictRun,
+} from './verdicts.js';

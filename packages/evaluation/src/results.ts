@@ -5,6 +5,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { CollapseStatus, LatentUsage } from './latent-usage.js';
 import type { MetricRecord } from './metric-record.js';
+import type { ToyEffects } from './toy-group-effect.js';
 import type { ToyChanceLevels, ToyConditionStats, ToyGroup } from './toy-z-study.js';
 
 export const RESULTS_FORMAT = 'ftlab-evaluation-results';
@@ -13,6 +14,7 @@ export interface ToyStudySummary {
   hasLatent: boolean;
   pinned: ToyConditionStats;
   independent: ToyConditionStats;
+  effects: ToyEffects;
   chance: ToyChanceLevels;
   pinnedGroups: ToyGroup[];
   independentGroups: ToyGroup[];

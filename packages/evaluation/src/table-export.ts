@@ -2,6 +2,7 @@
 //   mean over seeds  (mean paired difference to the baseline ± half-width of its CI)  *
 // where * marks an interval that excludes 0. CSV is one line per (row, column) with every number.
 import type { ComparisonCell, ComparisonTable } from './compare.js';
+import { VERDICT_MIN_SEED_FRACTION } from './verdicts.js';
 
 export interface TableFormatOptions {
   /** Decimals of every number (default 3). */
@@ -56,7 +57,18 @@ export function comparisonToMarkdown(table: ComparisonTable, options: TableForma
     });
     lines.push(`| ${escapePipes(row.key)} | ${cells.join(' | ')} |`);
   }
-  return `${lines.join('\n')}\n\n${caption(table)}\n`;
+  return `${lines.join('\n')}\n\n${caption(table)}\n${verdictsMarkdown(table)}`;
+}
+
+/** The verdict of each column, one line each (verdicts.ts), as plain text. */
+export function verdictLines(table: ComparisonTable): string[] {
+  return table.verdicts.filter((v) => v.claims.length > 0).map((v) => v.summary);
+}
+
+function verdictsMarkdown(table: ComparisonTable): string {
+  const lines = verdictLines(table);
+  if (lines.length === 0) return '';
+  return `\n**Verdicts across seeds** (a claim holds when at least ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds show it, with intervals that exclude chance):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
 }
 
 const LATEX_SPECIALS: Record<string, string> = {

@@ -12,16 +12,23 @@
 //   well-formed            fraction of bodies the task could have produced after their letter.
 // Pairs within a group are not independent, so ratios are pooled over all pairs and their
 // standard errors come from a bootstrap over groups (seeded).
-import { analyseToyBody, Rng, resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
+import { Rng, resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
 import type { MetricRecord } from './metric-record.js';
 import { bootstrapStderr, type Estimate, seedFor } from './stats.js';
+import {
+  type GroupCounts,
+  groupCounts,
+  pooled,
+  TOY_STUDY_TASK,
+  type ToyEffect,
+  type ToyEffects,
+  type ToyGeneration,
+  testToyEffects,
+  toyEffectRecords,
+} from './toy-group-effect.js';
 
-export interface ToyGeneration {
-  letter: string;
-  /** The generated body (what follows "X>"). */
-  body: string;
-}
+export type { ToyGeneration };
 
 export interface ToyConditionStats {
   blockStartAgreement: Estimate;
@@ -31,6 +38,8 @@ export interface ToyConditionStats {
   pairs: number;
   groups: number;
   samples: number;
+  /** What each group contributes: the independent units the tests resample. */
+  groupCounts: GroupCounts[];
 }
 
 export interface ToyChanceLevels {
@@ -41,53 +50,6 @@ export interface ToyChanceLevels {
   wellFormed: number;
   /** How each was computed. */
   notes: { blockStartAgreement: string; noiseOverlap: string; wellFormed: string };
-}
-
-interface GroupCounts {
-  agreeing: number;
-  jaccardSum: number;
-  pairs: number;
-  wellFormed: number;
-  samples: number;
-}
-
-function jaccard(a: readonly number[], b: readonly number[]): number {
-  if (a.length === 0 && b.length === 0) return 1;
-  const inA = new Set(a);
-  let both = 0;
-  for (const i of b) if (inA.has(i)) both++;
-  return both / (a.length + b.length - both);
-}
-
-function groupCounts(group: readonly ToyGeneration[], config: ToyTaskConfig): GroupCounts {
-  const analyses = group.map((g) => analyseToyBody(g.letter, g.body, config));
-  const counts: GroupCounts = { agreeing: 0, jaccardSum: 0, pairs: 0, wellFormed: 0, samples: group.length };
-  analyses.forEach((a, i) => {
-    if (!a.valid) return;
-    counts.wellFormed++;
-    for (let j = i + 1; j < analyses.length; j++) {
-      const b = analyses[j];
-      if (!b?.valid) continue;
-      counts.pairs++;
-      if (Math.min(...a.blockStarts) === Math.min(...b.blockStarts)) counts.agreeing++;
-      counts.jaccardSum += jaccard(a.noisePositions, b.noisePositions);
-    }
-  });
-  return counts;
-}
-
-function pooled(
-  groups: readonly GroupCounts[],
-  numerator: (g: GroupCounts) => number,
-  denominator: (g: GroupCounts) => number,
-): number {
-  let top = 0;
-  let bottom = 0;
-  for (const g of groups) {
-    top += numerator(g);
-    bottom += denominator(g);
-  }
-  return bottom === 0 ? Number.NaN : top / bottom;
 }
 
 /** The three statistics of one condition; `groups` are the generations, one array per group. */
@@ -134,6 +96,7 @@ export function analyseToyGroups(
     pairs,
     groups: groups.length,
     samples,
+    groupCounts: counts,
   };
 }
 
@@ -226,6 +189,8 @@ export interface ToyZStudy {
   hasLatent: boolean;
   pinned: ToyConditionStats;
   independent: ToyConditionStats;
+  /** Pinned against independent, per statistic: difference, interval, permutation p-value. */
+  effects: ToyEffects;
   chance: ToyChanceLevels;
   pinnedGroups: ToyGroup[];
   independentGroups: ToyGroup[];
@@ -300,18 +265,24 @@ export function runToyZStudy(model: Model, options: ToyZStudyOptions): ToyZStudy
       groups.map((g) => g.generations),
       { toy, seed: seedFor(options.seed, name), bootstrapResamples: options.bootstrapResamples },
     );
+  const pinned = analysis(pinnedGroups, 'pinned');
+  const independent = analysis(independentGroups, 'independent');
   return {
     toy,
     hasLatent: latent,
-    pinned: analysis(pinnedGroups, 'pinned'),
-    independent: analysis(independentGroups, 'independent'),
+    pinned,
+    independent,
+    effects: testToyEffects(pinned.groupCounts, independent.groupCounts, { seed: seedFor(options.seed, 'effects') }),
     chance: toyChanceLevels(toy),
     pinnedGroups,
     independentGroups,
   };
 }
 
-export function toyStudyRecords(study: ToyZStudy, task = 'toy_z_study'): MetricRecord[] {
+export function toyStudyRecords(
+  study: Pick<ToyZStudy, 'pinned' | 'independent' | 'effects' | 'chance'>,
+  task = TOY_STUDY_TASK,
+): MetricRecord[] {
   const out: MetricRecord[] = [];
   for (const [name, stat] of [
     ['block_start_agreement', 'blockStartAgreement'],
@@ -331,7 +302,18 @@ export function toyStudyRecords(study: ToyZStudy, task = 'toy_z_study'): MetricR
       note: study.chance.notes[stat],
     });
   }
+  out.push(...toyEffectRecords(study.effects, study.pinned.groups, task));
   return out;
+}
+
+function signedPct(value: number): string {
+  return Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)}%` : 'n/a';
+}
+
+/** A p-value for people: 2 significant digits, "< 0.001" below that. */
+export function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  return p < 0.001 ? '< 0.001' : p.toPrecision(2);
 }
 
 /**
@@ -364,5 +346,9 @@ export function formatToySheet(study: ToyZStudy): string {
   lines.push(
     `chance     : block-start agreement ${(100 * study.chance.blockStartAgreement).toFixed(1)}%, noise overlap ${(100 * study.chance.noiseOverlap).toFixed(1)}%, well-formed 100% (true data)`,
   );
+  const test = (name: string, e: ToyEffect) =>
+    `${name}: pinned - independent ${signedPct(e.difference.value)} (${Math.round(100 * e.difference.level)}% CI ${signedPct(e.difference.low)} to ${signedPct(e.difference.high)}), permutation p = ${formatPValue(e.pValue)}: ${e.shown ? 'Z controls it' : 'no evidence that Z controls it'}`;
+  lines.push(test('block start', study.effects.blockStart));
+  lines.push(test('noise      ', study.effects.noiseOverlap));
   return `${lines.join('\n')}\n`;
 }

@@ -1,0 +1,215 @@
+// What a sweep concludes, per column of the comparison table (one kappa, H, placement...), in
+// words and numbers. Each claim is a property of one seed, decided by that seed's own run:
+//
+//   Z ignored             the latent collapsed (latent/collapsed, the KL history) and the run's
+//                         toy test finds no effect of Z on its generations;
+//   Z carries the block   the run's permutation test (pinned-Z vs independent-Z groups) gives
+//   position              p < VERDICT_ALPHA (toy_z_study/z_carries_block_position);
+//   the cost shows        prior CE and the ELBO are higher, and fewer samples under prior Z are
+//                         well-formed, than for the baseline of the same seed.
+//
+// Across seeds a claim holds when at least VERDICT_MIN_SEED_FRACTION of the seeds show it and
+// the Wilson interval of that fraction excludes what seeds without the property would give
+// (VERDICT_ALPHA for the Z test's false positives; one half for the others), and the mean over
+// seeds of the claim's own difference has a t-interval that excludes 0 in the claimed direction.
+// Claims that do not hold are still reported with their numbers, as "not established".
+
+import { type Fraction, VERDICT_ALPHA, wilsonInterval } from './significance.js';
+import { type PairedInterval, pairedInterval } from './stats.js';
+import { TOY_STUDY_TASK, Z_CARRIES_BLOCK_POSITION, Z_CARRIES_NOISE } from './toy-group-effect.js';
+
+/** A claim about a column must hold in at least this fraction of its seeds. */
+export const VERDICT_MIN_SEED_FRACTION = 0.9;
+
+/** The evaluation keys ("task/metric") the verdicts read. */
+export const VERDICT_KEYS = {
+  collapsed: 'latent/collapsed',
+  klBits: 'latent/kl_bits_per_token',
+  blockPosition: `${TOY_STUDY_TASK}/${Z_CARRIES_BLOCK_POSITION}`,
+  noise: `${TOY_STUDY_TASK}/${Z_CARRIES_NOISE}`,
+  blockDifference: `${TOY_STUDY_TASK}/block_start_agreement_difference`,
+  priorCe: 'likelihood/prior_ce_bits_per_token',
+  elbo: 'likelihood/elbo_nll_bits_per_token',
+  wellFormedPrior: `${TOY_STUDY_TASK}/well_formed_independent`,
+} as const;
+
+export type ClaimName = 'ignored' | 'block-position' | 'cost' | 'false-positives';
+
+export interface Claim {
+  name: ClaimName;
+  /** Seeds showing the property, with the Wilson interval of the fraction. */
+  seeds: Fraction;
+  /** The fraction seeds without the property would show (the interval must exclude it). */
+  chance: number;
+  /** The claim's differences across seeds (t intervals), by name. */
+  differences: Record<string, PairedInterval>;
+  holds: boolean;
+  /** The claim in words with its numbers. */
+  text: string;
+}
+
+export interface ColumnVerdict {
+  column: string;
+  label: string;
+  isBaseline: boolean;
+  /** Seeds with the evaluations the claims need. */
+  seeds: number;
+  claims: Claim[];
+  /** One line: the claims that hold, or what was measured when none does. */
+  summary: string;
+}
+
+/** One run's evaluated values and, for a latent model, its seed's baseline's. */
+export interface VerdictRun {
+  values: Record<string, number>;
+  baseline: Record<string, number> | null;
+}
+
+function percent(value: number): string {
+  return `${Math.round(100 * value)}%`;
+}
+
+function signed(value: number, digits = 3): string {
+  return `${value >= 0 ? '+' : ''}${value.toFixed(digits)}`;
+}
+
+/** "6/6 seeds (95% CI 61-100%)". */
+export function formatFraction(f: Fraction): string {
+  return `${f.successes}/${f.n} seeds (${Math.round(f.level * 100)}% CI ${Math.round(100 * f.low)}-${percent(f.high)})`;
+}
+
+/** "+0.170 (95% CI +0.120 to +0.220, 6 seeds)"; without an interval when there are fewer than two. */
+export function formatInterval(d: PairedInterval, level: number, digits = 3): string {
+  if (d.low === null || d.high === null)
+    return `${signed(d.mean, digits)} (${d.n} seed${d.n === 1 ? '' : 's'}, no interval)`;
+  return `${signed(d.mean, digits)} (${Math.round(level * 100)}% CI ${signed(d.low, digits)} to ${signed(d.high, digits)}, ${d.n} seeds)`;
+}
+
+function fractionHolds(seeds: Fraction, chance: number): boolean {
+  return seeds.n > 0 && seeds.value >= VERDICT_MIN_SEED_FRACTION && seeds.low > chance;
+}
+
+function numbers(runs: readonly VerdictRun[], key: string): number[] {
+  return runs.flatMap((r) =>
+    typeof r.values[key] === 'number' && Number.isFinite(r.values[key]) ? [r.values[key]] : [],
+  );
+}
+
+function pairedDifferences(runs: readonly VerdictRun[], key: string): number[] {
+  return runs.flatMap((r) => {
+    const value = r.values[key];
+    const baseline = r.baseline?.[key];
+    return typeof value === 'number' && typeof baseline === 'number' && Number.isFinite(value - baseline)
+      ? [value - baseline]
+      : [];
+  });
+}
+
+function ignoredClaim(runs: readonly VerdictRun[], level: number): Claim | null {
+  const known = runs.filter((r) => typeof r.values[VERDICT_KEYS.collapsed] === 'number');
+  if (known.length === 0) return null;
+  const ignored = known.filter(
+    (r) =>
+      r.values[VERDICT_KEYS.collapsed] === 1 &&
+      r.values[VERDICT_KEYS.blockPosition] !== 1 &&
+      r.values[VERDICT_KEYS.noise] !== 1,
+  ).length;
+  const seeds = wilsonInterval(ignored, known.length, level);
+  const kl = pairedInterval(numbers(known, VERDICT_KEYS.klBits), level);
+  const holds = fractionHolds(seeds, 0.5) && kl.high !== null && kl.high < 0.1;
+  const text =
+    `${holds ? 'Z ignored' : 'Z ignored: not established'} (collapsed, no effect of Z on the generations) in ${formatFraction(seeds)}; ` +
+    `KL ${formatInterval(kl, level)} bits/token`;
+  return { name: 'ignored', seeds, chance: 0.5, differences: { klBits: kl }, holds, text };
+}
+
+function blockPositionClaim(runs: readonly VerdictRun[], level: number, isBaseline: boolean): Claim | null {
+  const known = runs.filter((r) => typeof r.values[VERDICT_KEYS.blockPosition] === 'number');
+  if (known.length === 0) return null;
+  const shown = known.filter((r) => r.values[VERDICT_KEYS.blockPosition] === 1).length;
+  const seeds = wilsonInterval(shown, known.length, level);
+  const difference = pairedInterval(numbers(known, VERDICT_KEYS.blockDifference), level);
+  if (isBaseline) {
+    // A model without Z: "pinned" groups are independent draws, so every positive is a false one.
+    return {
+      name: 'false-positives',
+      seeds,
+      chance: VERDICT_ALPHA,
+      differences: { blockStartAgreement: difference },
+      // The control passes while positives are no more frequent than the test's level allows.
+      holds: seeds.low <= VERDICT_ALPHA,
+      text: `the Z test's false-positive control (no Z): p < ${VERDICT_ALPHA} in ${formatFraction(seeds)}, expected ${percent(VERDICT_ALPHA)} at most`,
+    };
+  }
+  const holds = fractionHolds(seeds, VERDICT_ALPHA) && difference.low !== null && difference.low > 0;
+  const text =
+    `${holds ? 'Z carries the block position' : 'Z carries the block position: not established'} in ${formatFraction(seeds)} ` +
+    `(a seed counts when its permutation test over Z groups gives p < ${VERDICT_ALPHA}); ` +
+    `pinned-Z block-start agreement minus independent-Z ${formatInterval(difference, level)}`;
+  return {
+    name: 'block-position',
+    seeds,
+    chance: VERDICT_ALPHA,
+    differences: { blockStartAgreement: difference },
+    holds,
+    text,
+  };
+}
+
+function costClaim(runs: readonly VerdictRun[], level: number): Claim | null {
+  const paired = runs.filter(
+    (r) =>
+      r.baseline !== null &&
+      [VERDICT_KEYS.priorCe, VERDICT_KEYS.elbo, VERDICT_KEYS.wellFormedPrior].every(
+        (key) => typeof r.values[key] === 'number' && typeof r.baseline?.[key] === 'number',
+      ),
+  );
+  if (paired.length === 0) return null;
+  const costly = paired.filter((r) => {
+    const base = r.baseline as Record<string, number>;
+    const v = r.values;
+    return (
+      (v[VERDICT_KEYS.priorCe] as number) > (base[VERDICT_KEYS.priorCe] as number) &&
+      (v[VERDICT_KEYS.elbo] as number) > (base[VERDICT_KEYS.elbo] as number) &&
+      (v[VERDICT_KEYS.wellFormedPrior] as number) < (base[VERDICT_KEYS.wellFormedPrior] as number)
+    );
+  }).length;
+  const seeds = wilsonInterval(costly, paired.length, level);
+  const priorCe = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.priorCe), level);
+  const elbo = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.elbo), level);
+  const wellFormed = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.wellFormedPrior), level);
+  const holds =
+    fractionHolds(seeds, 0.5) &&
+    priorCe.low !== null &&
+    priorCe.low > 0 &&
+    elbo.low !== null &&
+    elbo.low > 0 &&
+    wellFormed.high !== null &&
+    wellFormed.high < 0;
+  const text =
+    `${holds ? 'the cost shows' : 'the cost: not established'} in ${formatFraction(seeds)} ` +
+    '(prior CE and ELBO above, well-formed samples under prior Z below the baseline of the same seed): ' +
+    `prior CE ${formatInterval(priorCe, level)} bits/token, ELBO ${formatInterval(elbo, level)} bits/token, ` +
+    `well-formed ${formatInterval(wellFormed, level)}`;
+  return { name: 'cost', seeds, chance: 0.5, differences: { priorCe, elbo, wellFormed }, holds, text };
+}
+
+/** The claims of one column from its runs (each with its seed's baseline values, when paired). */
+export function columnVerdict(
+  column: { key: string; label: string; isBaseline: boolean },
+  runs: readonly VerdictRun[],
+  level = 0.95,
+): ColumnVerdict {
+  const claims = column.isBaseline
+    ? [blockPositionClaim(runs, level, true)]
+    : [ignoredClaim(runs, level), blockPositionClaim(runs, level, false), costClaim(runs, level)];
+  const present = claims.filter((c): c is Claim => c !== null);
+  const holding = present.filter((c) => c.holds);
+  const seeds = runs.filter((r) => Object.keys(r.values).length > 0).length;
+  const summary = column.isBaseline
+    ? `${column.label}: ${present[0]?.text ?? 'no toy Z study evaluated'}.`
+    : holding.length > 0
+      ? `${column.label}: ${holding.map((c) => c.text).join('; ')}.`
+      : `${column.label}: no verdict: ${present.map((c) => c.text).join('; ') || 'no evaluations to decide on'}.`;
+  return { column: column.key, label: column.label, isBaseline: column.isBaseline, seeds, claims: present, summary };
+}
