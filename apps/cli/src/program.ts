@@ -92,6 +92,12 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option('--queue-only', 'create the runs but start no workers', false)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
+    .option(
+      '--seed-offset <n>',
+      'add n to every seed (fresh seeds for the same experiment); the sweep is named <name>-seeds+<n>',
+      integer(0),
+      0,
+    )
     .action(wrap(async (file: string, _: unknown, command: Command) => sweepCommand(file, globals(command) as never)));
 
   program
@@ -177,15 +183,19 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
 
   program
     .command('export')
-    .description('export a run (metrics, evaluations) or a sweep (runs, comparison table, generation sheets)')
+    .description(
+      'export a run (metrics, evaluations) or a sweep (runs, comparison table, verdicts across seeds, generation sheets, the toy figure)',
+    )
     .argument('<id>', 'run id, or sweep id or name')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .addOption(
       new Option(
         '--table <table>',
-        'what to export (default: comparison for md/latex/csv of a sweep, runs for json)',
+        'what to export (default: comparison for md/latex/csv of a sweep, runs for json, figure for svg)',
       ).choices([...EXPORT_TABLES]),
     )
+    .option('--seed <n>', 'figure: the seed whose runs are drawn (default: the smallest every column has)', integer(0))
+    .option('--groups <n>', 'figure: groups per condition and panel', integer(1), 4)
     .option('--out <file>', 'write to this file (atomically) instead of stdout')
     .action(wrap(async (id: string, _: unknown, command: Command) => exportCommand(id, globals(command) as never)));
 

@@ -149,6 +149,18 @@ export {
   verdictLines,
 } from './table-export.js';
 export {
+  escapeXml,
+  type SweepFigureOptions,
+  sweepToyFigure,
+  type ToyFigure,
+  type ToyFigureGroup,
+  type ToyFigureLine,
+  type ToyFigurePanel,
+  toyFigureMarkdown,
+  toyFigurePanel,
+  toyFigureSvg,
+} from './toy-figure.js';
+export {
   blockStartAgreement,
   type GroupCounts,
   groupCounts,

@@ -5,16 +5,16 @@
 import { tf } from '@ftlab/backend';
 import type { Batch } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
+import {
+  DEFAULT_COLLAPSE_THRESHOLD_BITS,
+  DEFAULT_COLLAPSE_WINDOW,
+  DEFAULT_LIVE_THRESHOLD_BITS,
+} from './latent-thresholds.js';
 import type { LikelihoodMetrics } from './likelihood.js';
 import type { MetricRecord } from './metric-record.js';
 import { seedFor } from './stats.js';
 
-/** A bit is a live channel when its KL exceeds this many bits per token (default). */
-export const DEFAULT_LIVE_THRESHOLD_BITS = 0.01;
-/** KL below this many bits per token counts towards collapse (default). */
-export const DEFAULT_COLLAPSE_THRESHOLD_BITS = 0.01;
-/** Collapse needs this many consecutive low evaluations, the latest included (default). */
-export const DEFAULT_COLLAPSE_WINDOW = 3;
+export { DEFAULT_COLLAPSE_THRESHOLD_BITS, DEFAULT_COLLAPSE_WINDOW, DEFAULT_LIVE_THRESHOLD_BITS };
 
 export interface LatentUsage {
   /** Mean KL per token in bits (the sum over bits). */

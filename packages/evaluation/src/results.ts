@@ -14,7 +14,8 @@ export interface ToyStudySummary {
   hasLatent: boolean;
   pinned: ToyConditionStats;
   independent: ToyConditionStats;
-  effects: ToyEffects;
+  /** Absent in results written before the per-run test existed. */
+  effects?: ToyEffects;
   chance: ToyChanceLevels;
   pinnedGroups: ToyGroup[];
   independentGroups: ToyGroup[];

@@ -134,12 +134,12 @@ describe('sweep verdicts', () => {
       `kappa=0.5 bit: Z carries the block position in 6/6 seeds (95% CI 61-100%) (a seed counts when its permutation test over Z groups gives p < 0.05); pinned-Z block-start agreement minus independent-Z ${formatInterval(claim?.differences.blockStartAgreement as never, 0.95)}.`,
     );
     expect(byLabel.get('kappa=0.0156 bit')?.summary).toMatch(
-      /^kappa=0\.0156 bit: Z ignored \(collapsed, no effect of Z on the generations\) in 6\/6 seeds \(95% CI 61-100%\); KL \+0\.008 \(95% CI \+0\.006 to \+0\.009, 6 seeds\) bits\/token\.$/,
+      /^kappa=0\.0156 bit: Z ignored \(KL under 0\.05 bits\/token, no effect of Z on the generations\) in 6\/6 seeds \(95% CI 61-100%\); KL \+0\.008 \(95% CI \+0\.006 to \+0\.009, 6 seeds\) bits\/token; collapsed \(KL < 0\.01\) in 6\/6\.$/,
     );
     expect(byLabel.get('kappa=2 bit')?.summary).toMatch(/the cost shows in 6\/6 seeds .*prior CE \+0\.10\d \(95% CI/);
     // Undecided columns say so and still give their numbers.
     expect(byLabel.get('kappa=1 bit')?.summary).toMatch(
-      /^kappa=1 bit: no verdict: .*Z carries the block position: not established in 3\/6 seeds \(95% CI 19-81%\)/,
+      /^kappa=1 bit: no verdict \(no claim holds in 90% of the seeds with intervals that exclude chance\): Z carries the block position in 3\/6 seeds \(95% CI 19-81%\)/,
     );
     expect(byLabel.get('baseline')?.summary).toBe(
       "baseline: the Z test's false-positive control (no Z): p < 0.05 in 0/6 seeds (95% CI 0-39%), expected 5% at most.",
@@ -180,6 +180,8 @@ describe('sweep verdicts', () => {
   it('has no claims for runs without the evaluations they need', () => {
     const verdict = columnVerdict({ key: 'k', label: 'k', isBaseline: false }, [{ values: {}, baseline: null }]);
     expect(verdict.claims).toEqual([]);
-    expect(verdict.summary).toBe('k: no verdict: no evaluations to decide on.');
+    expect(verdict.summary).toBe(
+      'k: no verdict (no claim holds in 90% of the seeds with intervals that exclude chance): no evaluations to decide on.',
+    );
   });
 });

@@ -41,7 +41,15 @@ export { TRAIN_METRICS } from './metric-keys.js';
 export { AdamW, type AdamWSettings, type AdamWState, clipByGlobalNorm, type OptimizedParameter } from './optimizer.js';
 export { configHash, defaultArtifactRoot, runDirectory, runInput } from './run-record.js';
 export { type LrSchedule, learningRate } from './schedule.js';
-export { type ExpandedSweep, loadSweep, parseSweep, type SweepRunSpec, setPath } from './sweep-config.js';
+export {
+  type ExpandedSweep,
+  loadSweep,
+  offsetSweepName,
+  parseSweep,
+  type SweepLoadOptions,
+  type SweepRunSpec,
+  setPath,
+} from './sweep-config.js';
 export { type Progress, type TrainOptions, type TrainOutcome, train, type Validator } from './trainer.js';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
 export { ConfigError } from './yaml-errors.js';

@@ -129,17 +129,35 @@ function assignments(sweep: SweepFile, file: string): Array<Record<string, unkno
 }
 
 /** Parses and expands a sweep file; every expanded run is validated before anything is written. */
-export function loadSweep(path: string): ExpandedSweep {
+export interface SweepLoadOptions {
+  /**
+   * Added to every run's seed (the seed axis, or the base seed): the same experiment on fresh
+   * seeds, to check that its verdicts survive them. The sweep is then named
+   * "<name>-seeds+<offset>", so its runs never mix with the original seeds' comparison.
+   */
+  seedOffset?: number;
+}
+
+/** The sweep's stored name under a seed offset (the plain name when the offset is 0). */
+export function offsetSweepName(name: string, seedOffset = 0): string {
+  return seedOffset === 0 ? name : `${name}-seeds+${seedOffset}`;
+}
+
+export function loadSweep(path: string, options: SweepLoadOptions = {}): ExpandedSweep {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
   }
-  return parseSweep(text, path);
+  return parseSweep(text, path, options);
 }
 
-export function parseSweep(text: string, file: string): ExpandedSweep {
+export function parseSweep(text: string, file: string, options: SweepLoadOptions = {}): ExpandedSweep {
+  const seedOffset = options.seedOffset ?? 0;
+  if (!Number.isInteger(seedOffset) || seedOffset < 0 || seedOffset > 2 ** 30) {
+    throw new ConfigError(file, [`seed offset must be a whole number between 0 and 2^30, got ${seedOffset}`]);
+  }
   const { value, lineOf } = parseYaml(text, file);
   const parsed = SweepFileSchema.safeParse(value);
   if (!parsed.success) {
@@ -177,9 +195,13 @@ export function parseSweep(text: string, file: string): ExpandedSweep {
       problems.push(`axes: ${(error as Error).message}`);
       continue;
     }
-    raw = { ...raw, name: sweep.name };
+    const name = offsetSweepName(sweep.name, seedOffset);
+    raw = { ...raw, name };
+    if (seedOffset !== 0) raw = { ...raw, seed: (typeof raw.seed === 'number' ? raw.seed : 0) + seedOffset };
+    const assigned =
+      seedOffset !== 0 && typeof assignment.seed === 'number' ? { ...assignment, seed: raw.seed } : assignment;
     try {
-      runs.push({ assignment, config: resolveRunConfig(raw, baseFile).config });
+      runs.push({ assignment: assigned, config: resolveRunConfig(raw, baseFile).config });
     } catch (error) {
       const detail = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
       problems.push(`run ${JSON.stringify(assignment)}: ${detail}`);
@@ -187,10 +209,10 @@ export function parseSweep(text: string, file: string): ExpandedSweep {
   }
   if (problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
   return {
-    name: sweep.name,
+    name: offsetSweepName(sweep.name, seedOffset),
     ...(sweep.description === undefined ? {} : { description: sweep.description }),
     method: sweep.method,
-    space: { ...sweep, base },
+    space: { ...sweep, base, ...(seedOffset === 0 ? {} : { seedOffset }) },
     runs,
   };
 }

@@ -46,6 +46,26 @@ cases:
     expect(sweep.runs.every((r) => r.config.training.steps === 10)).toBe(true);
   });
 
+  it('moves every seed by a seed offset, under its own sweep name, and refuses a bad offset', () => {
+    const body = 'name: s\nbase: base.yaml\naxes:\n  seed: [1, 2]\ncases:\n  - { model.variant: baseline }\n';
+    const file = sweepFile(body);
+    const shifted = parseSweep(body, file, { seedOffset: 100 });
+    expect(shifted.name).toBe('s-seeds+100');
+    expect(shifted.runs.map((r) => [r.assignment.seed, r.config.seed, r.config.name])).toEqual([
+      [101, 101, 's-seeds+100'],
+      [102, 102, 's-seeds+100'],
+    ]);
+    expect(shifted.space).toMatchObject({ seedOffset: 100 });
+    // Without a seed axis the base seed moves.
+    const single = 'name: one\nbase: base.yaml\naxes:\n  model.kappa.bits: [0.5]\n';
+    expect(parseSweep(single, sweepFile(single), { seedOffset: 7 }).runs[0]?.config.seed).toBe(8);
+    // Offset 0 is the sweep as written.
+    expect(parseSweep(body, file, { seedOffset: 0 }).name).toBe('s');
+    for (const bad of [-1, 1.5, 2 ** 31]) {
+      expect(() => parseSweep(body, file, { seedOffset: bad })).toThrow(/seed offset must be a whole number/);
+    }
+  });
+
   it('applies overrides to the base of every run, under the axes', () => {
     const body =
       'name: o\nbase: base.yaml\noverrides: { training.steps: 20, training.lr: 0.01 }\naxes:\n  training.lr: [0.001, 0.002]\n';

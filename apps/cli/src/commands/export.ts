@@ -1,22 +1,70 @@
-// ftlab export <run|sweep> --format csv|json|md|latex: a run's metrics and evaluations, or a
+// ftlab export <run|sweep> --format csv|json|md|latex|svg: a run's metrics and evaluations, or a
 // sweep's runs, its paper-style comparison table (rows: benchmarks and likelihood metrics;
 // columns: baseline and each kappa/H/placement, with deltas and confidence intervals) or its
-// grouped-generation sheets (the paper's toy figure: same-Z groups next to independent Z).
+// grouped-generation sheets, the verdicts across seeds (what each kappa shows, with the fraction
+// of seeds and intervals) or the paper's toy figure (same-Z groups next to independent Z, one
+// panel per column, as SVG, Markdown or JSON).
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { compareSweep, exportComparison } from '@ftlab/evaluation';
+import {
+  type ComparisonTable,
+  compareSweep,
+  exportComparison,
+  sweepToyFigure,
+  toyFigureMarkdown,
+  toyFigureSvg,
+  verdictLines,
+} from '@ftlab/evaluation';
 import { type RunDetail, type Sweep, type Tracker, UnknownRunError } from '@ftlab/tracker';
 import { type GlobalOptions, openStore } from '../context.js';
 import { createOutput } from '../output.js';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex', 'svg'] as const;
 export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
-export const EXPORT_TABLES = ['comparison', 'runs', 'metrics', 'sheet'] as const;
+export const EXPORT_TABLES = ['comparison', 'verdicts', 'runs', 'metrics', 'sheet', 'figure'] as const;
 export type ExportTable = (typeof EXPORT_TABLES)[number];
 
 export interface ExportOptions extends GlobalOptions {
   format: ExportFormatName;
   table?: ExportTable;
   out?: string;
+  /** figure: the seed drawn, and groups per condition. */
+  seed?: number;
+  groups?: number;
+}
+
+function svgIsForFigures(): never {
+  throw new Error('--format svg is for --table figure');
+}
+
+/** The verdicts across seeds as Markdown lines, CSV rows (one per claim) or JSON. */
+function verdictsExport(table: ComparisonTable, format: ExportFormatName): string {
+  if (format === 'json') return JSON.stringify(table.verdicts, null, 2);
+  if (format === 'csv') {
+    const header = 'column,claim,holds,seeds_with,seeds,fraction,fraction_low,fraction_high,chance,text';
+    const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
+    const rows = table.verdicts.flatMap((v) =>
+      v.claims.map((c) =>
+        [
+          quote(v.label),
+          c.name,
+          c.holds,
+          c.seeds.successes,
+          c.seeds.n,
+          c.seeds.value,
+          c.seeds.low,
+          c.seeds.high,
+          c.chance,
+          quote(c.text),
+        ].join(','),
+      ),
+    );
+    return [header, ...rows].join('\n');
+  }
+  if (format === 'md') {
+    const lines = verdictLines(table);
+    return lines.length === 0 ? 'No verdicts: no evaluated runs to decide on.' : lines.map((l) => `- ${l}`).join('\n');
+  }
+  throw new Error(`--table verdicts exports as md, csv or json, not ${format}`);
 }
 
 async function findSweep(tracker: Tracker, idOrName: string): Promise<Sweep | null> {
@@ -84,14 +132,35 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
   try {
     const sweep = await findSweep(tracker, id);
     if (sweep) {
-      const table = options.table ?? (options.format === 'json' ? 'runs' : 'comparison');
-      if (table === 'sheet') text = await sweepSheets(tracker, sweep, options.format);
+      const table =
+        options.table ?? (options.format === 'json' ? 'runs' : options.format === 'svg' ? 'figure' : 'comparison');
+      if (options.format === 'svg' && table !== 'figure') svgIsForFigures();
+      if (table === 'figure') {
+        const figure = await sweepToyFigure(tracker, sweep.id, {
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(options.groups === undefined ? {} : { groups: options.groups }),
+        });
+        if (figure.panels.length === 0) {
+          throw new Error(
+            `sweep ${sweep.name} has no toy Z study to draw for seed ${figure.seed}: ${figure.missing.join('; ')}`,
+          );
+        }
+        if (options.format === 'svg') text = toyFigureSvg(figure);
+        else if (options.format === 'md') text = toyFigureMarkdown(figure);
+        else if (options.format === 'json') text = JSON.stringify(figure, null, 2);
+        else throw new Error(`--table figure exports as svg, md or json, not ${options.format}`);
+      } else if (table === 'verdicts') {
+        text = verdictsExport(await compareSweep(tracker, sweep.id), options.format);
+      } else if (table === 'sheet') text = await sweepSheets(tracker, sweep, options.format);
       else if (table === 'comparison') {
         const comparison = await compareSweep(tracker, sweep.id);
+        const format = options.format;
         text =
-          options.format === 'json'
+          format === 'json'
             ? JSON.stringify(comparison, null, 2)
-            : exportComparison(comparison, options.format === 'md' ? 'markdown' : options.format);
+            : format === 'svg'
+              ? svgIsForFigures()
+              : exportComparison(comparison, format === 'md' ? 'markdown' : format);
       } else if (options.format === 'json' || options.format === 'csv') {
         text = await tracker.exportSweep(sweep.id, { format: options.format, table });
       } else {
@@ -106,6 +175,7 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
           throw new Error(`"${id}" is neither a run id nor a sweep id or name in ${tracker.location}`);
         throw error;
       }
+      if (options.format === 'svg') throw new Error('--format svg draws a sweep (--table figure), not a run');
       if (options.format === 'json' || options.format === 'csv') {
         const table = options.table === 'runs' ? 'runs' : 'metrics';
         text = await tracker.exportRun(run.id, { format: options.format, table });

@@ -22,6 +22,8 @@ export interface SweepCommandOptions extends GlobalOptions {
   evaluate: boolean;
   /** Only create the runs; start no workers. */
   queueOnly: boolean;
+  /** Added to every seed; the sweep is stored as "<name>-seeds+<offset>". */
+  seedOffset?: number;
 }
 
 interface WorkerProcess {
@@ -104,7 +106,8 @@ async function sweepProgress(tracker: Tracker, sweepId: string) {
 
 export async function sweepCommand(file: string, options: SweepCommandOptions): Promise<number> {
   const out = createOutput(options.json);
-  const sweep = loadSweep(file); // every run validated before anything is written
+  // Every run validated before anything is written.
+  const sweep = loadSweep(file, options.seedOffset ? { seedOffset: options.seedOffset } : {});
   const tracker = await openStore(options);
   let interrupted = false;
   try {

@@ -9,7 +9,7 @@ import type { Tracker } from '@ftlab/tracker';
 type EvaluationModule = typeof import('@ftlab/evaluation');
 let evaluationModule: Promise<EvaluationModule> | undefined;
 
-function loadEvaluationModule(): Promise<EvaluationModule> {
+export function loadEvaluationModule(): Promise<EvaluationModule> {
   evaluationModule ??= import(/* turbopackIgnore: true */ /* webpackIgnore: true */ '@ftlab/evaluation').catch(
     (error: unknown) => {
       evaluationModule = undefined; // retry on the next request (e.g. after a build)

@@ -1,4 +1,4 @@
-import type { ComparisonCell, ComparisonTable } from '@ftlab/evaluation';
+import type { ColumnVerdict, ComparisonCell, ComparisonTable } from '@ftlab/evaluation';
 import { type ComparisonResult, TABLE_FORMATS } from '../../lib/comparison';
 
 function fixed(value: number): string {
@@ -53,6 +53,41 @@ function Table({ table }: { table: ComparisonTable }) {
   );
 }
 
+/**
+ * What each column concludes across its seeds, in words and numbers: the claims that hold in
+ * bold, an undecided column's measurements plainly. From the evaluation package (verdicts.ts).
+ */
+function Verdicts({ verdicts }: { verdicts: ColumnVerdict[] }) {
+  const shown = verdicts.filter((v) => v.claims.length > 0);
+  if (shown.length === 0) return null;
+  return (
+    <div className="verdicts" data-testid="verdicts">
+      <h3>Verdicts across seeds</h3>
+      <ul>
+        {shown.map((v) => {
+          const decided = v.isBaseline ? null : v.claims.some((c) => c.holds);
+          return (
+            <li
+              key={v.column}
+              data-testid="verdict-line"
+              data-column={v.label}
+              data-decided={decided === null ? 'control' : decided ? '1' : '0'}
+              className={decided ? 'verdict decided' : 'verdict'}
+            >
+              {v.summary}
+            </li>
+          );
+        })}
+      </ul>
+      <div className="small muted">
+        A claim holds when at least 90% of the seeds show it, with a Wilson interval of that fraction that excludes
+        chance and a t-interval of the mean difference that excludes 0. Each seed decides on its own evaluation: its
+        permutation test over Z groups (p &lt; 0.05), its collapse verdict, its deltas to the baseline of the same seed.
+      </div>
+    </div>
+  );
+}
+
 const SHOWN_WARNINGS = 3;
 const LISTED_WARNINGS = 50;
 
@@ -93,6 +128,9 @@ export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: 
         </div>
         {result.ok ? (
           <div className="toolbar">
+            <a className="button secondary" href={`/sweeps/${sweepId}/figure`} data-testid="figure-link">
+              Toy figure
+            </a>
             {Object.entries(TABLE_FORMATS).map(([format, { label }]) => (
               <a
                 key={format}
@@ -109,6 +147,7 @@ export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: 
       </div>
       {result.ok ? (
         <>
+          <Verdicts verdicts={result.table.verdicts} />
           <Table table={result.table} />
           <TableWarnings warnings={result.table.warnings} />
         </>

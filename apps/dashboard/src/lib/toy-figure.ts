@@ -1,0 +1,66 @@
+// The paper's toy figure for a sweep (evaluation's sweepToyFigure): one panel per comparison
+// column, each one seed's pinned-Z groups next to its independent-Z groups. The evaluation
+// package is loaded at run time, like the comparison table (lib/comparison.ts).
+import type { ToyFigure } from '@ftlab/evaluation';
+import type { Tracker } from '@ftlab/tracker';
+import { loadEvaluationModule } from './comparison';
+import { databasePath } from './database';
+import { artifactPath } from './z-sheet';
+
+export type FigureResult = { ok: true; figure: ToyFigure } | { ok: false; message: string };
+
+/** Groups per condition a panel may show (the URL's `groups`). */
+export const FIGURE_GROUPS = { default: 4, max: 16 } as const;
+
+export interface FigureRequest {
+  seed?: number;
+  groups: number;
+}
+
+/** `seed` and `groups` from the URL: whole numbers, groups within 1..FIGURE_GROUPS.max, or the message for a 400. */
+export function parseFigureRequest(params: URLSearchParams): FigureRequest | string {
+  const seedText = params.get('seed');
+  const groupsText = params.get('groups');
+  const whole = (text: string) => (/^\d{1,9}$/.test(text) ? Number(text) : null);
+  const request: FigureRequest = { groups: FIGURE_GROUPS.default };
+  if (seedText !== null && seedText !== '') {
+    const seed = whole(seedText);
+    if (seed === null) return `seed must be a whole number, got ${JSON.stringify(seedText)}`;
+    request.seed = seed;
+  }
+  if (groupsText !== null && groupsText !== '') {
+    const groups = whole(groupsText);
+    if (groups === null || groups < 1 || groups > FIGURE_GROUPS.max) {
+      return `groups must be a whole number from 1 to ${FIGURE_GROUPS.max}, got ${JSON.stringify(groupsText)}`;
+    }
+    request.groups = groups;
+  }
+  return request;
+}
+
+export async function sweepFigure(tracker: Tracker, sweepId: string, request: FigureRequest): Promise<FigureResult> {
+  let evaluation: typeof import('@ftlab/evaluation');
+  try {
+    evaluation = await loadEvaluationModule();
+  } catch (error) {
+    return {
+      ok: false,
+      message: `The figure needs the evaluation package, which did not load (${(error as Error).message}).`,
+    };
+  }
+  try {
+    const figure = await evaluation.sweepToyFigure(tracker, sweepId, {
+      ...(request.seed === undefined ? {} : { seed: request.seed }),
+      groups: request.groups,
+      resolvePath: (path, root) => artifactPath(path, root, databasePath()),
+    });
+    return { ok: true, figure };
+  } catch (error) {
+    if (error instanceof evaluation.ComparisonError) return { ok: false, message: error.message };
+    throw error;
+  }
+}
+
+export async function figureSvg(figure: ToyFigure): Promise<string> {
+  return (await loadEvaluationModule()).toyFigureSvg(figure);
+}
