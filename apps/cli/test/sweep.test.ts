@@ -1,4 +1,5 @@
 // Real processes: `ftlab sweep` expands a sweep into runs and trains them with worker processes.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { openTracker, type RunSummary } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
@@ -60,6 +61,67 @@ describe('ftlab sweep', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/8 runs \(0 new, 8 already known\)/);
     expect(JSON.parse(again.stdout)).toMatchObject({ pending: 0, counts: { FINISHED: 8 } });
+  });
+
+  it('--seed-offset trains the same sweep on fresh seeds, whose verdicts and figure export as asked', async () => {
+    const dir = tempDir();
+    writeFile(dir, 'tiny.yaml', TINY({ steps: '4', checkpointEvery: '4' }));
+    const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1, 2], 4).replace('name: cli-sweep', 'name: cli-verdicts'));
+    const db = join(dir, 'sweep.db');
+    const result = await ftlab([
+      'sweep',
+      sweep,
+      '--db',
+      db,
+      '--workers',
+      '2',
+      '--backend',
+      'wasm',
+      '--seed-offset',
+      '40',
+    ]).done;
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/"cli-verdicts-seeds\+40": 4 runs \(4 new/);
+    const runs = await runsOf(db);
+    expect(runs.map((r) => r.seed).sort()).toEqual([41, 41, 42, 42]);
+
+    const exported = async (...args: string[]) => {
+      const r = await ftlab(['export', 'cli-verdicts-seeds+40', '--db', db, ...args]).done;
+      expect(r.code, r.stderr).toBe(0);
+      return r.stdout;
+    };
+    // Verdicts: one line per column, each with its fraction of seeds and interval.
+    const lines = (await exported('--format', 'md', '--table', 'verdicts')).trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^- baseline: the Z test's false-positive control \(no Z\): p < 0\.05 in \d\/2 seeds \(95% CI/,
+    );
+    expect(lines[1]).toMatch(/^- free-transformer: .*in \d\/2 seeds \(95% CI \d+-\d+%\)/);
+    const csv = (await exported('--format', 'csv', '--table', 'verdicts')).trim().split('\n');
+    expect(csv[0]).toBe('column,claim,holds,seeds_with,seeds,fraction,fraction_low,fraction_high,chance,text');
+    expect(csv.slice(1).map((l) => l.split(',')[1])).toEqual(
+      expect.arrayContaining(['false-positives', 'block-position']),
+    );
+    const json = JSON.parse(await exported('--format', 'json', '--table', 'verdicts')) as Array<{ seeds: number }>;
+    expect(json.map((v) => v.seeds)).toEqual([2, 2]);
+    // The comparison in Markdown ends with the verdicts.
+    expect(await exported('--format', 'md')).toMatch(/\*\*Verdicts across seeds\*\*/);
+    // The figure: seed 41 by default, one panel per column.
+    const svg = await exported('--format', 'svg');
+    expect(svg).toMatch(/^<svg xmlns/);
+    expect(svg).toContain('Toy Z study, seed 41');
+    const md = await exported('--format', 'md', '--table', 'figure', '--seed', '42', '--groups', '1');
+    expect(md.match(/^## /gm)).toHaveLength(2);
+    expect(md).toContain('# Toy Z study, seed 42');
+
+    const refused = await ftlab(['export', 'cli-verdicts-seeds+40', '--db', db, '--format', 'svg', '--table', 'runs'])
+      .done;
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/--format svg is for --table figure/);
+    const fresh = join(dir, 'untouched.db');
+    const bad = await ftlab(['sweep', sweep, '--db', fresh, '--seed-offset', '-3']).done;
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/'--seed-offset <n>' argument '-3' is invalid\. expected a whole number >= 0/);
+    expect(existsSync(fresh)).toBe(false);
   });
 
   it('a sweep killed mid-run resumes the interrupted runs from their checkpoints when started again', async () => {
