@@ -11,6 +11,13 @@ function report(error: unknown, json: boolean): number {
   return error instanceof ConfigError ? 2 : 1;
 }
 
+// A reader that stops early (`ftlab export ... | head`) closes the pipe: that ends the output,
+// it is not a crash.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 const json = process.argv.includes('--json');
 const program = buildProgram((action) => {
   action().then(

@@ -54,6 +54,14 @@ describe('read-side commands', () => {
     expect(missing.stderr).toMatch(/"nope" is neither a run id nor a sweep id or name/);
   });
 
+  it('stops quietly when the reader closes the pipe early (ftlab export ... | head)', async () => {
+    const cli = ftlab(['export', runId, '--db', db, '--format', 'json']);
+    cli.child.stdout?.destroy(); // closed before the first write: every write gets EPIPE
+    const result = await cli.done;
+    expect(result.stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(result.code).toBe(0);
+  });
+
   it('generate samples with Z pinned per group, reproducibly', async () => {
     const args = ['generate', runId, '--db', db, '--z', 'pinned', '--groups', '2', '--samples', '3', '--json'];
     const first = JSON.parse(await ftlabOk(args)) as { groups: Array<{ z: number[]; samples: string[] }> };
