@@ -8,7 +8,8 @@
 // latent's own fields: a delta between runs trained differently is not the effect of Z.
 import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, type Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
-import { type ColumnVerdict, columnVerdict } from './verdicts.js';
+import { TOY_STUDY_TASK } from './toy-group-effect.js';
+import { type ColumnVerdict, columnVerdict, VERDICT_KEYS } from './verdicts.js';
 
 /** Model fields only a latent model uses, so a baseline may differ from its Free Transformer there. */
 export const LATENT_CONFIG_PATHS: readonly string[] = [
@@ -161,14 +162,14 @@ export function axisLabel(path: string, value: JsonValue): string {
  */
 export function defaultComparisonRows(keys: Iterable<string>): string[] {
   const rank = (key: string) =>
-    key.startsWith('likelihood/') ? 1 : key.startsWith('latent/') ? 2 : key.startsWith('toy_z_study/') ? 3 : 0;
+    key.startsWith('likelihood/') ? 1 : key.startsWith('latent/') ? 2 : key.startsWith(`${TOY_STUDY_TASK}/`) ? 3 : 0;
   return [...new Set(keys)]
     .filter((key) => {
       if (key.startsWith('likelihood/')) return key.endsWith('_bits_per_token') && !key.includes('/sampled_kl');
       if (key.startsWith('latent/'))
-        return key === 'latent/kl_bits_per_token' || key === 'latent/live_channels' || key === 'latent/collapsed';
+        return key === VERDICT_KEYS.klBits || key === 'latent/live_channels' || key === VERDICT_KEYS.collapsed;
       // p-values and interval ends are per-run test details: averaged over seeds they mean nothing.
-      if (key.startsWith('toy_z_study/')) return !/_(chance|p_value|difference_low|difference_high)$/.test(key);
+      if (key.startsWith(`${TOY_STUDY_TASK}/`)) return !/_(chance|p_value|difference_low|difference_high)$/.test(key);
       return true;
     })
     .sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));

@@ -68,7 +68,7 @@ export function verdictLines(table: ComparisonTable): string[] {
 function verdictsMarkdown(table: ComparisonTable): string {
   const lines = verdictLines(table);
   if (lines.length === 0) return '';
-  return `\n**Verdicts across seeds** (a claim holds when at least ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds show it, with intervals that exclude chance):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+  return `\n**Verdicts across seeds** (a claim holds when at least ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds show it, each by its own test, and the Wilson interval of that fraction excludes chance; means are shown with t intervals):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
 }
 
 const LATEX_SPECIALS: Record<string, string> = {

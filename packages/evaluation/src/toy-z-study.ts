@@ -11,7 +11,8 @@
 //                          bodies without any '!' count as identical patterns: 1);
 //   well-formed            fraction of bodies the task could have produced after their letter.
 // Pairs within a group are not independent, so ratios are pooled over all pairs and their
-// standard errors come from a bootstrap over groups (seeded).
+// standard errors come from a bootstrap over groups (seeded). Whether Z controls the block start
+// and the noise in this run is a test over groups: toy-group-effect.ts.
 import { Rng, resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
 import type { MetricRecord } from './metric-record.js';

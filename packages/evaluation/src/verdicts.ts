@@ -12,10 +12,12 @@
 //
 // Across seeds a claim holds when at least VERDICT_MIN_SEED_FRACTION of the seeds show it and
 // the Wilson interval of that fraction excludes what seeds without the property would give
-// (VERDICT_ALPHA for the Z test's false positives; one half for the others), and the mean over
-// seeds of the claim's own difference has a t-interval that excludes 0 in the claimed direction.
-// Claims that do not hold are still reported with their numbers, as "not established".
-
+// (VERDICT_ALPHA for the Z test's false positives; one half for the others). Each claim also
+// reports the mean over seeds of its differences with t intervals. They describe the size of the
+// effect and do not decide it: a t interval assumes roughly normal differences, and the cost's
+// vary widely (prior CE rises by +0.8 to +4.4 bits per token across eight seeds at kappa = 4), so
+// four seeds that all show the cost can still have a mean interval that includes 0.
+// Claims that do not hold are still reported with their numbers.
 import { DEFAULT_COLLAPSE_THRESHOLD_BITS } from './latent-thresholds.js';
 import { type Fraction, VERDICT_ALPHA, wilsonInterval } from './significance.js';
 import { type PairedInterval, pairedInterval } from './stats.js';
@@ -130,7 +132,7 @@ function ignoredClaim(runs: readonly VerdictRun[], level: number): Claim | null 
   const seeds = wilsonInterval(ignored, known.length, level);
   const kl = pairedInterval(numbers(known, VERDICT_KEYS.klBits), level);
   const collapsed = numbers(known, VERDICT_KEYS.collapsed).filter((v) => v === 1).length;
-  const holds = fractionHolds(seeds, 0.5) && kl.high !== null && kl.high < IGNORED_KL_BITS;
+  const holds = fractionHolds(seeds, 0.5);
   const text =
     `Z ignored (KL under ${IGNORED_KL_BITS} bits/token, no effect of Z on the generations) in ${formatFraction(seeds)}; ` +
     `KL ${formatInterval(kl, level)} bits/token; collapsed (KL < ${DEFAULT_COLLAPSE_THRESHOLD_BITS}) in ${collapsed}/${known.length}`;
@@ -155,7 +157,7 @@ function blockPositionClaim(runs: readonly VerdictRun[], level: number, isBaseli
       text: `the Z test's false-positive control (no Z): p < ${VERDICT_ALPHA} in ${formatFraction(seeds)}, expected ${percent(VERDICT_ALPHA)} at most`,
     };
   }
-  const holds = fractionHolds(seeds, VERDICT_ALPHA) && difference.low !== null && difference.low > 0;
+  const holds = fractionHolds(seeds, VERDICT_ALPHA);
   const text =
     `Z carries the block position in ${formatFraction(seeds)} ` +
     `(a seed counts when its permutation test over Z groups gives p < ${VERDICT_ALPHA}); ` +
@@ -192,14 +194,7 @@ function costClaim(runs: readonly VerdictRun[], level: number): Claim | null {
   const priorCe = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.priorCe), level);
   const elbo = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.elbo), level);
   const wellFormed = pairedInterval(pairedDifferences(paired, VERDICT_KEYS.wellFormedPrior), level);
-  const holds =
-    fractionHolds(seeds, 0.5) &&
-    priorCe.low !== null &&
-    priorCe.low > 0 &&
-    elbo.low !== null &&
-    elbo.low > 0 &&
-    wellFormed.high !== null &&
-    wellFormed.high < 0;
+  const holds = fractionHolds(seeds, 0.5);
   const text =
     `the cost shows in ${formatFraction(seeds)} ` +
     '(prior CE and ELBO above, well-formed samples under prior Z below the baseline of the same seed): ' +
@@ -228,6 +223,6 @@ export function columnVerdict(
     ? `${column.label}: ${present[0]?.text ?? 'no toy Z study evaluated'}.`
     : holding.length > 0
       ? `${column.label}: ${holding.map((c) => c.text).join('; ')}.`
-      : `${column.label}: no verdict (no claim holds in ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds with intervals that exclude chance): ${undecided.join('; ') || 'no evaluations to decide on'}.`;
+      : `${column.label}: no verdict (no claim holds in ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds with a Wilson interval above chance): ${undecided.join('; ') || 'no evaluations to decide on'}.`;
   return { column: column.key, label: column.label, isBaseline: column.isBaseline, seeds, claims: present, summary };
 }

@@ -139,7 +139,7 @@ describe('sweep verdicts', () => {
     expect(byLabel.get('kappa=2 bit')?.summary).toMatch(/the cost shows in 6\/6 seeds .*prior CE \+0\.10\d \(95% CI/);
     // Undecided columns say so and still give their numbers.
     expect(byLabel.get('kappa=1 bit')?.summary).toMatch(
-      /^kappa=1 bit: no verdict \(no claim holds in 90% of the seeds with intervals that exclude chance\): Z carries the block position in 3\/6 seeds \(95% CI 19-81%\)/,
+      /^kappa=1 bit: no verdict \(no claim holds in 90% of the seeds with a Wilson interval above chance\): Z carries the block position in 3\/6 seeds \(95% CI 19-81%\)/,
     );
     expect(byLabel.get('baseline')?.summary).toBe(
       "baseline: the Z test's false-positive control (no Z): p < 0.05 in 0/6 seeds (95% CI 0-39%), expected 5% at most.",
@@ -172,6 +172,26 @@ describe('sweep verdicts', () => {
     expect(ten(8)).toBe(false);
   });
 
+  it('decides on the seeds, not on a mean interval that widely varying differences widen', () => {
+    // Four seeds that all pay the cost, by very different amounts (measured at kappa = 4 bits):
+    // the t interval of the mean prior CE difference includes 0, the claim holds (4/4).
+    const rises = [0.83, 4.23, 1.12, 3.7];
+    const verdict = columnVerdict(
+      { key: 'k', label: 'k', isBaseline: false },
+      rises.map((rise, i) => {
+        const values = latentValues('cost', i + 1);
+        return {
+          values: { ...values, [K.priorCe]: (baselineValues(i + 1)[K.priorCe] as number) + rise },
+          baseline: baselineValues(i + 1),
+        };
+      }),
+    );
+    const cost = verdict.claims.find((c) => c.name === 'cost');
+    expect(cost?.differences.priorCe?.low).toBeLessThan(0);
+    expect(cost?.seeds).toMatchObject({ successes: 4, n: 4 });
+    expect(cost?.holds).toBe(true);
+  });
+
   it('formats fractions and intervals for people', () => {
     expect(formatFraction(wilsonInterval(5, 6))).toBe('5/6 seeds (95% CI 44-97%)');
     expect(formatInterval(pairedInterval([0.1]), 0.95)).toBe('+0.100 (1 seed, no interval)');
@@ -181,7 +201,7 @@ describe('sweep verdicts', () => {
     const verdict = columnVerdict({ key: 'k', label: 'k', isBaseline: false }, [{ values: {}, baseline: null }]);
     expect(verdict.claims).toEqual([]);
     expect(verdict.summary).toBe(
-      'k: no verdict (no claim holds in 90% of the seeds with intervals that exclude chance): no evaluations to decide on.',
+      'k: no verdict (no claim holds in 90% of the seeds with a Wilson interval above chance): no evaluations to decide on.',
     );
   });
 });
