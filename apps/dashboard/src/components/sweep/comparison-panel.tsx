@@ -81,8 +81,9 @@ function Verdicts({ verdicts }: { verdicts: ColumnVerdict[] }) {
       </ul>
       <div className="small muted">
         A claim holds when at least 90% of the seeds show it and the Wilson interval of that fraction excludes chance;
-        the means are shown with t intervals, which describe the effect's size. Each seed decides on its own evaluation: its
-        permutation test over Z groups (p &lt; 0.05), its collapse verdict, its deltas to the baseline of the same seed.
+        the means are shown with t intervals, which describe the effect's size. Each seed decides on its own evaluation:
+        its permutation test over Z groups (p &lt; 0.05), its collapse verdict, its deltas to the baseline of the same
+        seed.
       </div>
     </div>
   );
