@@ -53,6 +53,12 @@ if [ "${FTLAB_DEMO_SERVE:-1}" != "0" ]; then
     fi
     sleep 0.3
   done
+  # Something else may answer on the port (an earlier demo's dashboard) while ours failed to bind.
+  sleep 0.5
+  if ! kill -0 "$dashboard_pid" 2>/dev/null; then
+    echo "demo: the dashboard did not start (is port $port in use? set FTLAB_DEMO_PORT)" >&2
+    exit 1
+  fi
   echo >&2
   echo "demo: dashboard at http://127.0.0.1:$port/  (the sweep page fills in as runs finish)" >&2
   echo >&2

@@ -6,7 +6,7 @@
 //     percentile bootstrap interval over groups;
 //   - the test: one-sided permutation test of the group labels (pinned vs independent). If the
 //     model ignores Z, a pinned group is just N independent generations, so the labels are
-//     exchangeable and the p-value is calibrated (test/toy-group-effect.test.ts simulates it).
+//     exchangeable and the p-value is calibrated (test/significance.test.ts simulates it).
 // A run "shows" the effect when p < VERDICT_ALPHA.
 import { analyseToyBody, type ToyTaskConfig } from '@ftlab/data';
 import type { MetricRecord } from './metric-record.js';
