@@ -41,24 +41,20 @@ trap stop_dashboard EXIT
 if [ "${FTLAB_DEMO_SERVE:-1}" != "0" ]; then
   # Watch, don't wait: the dashboard first, so runs show up (and curves grow) while they train.
   ftlab migrate --db "$db" >/dev/null
-  ftlab dashboard --db "$db" --port "$port" >&2 &
+  # It prints its URL (--json) once it listens; until then, either that line or its exit comes.
+  started="$(mktemp)"
+  ftlab dashboard --db "$db" --port "$port" --json >"$started" &
   dashboard_pid=$!
-  for _ in $(seq 1 100); do
-    if node -e "fetch('http://127.0.0.1:$port/').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))" 2>/dev/null; then
-      break
-    fi
+  until grep -q '"url"' "$started"; do
     if ! kill -0 "$dashboard_pid" 2>/dev/null; then
+      grep -o '"error":"[^"]*"' "$started" >&2 || true
       echo "demo: the dashboard did not start (is port $port in use? set FTLAB_DEMO_PORT)" >&2
+      rm -f "$started"
       exit 1
     fi
     sleep 0.3
   done
-  # Something else may answer on the port (an earlier demo's dashboard) while ours failed to bind.
-  sleep 0.5
-  if ! kill -0 "$dashboard_pid" 2>/dev/null; then
-    echo "demo: the dashboard did not start (is port $port in use? set FTLAB_DEMO_PORT)" >&2
-    exit 1
-  fi
+  rm -f "$started"
   echo >&2
   echo "demo: dashboard at http://127.0.0.1:$port/  (the sweep page fills in as runs finish)" >&2
   echo >&2
