@@ -17,7 +17,15 @@ import { InvalidInputError, RunStateError, UnknownRunError, UnknownSweepError } 
 import { type Row, toRun } from './rows.js';
 import { inList } from './sql-util.js';
 import type { Run } from './types.js';
-import { checkId, checkKey, checkNonNegativeInteger, checkStep, checkText, newId } from './values.js';
+import {
+  checkId,
+  checkKey,
+  checkNonNegativeInteger,
+  checkStep,
+  checkText,
+  MAX_FAILURE_REASON_LENGTH,
+  newId,
+} from './values.js';
 
 /** Who holds a run; when given, a heartbeat/finish/fail from any other worker is refused. */
 export interface WorkerGuard {
@@ -162,6 +170,8 @@ async function endRun(
   step: number | undefined,
   guard: WorkerGuard,
   where: string,
+  /** Written as a note of the run in the same transaction (a long reason's full text). */
+  note?: string,
 ): Promise<Run> {
   checkId(runId, where);
   if (step !== undefined) checkStep(step, where);
@@ -173,8 +183,27 @@ async function endRun(
           WHERE id = ${runId} AND status = 'RUNNING' ${workerClause(guard)}`,
     );
     if (changed === 0) await refuseTransition(tx, runId, guard, where);
+    if (note !== undefined) {
+      await tx.run(
+        sql`INSERT INTO notes (id, run_id, text, author, created_at)
+            VALUES (${newId()}, ${runId}, ${note}, ${guard.worker ?? TRACKER_NOTE_AUTHOR}, ${now})`,
+      );
+    }
     return (await selectRun(tx, runId)) as Run;
   });
+}
+
+/**
+ * The failure reason as stored: whole up to MAX_FAILURE_REASON_LENGTH characters, else cut with a
+ * marker that says where the whole text is (a note of the run, written with it).
+ */
+export function storedFailureReason(reason: string): { reason: string; note?: string } {
+  if (reason.length <= MAX_FAILURE_REASON_LENGTH) return { reason };
+  const marker = ` … [cut at ${MAX_FAILURE_REASON_LENGTH} of ${reason.length} characters; the whole reason is in the run's notes]`;
+  return {
+    reason: `${reason.slice(0, MAX_FAILURE_REASON_LENGTH)}${marker}`,
+    note: `failure reason (whole):\n${reason}`,
+  };
 }
 
 /** Where a claimed run is executing: set by the worker that claimed it (sweep runs are created before any worker exists). */
@@ -255,8 +284,11 @@ export function failRun(
   guard: WorkerGuard,
 ): Promise<Run> {
   const where = `failRun(${JSON.stringify(runId)})`;
-  checkKey(reason, where, 'reason');
-  return endRun(db, runId, 'FAILED', reason, step, guard, where);
+  if (checkText(reason, where, 'reason').trim() === '') {
+    throw new InvalidInputError(`${where}: say why the run failed (reason), e.g. "loss is NaN at step 120".`);
+  }
+  const stored = storedFailureReason(reason);
+  return endRun(db, runId, 'FAILED', stored.reason, step, guard, where, stored.note);
 }
 
 /** Stops a PENDING or RUNNING run on purpose; its worker finds out at its next heartbeat. Resumable with requeueRun. */

@@ -6,6 +6,8 @@ import type { NonFinite } from './types.js';
 
 const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
 export const MAX_KEY_LENGTH = 250;
+/** A failure reason longer than this is stored cut, with a marker; the run's notes keep it whole. */
+export const MAX_FAILURE_REASON_LENGTH = 1000;
 
 /** A short random id (12 base-36 characters, ~62 bits): readable in a terminal, unique in practice. */
 export function newId(): string {

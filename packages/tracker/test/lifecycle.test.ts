@@ -205,7 +205,29 @@ forEachDialect((open) => {
       await expect(tracker.heartbeat('missing', 1)).rejects.toBeInstanceOf(UnknownRunError);
       await expect(tracker.heartbeat('missing', 1)).rejects.toThrow(/heartbeat\("missing"\): no run with id "missing"/);
       await expect(tracker.heartbeat(b.id, -1)).rejects.toThrow(/step must be a non-negative integer, got -1/);
-      await expect(tracker.failRun(b.id, '')).rejects.toThrow(/reason must be a non-empty string/);
+      await expect(tracker.failRun(b.id, '')).rejects.toThrow(/say why the run failed \(reason\)/);
+      await expect(tracker.failRun(b.id, 42 as never)).rejects.toThrow(/reason must be a string, got 42/);
+    });
+
+    it('stores a failure reason of any length: a long one cut with a marker, whole in a note', async () => {
+      const { tracker } = await open();
+      const { sweep } = await sweepWith(tracker, grid([0], [1, 2]));
+      // A corrupted-checkpoint message with a path and a stack of causes: well over 250 characters.
+      const long = `CheckpointError: /shared/runs/abc/checkpoints/step-000400/model.safetensors: ${'the header says 1,234 bytes, the file has 1,200; '.repeat(30)}resume from an intact checkpoint`;
+      const run = (await tracker.claimNextRun(sweep.id, 'w1'))!;
+      const failed = await tracker.failRun(run.id, long, 400, { worker: 'w1' });
+      expect(failed.status).toBe('FAILED');
+      expect(failed.failureReason?.startsWith(long.slice(0, 1000))).toBe(true);
+      expect(failed.failureReason).toMatch(
+        new RegExp(`… \\[cut at 1000 of ${long.length} characters; the whole reason is in the run's notes\\]$`),
+      );
+      const notes = (await tracker.getRun(run.id)).notes;
+      expect(notes.map((n) => [n.text, n.author])).toContainEqual([`failure reason (whole):\n${long}`, 'w1']);
+      // A short reason is stored as it is, with no note.
+      const other = (await tracker.claimNextRun(sweep.id, 'w2'))!;
+      const short = 'x'.repeat(1000);
+      expect((await tracker.failRun(other.id, short)).failureReason).toBe(short);
+      expect((await tracker.getRun(other.id)).notes).toEqual([]);
     });
 
     it('a killed run stops its worker at the next heartbeat and can be resumed', async () => {

@@ -135,7 +135,18 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
     await heartbeat.stop();
     if (error instanceof RunStateError) return { status: 'LOST', step: run.lastStep ?? 0, reason: error.message };
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    await tracker.failRun(run.id, reason, heartbeat.step, guard).catch(() => undefined);
+    try {
+      await tracker.failRun(run.id, reason, heartbeat.step, guard);
+    } catch (recordError) {
+      // A run another worker holds now (RunStateError) is not ours to mark. Anything else means
+      // the failure is not recorded: say so with both errors instead of leaving it RUNNING silently.
+      if (!(recordError instanceof RunStateError)) {
+        throw new Error(
+          `run ${run.id} failed (${reason}) and the failure could not be recorded: ${(recordError as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
     throw error;
   }
   await heartbeat.stop();

@@ -85,3 +85,51 @@ it('a run whose final evaluation throws is FAILED with the reason, and the worke
     await tracker.close();
   }
 });
+
+// A corpus that changed before resume, with both fingerprints and the path: ~1,300 characters.
+const LONG_REASON = `the corpus changed since the run started: ${'sha256 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef vs fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210; '.repeat(8)}restore /data/corpus.txt or start a new run`;
+
+it('a failure whose reason is long is recorded (cut, whole in a note) and the queue goes on', async () => {
+  const info = await backend();
+  const dir = tempDir();
+  const tracker = await openTracker(join(dir, 'tracker.db'));
+  try {
+    const { sweep } = await tracker.ensureSweep({ name: 'long-reason', method: 'grid', space: {} });
+    await tracker.createRuns(
+      sweep.id,
+      [1, 2].map((seed) =>
+        runInput(
+          tinyConfig((t) => t.replace('seed: 5', `seed: ${seed}`)),
+          { artifactRoot: join(dir, 'runs') },
+        ),
+      ),
+    );
+    let evaluations = 0;
+    const summary = await runWorker({
+      tracker,
+      sweepId: sweep.id,
+      worker: 'w1',
+      backend: info,
+      pollMs: 50,
+      hooks: {
+        finalEvaluation: async () => {
+          evaluations += 1;
+          if (evaluations === 1) throw new RangeError(LONG_REASON);
+        },
+      },
+    });
+    expect(summary.stoppedBy).toBe('empty-queue');
+    expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
+    const runs = (await tracker.listRuns({ sweepId: sweep.id })).runs;
+    const failed = runs.find((r) => r.status === 'FAILED');
+    // Before, the tracker refused a reason over 250 characters, the refusal was swallowed, the run
+    // stayed RUNNING without a reason and the worker stopped.
+    expect(failed?.failureReason?.startsWith(`RangeError: ${LONG_REASON}`.slice(0, 1000))).toBe(true);
+    expect(failed?.failureReason).toMatch(/\[cut at 1000 of \d+ characters; the whole reason is in the run's notes\]$/);
+    const notes = (await tracker.getRun(failed?.id as string)).notes.map((n) => n.text);
+    expect(notes).toContain(`failure reason (whole):\nRangeError: ${LONG_REASON}`);
+    expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+  } finally {
+    await tracker.close();
+  }
+});
