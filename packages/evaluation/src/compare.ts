@@ -9,7 +9,7 @@
 import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, type Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
 import { TOY_STUDY_TASK } from './toy-group-effect.js';
-import { type ColumnVerdict, columnVerdict, VERDICT_KEYS } from './verdicts.js';
+import { type ColumnVerdict, columnVerdict, VERDICT_KEYS, VERDICT_RULE } from './verdicts.js';
 
 /** Model fields only a latent model uses, so a baseline may differ from its Free Transformer there. */
 export const LATENT_CONFIG_PATHS: readonly string[] = [
@@ -90,6 +90,8 @@ export interface ComparisonTable {
   pairs: ComparisonPair[];
   /** What each column concludes across its seeds, in words and numbers (verdicts.ts). */
   verdicts: ColumnVerdict[];
+  /** The rule the verdicts follow, in words (VERDICT_RULE). */
+  verdictRule: string;
   /** Runs left out of the deltas, and why. */
   warnings: string[];
 }
@@ -313,7 +315,7 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
       level,
     ),
   );
-  return { axes, level, columns, rows, pairs, verdicts, warnings };
+  return { axes, level, columns, rows, pairs, verdicts, verdictRule: VERDICT_RULE, warnings };
 }
 
 export interface CompareSweepOptions extends ComparisonOptions {

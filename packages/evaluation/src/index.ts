@@ -146,7 +146,9 @@ export {
   latexEscape,
   type TableFormat,
   type TableFormatOptions,
+  VERDICT_CSV_COLUMNS,
   verdictLines,
+  verdictsToCsv,
 } from './table-export.js';
 export {
   escapeXml,
@@ -197,5 +199,6 @@ export {
   formatInterval,
   VERDICT_KEYS,
   VERDICT_MIN_SEED_FRACTION,
+  VERDICT_RULE,
   type VerdictRun,
 } from './verdicts.js';

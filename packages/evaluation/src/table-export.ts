@@ -2,7 +2,6 @@
 //   mean over seeds  (mean paired difference to the baseline ± half-width of its CI)  *
 // where * marks an interval that excludes 0. CSV is one line per (row, column) with every number.
 import type { ComparisonCell, ComparisonTable } from './compare.js';
-import { VERDICT_MIN_SEED_FRACTION } from './verdicts.js';
 
 export interface TableFormatOptions {
   /** Decimals of every number (default 3). */
@@ -68,7 +67,32 @@ export function verdictLines(table: ComparisonTable): string[] {
 function verdictsMarkdown(table: ComparisonTable): string {
   const lines = verdictLines(table);
   if (lines.length === 0) return '';
-  return `\n**Verdicts across seeds** (a claim holds when at least ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds show it, each by its own test, and the Wilson interval of that fraction excludes chance; means are shown with t intervals):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+  return `\n**Verdicts across seeds** (${table.verdictRule}):\n\n${lines.map((l) => `- ${l}`).join('\n')}\n`;
+}
+
+export const VERDICT_CSV_COLUMNS = [
+  'column',
+  'claim',
+  'holds',
+  'seeds_with',
+  'seeds',
+  'fraction',
+  'fraction_low',
+  'fraction_high',
+  'chance',
+  'text',
+] as const;
+
+/** The verdicts as CSV: one line per claim of each column, every number. */
+export function verdictsToCsv(table: ComparisonTable): string {
+  const lines = [VERDICT_CSV_COLUMNS.join(',')];
+  for (const v of table.verdicts) {
+    for (const c of v.claims) {
+      const { successes, n, value, low, high } = c.seeds;
+      lines.push([v.label, c.name, c.holds, successes, n, value, low, high, c.chance, c.text].map(csvField).join(','));
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const LATEX_SPECIALS: Record<string, string> = {

@@ -33,6 +33,13 @@ export const VERDICT_MIN_SEED_FRACTION = 0.9;
  */
 export const IGNORED_KL_BITS = 0.05;
 
+/** The rule every verdict follows, in words (shown under tables and on the sweep page). */
+export const VERDICT_RULE =
+  `a claim holds when at least ${Math.round(100 * VERDICT_MIN_SEED_FRACTION)}% of the seeds show it, each by its own ` +
+  `evaluation (its permutation test over Z groups at p < ${VERDICT_ALPHA}, its KL, its deltas to the baseline of the ` +
+  'same seed), and the Wilson interval of that fraction excludes chance; means over seeds come with t intervals, ' +
+  'which describe the size of the effect';
+
 /** The evaluation keys ("task/metric") the verdicts read. */
 export const VERDICT_KEYS = {
   collapsed: 'latent/collapsed',

@@ -13,6 +13,7 @@ import {
   toyFigureMarkdown,
   toyFigureSvg,
   verdictLines,
+  verdictsToCsv,
 } from '@ftlab/evaluation';
 import { type RunDetail, type Sweep, type Tracker, UnknownRunError } from '@ftlab/tracker';
 import { type GlobalOptions, openStore } from '../context.js';
@@ -39,27 +40,7 @@ function svgIsForFigures(): never {
 /** The verdicts across seeds as Markdown lines, CSV rows (one per claim) or JSON. */
 function verdictsExport(table: ComparisonTable, format: ExportFormatName): string {
   if (format === 'json') return JSON.stringify(table.verdicts, null, 2);
-  if (format === 'csv') {
-    const header = 'column,claim,holds,seeds_with,seeds,fraction,fraction_low,fraction_high,chance,text';
-    const quote = (text: string) => (/[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text);
-    const rows = table.verdicts.flatMap((v) =>
-      v.claims.map((c) =>
-        [
-          quote(v.label),
-          c.name,
-          c.holds,
-          c.seeds.successes,
-          c.seeds.n,
-          c.seeds.value,
-          c.seeds.low,
-          c.seeds.high,
-          c.chance,
-          quote(c.text),
-        ].join(','),
-      ),
-    );
-    return [header, ...rows].join('\n');
-  }
+  if (format === 'csv') return verdictsToCsv(table);
   if (format === 'md') {
     const lines = verdictLines(table);
     return lines.length === 0 ? 'No verdicts: no evaluated runs to decide on.' : lines.map((l) => `- ${l}`).join('\n');

@@ -57,7 +57,7 @@ function Table({ table }: { table: ComparisonTable }) {
  * What each column concludes across its seeds, in words and numbers: the claims that hold in
  * bold, an undecided column's measurements plainly. From the evaluation package (verdicts.ts).
  */
-function Verdicts({ verdicts }: { verdicts: ColumnVerdict[] }) {
+function Verdicts({ verdicts, rule }: { verdicts: ColumnVerdict[]; rule: string }) {
   const shown = verdicts.filter((v) => v.claims.length > 0);
   if (shown.length === 0) return null;
   return (
@@ -79,12 +79,7 @@ function Verdicts({ verdicts }: { verdicts: ColumnVerdict[] }) {
           );
         })}
       </ul>
-      <div className="small muted">
-        A claim holds when at least 90% of the seeds show it and the Wilson interval of that fraction excludes chance;
-        the means are shown with t intervals, which describe the effect's size. Each seed decides on its own evaluation:
-        its permutation test over Z groups (p &lt; 0.05), its collapse verdict, its deltas to the baseline of the same
-        seed.
-      </div>
+      <div className="small muted">How it decides: {rule}.</div>
     </div>
   );
 }
@@ -148,7 +143,7 @@ export function ComparisonPanel({ sweepId, result }: { sweepId: string; result: 
       </div>
       {result.ok ? (
         <>
-          <Verdicts verdicts={result.table.verdicts} />
+          <Verdicts verdicts={result.table.verdicts} rule={result.table.verdictRule} />
           <Table table={result.table} />
           <TableWarnings warnings={result.table.warnings} />
         </>
