@@ -7,7 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { analyseToyBody, resolveToyTaskConfig, type ToyTaskConfig } from '@ftlab/data';
 import type { Tracker } from '@ftlab/tracker';
-import { type CompareSweepOptions, compareSweep } from './compare.js';
+import { type CompareSweepOptions, type ComparisonTable, compareSweep } from './compare.js';
 import type { EvaluationResults } from './results.js';
 import { formatPValue, type ToyGroup } from './toy-z-study.js';
 
@@ -83,6 +83,8 @@ export interface SweepFigureOptions extends Pick<CompareSweepOptions, 'statuses'
   seed?: number;
   /** Groups per condition and panel (default 4). */
   groups?: number;
+  /** The sweep's comparison when the caller has it already (the dashboard caches it); else built here. */
+  table?: ComparisonTable;
   /** Resolves an artifact path as stored (default: relative paths against the run's artifact root). */
   resolvePath?: (path: string, artifactRoot: string | null) => string;
 }
@@ -93,7 +95,8 @@ export async function sweepToyFigure(
   sweepId: string,
   options: SweepFigureOptions = {},
 ): Promise<ToyFigure> {
-  const table = await compareSweep(tracker, sweepId, options.statuses ? { statuses: options.statuses } : {});
+  const table =
+    options.table ?? (await compareSweep(tracker, sweepId, options.statuses ? { statuses: options.statuses } : {}));
   const seeds = [...new Set(table.columns.flatMap((c) => c.seeds))].sort((a, b) => a - b);
   const common = seeds.filter((s) => table.columns.every((c) => c.seeds.includes(s)));
   const seed = options.seed ?? common[0] ?? seeds[0];

@@ -3,7 +3,7 @@
 // package is loaded at run time, like the comparison table (lib/comparison.ts).
 import type { ToyFigure } from '@ftlab/evaluation';
 import type { Tracker } from '@ftlab/tracker';
-import { loadEvaluationModule } from './comparison';
+import { loadEvaluationModule, sweepComparison } from './comparison';
 import { databasePath } from './database';
 import { artifactPath } from './z-sheet';
 
@@ -38,27 +38,18 @@ export function parseFigureRequest(params: URLSearchParams): FigureRequest | str
   return request;
 }
 
+/** The figure from the sweep's comparison, the one the sweep page caches (lib/comparison.ts). */
 export async function sweepFigure(tracker: Tracker, sweepId: string, request: FigureRequest): Promise<FigureResult> {
-  let evaluation: typeof import('@ftlab/evaluation');
-  try {
-    evaluation = await loadEvaluationModule();
-  } catch (error) {
-    return {
-      ok: false,
-      message: `The figure needs the evaluation package, which did not load (${(error as Error).message}).`,
-    };
-  }
-  try {
-    const figure = await evaluation.sweepToyFigure(tracker, sweepId, {
-      ...(request.seed === undefined ? {} : { seed: request.seed }),
-      groups: request.groups,
-      resolvePath: (path, root) => artifactPath(path, root, databasePath()),
-    });
-    return { ok: true, figure };
-  } catch (error) {
-    if (error instanceof evaluation.ComparisonError) return { ok: false, message: error.message };
-    throw error;
-  }
+  const comparison = await sweepComparison(tracker, sweepId);
+  if (!comparison.ok) return { ok: false, message: comparison.message };
+  const evaluation = await loadEvaluationModule();
+  const figure = await evaluation.sweepToyFigure(tracker, sweepId, {
+    ...(request.seed === undefined ? {} : { seed: request.seed }),
+    groups: request.groups,
+    table: comparison.table,
+    resolvePath: (path, root) => artifactPath(path, root, databasePath()),
+  });
+  return { ok: true, figure };
 }
 
 export async function figureSvg(figure: ToyFigure): Promise<string> {

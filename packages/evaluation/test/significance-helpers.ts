@@ -1,4 +1,0 @@
-import { resolveToyTaskConfig } from '@ftlab/data';
-
-export * from '../src/index.js';
-export const resolveToyConfigForTests = () => resolveToyTaskConfig();
