@@ -171,22 +171,14 @@ export function toyEffectRecords(effects: ToyEffects, groups: number, task = TOY
         n: groups,
         note: 'pinned-Z minus independent-Z, pooled over groups; stderr from a bootstrap over groups',
       },
-      {
+      ...(['low', 'high'] as const).map((end) => ({
         task,
-        metric: `${name}_difference_low`,
-        value: e.difference.low,
+        metric: `${name}_difference_${end}`,
+        value: e.difference[end],
         stderr: null,
         n: groups,
         note: `${level} percentile bootstrap interval over groups`,
-      },
-      {
-        task,
-        metric: `${name}_difference_high`,
-        value: e.difference.high,
-        stderr: null,
-        n: groups,
-        note: `${level} percentile bootstrap interval over groups`,
-      },
+      })),
       {
         task,
         metric: `${name}_p_value`,

@@ -1,6 +1,6 @@
 // The tests and intervals that decide verdicts, checked for what they promise: calibrated
 // p-values under the null, power against a known effect, nominal coverage of the intervals.
-import { generateToySample, Rng } from '@ftlab/data';
+import { generateToySample, Rng, resolveToyTaskConfig } from '@ftlab/data';
 import { describe, expect, it } from 'vitest';
 import {
   blockStartAgreement,
@@ -10,12 +10,11 @@ import {
   normalQuantile,
   pairedInterval,
   permutationTest,
-  resolveToyConfigForTests,
   testToyEffects,
   toyEffectRecords,
   VERDICT_ALPHA,
   wilsonInterval,
-} from './significance-helpers.js';
+} from '../src/index.js';
 
 describe('normalQuantile', () => {
   it('matches tabulated quantiles in the centre and both tails', () => {
@@ -155,7 +154,7 @@ describe('bootstrapDifference', () => {
 
 // --- the toy study's per-run test on simulated studies --------------------------------------
 
-const toy = resolveToyConfigForTests();
+const toy = resolveToyTaskConfig();
 
 /** One group of `size` true toy samples; with `share` > 0, each member keeps the group's block start with that probability. */
 function simulatedGroup(rng: Rng, size: number, share: number): GroupCounts {

@@ -46,7 +46,11 @@ it("a worker that cannot reach a run's files hands it back to the queue, and sto
   }
 });
 
-it('a run whose final evaluation throws is FAILED with the reason, and the worker goes on with the next run', async () => {
+/**
+ * Two runs on one worker whose first final evaluation throws `error`: the worker's summary, the
+ * runs as the tracker holds them, and the failed run's notes.
+ */
+async function sweepWithFailingEvaluation(error: Error) {
   const info = await backend();
   const dir = tempDir();
   const tracker = await openTracker(join(dir, 'tracker.db'));
@@ -71,65 +75,38 @@ it('a run whose final evaluation throws is FAILED with the reason, and the worke
       hooks: {
         finalEvaluation: async () => {
           evaluations += 1;
-          if (evaluations === 1) throw new RangeError('the benchmark file is corrupt');
+          if (evaluations === 1) throw error;
         },
       },
     });
-    expect(summary.stoppedBy).toBe('empty-queue');
-    expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
     const runs = (await tracker.listRuns({ sweepId: sweep.id })).runs;
     const failed = runs.find((r) => r.status === 'FAILED');
-    expect(failed?.failureReason).toBe('RangeError: the benchmark file is corrupt');
-    expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+    const notes = failed ? (await tracker.getRun(failed.id)).notes.map((n) => n.text) : [];
+    return { summary, runs, failed, notes };
   } finally {
     await tracker.close();
   }
+}
+
+it('a run whose final evaluation throws is FAILED with the reason, and the worker goes on with the next run', async () => {
+  const { summary, runs, failed } = await sweepWithFailingEvaluation(new RangeError('the benchmark file is corrupt'));
+  expect(summary.stoppedBy).toBe('empty-queue');
+  expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
+  expect(failed?.failureReason).toBe('RangeError: the benchmark file is corrupt');
+  expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
 });
 
 // A corpus that changed before resume, with both fingerprints and the path: ~1,300 characters.
 const LONG_REASON = `the corpus changed since the run started: ${'sha256 0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef vs fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210; '.repeat(8)}restore /data/corpus.txt or start a new run`;
 
 it('a failure whose reason is long is recorded (cut, whole in a note) and the queue goes on', async () => {
-  const info = await backend();
-  const dir = tempDir();
-  const tracker = await openTracker(join(dir, 'tracker.db'));
-  try {
-    const { sweep } = await tracker.ensureSweep({ name: 'long-reason', method: 'grid', space: {} });
-    await tracker.createRuns(
-      sweep.id,
-      [1, 2].map((seed) =>
-        runInput(
-          tinyConfig((t) => t.replace('seed: 5', `seed: ${seed}`)),
-          { artifactRoot: join(dir, 'runs') },
-        ),
-      ),
-    );
-    let evaluations = 0;
-    const summary = await runWorker({
-      tracker,
-      sweepId: sweep.id,
-      worker: 'w1',
-      backend: info,
-      pollMs: 50,
-      hooks: {
-        finalEvaluation: async () => {
-          evaluations += 1;
-          if (evaluations === 1) throw new RangeError(LONG_REASON);
-        },
-      },
-    });
-    expect(summary.stoppedBy).toBe('empty-queue');
-    expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
-    const runs = (await tracker.listRuns({ sweepId: sweep.id })).runs;
-    const failed = runs.find((r) => r.status === 'FAILED');
-    // Before, the tracker refused a reason over 250 characters, the refusal was swallowed, the run
-    // stayed RUNNING without a reason and the worker stopped.
-    expect(failed?.failureReason?.startsWith(`RangeError: ${LONG_REASON}`.slice(0, 1000))).toBe(true);
-    expect(failed?.failureReason).toMatch(/\[cut at 1000 of \d+ characters; the whole reason is in the run's notes\]$/);
-    const notes = (await tracker.getRun(failed?.id as string)).notes.map((n) => n.text);
-    expect(notes).toContain(`failure reason (whole):\nRangeError: ${LONG_REASON}`);
-    expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
-  } finally {
-    await tracker.close();
-  }
+  const { summary, runs, failed, notes } = await sweepWithFailingEvaluation(new RangeError(LONG_REASON));
+  expect(summary.stoppedBy).toBe('empty-queue');
+  expect(summary.runs.map((r) => r.status)).toEqual(['FAILED', 'FINISHED']);
+  // Before, the tracker refused a reason over 250 characters, the refusal was swallowed, the run
+  // stayed RUNNING without a reason and the worker stopped.
+  expect(failed?.failureReason?.startsWith(`RangeError: ${LONG_REASON}`.slice(0, 1000))).toBe(true);
+  expect(failed?.failureReason).toMatch(/\[cut at 1000 of \d+ characters; the whole reason is in the run's notes\]$/);
+  expect(notes).toContain(`failure reason (whole):\nRangeError: ${LONG_REASON}`);
+  expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
 });
