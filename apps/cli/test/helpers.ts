@@ -53,13 +53,17 @@ export interface Cli {
 }
 
 /** Runs `ftlab ...args` from the TypeScript sources in a real child process. */
-export function ftlab(args: string[], options: { env?: Record<string, string>; detached?: boolean } = {}): Cli {
+export function ftlab(
+  args: string[],
+  options: { env?: Record<string, string>; detached?: boolean; cwd?: string } = {},
+): Cli {
   const env = { ...process.env, ...options.env };
   // The test decides the database and the engine, not the developer's shell.
   if (!options.env?.FTLAB_DB) delete env.FTLAB_DB;
   if (!options.env?.FTLAB_BACKEND) delete env.FTLAB_BACKEND;
   const child = spawn(process.execPath, ['--conditions=@ftlab/source', '--import', 'tsx', cliMain, ...args], {
     env,
+    ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group, so a test can kill it together with the workers it started.
     detached: options.detached ?? false,
