@@ -1,7 +1,7 @@
 // Options every command takes (--db, --backend, --json) and what they open.
 import { resolve } from 'node:path';
 import { type BackendInfo, initBackend } from '@ftlab/backend';
-import { isPostgresUrl, openTracker, type Tracker } from '@ftlab/tracker';
+import { isPostgresUrl, openTracker, resolveTrackerLocation, type Tracker } from '@ftlab/tracker';
 import { defaultArtifactRoot } from '@ftlab/training';
 
 export interface GlobalOptions {
@@ -18,11 +18,12 @@ export const EVAL_NOTE_AUTHOR = 'ftlab eval';
 export const DEFAULT_STALE_AFTER_S = 60;
 
 /**
- * The database from --db, else $FTLAB_DB, else ./ftlab.db: a SQLite path made absolute (worker
- * processes may run elsewhere), or a postgres:// URL as given.
+ * The database from --db, else $FTLAB_DB, else ./ftlab.db: a SQLite path or sqlite:/file: URL
+ * made an absolute path (worker processes may run elsewhere), or a postgres:// URL as given.
+ * Other URLs (mysql://...) are refused here, before anything can become a file name.
  */
 export function dbPath(options: Pick<GlobalOptions, 'db'>): string {
-  return isPostgresUrl(options.db) ? options.db : resolve(options.db);
+  return resolveTrackerLocation(options.db);
 }
 
 /**
@@ -35,7 +36,14 @@ export function artifactRoot(options: GlobalOptions): string {
   return isPostgresUrl(options.db) ? resolve('ftlab-runs') : defaultArtifactRoot(dbPath(options));
 }
 
-export async function openStore(options: GlobalOptions, mode: { readonly?: boolean } = {}): Promise<Tracker> {
+/**
+ * Opens the database. `mustExist` for commands that act on runs already stored (resume,
+ * reproduce, worker): a mistyped --db then fails without leaving an empty database behind.
+ */
+export async function openStore(
+  options: GlobalOptions,
+  mode: { readonly?: boolean; mustExist?: boolean } = {},
+): Promise<Tracker> {
   return openTracker(dbPath(options), mode);
 }
 

@@ -33,7 +33,7 @@ describe('read-side commands', () => {
 
   it('status on a new database says what to run', async () => {
     const empty = join(dir, 'empty.db');
-    await ftlabOk(['worker', '--db', empty, '--backend', 'wasm']); // creates it; nothing to claim
+    await ftlabOk(['migrate', '--db', empty]); // creates it, empty
     expect(await ftlabOk(['status', '--db', empty])).toMatch(
       /no runs yet: try `ftlab train experiments\/toy-quick.yaml`/,
     );

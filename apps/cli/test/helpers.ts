@@ -1,12 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { checkpointDigest, latestCheckpointDir } from '@ftlab/training';
 import { onTestFinished } from 'vitest';
 
 const cliMain = join(dirname(dirname(fileURLToPath(import.meta.url))), 'src', 'main.ts');
+// By URL, so that a test may run the CLI from any working directory (a bare 'tsx' resolves from there).
+const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 /** A tiny toy config: trains in seconds on either engine. */
 export const TINY = (overrides: Record<string, string> = {}) => {
@@ -61,7 +64,7 @@ export function ftlab(
   // The test decides the database and the engine, not the developer's shell.
   if (!options.env?.FTLAB_DB) delete env.FTLAB_DB;
   if (!options.env?.FTLAB_BACKEND) delete env.FTLAB_BACKEND;
-  const child = spawn(process.execPath, ['--conditions=@ftlab/source', '--import', 'tsx', cliMain, ...args], {
+  const child = spawn(process.execPath, ['--conditions=@ftlab/source', '--import', tsxLoader, cliMain, ...args], {
     env,
     ...(options.cwd ? { cwd: options.cwd } : {}),
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -20,7 +20,13 @@ export type { CsvTable, ExportFormat, ExportOptions } from './export.js';
 export { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 export type { MetricRange } from './metrics.js';
 export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';
-export { defaultTrackerLocation, isPostgresUrl, type OpenTrackerOptions, openTracker } from './open.js';
+export {
+  defaultTrackerLocation,
+  isPostgresUrl,
+  type OpenTrackerOptions,
+  openTracker,
+  resolveTrackerLocation,
+} from './open.js';
 export { openPostgresDriver, type PostgresOpenOptions, redactUrl } from './postgres.js';
 export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
 export { type RequeueResult, type RunEnvironmentInput, TRACKER_NOTE_AUTHOR, type WorkerGuard } from './runs.js';

@@ -1,12 +1,12 @@
 // openTracker: picks the driver from the location (a SQLite file, or a postgres:// URL), brings the
 // schema up to date (or, read-only, checks it is) and hands back a Tracker.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriver } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
 import { migrate } from './migrate.js';
-import { openPostgresDriver } from './postgres.js';
+import { openPostgresDriver, redactUrl } from './postgres.js';
 import { openSqliteDriver } from './sqlite.js';
 import { Tracker } from './tracker.js';
 
@@ -19,6 +19,12 @@ export interface OpenTrackerOptions {
   poolSize?: number;
   /** PostgreSQL: create the database if the server does not have it (`ftlab migrate --create`). */
   createDatabase?: boolean;
+  /**
+   * SQLite: refuse a file that does not exist instead of creating it (and its folder). For
+   * commands that act on runs already there (resume, reproduce, worker): a mistyped path must not
+   * leave an empty database behind.
+   */
+  mustExist?: boolean;
 }
 
 /** True for a PostgreSQL URL (postgres:// or postgresql://): the store then lives on that server. */
@@ -31,19 +37,79 @@ export function defaultTrackerLocation(): string {
   return process.env.FTLAB_DB || 'ftlab.db';
 }
 
-/** A file path for SQLite from a path, `sqlite:<path>`, `sqlite:///<abs path>` or a `file:` URL. */
-function sqlitePath(location: string): string {
-  if (location.startsWith('file:')) return fileURLToPath(location);
-  if (location.startsWith('sqlite:')) {
-    const rest = location.slice('sqlite:'.length);
-    return rest.startsWith('//') ? rest.slice(2) : rest;
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+
+/**
+ * Where a tracker location points, made independent of the working directory: `:memory:`, a
+ * postgres:// URL as given, or an absolute SQLite file path. Takes the forms users type:
+ * - a path (relative to the working directory);
+ * - `sqlite:///relative.db` and `sqlite:////absolute.db`, as SQLAlchemy writes them (MLflow,
+ *   Optuna), and `sqlite:path`;
+ * - `file:///absolute.db` (RFC 8089) and `file:relative.db` (SQLite's URI form).
+ * Any other scheme (mysql://, http://, ...) is refused, so it never becomes a file name under the
+ * working directory.
+ */
+export function resolveTrackerLocation(location: string): string {
+  if (typeof location !== 'string' || location.trim() === '') {
+    throw new TrackerError('UNSUPPORTED_LOCATION', 'pass a database path (e.g. ftlab.db) or URL; got an empty one.');
   }
-  return location;
+  if (location === ':memory:' || isPostgresUrl(location)) return location;
+  const scheme = URL_SCHEME.exec(location)?.[1]?.toLowerCase();
+  // One letter before the colon is a Windows drive, not a scheme; anything else is a URL.
+  if (scheme === undefined || scheme.length === 1) return resolve(location);
+  if (scheme === 'sqlite') return resolve(sqliteUrlPath(location));
+  if (scheme === 'file') return resolve(fileUrlPath(location));
+  throw new TrackerError(
+    'UNSUPPORTED_LOCATION',
+    `${scheme}: databases are not supported (${redactUrl(location)}); use a SQLite file path ` +
+      '(ftlab.db, sqlite:///ftlab.db) or a postgres:// URL.',
+  );
+}
+
+function noQuery(location: string, path: string): string {
+  if (/[?#]/.test(path)) {
+    throw new TrackerError(
+      'UNSUPPORTED_LOCATION',
+      `${location}: URL parameters (?...) are not supported for SQLite; give the file alone.`,
+    );
+  }
+  if (path === '' || path === '/')
+    throw new TrackerError('UNSUPPORTED_LOCATION', `${location}: no file name in the URL.`);
+  return decodeURIComponent(path);
+}
+
+/** sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db (SQLAlchemy), sqlite:rel.db -> rel.db. */
+function sqliteUrlPath(location: string): string {
+  const rest = location.slice('sqlite:'.length);
+  if (!rest.startsWith('//')) return noQuery(location, rest);
+  if (!rest.startsWith('///')) {
+    throw new TrackerError(
+      'UNSUPPORTED_LOCATION',
+      `${location}: a sqlite URL has no host; write sqlite:///relative/path.db or sqlite:////absolute/path.db.`,
+    );
+  }
+  return noQuery(location, rest.slice(3));
+}
+
+/** file:///abs.db -> /abs.db; file:rel.db -> rel.db (SQLite's URI filenames). */
+function fileUrlPath(location: string): string {
+  const rest = location.slice('file:'.length);
+  if (!rest.startsWith('/')) return noQuery(location, rest);
+  noQuery(location, rest);
+  try {
+    return fileURLToPath(location);
+  } catch (error) {
+    throw new TrackerError(
+      'UNSUPPORTED_LOCATION',
+      `${location} is not a local file URL (${describeError(error)}); write file:///absolute/path.db.`,
+      { cause: error },
+    );
+  }
 }
 
 /**
  * Opens (creating it if needed) the tracker database at `location`: a SQLite file path, a
- * `sqlite:` or `file:` URL, `:memory:`, or a `postgres://user:password@host:port/database` URL
+ * `sqlite:` or `file:` URL (see resolveTrackerLocation), `:memory:`, or a `postgres://user:password@host:port/database` URL
  * (the database must exist; its tables are created on first open). Rejects with a TrackerError
  * that says what to do when the file is not a SQLite database, the server cannot be reached, the
  * database belongs to another application, has a schema newer than this code (or, read-only,
@@ -53,19 +119,10 @@ export async function openTracker(
   location: string = defaultTrackerLocation(),
   options: OpenTrackerOptions = {},
 ): Promise<Tracker> {
-  if (typeof location !== 'string' || location === '') {
-    throw new TrackerError('UNSUPPORTED_LOCATION', 'openTracker: pass a database path (e.g. ftlab.db) or URL.');
-  }
   const readonly = options.readonly ?? false;
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(location)?.[1];
-  if (scheme !== undefined && !isPostgresUrl(location) && !/^(file|sqlite)$/i.test(scheme)) {
-    throw new TrackerError(
-      'UNSUPPORTED_LOCATION',
-      `openTracker: ${scheme}:// databases are not supported; use a SQLite file path or a postgres:// URL.`,
-    );
-  }
-  if (isPostgresUrl(location)) {
-    const driver = await openPostgresDriver(location, {
+  const resolved = resolveTrackerLocation(location);
+  if (isPostgresUrl(resolved)) {
+    const driver = await openPostgresDriver(resolved, {
       readonly,
       ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
       ...(options.createDatabase === undefined ? {} : { createDatabase: options.createDatabase }),
@@ -76,7 +133,14 @@ export async function openTracker(
   if (!Number.isFinite(busyTimeoutMs) || busyTimeoutMs < 0) {
     throw new TrackerError('UNSUPPORTED_LOCATION', `openTracker: busyTimeoutMs must be >= 0, got ${busyTimeoutMs}.`);
   }
-  const path = sqlitePath(location);
+  const path = resolved;
+  if (!readonly && path !== ':memory:' && options.mustExist && !existsSync(path)) {
+    throw new TrackerError(
+      'CANNOT_OPEN',
+      `no tracker database at ${path}; nothing was created. Check --db (or $FTLAB_DB), or start with ` +
+        '`ftlab train` or `ftlab sweep`, which create it.',
+    );
+  }
   if (!readonly && path !== ':memory:') {
     try {
       mkdirSync(dirname(resolve(path)), { recursive: true });

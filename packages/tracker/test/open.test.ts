@@ -20,6 +20,7 @@ import {
   migrate,
   openSqliteDriver,
   openTracker,
+  resolveTrackerLocation,
   SchemaVersionError,
   TrackerError,
 } from '../src/index.js';
@@ -113,15 +114,74 @@ describe('opening and migrating', () => {
     expect(snapshot(path)).toBe(before);
   });
 
-  it('accepts sqlite: and file: URLs for the same file', async () => {
+  it('accepts the sqlite: and file: URLs users type for the same file (SQLAlchemy and RFC 8089 forms)', async () => {
     const dir = tempDir();
     const path = join(dir, 'url.db');
-    const a = await openTracker(`sqlite://${path}`);
+    const a = await openTracker(`sqlite:///${path}`); // four slashes: an absolute path, as in SQLAlchemy
     await a.startRun({ name: 'via-url', config: {} });
     await a.close();
     const b = await openTracker(pathToFileURL(path).href, { readonly: true });
     expect((await b.listRuns()).runs[0]?.name).toBe('via-url');
     await b.close();
+    expect(readdirSync(dir)).toContain('url.db');
+  });
+
+  it('resolves every location form to one absolute file, relative forms against the working directory', () => {
+    const cwd = process.cwd();
+    const cases: [string, string][] = [
+      ['ftlab.db', join(cwd, 'ftlab.db')],
+      ['runs/ftlab.db', join(cwd, 'runs/ftlab.db')],
+      ['/tmp/a.db', '/tmp/a.db'],
+      ['sqlite:///ftlab.db', join(cwd, 'ftlab.db')], // MLflow's and Optuna's sqlite:///mlflow.db
+      ['sqlite:////tmp/a.db', '/tmp/a.db'],
+      ['SQLITE:////tmp/a.db', '/tmp/a.db'],
+      ['sqlite:ftlab.db', join(cwd, 'ftlab.db')],
+      ['file:///tmp/a%20b.db', '/tmp/a b.db'],
+      ['file:ftlab.db', join(cwd, 'ftlab.db')], // SQLite's own URI form: relative
+      [':memory:', ':memory:'],
+      ['postgres://u:p@h:5432/db', 'postgres://u:p@h:5432/db'],
+    ];
+    for (const [location, expected] of cases) expect(resolveTrackerLocation(location), location).toBe(expected);
+  });
+
+  it.each([
+    [
+      'mysql://root:secret@localhost/ftlab',
+      /mysql: databases are not supported \(mysql:\/\/root:\*\*\*@localhost\/ftlab\); use a SQLite file path/,
+    ],
+    ['http://example.com/ftlab.db', /http: databases are not supported/],
+    [
+      'sqlite://host/ftlab.db',
+      /a sqlite URL has no host; write sqlite:\/\/\/relative\/path.db or sqlite:\/\/\/\/absolute/,
+    ],
+    ['sqlite:///ftlab.db?mode=ro', /URL parameters \(\?\.\.\.\) are not supported for SQLite/],
+    ['file://server/share/ftlab.db', /is not a local file URL .*write file:\/\/\/absolute\/path.db/],
+    ['sqlite:///', /no file name in the URL/],
+    ['', /got an empty one/],
+  ])('refuses %s with what to write instead, creating nothing', async (location, message) => {
+    const dir = tempDir();
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      expect(() => resolveTrackerLocation(location)).toThrow(message);
+      await expect(openTracker(location)).rejects.toMatchObject({ code: 'UNSUPPORTED_LOCATION' });
+      expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('mustExist: a missing file (and its missing folder) is refused and nothing is created', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'not', 'there', 'ftlab.db');
+    const failure = openTracker(path, { mustExist: true });
+    await expect(failure).rejects.toMatchObject({ code: 'CANNOT_OPEN' });
+    await expect(failure).rejects.toThrow(/no tracker database at .*ftlab.db; nothing was created/);
+    expect(readdirSync(dir)).toEqual([]);
+    const { tracker, path: existing } = await freshTracker();
+    await tracker.close();
+    const reopened = await openTracker(existing, { mustExist: true });
+    await reopened.close();
   });
 
   it('refuses a database whose schema is newer than the code, naming both versions, and leaves it untouched', async () => {
@@ -271,13 +331,6 @@ describe('bad files and locations', () => {
       /cannot connect to postgres:\/\/ftlab:\*\*\*@127\.0\.0\.1:1\/ftlab: .*ECONNREFUSED.*Check that the PostgreSQL server is running/,
     );
     await expect(failure).rejects.not.toThrow(/secret/);
-  });
-
-  it('a URL of another database engine is refused instead of becoming a file name', async () => {
-    await expect(openTracker('mysql://localhost/ftlab')).rejects.toThrow(
-      /mysql:\/\/ databases are not supported; use a SQLite file path or a postgres:\/\/ URL/,
-    );
-    expect(existsSync('mysql:')).toBe(false);
   });
 
   it('a closed tracker says it is closed', async () => {

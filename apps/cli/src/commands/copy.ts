@@ -5,8 +5,7 @@
 // copy, which then writes nothing. Run files (checkpoints) are not moved: runs keep the artifact
 // root they recorded, which other machines must reach to resume them.
 
-import { resolve } from 'node:path';
-import { isPostgresUrl, openTracker } from '@ftlab/tracker';
+import { openTracker } from '@ftlab/tracker';
 import type { GlobalOptions } from '../context.js';
 import { createOutput, formatTable } from '../output.js';
 
@@ -16,13 +15,11 @@ export interface CopyCommandOptions extends GlobalOptions {
   batch: number;
 }
 
-const location = (value: string) => (isPostgresUrl(value) ? value : resolve(value));
-
 export async function copyCommand(options: CopyCommandOptions): Promise<number> {
   const out = createOutput(options.json);
-  const source = await openTracker(location(options.from), { readonly: true });
+  const source = await openTracker(options.from, { readonly: true });
   try {
-    const destination = await openTracker(location(options.to));
+    const destination = await openTracker(options.to);
     try {
       out.info(`copying ${source.location} -> ${destination.location}`);
       let shown = '';

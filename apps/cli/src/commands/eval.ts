@@ -21,7 +21,7 @@ export interface EvalOptions extends GlobalOptions {
 export async function evalCommand(runId: string, options: EvalOptions): Promise<number> {
   const out = createOutput(options.json);
   await startBackend(options, out.info);
-  const tracker = await openStore(options, { readonly: !options.record });
+  const tracker = await openStore(options, { readonly: !options.record, mustExist: true });
   try {
     const run = await tracker.getRun(runId);
     const { config, dataset, model, step, runDir } = await loadRunModel(run);

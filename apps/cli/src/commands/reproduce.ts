@@ -64,7 +64,7 @@ export function compareSeries(
 
 export async function reproduceCommand(runId: string, options: ReproduceOptions): Promise<number> {
   const out = createOutput(options.json);
-  const tracker = await openStore(options);
+  const tracker = await openStore(options, { mustExist: true });
   try {
     const original = await tracker.getRun(runId);
     if (original.status !== 'FINISHED') {

@@ -11,7 +11,7 @@ export interface ResumeOptions extends GlobalOptions {
 
 export async function resumeCommand(runId: string, options: ResumeOptions): Promise<number> {
   const out = createOutput(options.json);
-  const tracker = await openStore(options);
+  const tracker = await openStore(options, { mustExist: true });
   try {
     let run = await tracker.getRun(runId);
     if (run.status === 'RUNNING') {

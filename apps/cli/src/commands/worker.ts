@@ -19,7 +19,7 @@ export interface WorkerCommandOptions extends GlobalOptions {
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
   const out = createOutput(options.json);
   const backend = await startBackend(options, out.info);
-  const tracker = await openStore(options);
+  const tracker = await openStore(options, { mustExist: true });
   const worker = defaultWorkerName();
   const stop = new AbortController();
   const release = onInterrupt(() => {
