@@ -125,6 +125,12 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       integer(1),
       DEFAULT_STALE_AFTER_S,
     )
+    .option(
+      '--max-resumes <n>',
+      'refuse once the run has been resumed this many times (a run that keeps crashing)',
+      integer(0),
+      DEFAULT_MAX_RESUMES,
+    )
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after training')
     .action(
       wrap(async (runId: string, _: unknown, command: Command) => resumeCommand(runId, globals(command) as never)),

@@ -145,16 +145,64 @@ export interface LoadedTrainingCheckpoint {
   optimizer: AdamWState;
 }
 
-/** The newest complete checkpoint of a run, or null when it has none. */
-export async function latestCheckpointDir(artifactRoot: string): Promise<string | null> {
-  const root = checkpointsDir(artifactRoot);
-  let name: string;
+/** Where a resumed run starts: a checkpoint directory and the step it holds. */
+export interface ResumePoint {
+  dir: string;
+  /** Optimizer steps the checkpoint holds: training continues with this step. */
+  step: number;
+  /** Set when LATEST could not be followed and an older complete checkpoint was chosen instead. */
+  fallback?: string;
+}
+
+/** The step a complete checkpoint directory holds (it has its trainer state), else null. */
+async function completeCheckpointStep(dir: string): Promise<number | null> {
   try {
-    name = (await readFile(join(root, LATEST_FILE), 'utf8')).trim();
+    const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as Partial<TrainerState>;
+    return state.format === 'ftlab-trainer-state' && Number.isInteger(state.step) ? (state.step as number) : null;
   } catch {
     return null;
   }
-  return join(root, name);
+}
+
+/**
+ * The checkpoint a run resumes from, or null when it has none: the one LATEST names; when LATEST
+ * is missing (a save interrupted between the rename and LATEST) or names a folder that is gone or
+ * incomplete (deleted or half-copied by hand), the newest complete one, saying so in `fallback`.
+ * A LATEST with nothing complete to fall back to is an error: training from step 0 again would
+ * silently throw away the steps LATEST claims.
+ */
+export async function resumePoint(artifactRoot: string): Promise<ResumePoint | null> {
+  const root = checkpointsDir(artifactRoot);
+  const named = await readFile(join(root, LATEST_FILE), 'utf8').then(
+    (text) => text.trim(),
+    () => null,
+  );
+  if (named) {
+    const step = await completeCheckpointStep(join(root, named));
+    if (step !== null) return { dir: join(root, named), step };
+  }
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const candidates = entries
+    .filter((e) => /^step-\d+$/.test(e) && e !== named)
+    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
+  for (const name of candidates) {
+    const step = await completeCheckpointStep(join(root, name));
+    if (step === null) continue;
+    const why = named ? `${LATEST_FILE} names ${named}, which is missing or incomplete` : `there is no ${LATEST_FILE}`;
+    return { dir: join(root, name), step, fallback: `${why}; resuming from ${name}, the newest complete checkpoint` };
+  }
+  if (named) {
+    throw new TrainingCheckpointError(
+      `checkpoints in ${root}: ${LATEST_FILE} names ${named}, which is missing or incomplete, and no other complete ` +
+        `checkpoint is there. Restore ${named}, or delete ${LATEST_FILE} to train the run from step 0 again.`,
+    );
+  }
+  return null;
+}
+
+/** The directory of the checkpoint a run resumes from (see resumePoint), or null when it has none. */
+export async function latestCheckpointDir(artifactRoot: string): Promise<string | null> {
+  return (await resumePoint(artifactRoot))?.dir ?? null;
 }
 
 /** Loads a checkpoint written by saveTrainingCheckpoint, verifying every file. */

@@ -8,7 +8,7 @@ import type { BackendInfo } from '@ftlab/backend';
 import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
 import type { Model } from '@ftlab/model';
 import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
-import { latestCheckpointDir, writeTextAtomic } from './checkpoint.js';
+import { checkpointsDir, LATEST_FILE, resumePoint, writeTextAtomic } from './checkpoint.js';
 import { type RunConfig, resolveRunConfig } from './config.js';
 import { runEnvironment } from './environment.js';
 import { Heartbeat } from './heartbeat.js';
@@ -64,8 +64,10 @@ export async function checkRunDirectory(runDir: string): Promise<void> {
   const probe = join(runDir, `.probe-${process.pid}`);
   await writeFile(probe, '');
   await rm(probe, { force: true });
-  const latest = await latestCheckpointDir(runDir);
-  if (latest) await access(join(latest, 'trainer-state.json'), constants.R_OK);
+  // Readable is all this checks; which checkpoint to resume from (and whether LATEST can be
+  // followed) is the trainer's decision, and a problem there fails the run instead of releasing it.
+  const latest = join(checkpointsDir(runDir), LATEST_FILE);
+  if (existsSync(latest)) await access(latest, constants.R_OK);
 }
 
 export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutcome> {
@@ -96,6 +98,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
   const heartbeat = new Heartbeat(tracker, run.id, guard, options.heartbeatMs ?? 5000).start();
   let outcome: TrainOutcome;
   try {
+    // A resumed run continues from its checkpoint, usually before the step its last heartbeat
+    // reported: report that step from the start (status, the failure step), and say so when LATEST
+    // could not be followed.
+    const from = await resumePoint(runDir);
+    heartbeat.step = from?.step ?? 0;
+    if (from?.fallback) await tracker.addNote(run.id, `resume: ${from.fallback}`, 'ftlab worker');
     const { config, dataset } = await runConfigOf(run);
     const tokenizerPath = join(runDir, TOKENIZER_FILE);
     if (!existsSync(tokenizerPath))

@@ -8,6 +8,8 @@ export {
   type LogWindow,
   latestCheckpointDir,
   loadTrainingCheckpoint,
+  type ResumePoint,
+  resumePoint,
   saveTrainingCheckpoint,
   type TrainerState,
   TrainingCheckpointError,

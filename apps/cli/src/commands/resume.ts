@@ -1,11 +1,13 @@
 // ftlab resume <run>: continue a KILLED, CRASHED or FAILED run from its last checkpoint, here.
 import { defaultWorkerName, RunStateError } from '@ftlab/tracker';
+import { resumePoint, runDirectory } from '@ftlab/training';
 import { type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
 import { describeOutcome, exitCodeFor, outcomeJson, runInForeground } from './train.js';
 
 export interface ResumeOptions extends GlobalOptions {
   staleAfter: number;
+  maxResumes: number;
   evaluate: boolean;
 }
 
@@ -37,14 +39,24 @@ export async function resumeCommand(runId: string, options: ResumeOptions): Prom
         `note: run ${runId} trained on ${run.backend} so far; continuing on ${backend.name} (not bit-identical)`,
       );
     }
+    // Before anything changes: where training will continue (the heartbeat's last step is often
+    // later than the newest checkpoint), or why it cannot.
+    const from = run.artifactRoot ? await resumePoint(runDirectory(run.artifactRoot, runId)) : null;
     if (run.status !== 'PENDING') {
-      const { requeued, run: after } = await tracker.requeueRun(runId);
-      if (!requeued) throw new Error(`run ${runId} was not requeued: ${after.failureReason ?? after.status}`);
+      const { requeued, run: after } = await tracker.requeueRun(runId, { maxResumes: options.maxResumes });
+      if (!requeued) {
+        throw new Error(
+          `run ${runId} was not requeued: ${after.failureReason ?? after.status}. ` +
+            `To try again anyway, pass --max-resumes ${after.resumeCount + 1}.`,
+        );
+      }
     }
     const worker = defaultWorkerName();
     const claimed = await tracker.claimRun(runId, worker);
+    if (from?.fallback) out.info(`note: ${from.fallback}`);
     out.info(
-      `resuming run ${runId} from step ${claimed.lastStep ?? 0} (resume ${claimed.resumeCount}) on ${backend.name}`,
+      `resuming run ${runId} from ${from ? `its checkpoint at step ${from.step}` : 'step 0 (no checkpoint)'} ` +
+        `(resume ${claimed.resumeCount}) on ${backend.name}`,
     );
     const outcome = await runInForeground(tracker, claimed, backend, out, { worker, evaluate: options.evaluate });
     out.result({ run: runId, ...outcomeJson(outcome) }, () => describeOutcome(runId, outcome));
