@@ -1,5 +1,5 @@
 // The read-side commands on one finished run, and the guarantees of the write-side ones.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,6 +49,14 @@ describe('read-side commands', () => {
     const out = join(dir, 'run.tex');
     await ftlabOk(['export', runId, '--db', db, '--format', 'latex', '--out', out]);
     expect(readFileSync(out, 'utf8')).toMatch(/\\begin\{tabular\}/);
+    // --out naming a directory: refused, and nothing (not even a temporary file) is left in it.
+    const folder = join(dir, 'exports');
+    mkdirSync(folder);
+    const intoFolder = await ftlab(['export', runId, '--db', db, '--format', 'md', '--out', folder]).done;
+    expect(intoFolder.code).toBe(1);
+    expect(intoFolder.stderr).toMatch(/cannot write .*exports: it is a directory; give a file name inside it/);
+    expect(readdirSync(folder)).toEqual([]);
+    expect(readdirSync(dir).filter((f) => f.includes('.tmp'))).toEqual([]);
     const missing = await ftlab(['export', 'nope', '--db', db, '--format', 'json']).done;
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/"nope" is neither a run id nor a sweep id or name/);

@@ -1,8 +1,8 @@
 // The results of one evaluation as one JSON shape (written next to the run, mirrored in the
 // tracker's evaluations table), and how they print.
-import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { writeFileAtomic } from '@ftlab/model';
 import type { CollapseStatus, LatentUsage } from './latent-usage.js';
 import type { MetricRecord } from './metric-record.js';
 import type { ToyEffects } from './toy-group-effect.js';
@@ -88,12 +88,9 @@ export async function writeResultsJson(
 ): Promise<{ bytes: number; text: string }> {
   await mkdir(dirname(path), { recursive: true });
   const text = `${JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
-  const temporary = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    await writeFile(temporary, text, 'utf8');
-    await rename(temporary, path);
+    await writeFileAtomic(path, text);
   } catch (error) {
-    await rm(temporary, { force: true });
     throw new Error(`cannot write evaluation results to ${path}: ${(error as Error).message}`);
   }
   return { bytes: Buffer.byteLength(text), text };

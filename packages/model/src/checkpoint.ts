@@ -8,6 +8,7 @@
 // refused with an error that says what differs.
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from './atomic-file.js';
 import { type ModelConfig, type ModelConfigInput, resolveModelConfig } from './config.js';
 import { TransformerModel } from './free-transformer.js';
 import { variablesFromValues } from './init.js';
@@ -17,7 +18,6 @@ import {
   type SafetensorsFile,
   type SafetensorsTensor,
   sha256Hex,
-  writeFileAtomic,
   writeSafetensors,
 } from './safetensors.js';
 import type { Model } from './types.js';
@@ -93,7 +93,7 @@ export async function saveCheckpoint(
     metadata,
   };
   const configPath = join(dir, CONFIG_FILE);
-  await writeFileAtomic(configPath, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
+  await writeFileAtomic(configPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { path: dir, weightsPath, configPath, sha256, bytes };
 }
 

@@ -1,3 +1,4 @@
+export { writeFileAtomic } from './atomic-file.js';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,

@@ -8,9 +8,9 @@
 // Offsets are relative to the start of the tensor bytes, which they must cover exactly, without
 // holes or overlaps. Values are little-endian. Files are written atomically (temp file, fsync,
 // rename) and their SHA-256 is returned, so a checkpoint can record it.
-import { createHash, randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { writeFileAtomic } from './atomic-file.js';
 
 export type SafetensorsDtype =
   | 'F64'
@@ -220,22 +220,6 @@ export function decodeSafetensors(bytes: Uint8Array, source = 'safetensors data'
 
 export function sha256Hex(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
-}
-
-/** Writes `bytes` to `path` atomically: a temp file beside it, fsync, then rename over the target. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array): Promise<void> {
-  const temp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
-  const handle = await open(temp, 'w');
-  try {
-    await handle.writeFile(bytes);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temp, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temp, path);
 }
 
 /** Writes a safetensors file atomically; returns its SHA-256 (hex) and size in bytes. */

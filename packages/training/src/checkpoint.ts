@@ -15,7 +15,14 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { type Tensor, tf } from '@ftlab/backend';
 import type { BatchPosition } from '@ftlab/data';
-import { loadCheckpoint, type Model, readSafetensors, saveCheckpoint, writeSafetensors } from '@ftlab/model';
+import {
+  loadCheckpoint,
+  type Model,
+  readSafetensors,
+  saveCheckpoint,
+  writeFileAtomic,
+  writeSafetensors,
+} from '@ftlab/model';
 import type { AdamWState } from './optimizer.js';
 
 export const TRAINER_STATE_FILE = 'trainer-state.json';
@@ -59,13 +66,6 @@ export function checkpointsDir(artifactRoot: string): string {
 
 function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
-}
-
-/** Writes through a temporary file and a rename: a reader sees the old file or the new one, never half. */
-export async function writeTextAtomic(path: string, text: string): Promise<void> {
-  const temp = `${path}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
-  await writeFile(temp, text);
-  await rename(temp, path);
 }
 
 export interface SaveTrainingCheckpoint {
@@ -124,7 +124,7 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
     await rm(final, { recursive: true, force: true });
     await rename(temp, final);
   }
-  await writeTextAtomic(join(root, LATEST_FILE), `${name}\n`);
+  await writeFileAtomic(join(root, LATEST_FILE), `${name}\n`);
   await pruneCheckpoints(root, name, Math.max(1, options.keep));
   return final;
 }

@@ -6,9 +6,9 @@ import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BackendInfo } from '@ftlab/backend';
 import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
-import type { Model } from '@ftlab/model';
+import { type Model, writeFileAtomic } from '@ftlab/model';
 import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
-import { checkpointsDir, LATEST_FILE, resumePoint, writeTextAtomic } from './checkpoint.js';
+import { checkpointsDir, LATEST_FILE, resumePoint } from './checkpoint.js';
 import { type RunConfig, resolveRunConfig } from './config.js';
 import { runEnvironment } from './environment.js';
 import { Heartbeat } from './heartbeat.js';
@@ -107,7 +107,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
     const { config, dataset } = await runConfigOf(run);
     const tokenizerPath = join(runDir, TOKENIZER_FILE);
     if (!existsSync(tokenizerPath))
-      await writeTextAtomic(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
+      await writeFileAtomic(tokenizerPath, `${JSON.stringify(dataset.tokenizer.toJSON())}\n`);
     outcome = await train({
       tracker,
       runId: run.id,

@@ -4,7 +4,7 @@
 // grouped-generation sheets, the verdicts across seeds (what each kappa shows, with the fraction
 // of seeds and intervals) or the paper's toy figure (same-Z groups next to independent Z, one
 // panel per column, as SVG, Markdown or JSON).
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import {
   type ComparisonTable,
   compareSweep,
@@ -15,6 +15,7 @@ import {
   verdictLines,
   verdictsToCsv,
 } from '@ftlab/evaluation';
+import { writeFileAtomic } from '@ftlab/model';
 import { type RunDetail, type Sweep, type Tracker, UnknownRunError } from '@ftlab/tracker';
 import { type GlobalOptions, openStore } from '../context.js';
 import { createOutput } from '../output.js';
@@ -168,9 +169,7 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
     await tracker.close();
   }
   if (options.out) {
-    const temp = `${options.out}.tmp-${process.pid}`;
-    await writeFile(temp, text.endsWith('\n') ? text : `${text}\n`);
-    await rename(temp, options.out);
+    await writeFileAtomic(options.out, text.endsWith('\n') ? text : `${text}\n`);
     out.info(`wrote ${options.out}`);
   } else {
     process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
