@@ -1,6 +1,7 @@
 // The dashboard as a user sees it: the built app served by serve.mjs on a tracker database this
-// test fills through the real store API, driven by Debian's Chromium. Screenshots of every page
-// go to test-results/ (not committed).
+// test fills through the real store API, driven by Debian's Chromium; the main flows on a SQLite
+// file and again on PostgreSQL (helpers/engines.ts). Screenshots of every page go to
+// test-results/ (not committed).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,7 @@ import {
   type RunningDashboard,
   startDashboardProcess,
 } from './helpers/dashboard';
+import { describeOnEachEngine } from './helpers/engines';
 
 const SCREENSHOTS = join(APP_DIR, 'test-results');
 
@@ -49,9 +51,9 @@ async function chartOption(page: Page, testId: string): Promise<ChartOption> {
 
 const visibleSeries = (option: ChartOption) => option.series.filter((s) => !String(s.name).startsWith('\u200bband:'));
 
-describe('dashboard in Chromium', () => {
+describeOnEachEngine('dashboard in Chromium', (engine) => {
   let dir: string;
-  let remove: () => void;
+  let remove: () => Promise<void>;
   let lab: LabDatabase;
   let dashboard: RunningDashboard;
   let context: BrowserContext;
@@ -62,13 +64,17 @@ describe('dashboard in Chromium', () => {
     const response = await page.goto(`${dashboard.url}${path}`, { waitUntil: 'networkidle' });
     return response;
   };
-  const screenshot = (name: string) => page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const screenshot = (name: string) =>
+    page.screenshot({
+      path: join(SCREENSHOTS, `${name}${engine === 'postgres' ? '-postgres' : ''}.png`),
+      fullPage: true,
+    });
 
   beforeAll(async () => {
     chromiumPath(); // fails first, with how to install it, when Chromium is missing
     ensureBuilt();
     mkdirSync(SCREENSHOTS, { recursive: true });
-    ({ dir, lab, remove } = await createLabDatabase('ftlab-dashboard-test-'));
+    ({ dir, lab, remove } = await createLabDatabase('ftlab-dashboard-test-', engine));
     dashboard = await startDashboardProcess(lab.path);
     ({ context, close: closeBrowser } = await launchBrowser());
     page = await context.newPage();
@@ -77,7 +83,7 @@ describe('dashboard in Chromium', () => {
   afterAll(async () => {
     await closeBrowser?.();
     await dashboard?.stop();
-    remove?.();
+    await remove?.();
   });
 
   it('lists every run with badges, κ in bits and the collapse marker', async () => {
