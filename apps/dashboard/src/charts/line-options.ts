@@ -89,6 +89,8 @@ export function lineChartOption(spec: LineChartSpec): EChartsOption {
     animation: false,
     grid: { left: 64, right: 20, top: legendNames.length > 1 ? 34 : 14, bottom: spec.zoom ? 56 : 28 },
     legend: legendNames.length > 1 ? { data: legendNames, top: 0, type: 'scroll' } : { show: false },
+    // ECharts' own tooltip: it escapes series names (run names, metric keys) and values; a custom
+    // formatter would have to build its HTML with tooltipHtml (tooltip-html.ts).
     tooltip: {
       trigger: 'axis',
       confine: true,

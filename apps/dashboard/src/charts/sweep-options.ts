@@ -3,6 +3,7 @@
 // the server (see lib/sweep-grid.ts), so these functions are pure and tested without a browser.
 import type { EChartsOption, HeatmapSeriesOption, LineSeriesOption, ParallelSeriesOption } from 'echarts';
 import { bandSeries, PALETTE } from './line-options';
+import { tooltipHtml } from './tooltip-html';
 
 const short = (value: number) => String(Number(value.toPrecision(4)));
 
@@ -44,7 +45,8 @@ export function heatmapOption(data: HeatmapData): EChartsOption {
       confine: true,
       formatter: (p) => {
         const [x, y, value, n] = (p as { value: number[] }).value as [number, number, number, number];
-        return `${data.xName} ${data.xLabels[x]}, ${data.yName} ${data.yLabels[y]}<br/>${data.valueName}: ${short(value)} (${n} run${n === 1 ? '' : 's'})`;
+        // Axis names, axis values and the metric key are the user's text: escaped by tooltipHtml.
+        return tooltipHtml`${data.xName} ${data.xLabels[x]}, ${data.yName} ${data.yLabels[y]}<br/>${data.valueName}: ${short(value)} (${n} run${n === 1 ? '' : 's'})`;
       },
     },
     xAxis: {
@@ -129,6 +131,7 @@ export function axisLineOption(data: AxisLineData): EChartsOption {
     animation: false,
     grid: { left: 72, right: 24, top: names.length > 1 ? 34 : 16, bottom: 44 },
     legend: names.length > 1 ? { data: names, top: 0, type: 'scroll' } : { show: false },
+    // ECharts' own tooltip, which escapes the axis value and the series names (see tooltip-html.ts).
     tooltip: { trigger: 'axis', confine: true, valueFormatter: (v) => (typeof v === 'number' ? short(v) : '-') },
     xAxis: { type: 'category', data: data.xLabels, name: data.xName, nameLocation: 'middle', nameGap: 28 },
     yAxis: {
