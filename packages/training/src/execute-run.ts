@@ -146,14 +146,22 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
     try {
       await tracker.failRun(run.id, reason, heartbeat.step, guard);
     } catch (recordError) {
-      // A run another worker holds now (RunStateError) is not ours to mark. Anything else means
-      // the failure is not recorded: say so with both errors instead of leaving it RUNNING silently.
-      if (!(recordError instanceof RunStateError)) {
-        throw new Error(
-          `run ${run.id} failed (${reason}) and the failure could not be recorded: ${(recordError as Error).message}`,
-          { cause: error },
-        );
+      // A run another worker holds now is not ours to mark: this process was stopped or cut off
+      // long enough for the run to be taken over, and what failed here (often a file the other
+      // worker replaced) is a consequence of that. Report the loss, not the error.
+      if (recordError instanceof RunStateError) {
+        return {
+          status: 'LOST',
+          step: heartbeat.step ?? run.lastStep ?? 0,
+          reason: `${recordError.message} (this worker then failed with: ${reason})`,
+        };
       }
+      // Anything else means the failure is not recorded: say so with both errors instead of
+      // leaving it RUNNING silently.
+      throw new Error(
+        `run ${run.id} failed (${reason}) and the failure could not be recorded: ${(recordError as Error).message}`,
+        { cause: error },
+      );
     }
     throw error;
   }

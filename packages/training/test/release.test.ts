@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
 import { expect, it } from 'vitest';
@@ -109,4 +110,37 @@ it('a failure whose reason is long is recorded (cut, whole in a note) and the qu
   expect(failed?.failureReason).toMatch(/\[cut at 1000 of \d+ characters; the whole reason is in the run's notes\]$/);
   expect(notes).toContain(`failure reason (whole):\nRangeError: ${LONG_REASON}`);
   expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
+});
+
+it('a worker whose run was taken over while it was stopped reports the run LOST, not the error it then hit', async () => {
+  const info = await backend();
+  const dir = tempDir();
+  const tracker = await openTracker(join(dir, 'tracker.db'));
+  try {
+    const { sweep } = await tracker.ensureSweep({ name: 'taken-over', method: 'grid', space: {} });
+    await tracker.createRuns(sweep.id, [runInput(tinyConfig(), { artifactRoot: join(dir, 'runs') })]);
+    const run = await tracker.claimNextRun(sweep.id, 'w1');
+    const outcome = await executeRun({
+      tracker,
+      run: run!,
+      worker: 'w1',
+      backend: info,
+      hooks: {
+        finalEvaluation: async ({ runDir }) => {
+          // While w1 "slept", its heartbeat went stale and w2 took the run over, as a worker does...
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          await tracker.markStaleRuns(1, { runId: run!.id });
+          await tracker.requeueRun(run!.id);
+          await tracker.claimRun(run!.id, 'w2');
+          // ...and w1, woken, trips over a file w2 has replaced meanwhile.
+          await readFile(join(runDir, 'checkpoints', 'step-000004', 'gone-meanwhile'));
+        },
+      },
+    });
+    expect(outcome.status).toBe('LOST');
+    expect((outcome as { reason: string }).reason).toMatch(/w2.*\(this worker then failed with: Error: ENOENT/s);
+    expect(await tracker.getRun(run!.id)).toMatchObject({ status: 'RUNNING', worker: 'w2', failureReason: null });
+  } finally {
+    await tracker.close();
+  }
 });
