@@ -2,7 +2,7 @@
 // same weights (bit for bit) as an uninterrupted run, on both engines.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { nativeUnavailableReason } from '@ftlab/backend';
+import { nativeTestSkipReason } from '@ftlab/backend';
 import { openTracker } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
 import { ftlab, ftlabOk, latestCheckpointStep, TINY, tempDir, waitFor, weightsDigest, writeFile } from './helpers.js';
@@ -18,7 +18,7 @@ async function onlyRun(db: string) {
   }
 }
 
-const nativeSkip = nativeUnavailableReason();
+const nativeSkip = nativeTestSkipReason();
 const engines = nativeSkip === null ? (['native', 'wasm', 'cpu'] as const) : (['wasm', 'cpu'] as const);
 if (nativeSkip) it.skip(`kill -9 and resume on native (SKIPPED: ${nativeSkip})`, () => {});
 

@@ -1,3 +1,4 @@
+export { nativeTestSkipReason } from '@ftlab/native';
 export { embeddingLookup } from './embedding.js';
 export {
   fusedAttention,

@@ -1,7 +1,7 @@
-import { DEFAULT_LOADERS, NATIVE_TF_BACKEND, nativeUnavailableReason, tf } from '../src/index.js';
+import { DEFAULT_LOADERS, NATIVE_TF_BACKEND, nativeTestSkipReason, tf } from '../src/index.js';
 
 /** Why the native engine's tests are skipped on this machine, or null when they run. */
-export const NATIVE_SKIP_REASON = nativeUnavailableReason();
+export const NATIVE_SKIP_REASON = nativeTestSkipReason();
 export type Engine = 'native' | 'wasm' | 'cpu';
 /** The engines every kernel-level test runs on: native too where its addon is built. */
 export const ENGINES: readonly Engine[] = NATIVE_SKIP_REASON === null ? ['native', 'wasm', 'cpu'] : ['wasm', 'cpu'];

@@ -1,9 +1,9 @@
-import { nativeUnavailableReason, selectBackend, type Tensor, tf } from '@ftlab/backend';
+import { nativeTestSkipReason, selectBackend, type Tensor, tf } from '@ftlab/backend';
 import { type Model, type ModelConfig, type ModelConfigInput, resolveModelConfig } from '../src/index.js';
 import { Rng } from '../src/random.js';
 
 /** Why the native engine's tests are skipped here, or null when it runs (see native.test.ts). */
-export const NATIVE_SKIP_REASON = nativeUnavailableReason();
+export const NATIVE_SKIP_REASON = nativeTestSkipReason();
 
 export type Engine = 'native' | 'wasm' | 'cpu';
 /** Every engine we ship that works on this machine: native (wasm + C++ kernels) when its addon is built. */

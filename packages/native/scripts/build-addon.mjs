@@ -1,9 +1,11 @@
 // Builds the C++ addon with node-gyp (g++, the local Node headers) into dist/ftlab_native.node
 // and records the outcome in dist/native-build.json. The addon is optional: when it cannot be
 // built (no compiler, no headers, an unsupported platform) this prints why, records it, and
-// exits 0, so installs, builds and CI still pass and the wasm engine is used instead.
+// exits 0, so installs and builds still pass and the wasm engine is used instead.
 //
-//   FTLAB_NATIVE_BUILD=skip   do not try (records "skipped")
+//   FTLAB_NATIVE_BUILD=skip     do not try (records "skipped")
+//   FTLAB_NATIVE_BUILD=require  the addon must build: a failure exits 1 (CI sets it, so that a
+//                               broken build cannot silently remove the default engine's tests)
 //   FTLAB_NODE_GYP=<file>     the node-gyp script to run (default: a dependency, else npm's copy)
 //   --out <dir>               write the addon and the status there instead of dist/ (tests)
 import { spawnSync } from 'node:child_process';
@@ -19,6 +21,7 @@ const distDir = outAt >= 0 ? process.argv[outAt + 1] : join(root, 'dist');
 const target = join(distDir, 'ftlab_native.node');
 const statusFile = join(distDir, 'native-build.json');
 const BUILD_TIMEOUT_MS = 300_000;
+const required = process.env.FTLAB_NATIVE_BUILD === 'require';
 
 function record(status) {
   mkdirSync(distDir, { recursive: true });
@@ -38,6 +41,10 @@ function notBuilt(reason, detail = '') {
       '  To build them: install g++, make and python3, then run `pnpm --filter @ftlab/native build`.\n' +
       (tail ? `  Last lines of the build output:\n${tail.replace(/^/gm, '    ')}\n` : ''),
   );
+  if (required) {
+    process.stderr.write('@ftlab/native: FTLAB_NATIVE_BUILD=require: failing the build.\n');
+    process.exit(1);
+  }
   process.exit(0);
 }
 

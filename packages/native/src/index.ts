@@ -8,5 +8,7 @@ export {
   loadNativeFrom,
   NATIVE_DIST_DIR,
   type NativeStatus,
+  nativeRequired,
+  nativeTestSkipReason,
 } from './load.js';
 export { referenceGemm, selfCheck, testValues } from './self-check.js';

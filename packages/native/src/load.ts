@@ -52,3 +52,27 @@ export function loadNativeFrom(distDir: string): NativeStatus {
   if (problem !== null) return { available: false, reason: `the addon failed its self-check: ${problem}` };
   return { available: true, addon, info: addon.info(), path };
 }
+
+/**
+ * FTLAB_NATIVE_BUILD=require (CI sets it): the addon must build and load. The build then fails
+ * instead of degrading, and test suites fail instead of skipping the native engine.
+ */
+export function nativeRequired(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.FTLAB_NATIVE_BUILD === 'require';
+}
+
+/**
+ * For test suites: why the native engine's tests skip on this machine, or null when they run.
+ * Throws where the addon is required but unavailable, so that a broken build never silently
+ * removes the coverage of the default engine.
+ */
+export function nativeTestSkipReason(
+  status: NativeStatus = loadNative(),
+  env: NodeJS.ProcessEnv = process.env,
+): string | null {
+  if (status.available) return null;
+  if (nativeRequired(env)) {
+    throw new Error(`the native addon is required here (FTLAB_NATIVE_BUILD=require) but unavailable: ${status.reason}`);
+  }
+  return status.reason;
+}

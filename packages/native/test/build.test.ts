@@ -1,12 +1,13 @@
 // The addon is optional: a build that cannot compile must exit 0, say why, and leave a status
-// that the loader turns into the engine's "unavailable" reason. These run without a compiler too.
+// that the loader turns into the engine's "unavailable" reason, unless FTLAB_NATIVE_BUILD=require
+// (CI), where it must fail loudly. These run without a compiler too.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILD_STATUS_FILE, loadNative, loadNativeFrom } from '../src/index.js';
+import { BUILD_STATUS_FILE, loadNative, loadNativeFrom, nativeTestSkipReason } from '../src/index.js';
 
 const script = fileURLToPath(new URL('../scripts/build-addon.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ftlab-native-build-'));
@@ -49,9 +50,35 @@ describe('building the addon degrades to "not built"', () => {
     });
   });
 
-  it('this machine: the addon is built and passes its self-check, or says why not', () => {
+  it('this machine: the addon is built and passes its self-check, or says why not (never where it is required)', () => {
     const status = loadNative();
     if (status.available) expect(status.info.gemmKernel).toMatch(/^(avx2-fma|portable)$/);
-    else expect(status.reason).toMatch(/not built|never built|does not load|self-check/);
+    else {
+      expect(process.env.FTLAB_NATIVE_BUILD).not.toBe('require');
+      expect(status.reason).toMatch(/not built|never built|does not load|self-check/);
+    }
+  });
+});
+
+describe('FTLAB_NATIVE_BUILD=require (CI): a broken build fails loudly', () => {
+  it('a failing compiler fails the build with exit 1, still recording why', () => {
+    const fakeNodeGyp = join(scratch, 'node-gyp-required.js');
+    writeFileSync(fakeNodeGyp, 'console.error("g++: internal compiler error"); process.exit(1);\n');
+    const out = join(scratch, 'required');
+    const result = build({ FTLAB_NODE_GYP: fakeNodeGyp, FTLAB_NATIVE_BUILD: 'require' }, out);
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/NOT built: node-gyp rebuild failed with exit code 1/);
+    expect(result.stderr).toMatch(/FTLAB_NATIVE_BUILD=require: failing the build/);
+    expect(loadNativeFrom(out)).toMatchObject({ available: false });
+  });
+
+  it('test suites fail instead of skipping the native engine where it is required and missing', () => {
+    const missing = loadNativeFrom(join(scratch, 'never-built'));
+    expect(nativeTestSkipReason(missing, {})).toMatch(/never built/);
+    expect(() => nativeTestSkipReason(missing, { FTLAB_NATIVE_BUILD: 'require' })).toThrow(
+      /the native addon is required here \(FTLAB_NATIVE_BUILD=require\) but unavailable: the addon was never built/,
+    );
+    const status = loadNative();
+    if (status.available) expect(nativeTestSkipReason(status, { FTLAB_NATIVE_BUILD: 'require' })).toBeNull();
   });
 });

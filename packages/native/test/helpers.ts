@@ -1,9 +1,11 @@
-import { loadNative, type NativeAddon, testValues } from '../src/index.js';
+import { loadNative, type NativeAddon, nativeTestSkipReason, testValues } from '../src/index.js';
 
 const status = loadNative();
+// Throws where the addon is required (FTLAB_NATIVE_BUILD=require, as in CI) but missing.
+const skipReason = nativeTestSkipReason(status);
 /** The addon, or null where it is not built (its tests are then skipped, with the reason in their title). */
 export const addon: NativeAddon | null = status.available ? status.addon : null;
-export const SKIP_NOTE = status.available ? '' : ` (SKIPPED: ${status.reason})`;
+export const SKIP_NOTE = skipReason === null ? '' : ` (SKIPPED: ${skipReason})`;
 
 /** Deterministic values in [-scale, scale) (the self-check's generator). */
 export function values(count: number, seed: number, scale = 1): Float32Array {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BackendInfo, nativeUnavailableReason, selectBackend } from '@ftlab/backend';
+import { type BackendInfo, nativeTestSkipReason, selectBackend } from '@ftlab/backend';
 import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { onTestFinished } from 'vitest';
 import { checkpointDigest, latestCheckpointDir, parseRunConfig, type RunConfig, runInput } from '../src/index.js';
@@ -26,7 +26,7 @@ export function tempDir(): string {
 }
 
 /** Why the native engine is not tested here (its addon is not built), or null when it is. */
-export const NATIVE_SKIP_REASON = nativeUnavailableReason();
+export const NATIVE_SKIP_REASON = nativeTestSkipReason();
 /** Every engine we ship that works on this machine. */
 export const ENGINES = NATIVE_SKIP_REASON === null ? (['native', 'wasm', 'cpu'] as const) : (['wasm', 'cpu'] as const);
 
