@@ -8,7 +8,6 @@
 //   model: { variant: free-transformer, width: 64, layers: 4, latentBits: 8, kappa: { bits: 0.5 } }
 //   training: { steps: 2000, batchSize: 32, lr: 3.0e-3 }
 //   evaluation: { every: 200 }
-import { readFileSync } from 'node:fs';
 import { createDataset, type DataConfig, type Dataset, resolveDataConfig } from '@ftlab/data';
 import {
   hasLatent,
@@ -19,7 +18,7 @@ import {
   resolveModelConfig,
 } from '@ftlab/model';
 import { z } from 'zod';
-import { ConfigError, parseYaml } from './yaml-errors.js';
+import { ConfigError, parseYaml, readConfigText } from './yaml-errors.js';
 
 const positiveInt = z.number().int().positive();
 const nonNegativeInt = z.number().int().nonnegative();
@@ -239,11 +238,5 @@ export function parseRunConfig(text: string, file: string): { config: RunConfig;
 }
 
 export function loadRunConfig(path: string): { config: RunConfig; dataset: Dataset } {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the file: ${(error as Error).message}`]);
-  }
-  return parseRunConfig(text, path);
+  return parseRunConfig(readConfigText(path), path);
 }

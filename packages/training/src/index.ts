@@ -23,6 +23,19 @@ export {
   resolveRunConfig,
   type TrainingSettings,
 } from './config.js';
+export { setPath } from './config-path.js';
+export {
+  DEFAULT_DIVERGENCE,
+  DIVERGENCE_FACTOR,
+  DivergenceDetector,
+  type DivergenceOptions,
+  type DivergenceSettings,
+  type DivergenceState,
+  LONG_WINDOW,
+  SHORT_WINDOW,
+  type StepValues,
+  TREND_RISE,
+} from './divergence.js';
 export { type RunEnvironment, runEnvironment } from './environment.js';
 export {
   type EvaluateTrainedModelInput,
@@ -46,11 +59,11 @@ export { type LrSchedule, learningRate } from './schedule.js';
 export {
   type ExpandedSweep,
   loadSweep,
+  MAX_SWEEP_RUNS,
   offsetSweepName,
   parseSweep,
   type SweepLoadOptions,
   type SweepRunSpec,
-  setPath,
 } from './sweep-config.js';
 export { type Progress, type TrainOptions, type TrainOutcome, train, type Validator } from './trainer.js';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';

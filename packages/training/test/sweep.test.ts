@@ -1,8 +1,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { ConfigError, parseSweep, setPath } from '../src/index.js';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError, configHash, MAX_SWEEP_RUNS, parseSweep, setPath } from '../src/index.js';
 
 const BASE = `
 name: base
@@ -123,7 +123,7 @@ axes:
       /axes.seed: seeds are listed, not sampled/,
     ],
     ['unknown sweep key', 'axis:\n  seed: [1]', /Unrecognized key/],
-    ['missing base file', 'axes: {}', /base: cannot read missing.yaml/],
+    ['missing base file', 'axes: {}', /base: missing.yaml: cannot read the file: ENOENT/],
   ])('%s is a clear error', (_, extra, expected) => {
     const base = extra.startsWith('axes: {}') ? 'missing.yaml' : 'base.yaml';
     const file = sweepFile(`name: s\nbase: ${base}\n${extra}\n`);
@@ -138,5 +138,142 @@ describe('setPath', () => {
     expect(setPath(original, 'model.kappa.bits', 2)).toEqual({ model: { width: 1, kappa: { bits: 2 } } });
     expect(original).toEqual({ model: { width: 1 } });
     expect(() => setPath(original, 'model.width.x', 1)).toThrow('cannot set model.width.x: width is not a section');
+  });
+});
+
+describe('a sweep stores exactly the runs it expands to, or is refused naming the field', () => {
+  const refused = (body: string): string => {
+    const file = sweepFile(`name: s\nbase: base.yaml\n${body}\n`);
+    try {
+      parseSweep(readFileSync(file, 'utf8'), file);
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      return (error as ConfigError).message;
+    }
+    throw new Error(`expected the sweep to be refused:\n${body}`);
+  };
+
+  it.each([
+    [
+      'an axis crossed with a case setting the same path',
+      'axes:\n  model.kappa.bits: [0.25, 0.5, 1]\ncases:\n  - { model.variant: baseline }\n  - { model.kappa.bits: 2 }',
+      /line 7: axis model.kappa.bits and case 2 both set model.kappa.bits/,
+    ],
+    [
+      'an axis crossed with a case setting a field inside it',
+      'axes:\n  model.kappa: [{ bits: 1 }, { bits: 2 }]\ncases:\n  - { model.kappa.bits: 2 }',
+      /axis model.kappa and case 1 both set model.kappa.bits/,
+    ],
+    [
+      'two axes, one inside the other',
+      'axes:\n  model.kappa: [{ bits: 1 }]\n  model.kappa.bits: [1, 2]',
+      /axes model.kappa and model.kappa.bits both set model.kappa.bits/,
+    ],
+    ['cases: []', 'cases: []', /line 3: cases: an empty list expands to no runs/],
+    [
+      'a case with an empty list',
+      'cases:\n  - { model.kappa.bits: [] }',
+      /case 1: model.kappa.bits: an empty list expands to no runs/,
+    ],
+    ['an axis with an empty list', 'axes:\n  seed: []', /axes.seed: an empty list expands to no runs/],
+    [
+      'an axis over description alone',
+      'axes:\n  description: [first, second]',
+      /run \{"description":"first"\} and run \{"description":"second"\} would be stored as one run: they differ only in description/,
+    ],
+    [
+      'a repeated value',
+      'axes:\n  seed: [1, 2, 1]',
+      /run \{"seed":1\} and run \{"seed":1\} would be stored as one run: the same values are listed twice/,
+    ],
+    [
+      'values that resolve to the same config',
+      'axes:\n  training.lr: [0.01, 1.0e-2]',
+      /would be stored as one run: the same values are listed twice/,
+    ],
+    [
+      'an axis over a seed-like field the run identity leaves out',
+      'axes:\n  data.evaluationSeed: [1, 2]',
+      /they differ only in data.evaluationSeed/,
+    ],
+    [
+      'a random search drawing the same point twice',
+      'method: random\nsamples: 6\naxes:\n  model.variant: [baseline, free-transformer]',
+      /random search drew the same point twice/,
+    ],
+    ['a name axis', 'axes:\n  name: [a, b]', /axes.name: every run of a sweep is named after the sweep/],
+    [
+      'an int range upside down',
+      'method: random\nsamples: 2\naxes:\n  training.steps: { int: [9, 1] }',
+      /lower bound exceeds/,
+    ],
+  ])('%s', (_, body, expected) => {
+    expect(refused(body)).toMatch(expected);
+  });
+
+  it(`refuses more than MAX_SWEEP_RUNS (${MAX_SWEEP_RUNS}) runs before building any, grid or random`, () => {
+    const values = Array.from({ length: 101 }, (_, i) => i).join(', ');
+    expect(refused(`axes:\n  seed: [${values}]\n  training.steps: [${values.replace('0, ', '')}]`)).toMatch(
+      /axes: the sweep expands to 10,100 runs \(101 seed x 100 training.steps\), over the limit of 10,000/,
+    );
+    // Counted, not built: 10^8 points would exhaust the memory before any check on the runs.
+    expect(refused('axes:\n  training.steps: { int: [1, 9] }\nmethod: random\nsamples: 100000000')).toMatch(
+      /line \d+: samples: the sweep expands to 100,000,000 runs \(samples: 100000000 x 1 seed\(s\)\), over the limit of 10,000 runs per sweep/,
+    );
+  });
+
+  it('refuses a base file that holds no run config', () => {
+    const file = sweepFile('name: s\nbase: list.yaml\n');
+    writeFileSync(join(file, '..', 'list.yaml'), '- a\n- b\n');
+    expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(
+      /base: list\.yaml holds a list, not a run config/,
+    );
+  });
+
+  it('reports the conflicts of a sweep all at once, with their lines', () => {
+    const message = refused('axes:\n  seed: [1]\ncases:\n  - { seed: 2 }\n  - { model.variant: baseline, seed: 3 }');
+    expect(message).toMatch(/line 6: axis seed and case 1 both set seed/);
+    expect(message).toMatch(/line 7: axis seed and case 2 both set seed/);
+  });
+
+  it('expands cases that set a field no axis sets, each with every axis value', () => {
+    const file = sweepFile(
+      'name: s\nbase: base.yaml\naxes:\n  seed: [1, 2]\ncases:\n  - {}\n  - { description: labelled, model.variant: baseline }\n',
+    );
+    const sweep = parseSweep(readFileSync(file, 'utf8'), file);
+    expect(sweep.runs).toHaveLength(4);
+    expect(new Set(sweep.runs.map((r) => `${configHash(r.config)}/${r.config.seed}`)).size).toBe(4);
+  });
+});
+
+describe('config paths that reach JavaScript object internals', () => {
+  afterEach(() => {
+    // A failing test must not leave the prototype polluted for the next one.
+    for (const key of ['polluted', 'hacked']) delete (Object.prototype as Record<string, unknown>)[key];
+  });
+
+  it.each([
+    ['an axis', 'axes:\n  __proto__.polluted: [1]', /axes.__proto__.polluted: "__proto__" is not a config field/],
+    [
+      'a case',
+      'cases:\n  - { constructor.prototype.polluted: 1 }',
+      /cases.0.constructor.prototype.polluted: "constructor"/,
+    ],
+    ['an override', 'overrides:\n  model.prototype: 1', /overrides.model.prototype: "prototype" is not a config field/],
+    ['a __proto__ key', 'overrides:\n  __proto__: { polluted: 1 }', /line 4: __proto__: not a config field/],
+  ])('are refused in %s, and Object.prototype is untouched', (_, body, expected) => {
+    const file = sweepFile(`name: s\nbase: base.yaml\n${body}\n`);
+    expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(expected);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.hasOwn(Object.prototype, 'polluted')).toBe(false);
+  });
+
+  it('setPath refuses them too', () => {
+    expect(() => setPath({}, '__proto__.hacked', 1)).toThrow(
+      /cannot set __proto__.hacked: "__proto__" is not a config field/,
+    );
+    expect(() => setPath({}, 'a.constructor.prototype.hacked', 1)).toThrow(/"constructor" is not a config field/);
+    expect(() => setPath({}, 'model..width', 1)).toThrow(/has an empty segment/);
+    expect(({} as Record<string, unknown>).hacked).toBeUndefined();
   });
 });
