@@ -1,6 +1,6 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
 import { BACKEND_NAMES } from '@ftlab/backend';
-import { DEFAULT_MAX_RESUMES } from '@ftlab/tracker';
+import { DEFAULT_MAX_RESUMES, RUN_STATUSES, type RunStatus } from '@ftlab/tracker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BENCH_CASE_NAMES, benchCommand } from './commands/bench.js';
 import { copyCommand } from './commands/copy.js';
@@ -34,6 +34,33 @@ function number(value: string): number {
 
 const list = (value: string, previous: string[] = []) => [...previous, ...value.split(',').filter(Boolean)];
 
+/** --status pending,failed: run statuses in any case, each checked. */
+function statuses(value: string, previous: RunStatus[] = []): RunStatus[] {
+  const given = list(value).map((s) => s.toUpperCase());
+  const bad = given.find((s) => !(RUN_STATUSES as readonly string[]).includes(s));
+  if (bad !== undefined) {
+    throw new InvalidArgumentError(
+      `"${bad.toLowerCase()}" is not a run status (${RUN_STATUSES.join(', ').toLowerCase()})`,
+    );
+  }
+  return [...previous, ...(given as RunStatus[])];
+}
+
+/** --tag key=value, repeatable: split at the first '=' only, so a value may hold '=' and ','. */
+function tag(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) throw new InvalidArgumentError(`expected key=value, got "${value}"`);
+  const key = value.slice(0, at);
+  if (Object.hasOwn(previous, key)) throw new InvalidArgumentError(`the key "${key}" is given twice`);
+  return { ...previous, [key]: value.slice(at + 1) };
+}
+
+/**
+ * Exit code of input refused before anything ran: an invalid config or sweep (ConfigError) or a
+ * command line commander rejects (unknown command or option, bad value, missing argument).
+ */
+export const INVALID_INPUT_EXIT_CODE = 2;
+
 /** Runs a command, turning its result into the process exit code. */
 type Action<A extends unknown[]> = (...args: A) => Promise<number>;
 
@@ -54,7 +81,10 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--artifacts <dir>', 'where run files (checkpoints, results) go (default: ftlab-runs/ beside the database)')
     .option('--json', 'machine-readable output on stdout', false)
     .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Commander has printed its message; a usage error exits like other refused input (it uses 1,
+    // which `ftlab` keeps for failures). Set before the subcommands, which inherit it.
+    .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : INVALID_INPUT_EXIT_CODE));
 
   const globals = (command: Command) => command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
   const wrap =
@@ -67,7 +97,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .description('train one run from a config file (experiments/*.yaml)')
     .argument('<config>', 'run config YAML')
     .option('--name <name>', 'experiment name (default: the config name)')
-    .option('--tag <key=value>', 'tag the run (repeatable)', list)
+    .option('--tag <key=value>', 'tag the run (repeatable; the value is everything after the first =)', tag)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after training (likelihood metrics only)')
     .action(
       wrap(async (config: string, _: unknown, command: Command) => trainCommand(config, globals(command) as never)),
@@ -140,7 +170,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .command('status')
     .description('runs with their progress, newest first')
     .option('--sweep <id>', 'only runs of this sweep')
-    .option('--status <list>', 'only these statuses (comma separated)', list)
+    .option('--status <list>', 'only these statuses (comma separated)', statuses)
     .option('--limit <n>', 'at most this many runs', integer(1), 50)
     .action(wrap(async (_: unknown, command: Command) => statusCommand(globals(command) as never)));
 

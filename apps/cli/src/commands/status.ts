@@ -1,12 +1,13 @@
 // ftlab status: the runs in the database with their progress, newest first.
-import type { RunStatus, RunSummary } from '@ftlab/tracker';
+import { type RunStatus, type RunSummary, UnknownSweepError } from '@ftlab/tracker';
 import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/training';
 import { DEFAULT_STALE_AFTER_S, type GlobalOptions, openStore } from '../context.js';
 import { createOutput, formatDuration, formatNumber, formatTable } from '../output.js';
 
 export interface StatusOptions extends GlobalOptions {
   sweep?: string;
-  status?: string[];
+  /** Upper case, checked by the option parser. */
+  status?: RunStatus[];
   limit: number;
 }
 
@@ -25,9 +26,18 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
   const out = createOutput(options.json);
   const tracker = await openStore(options, { readonly: true });
   try {
+    // A mistyped --sweep would otherwise list nothing and say "no runs yet".
+    if (options.sweep) {
+      await tracker.getSweep(options.sweep).catch((error: unknown) => {
+        if (!(error instanceof UnknownSweepError)) throw error;
+        throw new Error(
+          `--sweep ${options.sweep}: no sweep with this id in ${tracker.location}. Fix: use the id \`ftlab sweep\` printed.`,
+        );
+      });
+    }
     const { total, runs } = await tracker.listRuns({
       ...(options.sweep ? { sweepId: options.sweep } : {}),
-      ...(options.status ? { status: options.status.map((s) => s.toUpperCase() as RunStatus) } : {}),
+      ...(options.status ? { status: options.status } : {}),
       limit: options.limit,
     });
     const now = Date.now();

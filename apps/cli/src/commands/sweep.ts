@@ -124,7 +124,10 @@ export async function sweepCommand(file: string, options: SweepCommandOptions): 
       sweep.runs.map((r) => ({
         ...runInput(r.config, {
           artifactRoot: root,
-          tags: Object.fromEntries(Object.entries(r.assignment).map(([k, v]) => [`axis:${k}`, String(v)])),
+          // JSON for a section value ({ bits: 1 }), which String() would make "[object Object]".
+          tags: Object.fromEntries(
+            Object.entries(r.assignment).map(([k, v]) => [`axis:${k}`, typeof v === 'string' ? v : JSON.stringify(v)]),
+          ),
         }),
         experimentId: experiment.id,
       })),

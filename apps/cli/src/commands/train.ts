@@ -9,7 +9,8 @@ import { onInterrupt } from '../signals.js';
 
 export interface TrainCommandOptions extends GlobalOptions {
   name?: string;
-  tag?: string[];
+  /** --tag key=value pairs. */
+  tag?: Record<string, string>;
   evaluate: boolean;
 }
 
@@ -75,7 +76,7 @@ export async function trainCommand(file: string, options: TrainCommandOptions): 
   const tracker = await openStore(options);
   try {
     const experiment = await tracker.ensureExperiment(config.name, config.description);
-    const tags = Object.fromEntries((options.tag ?? []).map((t) => t.split('=', 2) as [string, string]));
+    const tags = options.tag ?? {};
     const worker = defaultWorkerName();
     const run = await tracker.startRun({
       ...runInput(config, { artifactRoot: artifactRoot(options), backend: backend.name, tags }),
