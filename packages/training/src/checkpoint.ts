@@ -23,6 +23,7 @@ import {
   writeFileAtomic,
   writeSafetensors,
 } from '@ftlab/model';
+import { type DivergenceState, isDivergenceState } from './divergence.js';
 import type { AdamWState } from './optimizer.js';
 
 export const TRAINER_STATE_FILE = 'trainer-state.json';
@@ -42,6 +43,8 @@ export interface TrainerState {
   model: { sha256: string; bytes: number };
   /** Sums of the training metrics since the last logged step, so a resumed run logs the same means. */
   window: LogWindow;
+  /** The divergence detector's history (absent in checkpoints written before it existed). */
+  divergence?: DivergenceState;
   savedAt: string;
 }
 
@@ -77,6 +80,7 @@ export interface SaveTrainingCheckpoint {
   dataPosition: BatchPosition;
   configHash: string;
   window: LogWindow;
+  divergence: DivergenceState;
   /** Complete checkpoints to keep (older ones are deleted); at least 1. */
   keep: number;
 }
@@ -109,6 +113,7 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
     optimizer: { file: OPTIMIZER_FILE, ...optimizerFile },
     model: { sha256: saved.sha256, bytes: saved.bytes },
     window: options.window,
+    divergence: options.divergence,
     savedAt: new Date().toISOString(),
   };
   await writeFile(join(temp, TRAINER_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
@@ -221,6 +226,8 @@ export async function loadTrainingCheckpoint(
   }
   if (state.format !== 'ftlab-trainer-state' || state.version !== 1)
     refuse(`${TRAINER_STATE_FILE} has an unknown format`);
+  if (state.divergence !== undefined && !isDivergenceState(state.divergence))
+    refuse(`${TRAINER_STATE_FILE} has a malformed "divergence" record (the detector's loss history)`);
   if (state.configHash !== expect.configHash) {
     refuse(`it belongs to config ${state.configHash}, the run's config is ${expect.configHash}: refusing to mix them`);
   }

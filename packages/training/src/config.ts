@@ -18,6 +18,7 @@ import {
   resolveModelConfig,
 } from '@ftlab/model';
 import { z } from 'zod';
+import { DEFAULT_DIVERGENCE } from './divergence.js';
 import { ConfigError, parseYaml, readConfigText } from './yaml-errors.js';
 
 const positiveInt = z.number().int().positive();
@@ -42,8 +43,19 @@ export const TrainingSettingsSchema = z.strictObject({
   gradClip: z.number().nonnegative().default(1),
   logEvery: positiveInt.default(10),
   checkpointEvery: positiveInt.default(200),
-  /** A loss above this (or NaN/Infinity) stops the run as FAILED. */
+  /** A loss above this (median of 11 steps; NaN/Infinity at once) stops the run as FAILED. */
   divergenceLoss: z.number().positive().default(100),
+  /**
+   * The checks relative to the run's own history (divergence.ts). Optional rather than defaulted
+   * so that configs without it keep their hash: stored runs still resume from their checkpoints
+   * and sweeps still recognise the runs they already have.
+   */
+  divergence: z
+    .strictObject({
+      enabled: z.boolean().default(DEFAULT_DIVERGENCE.enabled),
+      factor: z.number().gt(1).default(DEFAULT_DIVERGENCE.factor),
+    })
+    .optional(),
   /** Memory the run may use for weights, gradients, optimizer moments and activations (estimate). */
   memoryBudgetBytes: positiveInt.default(4 * 2 ** 30),
 });
@@ -100,6 +112,10 @@ const FIXES: Array<[RegExp, string]> = [
   [/batchSize/, 'use a positive whole number of rows per step'],
   [/unknown field|Unrecognized key/, 'remove the key or fix its spelling'],
   [/latentBits/, 'use H between 1 and 16; the dense estimator costs 2^H per token'],
+  [
+    /divergence\.factor/,
+    `use a number above 1, the multiple of the initial cross-entropy that counts as divergence (default ${DEFAULT_DIVERGENCE.factor})`,
+  ],
 ];
 
 function withFix(problem: string): string {

@@ -1,13 +1,15 @@
 // The training loop, in the order a reader expects (nanoGPT's train.py):
 //   batch -> forward/backward -> clip -> AdamW step -> log -> validate every N -> checkpoint every N
 // plus what a tracked, resumable run needs: heartbeats, a stop request that checkpoints and
-// returns KILLED, NaN/divergence detection that returns FAILED with the step and the reason.
+// returns KILLED, divergence detection (divergence.ts) that returns FAILED with the step and the
+// reason before the step's update is applied and without writing another checkpoint.
 import { tf } from '@ftlab/backend';
 import { type BatchPosition, batchToTensors, type Dataset, deriveSeed } from '@ftlab/data';
 import { createModel, lossAndGradients, type Model } from '@ftlab/model';
 import { type MetricWriter, RunStateError, type Tracker } from '@ftlab/tracker';
 import { type LogWindow, latestCheckpointDir, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import type { RunConfig } from './config.js';
+import { DEFAULT_DIVERGENCE, DivergenceDetector, type DivergenceState } from './divergence.js';
 import { TRAIN_METRICS } from './metric-keys.js';
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 import { learningRate } from './schedule.js';
@@ -56,6 +58,7 @@ interface Start {
   step: number;
   position: BatchPosition | undefined;
   window: LogWindow;
+  divergence: DivergenceState | undefined;
 }
 
 const emptyWindow = (): LogWindow => ({ loss: 0, ce: 0, kl: 0, gradNorm: 0, steps: 0 });
@@ -79,6 +82,7 @@ async function startOrResume(options: TrainOptions): Promise<Start> {
       step: 0,
       position: undefined,
       window: emptyWindow(),
+      divergence: undefined,
     };
   }
   const loaded = await loadTrainingCheckpoint(dir, { configHash: options.configHash });
@@ -91,13 +95,15 @@ async function startOrResume(options: TrainOptions): Promise<Start> {
     step: loaded.state.step,
     position: loaded.state.dataPosition,
     window: loaded.state.window,
+    // Checkpoints written before divergence detection have none: the history restarts there.
+    divergence: loaded.state.divergence,
   };
 }
 
 /** Trains (or resumes) one run to its last step. The caller owns run status transitions. */
 export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const { tracker, runId, config, dataset } = options;
-  const { steps, batchSize, sequenceLength, gradClip, logEvery, checkpointEvery, divergenceLoss } = config.training;
+  const { steps, batchSize, sequenceLength, gradClip, logEvery, checkpointEvery } = config.training;
   const schedule = {
     lr: config.training.lr,
     warmupSteps: config.training.warmupSteps,
@@ -106,6 +112,16 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   };
   const start = await startOrResume(options);
   const { model, optimizer } = start;
+  const divergence = new DivergenceDetector(
+    {
+      settings: config.training.divergence ?? DEFAULT_DIVERGENCE,
+      ceiling: config.training.divergenceLoss,
+      vocabSize: config.model.vocabSize,
+      lr: config.training.lr,
+      warmupSteps: config.training.warmupSteps,
+    },
+    start.divergence,
+  );
   let step = start.step;
   const batches = dataset.batches('train', { batchSize, sequenceLength, position: start.position });
   const metrics: MetricWriter = await tracker.metricWriter(runId);
@@ -125,6 +141,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         dataPosition: batches.position(),
         configHash: options.configHash,
         window: { ...logWindow },
+        divergence: divergence.state(),
         keep: options.keepCheckpoints ?? 2,
       });
     } finally {
@@ -171,18 +188,20 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
       });
       tf.dispose([inputs, targets]);
       const grads = Object.fromEntries(result.grads);
-      if (!Number.isFinite(result.loss) || result.loss > divergenceLoss) {
-        tf.dispose(Object.values(grads));
-        const what = Number.isFinite(result.loss)
-          ? `diverged (loss ${result.loss.toFixed(3)} > ${divergenceLoss})`
-          : `loss is ${result.loss}`;
-        metrics.log(TRAIN_METRICS.loss, step + 1, result.loss);
-        return await finishWith({ status: 'FAILED', step, reason: `step ${step + 1}: ${what}` });
-      }
       const clipped = clipByGlobalNorm(grads, gradClip);
-      optimizer.apply(clipped.grads, lr);
+      const diverged = divergence.observe(step + 1, {
+        loss: result.loss,
+        ce: result.ce,
+        kl: result.kl,
+        gradNorm: clipped.norm,
+      });
+      if (diverged === null) optimizer.apply(clipped.grads, lr);
       tf.dispose(Object.values(grads));
       if (clipped.grads !== grads) tf.dispose(Object.values(clipped.grads));
+      if (diverged !== null) {
+        metrics.log(TRAIN_METRICS.loss, step + 1, result.loss);
+        return await finishWith({ status: 'FAILED', step, reason: diverged });
+      }
       step += 1;
 
       logWindow.loss += result.loss;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseRunConfig } from '../src/index.js';
+import { ConfigError, configHash, parseRunConfig } from '../src/index.js';
 
 const VALID = `
 name: toy-test
@@ -30,6 +30,15 @@ describe('parseRunConfig', () => {
     // Resolving a resolved config changes nothing (runs are re-created from their stored config).
     const again = parseRunConfig(JSON.stringify(config), 'stored');
     expect(again.config).toEqual(config);
+  });
+
+  it('leaves training.divergence out unless it is written, so configs from before it keep their hash', () => {
+    const { config } = parseRunConfig(VALID, 'experiments/toy-test.yaml');
+    expect(config.training).not.toHaveProperty('divergence');
+    expect(config.training.divergenceLoss).toBe(100);
+    const tuned = parseRunConfig(VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { factor: 12 }'), 'x.yaml');
+    expect(tuned.config.training.divergence).toEqual({ enabled: true, factor: 12 });
+    expect(configHash(tuned.config)).not.toBe(configHash(config));
   });
 
   it('uses the file name when the config has no name', () => {
@@ -76,6 +85,21 @@ const MALFORMED: Array<[string, string, RegExp]> = [
     /warmupSteps: 500 exceeds training.steps 100/,
   ],
   ['beta2 out of range', VALID.replace('batchSize: 8', 'batchSize: 8\n  beta2: 1'), /training.beta2: .*<1/],
+  [
+    'divergence factor not above 1',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { factor: 1 }'),
+    /line 15: training.divergence.factor: .*>1.*Fix: use a number above 1, the multiple of the initial cross-entropy/,
+  ],
+  [
+    'divergence unknown key',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { limit: 4 }'),
+    /training.divergence.limit: Unrecognized key/,
+  ],
+  [
+    'divergence enabled not a boolean',
+    VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { enabled: sometimes }'),
+    /training.divergence.enabled: .*expected boolean/,
+  ],
   [
     'placement outside 1..L-1',
     VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: 0.5 }\n  encoderPlacement: 4'),

@@ -98,16 +98,25 @@ describe('a training run', () => {
     },
   );
 
-  it('stops as FAILED with the step and the reason when the loss diverges', async () => {
+  it('stops as FAILED with the step and the reason when the loss passes training.divergenceLoss', async () => {
     const info = await backend();
-    const { tracker, run } = await startedRun(
-      tinyConfig((t) => t.replace('checkpointEvery: 4', 'checkpointEvery: 4, divergenceLoss: 2.5')),
+    // lr 1e-6 learns nothing in 12 steps: every loss stays near ln 29 = 3.37, above the ceiling 3.
+    const { tracker, run, dir } = await startedRun(
+      tinyConfig((t) =>
+        t.replace('lr: 0.01', 'lr: 1.0e-6').replace('checkpointEvery: 4', 'checkpointEvery: 4, divergenceLoss: 3'),
+      ),
     );
     const outcome = await executeRun({ tracker, run, worker: 'w', backend: info, hooks: quickHooks });
-    expect(outcome.status).toBe('FAILED');
+    // The ceiling judges the median of 11 steps, so step 11 is the first it can fail.
+    expect(outcome).toMatchObject({ status: 'FAILED', step: 10 });
     const detail = await tracker.getRun(run.id);
-    expect(detail.status).toBe('FAILED');
-    expect(detail.failureReason).toMatch(/^step \d+: diverged \(loss \d+\.\d+ > 2.5\)$/);
+    expect(detail).toMatchObject({ status: 'FAILED', lastStep: 10 });
+    expect(detail.failureReason).toMatch(
+      /^diverged at step 11: loss 3\.\d\d \(median of the last 11 steps\) is above training\.divergenceLoss 3; lower training\.lr \(0\.000001\) or raise training\.warmupSteps \(2\)$/,
+    );
+    // No checkpoint after the last good one, and no final evaluation.
+    expect(readFileSync(join(dir, 'runs', run.id, 'checkpoints', 'LATEST'), 'utf8').trim()).toBe('step-000008');
+    expect(detail.evaluations).toEqual([]);
   });
 
   it('stops without finishing when the run is taken away from it (killed elsewhere)', async () => {
