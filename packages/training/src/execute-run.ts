@@ -119,6 +119,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutco
       ...(options.hooks?.validate ? { validate: options.hooks.validate({ config, dataset }) } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       lost: heartbeat.signal,
+      confirmOwnership: () => heartbeat.confirm(),
       onProgress: (progress) => {
         heartbeat.step = progress.step;
         options.onProgress?.(progress);

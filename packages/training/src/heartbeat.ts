@@ -42,6 +42,12 @@ export class Heartbeat {
     }
   }
 
+  /** Beats now and throws the tracker's RunStateError when the run is no longer this process's. */
+  async confirm(): Promise<void> {
+    await this.beat();
+    if (this.lost) throw this.controller.signal.reason;
+  }
+
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await this.pending.catch(() => undefined);

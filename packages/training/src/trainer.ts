@@ -38,6 +38,12 @@ export interface TrainOptions {
   signal?: AbortSignal;
   /** Aborted when the tracker says this process no longer owns the run: stop without writing. */
   lost?: AbortSignal;
+  /**
+   * Called before each checkpoint is written; throws RunStateError when this process no longer
+   * owns the run. A worker that was stopped (SIGSTOP, a suspended VM) while another took the run
+   * over must not write its older state over the other's files before its next heartbeat.
+   */
+  confirmOwnership?: () => Promise<void>;
   onProgress?: (progress: Progress) => void;
   /** Checkpoints kept on disk (default 2). */
   keepCheckpoints?: number;
@@ -128,6 +134,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
   const tokensPerStep = batchSize * sequenceLength;
 
   const checkpoint = async () => {
+    await options.confirmOwnership?.();
     // Points first: a resume starts after the checkpoint, so points older than it must be stored.
     await metrics.flush();
     const state = optimizer.state();

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
@@ -140,6 +141,41 @@ it('a worker whose run was taken over while it was stopped reports the run LOST,
     expect(outcome.status).toBe('LOST');
     expect((outcome as { reason: string }).reason).toMatch(/w2.*\(this worker then failed with: Error: ENOENT/s);
     expect(await tracker.getRun(run!.id)).toMatchObject({ status: 'RUNNING', worker: 'w2', failureReason: null });
+  } finally {
+    await tracker.close();
+  }
+});
+
+it('a worker that lost its run while stopped writes no checkpoint over the new owner’s files', async () => {
+  const info = await backend();
+  const dir = tempDir();
+  const tracker = await openTracker(join(dir, 'tracker.db'));
+  try {
+    const { sweep } = await tracker.ensureSweep({ name: 'stopped-worker', method: 'grid', space: {} });
+    await tracker.createRuns(sweep.id, [runInput(tinyConfig(), { artifactRoot: join(dir, 'runs') })]);
+    const run = await tracker.claimNextRun(sweep.id, 'w1');
+    const outcome = await executeRun({
+      tracker,
+      run: run!,
+      worker: 'w1',
+      backend: info,
+      hooks: {
+        // Validation at step 4 comes right before the step-4 checkpoint: the takeover happens in
+        // between, faster than w1's next heartbeat (every 5 s) could notice it.
+        validate: () => async (_model, step) => {
+          if (step === 4) {
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            await tracker.markStaleRuns(1, { runId: run!.id });
+            await tracker.requeueRun(run!.id);
+            await tracker.claimRun(run!.id, 'w2');
+          }
+          return {};
+        },
+      },
+    });
+    expect(outcome).toMatchObject({ status: 'LOST', step: 4 });
+    expect(existsSync(join(dir, 'runs', run!.id, 'checkpoints'))).toBe(false);
+    expect(await tracker.getRun(run!.id)).toMatchObject({ status: 'RUNNING', worker: 'w2' });
   } finally {
     await tracker.close();
   }
