@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { openTracker, type RunSummary } from '@ftlab/tracker';
 import { checkpointDigest, latestCheckpointDir } from '@ftlab/training';
 import { onTestFinished } from 'vitest';
 
@@ -116,4 +117,28 @@ export async function weightsDigest(runDir: string): Promise<string> {
   const latest = await latestCheckpointDir(runDir);
   if (!latest) throw new Error(`${runDir} has no checkpoint`);
   return checkpointDigest(latest);
+}
+
+/** Every run in a tracker database (opened read-only). */
+export async function runsOf(db: string): Promise<RunSummary[]> {
+  const tracker = await openTracker(db, { readonly: true });
+  try {
+    return (await tracker.listRuns({ limit: 1000 })).runs;
+  } finally {
+    await tracker.close();
+  }
+}
+
+/** The folder of the first run under the artifact root `root`, once it has a checkpoint at `minStep` or later. */
+export async function runCheckpointedAt(root: string, minStep: number): Promise<string> {
+  let runDir = '';
+  await waitFor(
+    () => {
+      if (!runDir && existsSync(root)) runDir = readdirSync(root).map((id) => join(root, id))[0] ?? '';
+      return runDir !== '' && latestCheckpointStep(runDir) >= minStep;
+    },
+    120_000,
+    `a checkpoint at step ${minStep} or later under ${root}`,
+  );
+  return runDir;
 }

@@ -1,11 +1,11 @@
 // `ftlab resume` on a run whose checkpoints were damaged by hand, through real processes: it says
 // which checkpoint (and step) it continues from, falls back past a LATEST whose folder is gone,
 // refuses clearly when nothing is left to fall back to, and honours --max-resumes.
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ftlab, ftlabOk, latestCheckpointStep, TINY, tempDir, waitFor, weightsDigest, writeFile } from './helpers.js';
+import { ftlab, ftlabOk, runCheckpointedAt, TINY, tempDir, weightsDigest, writeFile } from './helpers.js';
 
 const STEPS = 24;
 let dir: string;
@@ -36,22 +36,10 @@ async function killedRun(): Promise<{ db: string; id: string; runDir: string }> 
   const db = join(tempDir(), 'killed.db');
   const root = join(dirname(db), 'ftlab-runs');
   const cli = ftlab(['train', config, '--db', db, '--backend', 'wasm', '--no-evaluate']);
-  let runDir = '';
-  await waitFor(
-    () => {
-      if (!runDir && existsSync(root)) runDir = readdirSync(root).map((id) => join(root, id))[0] ?? '';
-      return runDir !== '' && latestCheckpointStep(runDir) >= 6;
-    },
-    120_000,
-    'a checkpoint at step 6 or later',
-  );
+  const runDir = await runCheckpointedAt(root, 6);
   cli.child.kill('SIGKILL');
   await cli.done;
-  return { db, id: runDir.split('/').pop() as string, runDir };
-}
-
-function dirname(path: string): string {
-  return path.slice(0, path.lastIndexOf('/'));
+  return { db, id: basename(runDir), runDir };
 }
 
 describe('ftlab resume and damaged checkpoints', () => {

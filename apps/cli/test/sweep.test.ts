@@ -1,9 +1,9 @@
 // Real processes: `ftlab sweep` expands a sweep into runs and trains them with worker processes.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { openTracker, type RunSummary } from '@ftlab/tracker';
+import type { RunSummary } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import { ftlab, latestCheckpointStep, TINY, tempDir, writeFile } from './helpers.js';
+import { ftlab, latestCheckpointStep, runsOf, TINY, tempDir, writeFile } from './helpers.js';
 
 function sweepYaml(seeds: number[], steps: number): string {
   return `name: cli-sweep
@@ -14,15 +14,6 @@ cases:
   - { model.variant: baseline }
   - { model.variant: free-transformer, training.steps: ${steps} }
 `;
-}
-
-async function runsOf(db: string): Promise<RunSummary[]> {
-  const tracker = await openTracker(db, { readonly: true });
-  try {
-    return (await tracker.listRuns({ limit: 1000 })).runs;
-  } finally {
-    await tracker.close();
-  }
 }
 
 describe('ftlab sweep', () => {

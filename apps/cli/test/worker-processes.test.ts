@@ -2,22 +2,21 @@
 // `ftlab worker` processes on one SQLite file: a killed worker's run is found stale, requeued and
 // resumed by another worker to the uninterrupted run's weights; a worker paused until its run was
 // taken over reports, when woken, that it lost the run instead of crashing.
-import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { openTracker, type RunSummary } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import { type Cli, ftlab, latestCheckpointStep, TINY, tempDir, waitFor, weightsDigest, writeFile } from './helpers.js';
+import {
+  type Cli,
+  ftlab,
+  latestCheckpointStep,
+  runCheckpointedAt,
+  runsOf,
+  TINY,
+  tempDir,
+  weightsDigest,
+  writeFile,
+} from './helpers.js';
 
 const STEPS = 60;
-
-async function runsOf(db: string): Promise<RunSummary[]> {
-  const tracker = await openTracker(db, { readonly: true });
-  try {
-    return (await tracker.listRuns({ limit: 100 })).runs;
-  } finally {
-    await tracker.close();
-  }
-}
 
 /** A one-run sweep queued (no workers) in a new folder. */
 async function queued(): Promise<{ dir: string; db: string }> {
@@ -36,16 +35,7 @@ function worker(db: string): Cli {
 
 /** The run's folder once its checkpoint at step 4 or later exists (and the run is not finished). */
 async function checkpointed(dir: string): Promise<string> {
-  const root = join(dir, 'ftlab-runs');
-  let runDir = '';
-  await waitFor(
-    () => {
-      if (!runDir && existsSync(root)) runDir = readdirSync(root).map((id) => join(root, id))[0] ?? '';
-      return runDir !== '' && latestCheckpointStep(runDir) >= 4;
-    },
-    120_000,
-    'a checkpoint at step 4 or later',
-  );
+  const runDir = await runCheckpointedAt(join(dir, 'ftlab-runs'), 4);
   expect(latestCheckpointStep(runDir)).toBeLessThan(STEPS);
   return runDir;
 }

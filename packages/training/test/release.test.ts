@@ -1,9 +1,16 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { openTracker } from '@ftlab/tracker';
+import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { expect, it } from 'vitest';
-import { evaluationHooks, executeRun, runInput, runWorker } from '../src/index.js';
+import {
+  evaluationHooks,
+  executeRun,
+  type RunEvaluationHooks,
+  runInput,
+  runWorker,
+  type TrainOutcome,
+} from '../src/index.js';
 import { backend, tempDir, tinyConfig } from './helpers.js';
 
 it("a worker that cannot reach a run's files hands it back to the queue, and stops once only such runs are left", async () => {
@@ -113,70 +120,64 @@ it('a failure whose reason is long is recorded (cut, whole in a note) and the qu
   expect(runs.filter((r) => r.status === 'FINISHED')).toHaveLength(1);
 });
 
-it('a worker whose run was taken over while it was stopped reports the run LOST, not the error it then hit', async () => {
+/**
+ * One run of the tiny config, claimed by worker "w1" and executed with `hooks`, which get
+ * `takeOver()`: what happens while w1 is stopped: its heartbeat goes stale and "w2" claims the run.
+ */
+async function executedWhileTakenOver(
+  makeHooks: (takeOver: () => Promise<void>) => RunEvaluationHooks,
+  check: (outcome: TrainOutcome, tracker: Tracker, run: Run, dir: string) => Promise<void>,
+) {
   const info = await backend();
   const dir = tempDir();
   const tracker = await openTracker(join(dir, 'tracker.db'));
   try {
     const { sweep } = await tracker.ensureSweep({ name: 'taken-over', method: 'grid', space: {} });
     await tracker.createRuns(sweep.id, [runInput(tinyConfig(), { artifactRoot: join(dir, 'runs') })]);
-    const run = await tracker.claimNextRun(sweep.id, 'w1');
-    const outcome = await executeRun({
-      tracker,
-      run: run!,
-      worker: 'w1',
-      backend: info,
-      hooks: {
-        finalEvaluation: async ({ runDir }) => {
-          // While w1 "slept", its heartbeat went stale and w2 took the run over, as a worker does...
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          await tracker.markStaleRuns(1, { runId: run!.id });
-          await tracker.requeueRun(run!.id);
-          await tracker.claimRun(run!.id, 'w2');
-          // ...and w1, woken, trips over a file w2 has replaced meanwhile.
-          await readFile(join(runDir, 'checkpoints', 'step-000004', 'gone-meanwhile'));
-        },
-      },
-    });
-    expect(outcome.status).toBe('LOST');
-    expect((outcome as { reason: string }).reason).toMatch(/w2.*\(this worker then failed with: Error: ENOENT/s);
-    expect(await tracker.getRun(run!.id)).toMatchObject({ status: 'RUNNING', worker: 'w2', failureReason: null });
+    const run = (await tracker.claimNextRun(sweep.id, 'w1')) as Run;
+    const takeOver = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      await tracker.markStaleRuns(1, { runId: run.id });
+      await tracker.requeueRun(run.id);
+      await tracker.claimRun(run.id, 'w2');
+    };
+    const outcome = await executeRun({ tracker, run, worker: 'w1', backend: info, hooks: makeHooks(takeOver) });
+    await check(outcome, tracker, run, dir);
+    expect(await tracker.getRun(run.id)).toMatchObject({ status: 'RUNNING', worker: 'w2', failureReason: null });
   } finally {
     await tracker.close();
   }
+}
+
+it('a worker whose run was taken over while it was stopped reports the run LOST, not the error it then hit', async () => {
+  await executedWhileTakenOver(
+    (takeOver) => ({
+      finalEvaluation: async ({ runDir }) => {
+        await takeOver();
+        // w1, woken, trips over a file w2 has replaced meanwhile.
+        await readFile(join(runDir, 'checkpoints', 'step-000004', 'gone-meanwhile'));
+      },
+    }),
+    async (outcome) => {
+      expect(outcome.status).toBe('LOST');
+      expect((outcome as { reason: string }).reason).toMatch(/w2.*\(this worker then failed with: Error: ENOENT/s);
+    },
+  );
 });
 
 it('a worker that lost its run while stopped writes no checkpoint over the new owner’s files', async () => {
-  const info = await backend();
-  const dir = tempDir();
-  const tracker = await openTracker(join(dir, 'tracker.db'));
-  try {
-    const { sweep } = await tracker.ensureSweep({ name: 'stopped-worker', method: 'grid', space: {} });
-    await tracker.createRuns(sweep.id, [runInput(tinyConfig(), { artifactRoot: join(dir, 'runs') })]);
-    const run = await tracker.claimNextRun(sweep.id, 'w1');
-    const outcome = await executeRun({
-      tracker,
-      run: run!,
-      worker: 'w1',
-      backend: info,
-      hooks: {
-        // Validation at step 4 comes right before the step-4 checkpoint: the takeover happens in
-        // between, faster than w1's next heartbeat (every 5 s) could notice it.
-        validate: () => async (_model, step) => {
-          if (step === 4) {
-            await new Promise((resolve) => setTimeout(resolve, 20));
-            await tracker.markStaleRuns(1, { runId: run!.id });
-            await tracker.requeueRun(run!.id);
-            await tracker.claimRun(run!.id, 'w2');
-          }
-          return {};
-        },
+  await executedWhileTakenOver(
+    (takeOver) => ({
+      // Validation at step 4 comes right before the step-4 checkpoint: the takeover happens in
+      // between, faster than w1's next heartbeat (every 5 s) could notice it.
+      validate: () => async (_model, step) => {
+        if (step === 4) await takeOver();
+        return {};
       },
-    });
-    expect(outcome).toMatchObject({ status: 'LOST', step: 4 });
-    expect(existsSync(join(dir, 'runs', run!.id, 'checkpoints'))).toBe(false);
-    expect(await tracker.getRun(run!.id)).toMatchObject({ status: 'RUNNING', worker: 'w2' });
-  } finally {
-    await tracker.close();
-  }
+    }),
+    async (outcome, _tracker, run, dir) => {
+      expect(outcome).toMatchObject({ status: 'LOST', step: 4 });
+      expect(existsSync(join(dir, 'runs', run.id, 'checkpoints'))).toBe(false);
+    },
+  );
 });
