@@ -1,6 +1,5 @@
 // What a run trains on, as plain JSON with defaults beside it. `resolveDataConfig` fills every
 // default and rejects unknown or bad fields by name, so a run record holds the full config.
-import { resolve } from 'node:path';
 import { type ArithmeticConfig, resolveArithmeticConfig } from './arithmetic.js';
 import { type ReviewsConfig, resolveReviewsConfig } from './reviews.js';
 import { checkOptionNames } from './synthetic-task.js';
@@ -148,9 +147,7 @@ export function resolveDataConfig(config: DataConfig): DataConfig {
         splits: resolveSplits(c.splits),
         evaluationSeed: resolveEvaluationSeed(c.evaluationSeed),
       };
-      // Absolute from here on: the run records where the file was, so resume, reproduce and
-      // workers started in another folder read the same file.
-      if (c.path !== undefined) resolved.path = resolve(c.path);
+      if (c.path !== undefined) resolved.path = c.path;
       if (c.expectedSha256 !== undefined) resolved.expectedSha256 = c.expectedSha256.toLowerCase();
       if (tokenizer === 'bpe') resolved.bpeVocabSize = c.bpeVocabSize ?? DEFAULT_BPE_VOCAB_SIZE;
       else if (c.bpeVocabSize !== undefined) throw new Error('data.bpeVocabSize is only for tokenizer "bpe".');

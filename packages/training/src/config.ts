@@ -8,6 +8,7 @@
 //   model: { variant: free-transformer, width: 64, layers: 4, latentBits: 8, kappa: { bits: 0.5 } }
 //   training: { steps: 2000, batchSize: 32, lr: 3.0e-3 }
 //   evaluation: { every: 200 }
+import { isAbsolute, resolve } from 'node:path';
 import { createDataset, type DataConfig, type Dataset, resolveDataConfig } from '@ftlab/data';
 import {
   hasLatent,
@@ -248,9 +249,24 @@ export function resolveRunConfig(
   return { config, dataset };
 }
 
+/**
+ * A new run's raw config with a relative `data.path` made absolute against the working
+ * directory, so the run records where the file was and resume, reproduce and workers started in
+ * another folder read the same file. Only configs read from files go through here: a stored run's
+ * config is never rewritten, since its config hash must not change (resume checks it).
+ */
+export function withAbsoluteDataPath(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const data = (raw as Record<string, unknown>).data;
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) return raw;
+  const path = (data as Record<string, unknown>).path;
+  if (typeof path !== 'string' || path === '' || isAbsolute(path)) return raw;
+  return { ...raw, data: { ...data, path: resolve(path) } };
+}
+
 export function parseRunConfig(text: string, file: string): { config: RunConfig; dataset: Dataset } {
   const { value, lineOf } = parseYaml(text, file);
-  return resolveRunConfig(value, file, lineOf);
+  return resolveRunConfig(withAbsoluteDataPath(value), file, lineOf);
 }
 
 export function loadRunConfig(path: string): { config: RunConfig; dataset: Dataset } {

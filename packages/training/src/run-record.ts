@@ -7,11 +7,14 @@ import { runEnvironment } from './environment.js';
 
 /**
  * Groups runs that differ only by seed (or name/description): the tracker's hash of the config
- * without its seed keys and cosmetic fields.
+ * without its seed keys and the fields that do not change what is trained: cosmetic ones, and
+ * training.divergence, which only decides when a run is stopped (so it can be changed for a run
+ * that already has checkpoints).
  */
 export function configHash(config: RunConfig): string {
   const { name: _name, description: _description, ...rest } = config;
-  return trackerConfigHash(rest as unknown as JsonObject);
+  const { divergence: _divergence, ...training } = rest.training;
+  return trackerConfigHash({ ...rest, training } as unknown as JsonObject);
 }
 
 /** Directory holding every run's files when none is configured: beside the database file. */

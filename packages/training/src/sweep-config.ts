@@ -22,7 +22,7 @@
 import { dirname, resolve } from 'node:path';
 import { Rng } from '@ftlab/data';
 import { z } from 'zod';
-import { type RunConfig, resolveRunConfig } from './config.js';
+import { type RunConfig, resolveRunConfig, withAbsoluteDataPath } from './config.js';
 import { configPathProblem, setPath } from './config-path.js';
 import { configHash } from './run-record.js';
 import { ConfigError, type ParsedYaml, parseYaml, readConfigText } from './yaml-errors.js';
@@ -377,7 +377,7 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
     const assigned =
       seedOffset !== 0 && typeof assignment.seed === 'number' ? { ...assignment, seed: raw.seed } : assignment;
     try {
-      runs.push({ assignment: assigned, config: resolveRunConfig(raw, baseFile).config });
+      runs.push({ assignment: assigned, config: resolveRunConfig(withAbsoluteDataPath(raw), baseFile).config });
     } catch (error) {
       const detail = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
       problems.push(`run ${JSON.stringify(assignment)}: ${detail}`);

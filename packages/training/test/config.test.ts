@@ -1,5 +1,8 @@
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configHash, parseRunConfig } from '../src/index.js';
+import { ConfigError, configHash, parseRunConfig, resolveRunConfig } from '../src/index.js';
 
 const VALID = `
 name: toy-test
@@ -38,7 +41,29 @@ describe('parseRunConfig', () => {
     expect(config.training.divergenceLoss).toBe(100);
     const tuned = parseRunConfig(VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { factor: 12 }'), 'x.yaml');
     expect(tuned.config.training.divergence).toEqual({ enabled: true, factor: 12 });
-    expect(configHash(tuned.config)).not.toBe(configHash(config));
+    // It decides when a run stops, not what it trains: same run, same hash (so it can be changed
+    // for a run that already has checkpoints).
+    expect(configHash(tuned.config)).toBe(configHash(config));
+  });
+
+  it('records a relative data.path absolute for a new run, and never rewrites a stored run (its hash)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ftlab-config-'));
+    const cwd = process.cwd();
+    try {
+      writeFileSync(join(dir, 'corpus.txt'), 'to be or not to be, that is the question.\n'.repeat(200));
+      process.chdir(dir);
+      const text = VALID.replace('data: { kind: toy }', 'data: { kind: text, path: corpus.txt }');
+      const fresh = parseRunConfig(text, 'x.yaml').config;
+      expect(fresh.data).toMatchObject({ path: join(realpathSync(dir), 'corpus.txt') });
+      // A run stored before paths were made absolute keeps its relative path and its hash.
+      const stored = { ...fresh, data: { ...fresh.data, path: 'corpus.txt' } };
+      const again = resolveRunConfig(JSON.parse(JSON.stringify(stored)), 'stored').config;
+      expect(again.data).toMatchObject({ path: 'corpus.txt' });
+      expect(configHash(again)).toBe(configHash(stored));
+    } finally {
+      process.chdir(cwd);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('uses the file name when the config has no name', () => {
