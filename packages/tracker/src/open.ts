@@ -1,7 +1,7 @@
 // openTracker: picks the driver from the location (a SQLite file, or a postgres:// URL), brings the
 // schema up to date (or, read-only, checks it is) and hands back a Tracker.
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SqlDriver } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
@@ -37,7 +37,8 @@ export function defaultTrackerLocation(): string {
   return process.env.FTLAB_DB || 'ftlab.db';
 }
 
-const URL_SCHEME = /^([a-z][a-z0-9+.-]*):/i;
+/** `scheme://...`: a URL, never a file name ("lab:v2.db" stays a file name). */
+const URL_SCHEME = /^([a-z][a-z0-9+.-]*):\/\//i;
 
 /**
  * Where a tracker location points, made independent of the working directory: `:memory:`, a
@@ -54,11 +55,10 @@ export function resolveTrackerLocation(location: string): string {
     throw new TrackerError('UNSUPPORTED_LOCATION', 'pass a database path (e.g. ftlab.db) or URL; got an empty one.');
   }
   if (location === ':memory:' || isPostgresUrl(location)) return location;
+  if (/^sqlite:/i.test(location)) return resolve(sqliteUrlPath(location));
+  if (/^file:/i.test(location)) return resolve(fileUrlPath(location));
   const scheme = URL_SCHEME.exec(location)?.[1]?.toLowerCase();
-  // One letter before the colon is a Windows drive, not a scheme; anything else is a URL.
-  if (scheme === undefined || scheme.length === 1) return resolve(location);
-  if (scheme === 'sqlite') return resolve(sqliteUrlPath(location));
-  if (scheme === 'file') return resolve(fileUrlPath(location));
+  if (scheme === undefined) return resolve(location);
   throw new TrackerError(
     'UNSUPPORTED_LOCATION',
     `${scheme}: databases are not supported (${redactUrl(location)}); use a SQLite file path ` +
@@ -78,7 +78,11 @@ function noQuery(location: string, path: string): string {
   return decodeURIComponent(path);
 }
 
-/** sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db (SQLAlchemy), sqlite:rel.db -> rel.db. */
+/**
+ * sqlite:///rel.db -> rel.db, sqlite:////abs.db -> /abs.db (SQLAlchemy), sqlite:rel.db -> rel.db.
+ * `sqlite:///tmp/x.db` is relative in SQLAlchemy but often meant absolute: when only the absolute
+ * file exists, it is refused with both spellings rather than creating an empty ./tmp/x.db.
+ */
 function sqliteUrlPath(location: string): string {
   const rest = location.slice('sqlite:'.length);
   if (!rest.startsWith('//')) return noQuery(location, rest);
@@ -88,7 +92,15 @@ function sqliteUrlPath(location: string): string {
       `${location}: a sqlite URL has no host; write sqlite:///relative/path.db or sqlite:////absolute/path.db.`,
     );
   }
-  return noQuery(location, rest.slice(3));
+  const path = noQuery(location, rest.slice(3));
+  if (!isAbsolute(path) && !existsSync(resolve(path)) && existsSync(`/${path}`)) {
+    throw new TrackerError(
+      'UNSUPPORTED_LOCATION',
+      `${location} names ${resolve(path)} (relative, as in SQLAlchemy), which does not exist, while /${path} does; ` +
+        `write sqlite:////${path} (four slashes) for the absolute path, or ${path} for the relative one.`,
+    );
+  }
+  return path;
 }
 
 /** file:///abs.db -> /abs.db; file:rel.db -> rel.db (SQLite's URI filenames). */

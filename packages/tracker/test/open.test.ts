@@ -140,6 +140,7 @@ describe('opening and migrating', () => {
       ['file:ftlab.db', join(cwd, 'ftlab.db')], // SQLite's own URI form: relative
       [':memory:', ':memory:'],
       ['postgres://u:p@h:5432/db', 'postgres://u:p@h:5432/db'],
+      ['lab:v2.db', join(cwd, 'lab:v2.db')], // a colon in a file name is not a URL scheme
     ];
     for (const [location, expected] of cases) expect(resolveTrackerLocation(location), location).toBe(expected);
   });
@@ -166,6 +167,25 @@ describe('opening and migrating', () => {
       expect(() => resolveTrackerLocation(location)).toThrow(message);
       await expect(openTracker(location)).rejects.toMatchObject({ code: 'UNSUPPORTED_LOCATION' });
       expect(readdirSync(dir)).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
+  it('sqlite:///tmp/x.db, relative in SQLAlchemy, is refused when only the absolute /tmp/x.db exists', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'absolute.db');
+    const made = await openTracker(path);
+    await made.close();
+    const cwd = process.cwd();
+    const elsewhere = tempDir();
+    process.chdir(elsewhere);
+    try {
+      const location = `sqlite://${path}`; // three slashes before an absolute path
+      expect(() => resolveTrackerLocation(location)).toThrow(
+        /names .*, which does not exist, while \/.*absolute.db does; write sqlite:\/\/\/\/.*absolute.db \(four slashes\)/,
+      );
+      expect(readdirSync(elsewhere)).toEqual([]);
     } finally {
       process.chdir(cwd);
     }
