@@ -11,7 +11,7 @@
 // replaced atomically: a process killed at any moment leaves LATEST naming a complete
 // checkpoint (or no LATEST at all). Loading verifies every file's SHA-256.
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type Tensor, tf } from '@ftlab/backend';
 import type { BatchPosition } from '@ftlab/data';
@@ -71,6 +71,9 @@ function stepDirName(step: number): string {
   return `step-${String(step).padStart(6, '0')}`;
 }
 
+/** The step in a checkpoint folder's name (step-000200 -> 200). */
+const stepOf = (name: string) => Number(name.slice('step-'.length));
+
 export interface SaveTrainingCheckpoint {
   artifactRoot: string;
   runId: string;
@@ -83,7 +86,15 @@ export interface SaveTrainingCheckpoint {
   divergence: DivergenceState;
   /** Complete checkpoints to keep (older ones are deleted); at least 1. */
   keep: number;
+  /** Called before the checkpoint is put in place and LATEST moved; throws to abandon it (run lost). */
+  confirm?: () => Promise<void>;
 }
+
+/**
+ * A temporary checkpoint folder of another process is deleted only once it is this old: younger,
+ * it may be a save in progress (two processes on one run: a stopped worker woken after a takeover).
+ */
+export const CHECKPOINT_LEFTOVER_AGE_MS = 10 * 60_000;
 
 /** Writes a checkpoint atomically and points LATEST at it; returns its directory. */
 export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): Promise<string> {
@@ -117,6 +128,14 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
     savedAt: new Date().toISOString(),
   };
   await writeFile(join(temp, TRAINER_STATE_FILE), `${JSON.stringify(state, null, 2)}\n`);
+  // Writing took a while (long enough for a stopped process to lose its run): check again just
+  // before anything another process could see changes.
+  try {
+    await options.confirm?.();
+  } catch (error) {
+    await rm(temp, { recursive: true, force: true });
+    throw error;
+  }
   const final = join(root, name);
   const exists = await readFile(join(final, TRAINER_STATE_FILE)).then(
     () => true,
@@ -134,12 +153,19 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
   return final;
 }
 
-/** Deletes older complete checkpoints beyond `keep` and leftovers of interrupted saves. */
+/** Deletes older complete checkpoints beyond `keep` and old leftovers of interrupted saves. */
 async function pruneCheckpoints(root: string, latest: string, keep: number): Promise<void> {
   const entries = await readdir(root);
-  const complete = entries.filter((e) => /^step-\d+$/.test(e)).sort();
+  const complete = entries.filter((e) => /^step-\d+$/.test(e)).sort((a, b) => stepOf(a) - stepOf(b));
   const obsolete = complete.slice(0, Math.max(0, complete.length - keep)).filter((e) => e !== latest);
-  const leftovers = entries.filter((e) => e.startsWith('.step-') && !e.includes(`.tmp-${process.pid}-`));
+  const leftovers: string[] = [];
+  for (const e of entries.filter((e) => e.startsWith('.step-') && !e.includes(`.tmp-${process.pid}-`))) {
+    const modified = await stat(join(root, e)).then(
+      (s) => s.mtimeMs,
+      () => Number.POSITIVE_INFINITY, // gone already
+    );
+    if (Date.now() - modified > CHECKPOINT_LEFTOVER_AGE_MS) leftovers.push(e);
+  }
   for (const e of [...obsolete, ...leftovers]) await rm(join(root, e), { recursive: true, force: true });
 }
 
@@ -159,13 +185,27 @@ export interface ResumePoint {
   fallback?: string;
 }
 
-/** The step a complete checkpoint directory holds (it has its trainer state), else null. */
+/**
+ * The step a complete checkpoint directory holds (it has its trainer state), else null. Only a
+ * missing or unparsable state means incomplete; any other error (a permission, an I/O error on a
+ * network filesystem) is thrown, not taken as a reason to fall back to an older checkpoint.
+ */
 async function completeCheckpointStep(dir: string): Promise<number | null> {
+  let text: string;
   try {
-    const state = JSON.parse(await readFile(join(dir, TRAINER_STATE_FILE), 'utf8')) as Partial<TrainerState>;
+    text = await readFile(join(dir, TRAINER_STATE_FILE), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw new TrainingCheckpointError(
+      `checkpoint ${dir}: cannot read ${TRAINER_STATE_FILE} (${(error as Error).message})`,
+    );
+  }
+  try {
+    const state = JSON.parse(text) as Partial<TrainerState>;
     return state.format === 'ftlab-trainer-state' && Number.isInteger(state.step) ? (state.step as number) : null;
   } catch {
-    return null;
+    return null; // cut short: a copy or a save interrupted midway
   }
 }
 
@@ -187,9 +227,7 @@ export async function resumePoint(artifactRoot: string): Promise<ResumePoint | n
     if (step !== null) return { dir: join(root, named), step };
   }
   const entries = await readdir(root).catch(() => [] as string[]);
-  const candidates = entries
-    .filter((e) => /^step-\d+$/.test(e) && e !== named)
-    .sort((a, b) => Number(b.slice(5)) - Number(a.slice(5)));
+  const candidates = entries.filter((e) => /^step-\d+$/.test(e) && e !== named).sort((a, b) => stepOf(b) - stepOf(a));
   for (const name of candidates) {
     const step = await completeCheckpointStep(join(root, name));
     if (step === null) continue;

@@ -8,7 +8,7 @@ import type { BackendInfo } from '@ftlab/backend';
 import { createDataset, type Dataset, type TokenizerJson } from '@ftlab/data';
 import { type Model, writeFileAtomic } from '@ftlab/model';
 import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
-import { checkpointsDir, LATEST_FILE, resumePoint } from './checkpoint.js';
+import { checkpointsDir, LATEST_FILE, resumePoint, TRAINER_STATE_FILE } from './checkpoint.js';
 import { type RunConfig, resolveRunConfig } from './config.js';
 import { runEnvironment } from './environment.js';
 import { Heartbeat } from './heartbeat.js';
@@ -64,10 +64,13 @@ export async function checkRunDirectory(runDir: string): Promise<void> {
   const probe = join(runDir, `.probe-${process.pid}`);
   await writeFile(probe, '');
   await rm(probe, { force: true });
-  // Readable is all this checks; which checkpoint to resume from (and whether LATEST can be
-  // followed) is the trainer's decision, and a problem there fails the run instead of releasing it.
+  // Readable is all this checks (unreadable here, the run may be readable on another machine):
+  // which checkpoint to resume from when LATEST names a folder that is gone is the trainer's
+  // decision (resumePoint), and a problem there fails the run instead of releasing it.
   const latest = join(checkpointsDir(runDir), LATEST_FILE);
-  if (existsSync(latest)) await access(latest, constants.R_OK);
+  if (!existsSync(latest)) return;
+  const named = join(checkpointsDir(runDir), (await readFile(latest, 'utf8')).trim(), TRAINER_STATE_FILE);
+  if (existsSync(named)) await access(named, constants.R_OK);
 }
 
 export async function executeRun(options: ExecuteRunOptions): Promise<TrainOutcome> {

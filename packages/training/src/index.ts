@@ -1,6 +1,7 @@
 // @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
 export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './bench.js';
 export {
+  CHECKPOINT_LEFTOVER_AGE_MS,
   checkpointDigest,
   checkpointsDir,
   LATEST_FILE,
@@ -11,6 +12,7 @@ export {
   type ResumePoint,
   resumePoint,
   saveTrainingCheckpoint,
+  TRAINER_STATE_FILE,
   type TrainerState,
   TrainingCheckpointError,
 } from './checkpoint.js';

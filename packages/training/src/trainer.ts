@@ -150,6 +150,7 @@ export async function train(options: TrainOptions): Promise<TrainOutcome> {
         window: { ...logWindow },
         divergence: divergence.state(),
         keep: options.keepCheckpoints ?? 2,
+        ...(options.confirmOwnership ? { confirm: options.confirmOwnership } : {}),
       });
     } finally {
       for (const { m, v } of Object.values(state.moments)) tf.dispose([m, v]);

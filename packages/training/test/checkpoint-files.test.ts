@@ -1,0 +1,77 @@
+// The checkpoint folder when more than one process touches it, and when it cannot be read.
+import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RunStateError } from '@ftlab/tracker';
+import { describe, expect, it } from 'vitest';
+import {
+  CHECKPOINT_LEFTOVER_AGE_MS,
+  configHash,
+  evaluationHooks,
+  executeRun,
+  LATEST_FILE,
+  resumePoint,
+  runConfigOf,
+  TRAINER_STATE_FILE,
+  train,
+} from '../src/index.js';
+import { backend, startedRun, tinyConfig } from './helpers.js';
+
+describe('checkpoint folders', () => {
+  it("keeps another process's young temporary folder (a save in progress), deletes an old one", async () => {
+    const info = await backend();
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    const root = join(dir, 'runs', run.id, 'checkpoints');
+    const young = join(root, '.step-000004.tmp-999999-aaaaaaaa');
+    const old = join(root, '.step-000004.tmp-999998-bbbbbbbb');
+    for (const folder of [young, old]) mkdirSync(folder, { recursive: true });
+    const longAgo = (Date.now() - 2 * CHECKPOINT_LEFTOVER_AGE_MS) / 1000;
+    utimesSync(old, longAgo, longAgo);
+    const outcome = await executeRun({
+      tracker,
+      run,
+      worker: 'w',
+      backend: info,
+      hooks: evaluationHooks({ likelihoodOnly: true }),
+    });
+    expect(outcome.status).toBe('FINISHED');
+    expect(existsSync(young)).toBe(true);
+    expect(existsSync(old)).toBe(false);
+  });
+
+  it('a run lost while its checkpoint was being written abandons it: nothing put in place, LATEST untouched', async () => {
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    const { config, dataset } = await runConfigOf(run);
+    const artifactRoot = join(dir, 'runs', run.id);
+    let confirmations = 0;
+    const outcome = await train({
+      tracker,
+      runId: run.id,
+      config,
+      configHash: configHash(config),
+      dataset,
+      artifactRoot,
+      // Owned when the step-4 checkpoint starts, taken over by the time its files are written.
+      confirmOwnership: async () => {
+        confirmations += 1;
+        if (confirmations === 2) throw new RunStateError(run.id, 'RUNNING', 'run taken over by w2');
+      },
+    });
+    expect(outcome).toMatchObject({ status: 'LOST', step: 4, reason: 'run taken over by w2' });
+    expect(readdirSync(join(artifactRoot, 'checkpoints'))).toEqual([]);
+  });
+
+  it('a checkpoint state that cannot be read (not missing) is an error, not a reason to fall back', async () => {
+    const { run, dir } = await startedRun(tinyConfig());
+    const root = join(dir, 'runs', run.id, 'checkpoints');
+    for (const step of ['step-000004', 'step-000008']) mkdirSync(join(root, step), { recursive: true });
+    writeFileSync(
+      join(root, 'step-000004', TRAINER_STATE_FILE),
+      JSON.stringify({ format: 'ftlab-trainer-state', step: 4 }),
+    );
+    mkdirSync(join(root, 'step-000008', TRAINER_STATE_FILE)); // EISDIR on read, as an I/O error would
+    writeFileSync(join(root, LATEST_FILE), 'step-000008\n');
+    await expect(resumePoint(join(dir, 'runs', run.id))).rejects.toThrow(
+      /step-000008: cannot read trainer-state.json \(EISDIR/,
+    );
+  });
+});
