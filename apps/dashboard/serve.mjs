@@ -65,9 +65,15 @@ export async function startDashboard({
       `the dashboard is not built (no ${resolve(appDir, '.next')}). Build it once: pnpm --filter @ftlab/dashboard build`,
     );
   }
-  // A PostgreSQL URL (the tracker's multi-machine store) passes through; a path becomes absolute.
-  const isUrl = /^postgres(ql)?:\/\//.test(db);
-  const database = isUrl ? db : resolve(db);
+  // The tracker's reading of a location (a path, sqlite:/// or file:/// URL made absolute, a
+  // postgres:// URL as given, other engines refused), so the pages read what the CLI writes.
+  const { resolveTrackerLocation } = await import('@ftlab/tracker');
+  let database;
+  try {
+    database = resolveTrackerLocation(db);
+  } catch (error) {
+    throw new DashboardStartError(`cannot start the dashboard: ${error.message}`);
+  }
   process.env.FTLAB_DB = database;
   process.env.NEXT_TELEMETRY_DISABLED = '1';
   // Next reads NODE_ENV to pick its production runtime; a production build needs it.

@@ -30,6 +30,22 @@ describe('serve.mjs', () => {
     expect(unknown.stderr).toContain("Unknown option '--dbb'");
   });
 
+  it('reads --db as the CLI does: other engines refused, sqlite:/// and file:/// URLs named as files', async () => {
+    const mysql = serve('--db', 'mysql://root:secret@localhost/ftlab', '--port', '0');
+    expect(mysql.status).toBe(1);
+    expect(mysql.stderr).toMatch(/cannot start the dashboard: mysql: databases are not supported \(mysql:\/\/root:\*\*\*@/);
+    expect(mysql.stderr).not.toMatch(/secret/);
+    for (const url of [`sqlite:///${join(APP_DIR, 'no-such.db')}`, `file://${join(APP_DIR, 'no-such.db')}`]) {
+      const dashboard = await startDashboardProcess(url);
+      try {
+        const page = await (await fetch(dashboard.url)).text();
+        expect(page).toContain(join(APP_DIR, 'no-such.db')); // the file it looked for, not <cwd>/sqlite:/...
+      } finally {
+        await dashboard.stop();
+      }
+    }
+  });
+
   it('says which port is busy instead of crashing', async () => {
     const blocker = createServer();
     blocker.listen(0, '127.0.0.1');
