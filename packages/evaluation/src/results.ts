@@ -88,10 +88,6 @@ export async function writeResultsJson(
 ): Promise<{ bytes: number; text: string }> {
   await mkdir(dirname(path), { recursive: true });
   const text = `${JSON.stringify(results, (_, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v), 2)}\n`;
-  try {
-    await writeFileAtomic(path, text);
-  } catch (error) {
-    throw new Error(`cannot write evaluation results to ${path}: ${(error as Error).message}`);
-  }
+  await writeFileAtomic(path, text); // its error names the file
   return { bytes: Buffer.byteLength(text), text };
 }

@@ -27,6 +27,8 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });
-    throw error;
+    // The system's message names the hidden temporary file; say which file could not be written.
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new Error(`cannot write ${path}: ${code ?? (error as Error).message}`, { cause: error });
   }
 }

@@ -39,8 +39,8 @@ export async function resumeCommand(runId: string, options: ResumeOptions): Prom
         `note: run ${runId} trained on ${run.backend} so far; continuing on ${backend.name} (not bit-identical)`,
       );
     }
-    // Before anything changes: where training will continue (the heartbeat's last step is often
-    // later than the newest checkpoint), or why it cannot.
+    // Before the run is requeued: where training will continue (the heartbeat's last step is
+    // often later than the newest checkpoint), or why it cannot.
     const from = run.artifactRoot ? await resumePoint(runDirectory(run.artifactRoot, runId)) : null;
     if (run.status !== 'PENDING') {
       const { requeued, run: after } = await tracker.requeueRun(runId, { maxResumes: options.maxResumes });
