@@ -4,7 +4,7 @@
 #      tests and PostgreSQL for the multi-machine tests, from Debian when missing and this runs
 #      as root (nothing is downloaded from anywhere else);
 #   2. a throwaway PostgreSQL server for the run (packages/tracker/scripts/with-postgres.sh; with
-#      no server to be had, the PostgreSQL tests skip and say so);
+#      no server to be had, the PostgreSQL tests skip and say so, or fail under CI=true);
 #   3. lint, then typecheck and test every package. Exits non-zero on the first failure.
 # Arguments go to `turbo run` (e.g. --filter=@ftlab/tracker).
 set -euo pipefail

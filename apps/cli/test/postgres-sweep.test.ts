@@ -13,16 +13,10 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { openTracker, TRACKER_NOTE_AUTHOR } from '@ftlab/tracker';
+import { openTracker, TRACKER_NOTE_AUTHOR, testPostgresUrl } from '@ftlab/tracker';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
-const PG_URL = process.env.FTLAB_TEST_PG_URL || undefined;
-if (!PG_URL) {
-  console.log(
-    'PostgreSQL sweep test skipped: no server configured. Set FTLAB_TEST_PG_URL=postgres://user@host:port/db, or ' +
-      'run `bash packages/tracker/scripts/with-postgres.sh pnpm --filter @ftlab/cli test`.',
-  );
-}
+const PG_URL = testPostgresUrl('the CLI sweep test'); // throws in CI without a server
 
 const CLI_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 const NODE_ARGS = ['--conditions=@ftlab/source', '--import', 'tsx', join(CLI_DIR, 'src', 'main.ts')];

@@ -33,7 +33,9 @@ describe('serve.mjs', () => {
   it('reads --db as the CLI does: other engines refused, sqlite:/// and file:/// URLs named as files', async () => {
     const mysql = serve('--db', 'mysql://root:secret@localhost/ftlab', '--port', '0');
     expect(mysql.status).toBe(1);
-    expect(mysql.stderr).toMatch(/cannot start the dashboard: mysql: databases are not supported \(mysql:\/\/root:\*\*\*@/);
+    expect(mysql.stderr).toMatch(
+      /cannot start the dashboard: mysql: databases are not supported \(mysql:\/\/root:\*\*\*@/,
+    );
     expect(mysql.stderr).not.toMatch(/secret/);
     for (const url of [`sqlite:///${join(APP_DIR, 'no-such.db')}`, `file://${join(APP_DIR, 'no-such.db')}`]) {
       const dashboard = await startDashboardProcess(url);

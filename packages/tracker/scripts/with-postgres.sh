@@ -6,7 +6,8 @@
 #
 # - FTLAB_TEST_PG_URL already set: runs the command against that server, starts nothing.
 # - PostgreSQL missing: installs Debian's package when running as root (apt-get), otherwise runs
-#   the command without a server (the PostgreSQL tests then skip and say how to enable them).
+#   the command without a server (the PostgreSQL tests then skip and say how to enable them, or
+#   fail under CI=true).
 # - The cluster is for tests only: fsync off, trust authentication, 127.0.0.1 only, a free port
 #   from FTLAB_TEST_PG_PORT (default 54329) upwards, its socket and data in a fresh temp dir.
 set -euo pipefail

@@ -7,18 +7,20 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, onTestFinished } from 'vitest';
-import { loadMigrations, type Migration, type MigrationSet, openTracker, type Tracker } from '../src/index.js';
+import {
+  loadMigrations,
+  type Migration,
+  type MigrationSet,
+  openTracker,
+  type Tracker,
+  testPostgresUrl,
+} from '../src/index.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 
 /** A PostgreSQL database the tests may create databases beside (scripts/with-postgres.sh sets it). */
-export const PG_URL = process.env.FTLAB_TEST_PG_URL || undefined;
-if (!PG_URL) {
-  console.log(
-    'PostgreSQL tests skipped: no server configured. Set FTLAB_TEST_PG_URL=postgres://user@host:port/db, or run ' +
-      '`bash packages/tracker/scripts/with-postgres.sh pnpm --filter @ftlab/tracker test` (starts a throwaway server).',
-  );
-}
+/** A PostgreSQL database the tests may create databases beside (scripts/with-postgres.sh sets it); throws in CI without one. */
+export const PG_URL = testPostgresUrl("the tracker's tests");
 
 export type TestDialect = 'sqlite' | 'postgres';
 export const DIALECTS: readonly TestDialect[] = ['sqlite', 'postgres'];

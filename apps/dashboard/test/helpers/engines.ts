@@ -6,31 +6,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openPostgresDriver, openTracker } from '@ftlab/tracker';
+import { openPostgresDriver, openTracker, type TestPostgres, testPostgres } from '@ftlab/tracker';
 import { describe, it } from 'vitest';
 
 export type Engine = 'sqlite' | 'postgres';
 
-const HOW_TO_RUN =
-  'Set FTLAB_TEST_PG_URL=postgres://user@host:port/db, or run the tests through ' +
-  '`cd apps/dashboard && bash ../../packages/tracker/scripts/with-postgres.sh npx vitest run` ' +
-  '(it starts a throwaway server).';
-
-export type PostgresForTests = { url: string } | { skip: string } | { missing: string };
-
-/** Where the PostgreSQL copy of the tests runs, or why it does not. */
-export function postgresForTests(env: Readonly<Record<string, string | undefined>> = process.env): PostgresForTests {
-  const url = env.FTLAB_TEST_PG_URL?.trim();
-  if (url) return { url };
-  const ci = env.CI !== undefined && !['', '0', 'false'].includes(env.CI.trim().toLowerCase());
-  if (ci) {
-    return {
-      missing:
-        `CI=${env.CI} but FTLAB_TEST_PG_URL is not set: the dashboard's browser tests on PostgreSQL cannot run, ` +
-        `and in CI they must not be skipped. ${HOW_TO_RUN} (scripts/test.sh does this.)`,
-    };
-  }
-  return { skip: `Dashboard browser tests on PostgreSQL skipped: no server configured. ${HOW_TO_RUN}` };
+/** Where the PostgreSQL copy of the tests runs, or why it does not (the tracker's rule for every package). */
+export function postgresForTests(env: Readonly<Record<string, string | undefined>> = process.env): TestPostgres {
+  return testPostgres("the dashboard's browser tests", env);
 }
 
 /** Declares `body` once per engine: "<name> (SQLite)" and "<name> (PostgreSQL)". */
