@@ -163,6 +163,24 @@ function conflicts(sweep: SweepFile, at: At): string[] {
       if (field) problems.push(`${at(['axes', b])}axes ${a} and ${b} both set ${field}. ${fix}`);
     }
   }
+  // Overrides are applied first and the axes and cases over them (an axis on an overridden field
+  // wins, as documented), but an axis or a case that sets a whole section would silently drop an
+  // override inside it.
+  const replaces = (section: string, override: string) => override.startsWith(`${section}.`);
+  for (const override of Object.keys(sweep.overrides)) {
+    for (const axis of axes.filter((a) => replaces(a, override))) {
+      problems.push(
+        `${at(['axes', axis])}axis ${axis} replaces the whole section, dropping override ${override}. ${fix}`,
+      );
+    }
+    for (const [i, c] of (sweep.cases ?? []).entries()) {
+      for (const path of Object.keys(c).filter((p) => replaces(p, override))) {
+        problems.push(
+          `${at(['cases', i, path])}case ${i + 1} sets ${path}, the whole section, dropping override ${override}. ${fix}`,
+        );
+      }
+    }
+  }
   for (const [i, c] of (sweep.cases ?? []).entries()) {
     const paths = Object.keys(c);
     for (const axis of axes) {
@@ -189,7 +207,10 @@ function expansionSize(sweep: SweepFile): { runs: number; how: string } {
   const cases = caseCounts.reduce((a, b) => a + b, 0);
   if (sweep.method === 'random') {
     const seeds = Array.isArray(sweep.axes.seed) ? sweep.axes.seed.length : 1;
-    return { runs: (sweep.samples ?? 0) * seeds, how: `samples: ${sweep.samples} x ${seeds} seed(s)` };
+    const runs = (sweep.samples ?? 0) * seeds;
+    // The cases are listed in full before sampling among them: they count too.
+    if (cases > runs) return { runs: cases, how: `${cases} case runs to draw from` };
+    return { runs, how: `samples: ${sweep.samples} x ${seeds} seed(s)` };
   }
   const lists = Object.entries(sweep.axes).map(([path, v]) => [path, Array.isArray(v) ? v.length : 1] as const);
   const runs = lists.reduce((n, [, k]) => n * k, cases);
@@ -273,7 +294,7 @@ function duplicates(runs: SweepRunSpec[], method: SweepFile['method']): string[]
         ? method === 'random'
           ? 'random search drew the same point twice. Fix: fewer samples, more values or a distribution, or method: grid'
           : 'the same values are listed twice. Fix: remove the repeated value or case'
-        : `they differ only in ${differ.join(', ')}, which ${differ.length > 1 ? 'do' : 'does'} not make a different run (a run is its resolved config and seed, without name, description and ...Seed fields). Fix: vary a field that changes training, or drop the duplicate`;
+        : `they differ only in ${differ.join(', ')} and still resolve to the same config and seed (a value equal to the base's or to the default, or a field that does not identify a run: name, description, ...Seed). Fix: vary a field that changes training, or drop the duplicate`;
     problems.push(
       `run ${JSON.stringify(earlier.assignment)} and run ${JSON.stringify(run.assignment)} would be stored as one run: ${why}.`,
     );

@@ -169,6 +169,21 @@ describe('a sweep stores exactly the runs it expands to, or is refused naming th
       'axes:\n  model.kappa: [{ bits: 1 }]\n  model.kappa.bits: [1, 2]',
       /axes model.kappa and model.kappa.bits both set model.kappa.bits/,
     ],
+    [
+      'an override dropped by an axis over its section',
+      'overrides: { model.width: 32 }\naxes:\n  model: [{ variant: baseline, width: 16, layers: 2, heads: 2 }]',
+      /axis model replaces the whole section, dropping override model.width/,
+    ],
+    [
+      'an override dropped by a case setting its section',
+      'overrides: { training.lr: 0.01 }\ncases:\n  - { training: { steps: 5 } }',
+      /case 1 sets training, the whole section, dropping override training.lr/,
+    ],
+    [
+      'a case equal to the base',
+      'cases:\n  - { model.width: 16 }\n  - { model.layers: 2 }',
+      /they differ only in model.width, model.layers and still resolve to the same config and seed \(a value equal to the base's/,
+    ],
     ['cases: []', 'cases: []', /line 3: cases: an empty list expands to no runs/],
     [
       'a case with an empty list',
@@ -220,6 +235,12 @@ describe('a sweep stores exactly the runs it expands to, or is refused naming th
     expect(refused('axes:\n  training.steps: { int: [1, 9] }\nmethod: random\nsamples: 100000000')).toMatch(
       /line \d+: samples: the sweep expands to 100,000,000 runs \(samples: 100000000 x 1 seed\(s\)\), over the limit of 10,000 runs per sweep/,
     );
+    // A random search lists its cases in full before drawing among them: they count too.
+    expect(
+      refused(
+        `method: random\nsamples: 2\ncases:\n  - { training.steps: [${values}], training.warmupSteps: [${values.replace('0, ', '')}] }`,
+      ),
+    ).toMatch(/the sweep expands to 10,100 runs \(10100 case runs to draw from\), over the limit/);
   });
 
   it('refuses a base file that holds no run config', () => {
