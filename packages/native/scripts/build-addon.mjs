@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const addonDir = join(root, 'addon');
@@ -21,7 +21,9 @@ const distDir = outAt >= 0 ? process.argv[outAt + 1] : join(root, 'dist');
 const target = join(distDir, 'ftlab_native.node');
 const statusFile = join(distDir, 'native-build.json');
 const BUILD_TIMEOUT_MS = 300_000;
-const required = process.env.FTLAB_NATIVE_BUILD === 'require';
+// The rule as the package states it (dist/ is compiled just before this script runs).
+const { nativeRequired } = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+const required = nativeRequired();
 
 function record(status) {
   mkdirSync(distDir, { recursive: true });
