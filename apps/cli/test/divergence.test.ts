@@ -23,7 +23,7 @@ async function trainToFailure(config: string) {
   const { runs } = JSON.parse(await ftlabOk(['status', '--db', db, '--json'])) as { runs: StatusRun[] };
   expect(runs).toHaveLength(1);
   const run = runs[0] as StatusRun;
-  return { result, run, runDir: join(dir, 'ftlab-runs', run.id) };
+  return { result, run, db, runDir: join(dir, 'ftlab-runs', run.id) };
 }
 
 /** Steps of the complete checkpoints a run has on disk. */
@@ -41,7 +41,7 @@ describe('a run that diverges', () => {
     // 12-26x its initial 3.4 within 20 steps on every engine (see divergence.ts). The absolute
     // ceiling is set far above the worst single step seen (190 nats) so that only the checks
     // relative to the run's own history can stop it, as with the 3.4 -> 53 run of issue 15.
-    const { result, run, runDir } = await trainToFailure(`name: diverging
+    const { result, run, db, runDir } = await trainToFailure(`name: diverging
 seed: 1
 data: { kind: toy }
 model: { variant: baseline, width: 64, layers: 2, heads: 2 }
@@ -62,6 +62,10 @@ evaluation: ${EVALUATION}
     expect(Number(step)).toBeLessThan(300);
     expect(latestCheckpointStep(runDir)).toBeLessThanOrEqual(Number(step) - 1);
     expect(Math.max(...checkpointSteps(runDir))).toBeLessThanOrEqual(Number(step) - 1);
+    // The plain status table says why, under the runs.
+    expect(await ftlabOk(['status', '--db', db])).toMatch(
+      new RegExp(`\\n\\nwhy:\\n  ${run.id} FAILED: diverged at step ${step}: cross-entropy`),
+    );
   });
 
   it('to NaN is stopped at the step whose loss or gradient is not finite, before the update reaches the weights', async () => {

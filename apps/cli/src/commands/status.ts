@@ -17,6 +17,13 @@ function progress(run: RunSummary): string {
   return total > 0 ? `${step}/${total} ${Math.floor((100 * step) / total)}%` : String(step);
 }
 
+/** A reason on one line, cut at REASON_SHOWN characters (`--json` has it whole). */
+const REASON_SHOWN = 240;
+function oneLine(reason: string): string {
+  const flat = reason.replace(/\s+/g, ' ').trim();
+  return flat.length <= REASON_SHOWN ? flat : `${flat.slice(0, REASON_SHOWN)}… (--json for the whole reason)`;
+}
+
 /** A RUNNING run without a heartbeat for longer than the default --stale-after (status only reads). */
 function silent(run: { status: RunStatus; heartbeatAt: number | null }, now: number): boolean {
   return run.status === 'RUNNING' && run.heartbeatAt !== null && now - run.heartbeatAt > DEFAULT_STALE_AFTER_S * 1000;
@@ -58,7 +65,12 @@ export async function statusCommand(options: StatusOptions): Promise<number> {
           : '',
       ]);
       const shown = runs.length < total ? `\n(${runs.length} of ${total} runs; --limit to see more)` : '';
-      return `${formatTable(['run', 'name', 'variant', 'seed', 'status', 'progress', 'loss', 'KL bits', 'backend', 'updated'], rows)}${shown}`;
+      // Why runs stopped, under the table (a column would be too wide to read).
+      const why = runs
+        .filter((r) => r.status !== 'FINISHED' && r.failureReason)
+        .map((r) => `  ${r.id} ${r.status}: ${oneLine(r.failureReason as string)}`);
+      const reasons = why.length > 0 ? `\n\nwhy:\n${why.join('\n')}` : '';
+      return `${formatTable(['run', 'name', 'variant', 'seed', 'status', 'progress', 'loss', 'KL bits', 'backend', 'updated'], rows)}${shown}${reasons}`;
     });
     return 0;
   } finally {
