@@ -9,6 +9,7 @@ Usage: python3 numpy_reference.py CHECKPOINT_DIR '{"tokens": [[1, 2, 3]], "codes
 """
 
 import json
+import os
 import struct
 import sys
 
@@ -104,7 +105,9 @@ def forward(w, cfg, tokens, codes):
 
 def main():
     directory, request = sys.argv[1], json.loads(sys.argv[2])
-    manifest = json.load(open(f"{directory}/config.json"))
+    # ftlab-model.json; config.json in checkpoints written before the rename.
+    path = f"{directory}/ftlab-model.json"
+    manifest = json.load(open(path if os.path.exists(path) else f"{directory}/config.json"))
     cfg = manifest["config"]
     weights, _ = load_safetensors(f"{directory}/{manifest['weights']['file']}")
     out = {"logits": [], "bitLogits": []}

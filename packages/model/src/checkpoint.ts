@@ -1,13 +1,16 @@
 // Model checkpoints: a directory holding
 //   model.safetensors   the weights, Hugging Face names, float32, linear weights as [out, in]
 //                       (torch.nn.Linear's layout); __metadata__ has format=pt and the config
-//   config.json         { format, version, config, weights: { file, sha256, bytes }, metadata }
-// Both files are written atomically (temp file + rename), the weights first, so config.json
+//   ftlab-model.json    { format, version, config, weights: { file, sha256, bytes }, metadata }
+// Both files are written atomically (temp file + rename), the weights first, so the manifest
 // always describes complete weights. Loading verifies the SHA-256, the safetensors header, and
 // that names, shapes and dtypes are exactly the ones the config implies; anything else is
 // refused with an error that says what differs.
+//
+// The manifest was called config.json until a Hugging Face export needed that name for its own
+// config; checkpoints written before still load (the old name is read when the new one is absent).
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { writeFileAtomic } from './atomic-file.js';
 import { type ModelConfig, type ModelConfigInput, resolveModelConfig } from './config.js';
 import { TransformerModel } from './free-transformer.js';
@@ -25,7 +28,9 @@ import type { Model } from './types.js';
 export const CHECKPOINT_FORMAT = 'ftlab-model-checkpoint';
 export const CHECKPOINT_VERSION = 1;
 export const WEIGHTS_FILE = 'model.safetensors';
-export const CONFIG_FILE = 'config.json';
+export const MANIFEST_FILE = 'ftlab-model.json';
+/** The manifest's name in checkpoints written before MANIFEST_FILE; read, never written. */
+export const LEGACY_MANIFEST_FILE = 'config.json';
 
 export interface CheckpointManifest {
   format: typeof CHECKPOINT_FORMAT;
@@ -92,7 +97,7 @@ export async function saveCheckpoint(
     weights: { file: WEIGHTS_FILE, sha256, bytes },
     metadata,
   };
-  const configPath = join(dir, CONFIG_FILE);
+  const configPath = join(dir, MANIFEST_FILE);
   await writeFileAtomic(configPath, `${JSON.stringify(manifest, null, 2)}\n`);
   return { path: dir, weightsPath, configPath, sha256, bytes };
 }
@@ -112,20 +117,56 @@ export interface LoadCheckpointOptions {
   expectConfig?: ModelConfigInput;
 }
 
-/** Reads a checkpoint directory (or its config.json) saved by saveCheckpoint and rebuilds the model. */
+/**
+ * The manifest of checkpoint directory `dir`: ftlab-model.json, else (a checkpoint written before
+ * the rename) config.json; or `named`, the manifest file the caller pointed at.
+ */
+async function readManifest(
+  dir: string,
+  named: string | null,
+  refuse: (problem: string) => never,
+): Promise<{ file: string; manifest: CheckpointManifest }> {
+  let file = named ?? MANIFEST_FILE;
+  let text: string;
+  try {
+    text = await readFile(join(dir, file), 'utf8');
+  } catch (error) {
+    if (named !== null || (error as NodeJS.ErrnoException).code !== 'ENOENT')
+      return refuse(`cannot read ${file} (${(error as Error).message})`);
+    file = LEGACY_MANIFEST_FILE;
+    try {
+      text = await readFile(join(dir, file), 'utf8');
+    } catch {
+      return refuse(
+        `cannot read ${MANIFEST_FILE} (${(error as Error).message}), nor ${LEGACY_MANIFEST_FILE}, its name in older checkpoints`,
+      );
+    }
+  }
+  let manifest: CheckpointManifest;
+  try {
+    manifest = JSON.parse(text) as CheckpointManifest;
+  } catch (error) {
+    return refuse(`cannot read ${file} (${(error as Error).message})`);
+  }
+  if (manifest?.format !== CHECKPOINT_FORMAT) {
+    // A Hugging Face config.json without ftlab-model.json beside it: not an ftlab checkpoint.
+    const hint = file === LEGACY_MANIFEST_FILE ? ` (and there is no ${MANIFEST_FILE})` : '';
+    refuse(`${file} is not an ${CHECKPOINT_FORMAT} manifest${hint}`);
+  }
+  return { file, manifest };
+}
+
+/**
+ * Reads a checkpoint directory (or its manifest file) saved by saveCheckpoint and rebuilds the
+ * model. Directories from before the manifest's rename (config.json) load too.
+ */
 export async function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): Promise<Model> {
-  const dir = (await stat(path).catch(() => null))?.isDirectory() === false ? dirname(path) : path;
-  const configPath = join(dir, CONFIG_FILE);
+  const isFile = (await stat(path).catch(() => null))?.isDirectory() === false;
+  const dir = isFile ? dirname(path) : path;
   const refuse = (problem: string): never => {
     throw new CheckpointError(`checkpoint ${dir}: ${problem}`);
   };
-  let manifest: CheckpointManifest;
-  try {
-    manifest = JSON.parse(await readFile(configPath, 'utf8')) as CheckpointManifest;
-  } catch (error) {
-    return refuse(`cannot read ${CONFIG_FILE} (${(error as Error).message})`);
-  }
-  if (manifest?.format !== CHECKPOINT_FORMAT) refuse(`${CONFIG_FILE} is not an ${CHECKPOINT_FORMAT} manifest`);
+  const { file: manifestFile, manifest } = await readManifest(dir, isFile ? basename(path) : null, refuse);
   if (manifest.version !== CHECKPOINT_VERSION)
     refuse(`format version ${manifest.version} is not supported (expected ${CHECKPOINT_VERSION})`);
   let config: ModelConfig;
@@ -140,7 +181,7 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
   }
   if (typeof manifest.weights?.sha256 !== 'string' || typeof manifest.weights.file !== 'string')
     refuse(
-      `${CONFIG_FILE} records no weights file and checksum (weights.file, weights.sha256): re-save the checkpoint`,
+      `${manifestFile} records no weights file and checksum (weights.file, weights.sha256): re-save the checkpoint`,
     );
   const weightsPath = join(dir, manifest.weights.file);
   let bytes: Uint8Array;
@@ -153,7 +194,7 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
   const sha256 = sha256Hex(bytes);
   if (sha256 !== manifest.weights.sha256) {
     refuse(
-      `${manifest.weights.file} has SHA-256 ${sha256}, but ${CONFIG_FILE} records ${manifest.weights.sha256}: ` +
+      `${manifest.weights.file} has SHA-256 ${sha256}, but ${manifestFile} records ${manifest.weights.sha256}: ` +
         'the file is corrupt or was replaced; restore it from a copy or re-save the checkpoint',
     );
   }
@@ -166,7 +207,7 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
   const stored = file.metadata['ftlab.config'];
   if (stored !== undefined && JSON.stringify(resolveModelConfig(JSON.parse(stored))) !== JSON.stringify(config)) {
     refuse(
-      `the config inside ${manifest.weights.file} differs from ${CONFIG_FILE}: the two files belong to different models`,
+      `the config inside ${manifest.weights.file} differs from ${manifestFile}: the two files belong to different models`,
     );
   }
   const specs = parameterSpecs(config);

@@ -3,10 +3,13 @@ export {
   CHECKPOINT_FORMAT,
   CheckpointError,
   type CheckpointManifest,
+  LEGACY_MANIFEST_FILE,
   type LoadCheckpointOptions,
   loadCheckpoint,
+  MANIFEST_FILE,
   type SavedCheckpoint,
   saveCheckpoint,
+  WEIGHTS_FILE,
 } from './checkpoint.js';
 export {
   decoderLayerCount,

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Tensor, tf } from '@ftlab/backend';
@@ -166,7 +166,7 @@ describe.each(ENGINES)('checkpoints on %s', (engine) => {
       await writeFile(saved.weightsPath, flipped);
       await expect(loadCheckpoint(target)).rejects.toThrow(CheckpointError);
       await expect(loadCheckpoint(target)).rejects.toThrow(
-        /has SHA-256 [0-9a-f]{64}, but config.json records [0-9a-f]{64}: the file is corrupt/,
+        /has SHA-256 [0-9a-f]{64}, but ftlab-model.json records [0-9a-f]{64}: the file is corrupt/,
       );
     }
     await writeFile(saved.weightsPath, original);
@@ -193,7 +193,7 @@ describe.each(ENGINES)('checkpoints on %s', (engine) => {
     manifest.weights.sha256 = otherSaved.sha256;
     await writeFile(saved.configPath, JSON.stringify(manifest));
     await expect(loadCheckpoint(target)).rejects.toThrow(
-      /the config inside model.safetensors differs from config.json/,
+      /the config inside model.safetensors differs from ftlab-model.json/,
     );
     // a tensor missing and another with the wrong shape, everything else consistent
     const file = await readSafetensors(otherSaved.weightsPath);
@@ -207,8 +207,57 @@ describe.each(ENGINES)('checkpoints on %s', (engine) => {
       /weights do not match its config: missing tensor model.norm.weight; lm_head.weight has shape \[8,7\], expected \[7,8\]/,
     );
     expect(file.metadata.format).toBe('pt');
-    await expect(loadCheckpoint(join(dir, 'missing'))).rejects.toThrow(/cannot read config.json/);
+    await expect(loadCheckpoint(join(dir, 'missing'))).rejects.toThrow(
+      /cannot read ftlab-model.json \(ENOENT.*\), nor config.json, its name in older checkpoints/,
+    );
     model.dispose();
     other.dispose();
+  });
+});
+
+describe('the manifest file name', () => {
+  it('is ftlab-model.json; checkpoints written before, with config.json, still load', async () => {
+    await useEngine('wasm');
+    const model = createModel(tinyConfig({ zeroInitPostSampler: false }), 1);
+    randomizeWeights(model, 5);
+    const target = join(dir, 'manifest-name');
+    const saved = await saveCheckpoint(target, model);
+    expect((await readdir(target)).sort()).toEqual(['ftlab-model.json', 'model.safetensors']);
+    expect(saved.configPath).toBe(join(target, 'ftlab-model.json'));
+
+    // The old layout: the same manifest under config.json (as saveCheckpoint wrote it until the rename).
+    const legacy = join(dir, 'manifest-legacy');
+    await saveCheckpoint(legacy, model);
+    await rename(join(legacy, 'ftlab-model.json'), join(legacy, 'config.json'));
+    const x = tokens2d(randomTokens(2, 5, 7, 3), 2, 5);
+    const expected = model.forward(x, x, { seed: 4 });
+    for (const path of [legacy, join(legacy, 'config.json')]) {
+      const loaded = await loadCheckpoint(path, { expectConfig: model.config });
+      const out = loaded.forward(x, x, { seed: 4 });
+      expect(Array.from(out.logits.dataSync())).toEqual(Array.from(expected.logits.dataSync()));
+      tf.dispose(Object.values(out) as Tensor[]);
+      loaded.dispose();
+    }
+    // A corrupt legacy checkpoint names the file it read.
+    const manifest = JSON.parse(await readFile(join(legacy, 'config.json'), 'utf8'));
+    await writeFile(
+      join(legacy, 'config.json'),
+      JSON.stringify({ ...manifest, weights: { ...manifest.weights, sha256: '0'.repeat(64) } }),
+    );
+    await expect(loadCheckpoint(legacy)).rejects.toThrow(/but config.json records 0{64}/);
+
+    // A Hugging Face config.json alone is not a checkpoint; beside ftlab-model.json it is ignored.
+    const hf = join(dir, 'manifest-hf');
+    await saveCheckpoint(hf, model);
+    await writeFile(join(hf, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 8 }));
+    const loaded = await loadCheckpoint(hf);
+    expect(loaded.config).toEqual(model.config);
+    loaded.dispose();
+    await rm(join(hf, 'ftlab-model.json'));
+    await expect(loadCheckpoint(hf)).rejects.toThrow(
+      /config.json is not an ftlab-model-checkpoint manifest \(and there is no ftlab-model.json\)/,
+    );
+    tf.dispose(Object.values(expected) as Tensor[]);
+    model.dispose();
   });
 });

@@ -2,10 +2,11 @@
 //
 //   <artifactRoot>/checkpoints/
 //     step-000200/
-//       model.safetensors, config.json   the model (@ftlab/model's checkpoint format)
-//       optimizer.safetensors            AdamW moments, PyTorch's names: <param>.exp_avg, <param>.exp_avg_sq
-//       trainer-state.json               step, data position, optimizer step, hashes of the files above
-//     LATEST                             the name of the newest complete checkpoint
+//       model.safetensors, ftlab-model.json  the model (@ftlab/model's checkpoint format; the manifest
+//                                            was config.json in checkpoints written before, still read)
+//       optimizer.safetensors                AdamW moments, PyTorch's names: <param>.exp_avg, <param>.exp_avg_sq
+//       trainer-state.json                   step, data position, optimizer step, hashes of the files above
+//     LATEST                                 the name of the newest complete checkpoint
 //
 // A checkpoint is written into a temporary directory and renamed into place, then LATEST is
 // replaced atomically: a process killed at any moment leaves LATEST naming a complete

@@ -1,5 +1,5 @@
 // The checkpoint folder when more than one process touches it, and when it cannot be read.
-import { existsSync, mkdirSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunStateError } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import {
   TRAINER_STATE_FILE,
   train,
 } from '../src/index.js';
-import { backend, startedRun, tinyConfig } from './helpers.js';
+import { backend, latestWeightsDigest, startedRun, tinyConfig } from './helpers.js';
 
 describe('checkpoint folders', () => {
   it("keeps another process's young temporary folder (a save in progress), deletes an old one", async () => {
@@ -73,5 +73,44 @@ describe('checkpoint folders', () => {
     await expect(resumePoint(join(dir, 'runs', run.id))).rejects.toThrow(
       /step-000008: cannot read trainer-state.json \(EISDIR/,
     );
+  });
+
+  it('a run checkpointed before the model manifest was renamed (config.json) resumes to the same weights', async () => {
+    const info = await backend();
+    const hooks = evaluationHooks({ likelihoodOnly: true });
+    const whole = await startedRun(tinyConfig());
+    await executeRun({ tracker: whole.tracker, run: whole.run, worker: 'w', backend: info, hooks });
+
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    const stop = new AbortController();
+    const first = await executeRun({
+      tracker,
+      run,
+      worker: 'w',
+      backend: info,
+      hooks,
+      signal: stop.signal,
+      onProgress: (p) => {
+        if (p.step >= 6) stop.abort();
+      },
+    });
+    expect(first).toEqual({ status: 'KILLED', step: 6 });
+    // Every checkpoint put back into the layout written before the rename.
+    const root = join(dir, 'runs', run.id, 'checkpoints');
+    const steps = readdirSync(root).filter((e) => e.startsWith('step-'));
+    expect(steps).toContain('step-000006');
+    for (const step of steps) renameSync(join(root, step, 'ftlab-model.json'), join(root, step, 'config.json'));
+
+    await tracker.requeueRun(run.id);
+    const resumed = await tracker.claimRun(run.id, 'w2');
+    const second = await executeRun({ tracker, run: resumed, worker: 'w2', backend: info, hooks });
+    expect(second).toMatchObject({ status: 'FINISHED', step: 12 });
+    expect(await latestWeightsDigest(dir, run.id)).toBe(await latestWeightsDigest(whole.dir, whole.run.id));
+    expect(readdirSync(join(root, 'step-000012')).sort()).toEqual([
+      'ftlab-model.json',
+      'model.safetensors',
+      'optimizer.safetensors',
+      'trainer-state.json',
+    ]);
   });
 });
