@@ -50,6 +50,7 @@ export {
 } from './data-config.js';
 export { createDataset } from './dataset.js';
 export type { CreateDatasetOptions, Dataset, EvaluationBatchOptions } from './dataset-interface.js';
+export { type HuggingFaceTokenizerFiles, huggingFaceTokenizerFiles } from './hf-tokenizer.js';
 export {
   analyseReview,
   createReviewsTask,
