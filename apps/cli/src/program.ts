@@ -220,7 +220,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
   program
     .command('export')
     .description(
-      'export a run (metrics, evaluations) or a sweep (runs, comparison table, verdicts across seeds, generation sheets, the toy figure)',
+      'export a run (metrics, evaluations; --format hf: the model and tokenizer as a Hugging Face directory) or a sweep (runs, comparison table, verdicts across seeds, generation sheets, the toy figure)',
     )
     .argument('<id>', 'run id, or sweep id or name')
     .addOption(new Option('--format <format>', 'output format').choices([...EXPORT_FORMATS]).makeOptionMandatory())
@@ -232,7 +232,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option('--seed <n>', 'figure: the seed whose runs are drawn (default: the smallest every column has)', integer(0))
     .option('--groups <n>', 'figure: groups per condition and panel', integer(1), 4)
-    .option('--out <file>', 'write to this file (atomically) instead of stdout')
+    .option('--out <file>', 'write to this file (atomically) instead of stdout; --format hf: the folder to create')
     .action(wrap(async (id: string, _: unknown, command: Command) => exportCommand(id, globals(command) as never)));
 
   program

@@ -54,6 +54,14 @@ export {
   TOKENIZER_FILE,
 } from './execute-run.js';
 export { Heartbeat } from './heartbeat.js';
+export { HF_CONFIG_FIELDS } from './hf-config.js';
+export {
+  checkExportTarget,
+  exportHuggingFace,
+  type HuggingFaceExport,
+  HuggingFaceExportError,
+  type HuggingFaceExportInput,
+} from './hf-export.js';
 export { TRAIN_METRICS } from './metric-keys.js';
 export { AdamW, type AdamWSettings, type AdamWState, clipByGlobalNorm, type OptimizedParameter } from './optimizer.js';
 export { configHash, defaultArtifactRoot, runDirectory, runInput } from './run-record.js';

@@ -3,7 +3,8 @@
 // columns: baseline and each kappa/H/placement, with deltas and confidence intervals) or its
 // grouped-generation sheets, the verdicts across seeds (what each kappa shows, with the fraction
 // of seeds and intervals) or the paper's toy figure (same-Z groups next to independent Z, one
-// panel per column, as SVG, Markdown or JSON).
+// panel per column, as SVG, Markdown or JSON). --format hf: a run as a Hugging Face directory
+// (export-hf.ts).
 import { readFile } from 'node:fs/promises';
 import {
   type ComparisonTable,
@@ -19,8 +20,9 @@ import { writeFileAtomic } from '@ftlab/model';
 import { type RunDetail, type Sweep, type Tracker, UnknownRunError } from '@ftlab/tracker';
 import { type GlobalOptions, openStore } from '../context.js';
 import { createOutput } from '../output.js';
+import { exportHfCommand } from './export-hf.js';
 
-export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex', 'svg'] as const;
+export const EXPORT_FORMATS = ['csv', 'json', 'md', 'latex', 'svg', 'hf'] as const;
 export type ExportFormatName = (typeof EXPORT_FORMATS)[number];
 export const EXPORT_TABLES = ['comparison', 'verdicts', 'runs', 'metrics', 'sheet', 'figure'] as const;
 export type ExportTable = (typeof EXPORT_TABLES)[number];
@@ -108,6 +110,7 @@ async function sweepSheets(tracker: Tracker, sweep: Sweep, format: ExportFormatN
 }
 
 export async function exportCommand(id: string, options: ExportOptions): Promise<number> {
+  if (options.format === 'hf') return exportHfCommand(id, options);
   const out = createOutput(false);
   const tracker = await openStore(options, { readonly: true });
   let text: string;
