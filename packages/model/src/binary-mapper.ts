@@ -27,6 +27,7 @@
 import { fusedDenseBitGradient, hasFusedKernels, matMul, type Tensor, tf } from '@ftlab/backend';
 import type { Estimator } from './config.js';
 import type { ConstantCache } from './constants.js';
+import { deriveSeed } from './random.js';
 
 /** bit_h(d) for codes c0..c0+count-1: row-major [count, H] of 0/1 (bit 0 is the least significant). */
 export function codeBits(c0: number, count: number, bits: number): Float32Array {
@@ -59,12 +60,35 @@ export function codesToBits(codes: Tensor, bits: number): Tensor {
   });
 }
 
+/** The spec's draw: b_h = 1 iff u_h < p_h, so b_h ~ Bernoulli(p_h) for u_h ~ U[0, 1). Float 0/1. */
+export function bitsFromUniforms(probabilities: Tensor, uniforms: Tensor): Tensor {
+  return tf.tidy(() => tf.cast(tf.less(uniforms, probabilities), 'float32'));
+}
+
 /** b_h ~ Bernoulli(sigmoid(l_h)) from seeded uniforms: float 0/1 [N, H]. Never differentiated. */
 export function sampleBits(bitLogits: Tensor, seed: number): Tensor {
-  return tf.tidy(() => {
-    const u = tf.randomUniform(bitLogits.shape, 0, 1, 'float32', seed);
-    return tf.cast(tf.less(u, tf.sigmoid(bitLogits)), 'float32');
-  });
+  return tf.tidy(() =>
+    bitsFromUniforms(tf.sigmoid(bitLogits), tf.randomUniform(bitLogits.shape, 0, 1, 'float32', seed)),
+  );
+}
+
+/** The seed of the posterior Z draw in forward(..., { seed }). */
+export function posteriorSeed(forwardSeed: number): number {
+  return deriveSeed(forwardSeed, 'posterior-z');
+}
+
+/**
+ * The uniforms u [B, T, H] that forward(inputs [B, T], ..., { seed }) compares with the encoder's
+ * bit probabilities to draw Z from the posterior, so that another implementation can draw the same codes.
+ */
+export function posteriorUniforms(batch: number, time: number, bits: number, forwardSeed: number): Tensor {
+  return tf.tidy(() =>
+    tf.reshape(tf.randomUniform([batch * time, bits], 0, 1, 'float32', posteriorSeed(forwardSeed)), [
+      batch,
+      time,
+      bits,
+    ]),
+  );
 }
 
 /** Uniform-prior bits (each bit 0 or 1 with probability 1/2): float [N, H]. */

@@ -13,7 +13,14 @@
 // baseline: no encoder and no R; baseline-plus-one: the same with L + 1 blocks.
 import { embeddingLookup, linear, type Tensor, type Tensor2D, type Tensor3D, tf, type Variable } from '@ftlab/backend';
 import type { AttentionContext, TraceFn } from './attention.js';
-import { bitsToCodes, codesToBits, latentFromBits, sampleLatent, samplePriorBits } from './binary-mapper.js';
+import {
+  bitsToCodes,
+  codesToBits,
+  latentFromBits,
+  posteriorSeed,
+  sampleLatent,
+  samplePriorBits,
+} from './binary-mapper.js';
 import { type BlockWeights, blockWeights, decoderBlock, encoderBlock } from './block.js';
 import { decoderLayerCount, hasLatent, type ModelConfig, type ModelConfigInput, resolveModelConfig } from './config.js';
 import { ConstantCache } from './constants.js';
@@ -266,7 +273,7 @@ export class TransformerModel implements Model {
         ? o.latentOverride(flat, table)
         : sampleLatent(flat, table, {
             estimator: c.estimator,
-            seed: deriveSeed(o.seed, 'posterior-z'),
+            seed: posteriorSeed(o.seed),
             chunkBytes: c.denseChunkBytes,
             constants: this.constants,
           });

@@ -1,4 +1,5 @@
 export { writeFileAtomic } from './atomic-file.js';
+export { posteriorUniforms } from './binary-mapper.js';
 export {
   CHECKPOINT_FORMAT,
   CheckpointError,
@@ -47,6 +48,7 @@ export {
   sha256Hex,
   writeSafetensors,
 } from './safetensors.js';
+export { runPythonJson, TEST_PYTHON_HOW_TO, type TestPython, testPython, testPythonPath } from './test-python.js';
 export type {
   ForwardOptions,
   ForwardResult,

@@ -1,24 +1,25 @@
 // An independent NumPy implementation (scripts/numpy_reference.py) reads a saved checkpoint with
 // Hugging Face names and torch.nn.Linear layouts and must reproduce the model's logits: this is
-// what a Python user loading our checkpoints relies on. Skipped where python3 with NumPy is absent.
-import { execFileSync, spawnSync } from 'node:child_process';
+// what a Python user loading our checkpoints relies on. Without a Python with NumPy it skips and
+// says how to install one, except under CI, where it fails (testPython).
+import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { TransformerModel } from '../src/free-transformer.js';
-import { createModel, type ModelConfigInput, saveCheckpoint } from '../src/index.js';
+import { createModel, type ModelConfigInput, saveCheckpoint, testPythonPath } from '../src/index.js';
 import { randomizeWeights, randomTokens, tinyConfig, tokens2d, useEngine } from './helpers.js';
 
 const script = fileURLToPath(new URL('../scripts/numpy_reference.py', import.meta.url));
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { stdio: 'ignore' }).status === 0;
+const PYTHON = testPythonPath('the NumPy reference tests', ['numpy']);
 const dirs: string[] = [];
 afterAll(async () => {
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!hasNumpy)('checkpoints read by an independent NumPy implementation', () => {
+describe.skipIf(PYTHON === undefined)('checkpoints read by an independent NumPy implementation', () => {
   it.each([
     ['baseline', { variant: 'baseline' }],
     ['baseline with tied embeddings', { variant: 'baseline', tieEmbeddings: true }],
@@ -41,7 +42,9 @@ describe.skipIf(!hasNumpy)('checkpoints read by an independent NumPy implementat
       z: { mode: 'given', codes: Int32Array.from(codes) },
     });
     const reference = JSON.parse(
-      execFileSync('python3', [script, dir, JSON.stringify({ tokens: rows, codes: codeRows })], { encoding: 'utf8' }),
+      execFileSync(PYTHON as string, [script, dir, JSON.stringify({ tokens: rows, codes: codeRows })], {
+        encoding: 'utf8',
+      }),
     ) as { logits: number[][][]; bitLogits: Array<number[][] | null> };
     const ours = out.logits.arraySync() as number[][][];
     const diff = Math.max(...ours.flat(2).map((v, i) => Math.abs(v - (reference.logits.flat(2)[i] as number))));

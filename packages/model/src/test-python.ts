@@ -1,0 +1,73 @@
+// The one rule for tests that run Python (the NumPy reference, the PyTorch twin): they use the
+// first of FTLAB_TEST_PYTHON, python3 on PATH, /usr/bin/python3 that imports the modules they
+// need. Without one, a developer's run skips them and says how to install it; CI (CI set and not
+// 0/false) fails instead, so that parity with Python is never silently dropped there.
+import { spawnSync } from 'node:child_process';
+
+export const TEST_PYTHON_HOW_TO =
+  "Install Debian's PyTorch (it brings NumPy): `apt-get install -y python3-torch libopenblas0-openmp` " +
+  '(scripts/test.sh does it when run as root), or set FTLAB_TEST_PYTHON to a python3 that imports them.';
+
+export type TestPython = { python: string } | { skip: string } | { missing: string };
+
+function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
+  return env.CI !== undefined && !['', '0', 'false'].includes(env.CI.trim().toLowerCase());
+}
+
+function imports(python: string, modules: readonly string[]): boolean {
+  const check = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
+  return check.status === 0;
+}
+
+/** Which Python runs `what` (e.g. "the PyTorch twin's parity tests"), importing `modules`, or why none does. */
+export function testPython(
+  what: string,
+  modules: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): TestPython {
+  const chosen = env.FTLAB_TEST_PYTHON?.trim();
+  const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
+  const python = candidates.find((candidate) => imports(candidate, modules));
+  if (python !== undefined) return { python };
+  const tried = `no Python among ${candidates.join(', ')} imports ${modules.join(' and ')}`;
+  if (isCi(env)) {
+    return {
+      missing: `CI=${env.CI} but ${tried}: ${what} cannot run, and in CI they must not be skipped. ${TEST_PYTHON_HOW_TO}`,
+    };
+  }
+  return { skip: `${what} skipped: ${tried}. ${TEST_PYTHON_HOW_TO}` };
+}
+
+/** The Python for `what`, or undefined (after saying so) where it skips. Throws in CI without one. */
+export function testPythonPath(
+  what: string,
+  modules: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): string | undefined {
+  const python = testPython(what, modules, env);
+  if ('missing' in python) throw new Error(python.missing);
+  if ('skip' in python) {
+    console.log(python.skip);
+    return undefined;
+  }
+  return python.python;
+}
+
+/**
+ * Runs `python args...` with `input` as JSON on stdin and returns its stdout parsed as JSON;
+ * `pythonPath` is prepended to PYTHONPATH. Throws with Python's stderr when it fails.
+ */
+export function runPythonJson(python: string, args: readonly string[], input: unknown, pythonPath?: string): unknown {
+  const env = { ...process.env };
+  if (pythonPath) env.PYTHONPATH = env.PYTHONPATH ? `${pythonPath}:${env.PYTHONPATH}` : pythonPath;
+  const result = spawnSync(python, args, {
+    input: JSON.stringify(input),
+    env,
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+  });
+  if (result.status !== 0) {
+    throw new Error(`${python} ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stderr}`);
+  }
+  return JSON.parse(result.stdout);
+}
