@@ -58,6 +58,8 @@ training: { steps: 24, batchSize: 4, sequenceLength: ${TIME}, warmupSteps: 2, lr
 
 type Grid = number[][];
 interface Trained {
+  id: string;
+  db: string;
   runDir: string;
   model: Model;
   tokenizer: Tokenizer;
@@ -118,6 +120,8 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
       const rows = [ids2.slice(0, TIME + 1), ids2.slice(TIME + 5, 2 * TIME + 6)];
       const codes = rows.map((_, r) => Array.from({ length: TIME }, (_, t) => (3 * t + 5 * r + 1) % 8));
       trained.set(run.name, {
+        id: ids[i] as string,
+        db: join(dir, `run-${i}.db`),
         runDir,
         model,
         tokenizer,
@@ -243,6 +247,24 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
         expect(answer.pretokenized).toEqual(samples.map((sample) => pretokenize(sample)));
         expect(Math.max(...ids.flat())).toBeGreaterThanOrEqual(256); // merges are used, not only bytes
       }
+    },
+  );
+
+  it.each(RUNS.map((run) => run.name))(
+    '%s: its Hugging Face export (ftlab export --format hf) loads in the twin with the same logits',
+    async (name) => {
+      const run = trained.get(name) as Trained;
+      const out = join(tempDir(), 'hf');
+      await ftlabOk(['export', run.id, '--db', run.db, '--format', 'hf', '--out', out]);
+      const ours = tf.tidy(() => {
+        const inputs = tf.tensor2d(run.tokens, undefined, 'int32');
+        const codes = tf.tensor2d(run.codes, undefined, 'int32');
+        return run.model.forward(inputs, null, { seed: 1, z: { mode: 'given', codes } }).logits.arraySync();
+      });
+      const [exported] = twin([{ op: 'forward', checkpoint: out, tokens: run.tokens, z: run.codes }]) as [TwinForward];
+      const logits = maxDifference(exported.logits, ours, true);
+      largest.logitsRelative = Math.max(largest.logitsRelative, logits);
+      expect(logits).toBeLessThan(1e-4);
     },
   );
 
