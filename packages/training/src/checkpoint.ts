@@ -270,7 +270,10 @@ export async function loadTrainingCheckpoint(
   if (state.configHash !== expect.configHash) {
     refuse(`it belongs to config ${state.configHash}, the run's config is ${expect.configHash}: refusing to mix them`);
   }
-  const model = await loadCheckpoint(dir).catch((error: Error) => refuse(error.message));
+  // loadCheckpoint's errors already name the checkpoint directory.
+  const model = await loadCheckpoint(dir).catch((error: Error) => {
+    throw new TrainingCheckpointError(error.message);
+  });
   const file = await readSafetensors(join(dir, state.optimizer.file)).catch((error: Error) => refuse(error.message));
   if (file.sha256 !== state.optimizer.sha256) {
     model.dispose();

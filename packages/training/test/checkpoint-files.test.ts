@@ -1,5 +1,5 @@
 // The checkpoint folder when more than one process touches it, and when it cannot be read.
-import { existsSync, mkdirSync, readdirSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RunStateError } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
@@ -9,9 +9,11 @@ import {
   evaluationHooks,
   executeRun,
   LATEST_FILE,
+  loadTrainingCheckpoint,
   resumePoint,
   runConfigOf,
   TRAINER_STATE_FILE,
+  TrainingCheckpointError,
   train,
 } from '../src/index.js';
 import { backend, latestWeightsDigest, startedRun, tinyConfig } from './helpers.js';
@@ -58,6 +60,26 @@ describe('checkpoint folders', () => {
     });
     expect(outcome).toMatchObject({ status: 'LOST', step: 4, reason: 'run taken over by w2' });
     expect(readdirSync(join(artifactRoot, 'checkpoints'))).toEqual([]);
+  });
+
+  it('damaged weights are refused naming the checkpoint once and the file, with the hashes', async () => {
+    const info = await backend();
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    await executeRun({ tracker, run, worker: 'w', backend: info, hooks: evaluationHooks({ likelihoodOnly: true }) });
+    const checkpoint = (await resumePoint(join(dir, 'runs', run.id)))?.dir as string;
+    const weights = join(checkpoint, 'model.safetensors');
+    const bytes = readFileSync(weights);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    writeFileSync(weights, bytes);
+    const { config } = await runConfigOf(run);
+    const failure = loadTrainingCheckpoint(checkpoint, { configHash: configHash(config) });
+    await expect(failure).rejects.toBeInstanceOf(TrainingCheckpointError);
+    const message = await failure.then(
+      () => '',
+      (error: Error) => error.message,
+    );
+    expect(message.match(/checkpoint \//g)).toHaveLength(1);
+    expect(message).toMatch(/^checkpoint .*step-000012: .*model\.safetensors.*SHA-256/);
   });
 
   it('a checkpoint state that cannot be read (not missing) is an error, not a reason to fall back', async () => {
