@@ -57,6 +57,11 @@ describe.each(engines)('kill -9 and resume on %s', (engine) => {
     expect(stoppedAt).toBeLessThan(12);
     const before = await onlyRun(db);
     expect(before.status).toBe('RUNNING'); // nobody marked it: the process died without a word
+    // resume refuses a run whose heartbeat is not yet older than --stale-after (1 s): its worker
+    // might still be alive. Wait out that second from the last heartbeat the dead process wrote,
+    // with a margin, rather than racing it (CI once resumed 1 s after the last heartbeat).
+    const lastBeat = before.heartbeatAt ?? Date.now();
+    await new Promise((r) => setTimeout(r, Math.max(0, lastBeat + 1_500 - Date.now())));
 
     const resumed = await ftlab([
       'resume',
