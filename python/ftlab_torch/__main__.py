@@ -8,12 +8,16 @@
 TypeScript names them); the parity tests drive the twin through it:
 
     {"op": "forward", "checkpoint": DIR, "tokens": [[...]], "targets"?: [[...]],
-     "z": "posterior" | "prior" | [[codes]], "uniforms"?: [[[u_h]]], "seed"?: n, "dtype"?: "float32"}
+     "z": "posterior" | "prior" | [[codes]], "uniforms"?: [[[u_h]]], "seed"?: n, "dtype"?: "float32",
+     "device"?: "cpu" | "cuda"}
     {"op": "gradients", ...as forward, with targets}: the loss and its gradient per parameter
     {"op": "draw_codes", "probabilities": [[p_h]], "uniforms": [[u_h]]}
     {"op": "generate", "checkpoint": DIR, "prompt": [[...]], "maxNewTokens": n, "temperature"?: t,
-     "topK"?: k, "z"?: "prior" | [[codes]], "seed"?: n}
+     "topK"?: k, "z"?: "prior" | [[codes]], "seed"?: n, "device"?: ...}
     {"op": "tokenize", "tokenizer": FILE, "encode"?: [text], "decode"?: [[ids]]}
+    {"op": "devices"}: the devices torch can run the model on here ("cpu", and "cuda" with a GPU)
+
+`seed` seeds a CPU generator whatever the device, so a model draws the same numbers on CPU and CUDA.
 """
 
 import argparse
@@ -40,26 +44,26 @@ class Requests:
         self.models = {}
 
     def model(self, request):
-        key = (request["checkpoint"], request.get("dtype", "float32"))
+        key = (request["checkpoint"], request.get("dtype", "float32"), request.get("device", "cpu"))
         if key not in self.models:
-            self.models[key] = load_checkpoint(key[0], dtype=DTYPES[key[1]])
+            self.models[key] = load_checkpoint(key[0], dtype=DTYPES[key[1]], device=key[2])
         return self.models[key]
 
     def answer(self, request):
         op = request.get("op")
         handler = getattr(self, f"op_{op}", None)
         if handler is None:
-            raise ValueError(f"unknown op {op!r}: forward, gradients, draw_codes, generate or tokenize")
+            raise ValueError(f"unknown op {op!r}: forward, gradients, draw_codes, generate, tokenize or devices")
         return handler(request)
 
     @staticmethod
     def run_forward(model, request):
-        dtype = model.model.norm.weight.dtype
-        tokens = torch.tensor(request["tokens"], dtype=torch.long)
-        targets = torch.tensor(request["targets"], dtype=torch.long) if "targets" in request else None
+        dtype, device = model.model.norm.weight.dtype, model.model.norm.weight.device
+        tokens = torch.tensor(request["tokens"], dtype=torch.long, device=device)
+        targets = torch.tensor(request["targets"], dtype=torch.long, device=device) if "targets" in request else None
         z = request.get("z", "posterior")
-        z = z if isinstance(z, str) else torch.tensor(z, dtype=torch.long)
-        uniforms = torch.tensor(request["uniforms"], dtype=dtype) if "uniforms" in request else None
+        z = z if isinstance(z, str) else torch.tensor(z, dtype=torch.long, device=device)
+        uniforms = torch.tensor(request["uniforms"], dtype=dtype, device=device) if "uniforms" in request else None
         generator = torch.Generator().manual_seed(request.get("seed", 0))
         return model(tokens, targets, z=z, uniforms=uniforms, generator=generator)
 
@@ -106,6 +110,10 @@ class Requests:
             generator=torch.Generator().manual_seed(request.get("seed", 0)),
         )
         return {"tokens": [row.tolist() for row in out.tokens], "codes": [row.tolist() for row in out.codes]}
+
+    @staticmethod
+    def op_devices(_request):
+        return {"devices": ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])}
 
     def op_tokenize(self, request):
         tokenizer = load_tokenizer(request["tokenizer"])

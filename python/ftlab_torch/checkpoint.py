@@ -13,6 +13,7 @@ A run directory holds tokenizer.json and checkpoints/LATEST, the name of its new
 
 import hashlib
 import json
+import math
 import os
 import struct
 
@@ -36,7 +37,10 @@ class CheckpointError(Exception):
 
 def read_safetensors(path):
     """{name: float ndarray} and the string metadata of a safetensors file:
-    [u64 little-endian N][N bytes of JSON header][tensor bytes at the header's data_offsets]."""
+    [u64 little-endian N][N bytes of JSON header][tensor bytes at the header's data_offsets].
+    As @ftlab/model's reader: each tensor's offsets span exactly shape x dtype bytes, and together
+    they cover the tensor bytes without holes or overlaps (otherwise tensors would silently share
+    or skip bytes)."""
     with open(path, "rb") as file:
         data = file.read()
     if len(data) < 8:
@@ -48,19 +52,56 @@ def read_safetensors(path):
         header = json.loads(data[8 : 8 + header_length])
     except ValueError as error:
         raise CheckpointError(f"{path}: the header is not JSON ({error})") from None
+    if not isinstance(header, dict):
+        raise CheckpointError(f"{path}: the header is not a JSON object")
     metadata = header.pop("__metadata__", {}) or {}
     start = 8 + header_length
-    tensors = {}
+    data_length = len(data) - start
+    tensors, spans = {}, []
     for name, info in header.items():
+        info = info if isinstance(info, dict) else {}
         dtype = SAFETENSORS_DTYPES.get(info.get("dtype"))
         if dtype is None:
             raise CheckpointError(f"{path}: tensor {name} has dtype {info.get('dtype')}; only F32, F64, F16 load")
-        begin, end = info["data_offsets"]
-        if start + end > len(data):
-            raise CheckpointError(f"{path}: tensor {name} ends beyond the file: truncated")
-        array = np.frombuffer(data, dtype=dtype, count=(end - begin) // np.dtype(dtype).itemsize, offset=start + begin)
-        tensors[name] = array.reshape(info["shape"])
+        shape, offsets = info.get("shape"), info.get("data_offsets")
+        if not isinstance(shape, list) or not all(_is_count(d) for d in shape):
+            raise CheckpointError(f"{path}: tensor {name} has an invalid shape {shape!r}")
+        if not isinstance(offsets, list) or len(offsets) != 2 or not all(_is_count(o) for o in offsets):
+            raise CheckpointError(f"{path}: tensor {name} has invalid data_offsets {offsets!r}")
+        begin, end = offsets
+        needed = math.prod(shape) * np.dtype(dtype).itemsize
+        if end - begin != needed:
+            raise CheckpointError(
+                f"{path}: tensor {name}: data_offsets [{begin}, {end}] hold {end - begin} bytes, but "
+                f"{info['dtype']} {shape} needs {needed}: the file is damaged; re-save the checkpoint"
+            )
+        if end > data_length:
+            raise CheckpointError(
+                f"{path}: tensor {name} ends at byte {end} beyond the data ({data_length} bytes): truncated"
+            )
+        spans.append((begin, end, name))
+        array = np.frombuffer(data, dtype=dtype, count=math.prod(shape), offset=start + begin)
+        tensors[name] = array.reshape(shape)
+    covered, previous = 0, None
+    for begin, end, name in sorted(spans):
+        if begin < covered:
+            problem = f"tensor {name} (bytes {begin}..{end}) overlaps tensor {previous} (ending at {covered})"
+        elif begin > covered:
+            problem = f"{begin - covered} bytes before tensor {name} belong to no tensor"
+        else:
+            covered, previous = end, name
+            continue
+        raise CheckpointError(f"{path}: {problem}: the file is damaged; re-save the checkpoint")
+    if covered != data_length:
+        raise CheckpointError(
+            f"{path}: {data_length - covered} trailing bytes belong to no tensor: the file is damaged; "
+            "re-save the checkpoint"
+        )
     return tensors, metadata
+
+
+def _is_count(value):
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def read_manifest(directory):
@@ -91,26 +132,32 @@ def read_manifest(directory):
 
 def load_checkpoint(path, dtype=torch.float32, device="cpu") -> FreeTransformerForCausalLM:
     """The model saved in checkpoint directory `path` (or a run directory: its newest checkpoint),
-    in eval mode. Refuses a weights file whose SHA-256 differs from the manifest's, and any
-    missing, extra or mis-shaped tensor."""
+    in eval mode. Refuses a manifest without the weights' SHA-256, a weights file whose SHA-256
+    differs from it, a damaged safetensors layout, and any missing, extra or mis-shaped tensor."""
     directory = checkpoint_directory(path)
     manifest, manifest_path = read_manifest(directory)
     try:
         config = FreeTransformerConfig.from_ftlab(manifest["config"])
     except (KeyError, TypeError, ValueError) as error:
         raise CheckpointError(f"{manifest_path}: its config cannot be used ({error})") from None
-    weights = manifest.get("weights") or {}
-    weights_path = os.path.join(directory, weights.get("file", "model.safetensors"))
+    weights = manifest.get("weights")
+    # As @ftlab/model's loadCheckpoint: weights without a recorded checksum are not trusted.
+    recorded = isinstance(weights, dict) and all(isinstance(weights.get(key), str) for key in ("file", "sha256"))
+    if not recorded:
+        raise CheckpointError(
+            f"{manifest_path} records no weights file and checksum (weights.file, weights.sha256): "
+            "re-save the checkpoint with ftlab"
+        )
+    weights_path = os.path.join(directory, weights["file"])
     if not os.path.isfile(weights_path):
         raise CheckpointError(f"{directory}: its weights file {weights_path} is missing")
-    if "sha256" in weights:
-        with open(weights_path, "rb") as file:
-            digest = hashlib.sha256(file.read()).hexdigest()
-        if digest != weights["sha256"]:
-            raise CheckpointError(
-                f"{weights_path} has SHA-256 {digest}, but {manifest_path} records {weights['sha256']}: "
-                "the file is corrupt or was replaced; restore it or re-save the checkpoint"
-            )
+    with open(weights_path, "rb") as file:
+        digest = hashlib.sha256(file.read()).hexdigest()
+    if digest != weights["sha256"]:
+        raise CheckpointError(
+            f"{weights_path} has SHA-256 {digest}, but {manifest_path} records {weights['sha256']}: "
+            "the file is corrupt or was replaced; restore it or re-save the checkpoint"
+        )
     arrays, _ = read_safetensors(weights_path)
     model = FreeTransformerForCausalLM(config)
     expected = {name: tuple(tensor.shape) for name, tensor in model.state_dict().items()}

@@ -260,6 +260,23 @@ def codes_from_uniforms(probabilities, uniforms):
     return bits, (bits.long() * powers).sum(-1)
 
 
+def draw_device(generator, device):
+    """Where to draw random numbers for a tensor on `device`: a torch.Generator draws only on its
+    own device, so draws are made there and then moved. A CPU generator thus seeds the same numbers
+    whether the model runs on CPU or CUDA."""
+    return device if generator is None else generator.device
+
+
+def uniform_draws(shape, generator, dtype, device):
+    """U[0, 1) draws of `shape` on `device`, from `generator` (None: torch's global one)."""
+    return torch.rand(shape, generator=generator, dtype=dtype, device=draw_device(generator, device)).to(device)
+
+
+def uniform_codes(codes: int, shape, generator, device):
+    """Codes drawn uniformly from [0, codes) (the prior over Z), of `shape` on `device`."""
+    return torch.randint(codes, shape, generator=generator, device=draw_device(generator, device)).to(device)
+
+
 def bits_of_codes(codes, latent_bits: int, dtype):
     """bit_h(z) for codes [...]: [..., H] of 0/1."""
     powers = 2 ** torch.arange(latent_bits, device=codes.device)
@@ -356,11 +373,12 @@ class FreeTransformerModel(nn.Module):
         if codes is None:
             p = torch.sigmoid(bit_logits)
             if uniforms is None:
-                uniforms = torch.rand(p.shape, generator=generator, dtype=p.dtype, device=p.device)
-            bits, codes = codes_from_uniforms(p, uniforms.to(p.dtype))
+                uniforms = uniform_draws(p.shape, generator, p.dtype, p.device)
+            bits, codes = codes_from_uniforms(p, uniforms.to(device=p.device, dtype=p.dtype))
         else:
             if isinstance(codes, str):  # the uniform prior: a uniform index in [0, C)
-                codes = torch.randint(c.codes, shape, generator=generator, device=self.norm.weight.device)
+                codes = uniform_codes(c.codes, shape, generator, self.norm.weight.device)
+            codes = codes.to(self.norm.weight.device)
             bits = bits_of_codes(codes, c.latent_bits, self.norm.weight.dtype)
             bit_logits = None  # Z did not come from the encoder: no gradient reaches it through Z
         if c.estimator == "factored" or (bit_logits is not None and bit_logits.requires_grad):
@@ -370,7 +388,8 @@ class FreeTransformerModel(nn.Module):
 
     def forward(self, tokens, codes=None, uniforms=None, generator=None, run_encoder=True):
         """tokens [B, T]. Returns the final hidden states [B, T, D], and for a latent model its
-        bit logits (None if the encoder was skipped), bits and codes."""
+        bit logits (None if the encoder was skipped), bits and codes (all None for a baseline, which
+        ignores any codes it is given)."""
         c = self.config
         x = self.embed_tokens(tokens)
         bit_logits = bits = None
@@ -389,7 +408,7 @@ class FreeTransformerModel(nn.Module):
                     x = block(x, kv_added=r)
             else:
                 x = block(x)
-        return self.norm(x), bit_logits, bits, codes
+        return self.norm(x), bit_logits, bits, codes if c.has_latent else None
 
 
 class FreeTransformerForCausalLM(nn.Module):
@@ -500,7 +519,7 @@ class FreeTransformerForCausalLM(nn.Module):
             if prompt_z == "posterior":
                 codes[:, :prompt_length] = self(prompt, z="posterior", generator=generator).codes
             else:
-                codes[:, :prompt_length] = torch.randint(c.codes, (batch, prompt_length), generator=generator)
+                codes[:, :prompt_length] = uniform_codes(c.codes, (batch, prompt_length), generator, codes.device)
         lengths = [total] * batch
         for position in range(prompt_length, total):
             h, *_ = self.model(tokens[:, :position], codes[:, :position], run_encoder=False)
@@ -511,7 +530,7 @@ class FreeTransformerForCausalLM(nn.Module):
                 if lengths[b] == total and token in stop_tokens:
                     lengths[b] = position + 1
             if c.has_latent and position >= pinned:  # Z_t of the new token, from the prior
-                codes[:, position] = torch.randint(c.codes, (batch,), generator=generator)
+                codes[:, position] = uniform_codes(c.codes, (batch,), generator, codes.device)
             if all(length < total for length in lengths):
                 break
         if not c.has_latent:
@@ -533,4 +552,5 @@ def sample_token(logits, temperature: float, top_k: int, generator=None) -> int:
     else:
         values, indices = logits, torch.arange(logits.shape[-1], device=logits.device)
     probabilities = F.softmax(values.double() / temperature, dim=-1)
-    return int(indices[torch.multinomial(probabilities, 1, generator=generator)])
+    choice = torch.multinomial(probabilities.to(draw_device(generator, probabilities.device)), 1, generator=generator)
+    return int(indices[int(choice)])
