@@ -48,7 +48,14 @@ export {
   sha256Hex,
   writeSafetensors,
 } from './safetensors.js';
-export { runPythonJson, TEST_PYTHON_HOW_TO, type TestPython, testPython, testPythonPath } from './test-python.js';
+export {
+  runPythonJson,
+  TEST_PYTHON_ENV,
+  TEST_PYTHON_HOW_TO,
+  type TestPython,
+  testPython,
+  testPythonPath,
+} from './test-python.js';
 export type {
   ForwardOptions,
   ForwardResult,

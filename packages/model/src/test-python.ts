@@ -10,6 +10,14 @@ export const TEST_PYTHON_HOW_TO =
 
 export type TestPython = { python: string } | { skip: string } | { missing: string };
 
+/**
+ * The variables this rule reads. turbo's test task hashes them (turbo.json "env"), so a run that
+ * skipped outside CI is never replayed from the cache as a pass in CI.
+ */
+export const TEST_PYTHON_ENV = ['CI', 'FTLAB_TEST_PYTHON'] as const;
+
+// The same test as isCi in packages/tracker/src/test-postgres.ts; keep the two in step. It has no
+// one home: @ftlab/tracker depends on no @ftlab package, so no package both import could hold it.
 function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
   return env.CI !== undefined && !['', '0', 'false'].includes(env.CI.trim().toLowerCase());
 }

@@ -1,8 +1,9 @@
 // When the tests that run Python (the NumPy reference, the PyTorch twin) run: with a Python that
 // imports what they need; without one they skip and say how to install it, except in CI, where
 // the missing Python is a failure.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { runPythonJson, testPython, testPythonPath } from '../src/index.js';
+import { runPythonJson, TEST_PYTHON_ENV, testPython, testPythonPath } from '../src/index.js';
 
 const NOWHERE = '/nonexistent/ftlab/python3';
 
@@ -46,6 +47,11 @@ describe('testPython', () => {
       );
       expect(() => testPythonPath('these tests', ['ftlab_no_such_module'], { CI })).toThrow(/must not be skipped/);
     }
+  });
+
+  it("is part of turbo's cache key: a skip outside CI never replays as a pass in CI", async () => {
+    const turbo = JSON.parse(await readFile(new URL('../../../turbo.json', import.meta.url), 'utf8'));
+    expect(turbo.tasks.test.env).toEqual(expect.arrayContaining([...TEST_PYTHON_ENV]));
   });
 
   it('says what Python printed when it fails', () => {

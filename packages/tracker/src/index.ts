@@ -32,7 +32,7 @@ export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilt
 export { type RequeueResult, type RunEnvironmentInput, TRACKER_NOTE_AUTHOR, type WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
 export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';
-export { TEST_PG_HOW_TO, type TestPostgres, testPostgres, testPostgresUrl } from './test-postgres.js';
+export { TEST_PG_ENV, TEST_PG_HOW_TO, type TestPostgres, testPostgres, testPostgresUrl } from './test-postgres.js';
 export { DEFAULT_MAX_RESUMES, Tracker } from './tracker.js';
 export * from './types.js';
 export { decodeValue } from './values.js';

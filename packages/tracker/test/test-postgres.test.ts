@@ -1,7 +1,8 @@
 // When PostgreSQL tests run (every package's): with a server always; without one they skip and
 // say how to run them, except in CI, where the missing server is a failure.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { testPostgres, testPostgresUrl } from '../src/index.js';
+import { TEST_PG_ENV, testPostgres, testPostgresUrl } from '../src/index.js';
 
 describe('testPostgres', () => {
   it('runs on the server FTLAB_TEST_PG_URL names, in CI or not', () => {
@@ -29,5 +30,10 @@ describe('testPostgres', () => {
       expect(message).toContain('packages/tracker/scripts/with-postgres.sh');
       expect(() => testPostgresUrl('these tests', { CI })).toThrow(/must not be skipped/);
     }
+  });
+
+  it("is part of turbo's cache key: a skip outside CI never replays as a pass in CI", async () => {
+    const turbo = JSON.parse(await readFile(new URL('../../../turbo.json', import.meta.url), 'utf8'));
+    expect(turbo.tasks.test.env).toEqual(expect.arrayContaining([...TEST_PG_ENV]));
   });
 });
