@@ -157,8 +157,9 @@ async function readManifest(
 }
 
 /**
- * Reads a checkpoint directory (or its manifest file) saved by saveCheckpoint and rebuilds the
- * model. Directories from before the manifest's rename (config.json) load too.
+ * Reads a checkpoint directory (or its manifest file, or another file in it) saved by
+ * saveCheckpoint and rebuilds the model. Directories from before the manifest's rename
+ * (config.json) load too.
  */
 export async function loadCheckpoint(path: string, options: LoadCheckpointOptions = {}): Promise<Model> {
   const isFile = (await stat(path).catch(() => null))?.isDirectory() === false;
@@ -166,7 +167,13 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
   const refuse = (problem: string): never => {
     throw new CheckpointError(`checkpoint ${dir}: ${problem}`);
   };
-  const { file: manifestFile, manifest } = await readManifest(dir, isFile ? basename(path) : null, refuse);
+  // A path to a file: its manifest, or, for any other file of a checkpoint folder (an export's
+  // Hugging Face config.json, model.safetensors), the folder's manifest.
+  const named = isFile ? basename(path) : null;
+  const { file: manifestFile, manifest } = await readManifest(dir, named, refuse).catch((error: unknown) => {
+    if (named === null || named === MANIFEST_FILE || !(error instanceof CheckpointError)) throw error;
+    return readManifest(dir, null, refuse);
+  });
   if (manifest.version !== CHECKPOINT_VERSION)
     refuse(`format version ${manifest.version} is not supported (expected ${CHECKPOINT_VERSION})`);
   let config: ModelConfig;

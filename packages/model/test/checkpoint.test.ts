@@ -250,10 +250,20 @@ describe('the manifest file name', () => {
     const hf = join(dir, 'manifest-hf');
     await saveCheckpoint(hf, model);
     await writeFile(join(hf, 'config.json'), JSON.stringify({ model_type: 'llama', hidden_size: 8 }));
-    const loaded = await loadCheckpoint(hf);
-    expect(loaded.config).toEqual(model.config);
-    loaded.dispose();
+    // A path to another file of the folder (the Hugging Face config.json, the weights) loads the folder.
+    for (const path of [hf, join(hf, 'config.json'), join(hf, 'model.safetensors')]) {
+      const loaded = await loadCheckpoint(path);
+      expect(loaded.config, path).toEqual(model.config);
+      loaded.dispose();
+    }
+    // A damaged ftlab-model.json named outright is refused, not passed over.
+    const manifestText = await readFile(join(hf, 'ftlab-model.json'), 'utf8');
+    await writeFile(join(hf, 'ftlab-model.json'), manifestText.slice(0, 20));
+    await expect(loadCheckpoint(join(hf, 'ftlab-model.json'))).rejects.toThrow(/cannot read ftlab-model.json/);
     await rm(join(hf, 'ftlab-model.json'));
+    await expect(loadCheckpoint(join(hf, 'model.safetensors'))).rejects.toThrow(
+      /config.json is not an ftlab-model-checkpoint manifest \(and there is no ftlab-model.json\)/,
+    );
     await expect(loadCheckpoint(hf)).rejects.toThrow(
       /config.json is not an ftlab-model-checkpoint manifest \(and there is no ftlab-model.json\)/,
     );
