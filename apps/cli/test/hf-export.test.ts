@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { selectBackend, tf } from '@ftlab/backend';
 import { type Tokenizer, tokenizerFromJSON } from '@ftlab/data';
-import { loadCheckpoint, type Model, type ModelConfig } from '@ftlab/model';
+import { loadCheckpoint, type Model, type ModelConfig, testPythonPath } from '@ftlab/model';
 import { HF_CONFIG_FIELDS, latestCheckpointDir } from '@ftlab/training';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ftlab, ftlabOk, tempDir, writeFile } from './helpers.js';
@@ -26,6 +26,9 @@ import {
 } from './hf-formats.js';
 
 const TWIN_MODEL = fileURLToPath(new URL('../../../python/ftlab_torch/model.py', import.meta.url));
+const CUSTOM_CODE = fileURLToPath(new URL('../../../python/ftlab_torch/hf/', import.meta.url));
+// Parsing needs no torch: any Python 3 (the one rule: FTLAB_TEST_PYTHON, python3, /usr/bin/python3).
+const PYTHON = testPythonPath("the Free Transformer export's Python syntax check", ['ast']);
 
 // Words in several scripts, digits, contractions, punctuation and whitespace runs: every branch
 // of the BPE pre-tokenizer and multi-byte characters.
@@ -180,6 +183,9 @@ describe.each(Object.keys(RUNS) as RunName[])('ftlab export --format hf: the %s 
     }
     expect(types.kappa_nats).toBe('float');
     expect(types.latent_bits).toBe('int');
+    // from_pretrained(dir, variant=...) names a weights file: the ftlab variant must not be read as one.
+    expect(hf.ftlab_variant).toBe('free-transformer');
+    expect(Object.hasOwn(hf, 'variant')).toBe(false);
   });
 
   it('model.safetensors: the names, shapes and float32 LlamaForCausalLM builds from config.json (+ the latent)', () => {
@@ -318,6 +324,9 @@ describe("a Free Transformer's custom code", () => {
   it('copies the PyTorch twin and maps every config.json field back to the ftlab config', () => {
     const { out, config } = get('ft');
     expect(readFileSync(join(out, 'ftlab_torch_model.py'), 'utf8')).toBe(readFileSync(TWIN_MODEL, 'utf8'));
+    for (const file of ['configuration_free_transformer.py', 'modeling_free_transformer.py']) {
+      expect(readFileSync(join(out, file), 'utf8'), file).toBe(readFileSync(join(CUSTOM_CODE, file), 'utf8'));
+    }
     // The Python config's table, read from its source: the same pairs the exporter wrote with.
     const configuration = readFileSync(join(out, 'configuration_free_transformer.py'), 'utf8');
     const table = /FTLAB_FIELDS = \{([^}]*)\}/.exec(configuration)?.[1] ?? '';
@@ -333,7 +342,7 @@ describe("a Free Transformer's custom code", () => {
     expect(configuration).toMatch(
       /^class FreeTransformerConfig\(PretrainedConfig\):\n {4}model_type = "free_transformer"$/m,
     );
-    expect(modeling).toMatch(/^class FreeTransformerForCausalLM\(PreTrainedModel\):$/m);
+    expect(modeling).toMatch(/^class FreeTransformerForCausalLM\(PreTrainedModel, GenerationMixin\):$/m);
     expect(modeling).toContain('from .configuration_free_transformer import FreeTransformerConfig\n');
     for (const name of ['FreeTransformerConfig', 'FreeTransformerForCausalLM']) {
       expect(modeling).toContain(`from .ftlab_torch_model import ${name} as `);
@@ -346,12 +355,10 @@ describe("a Free Transformer's custom code", () => {
     expect(twinKnows.sort()).toEqual(Object.keys(HF_CONFIG_FIELDS).sort());
   });
 
-  it('is valid Python (parsed, not run: transformers is not installed here)', (context) => {
-    const python = spawnSync('python3', ['--version']);
-    if (python.status !== 0) context.skip('python3 is not installed');
+  it.skipIf(PYTHON === undefined)('is valid Python (ast; torch-twin.test.ts runs it)', () => {
     const files = ['configuration_free_transformer.py', 'modeling_free_transformer.py', 'ftlab_torch_model.py'];
     const parse = spawnSync(
-      'python3',
+      PYTHON as string,
       ['-c', 'import ast, sys\nfor f in sys.argv[1:]: ast.parse(open(f).read(), f)', ...files],
       { cwd: get('ft').out, encoding: 'utf8' },
     );

@@ -5,7 +5,8 @@
 // rope_theta into rope_parameters). A baseline is a plain `LlamaForCausalLM`: RMSNorm, SwiGLU,
 // rotate_half RoPE, no biases, multi-head attention (num_key_value_heads = heads), float32.
 // A Free Transformer (or cvae) keeps those fields, so tools that read hidden_size etc. work, and
-// adds its own (snake_case, one per ftlab config field) under model_type "free_transformer", with
+// adds its own (snake_case, one per ftlab config field; `variant` as ftlab_variant, since
+// from_pretrained takes a `variant` argument of its own) under model_type "free_transformer", with
 // an auto_map to the custom code written beside it (configuration_/modeling_free_transformer.py).
 //
 // Our tokenizers have no special tokens: bos/eos/pad are null, not LlamaConfig's defaults 1 and
@@ -36,7 +37,7 @@ export const HF_CONFIG_FIELDS = {
   normEps: 'rms_norm_eps',
   tieEmbeddings: 'tie_word_embeddings',
   initStd: 'initializer_range',
-  variant: 'variant',
+  variant: 'ftlab_variant',
   latentBits: 'latent_bits',
   kappaNats: 'kappa_nats',
   encoderPlacement: 'encoder_placement',

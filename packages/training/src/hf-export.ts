@@ -7,8 +7,9 @@
 //   tokenizer.json, tokenizer_config.json,  the tokenizer in the `tokenizers` library's format
 //   special_tokens_map.json                 (@ftlab/data's hf-tokenizer.ts)
 // and for a Free Transformer (or cvae), transformers' custom-code layout:
-//   configuration_free_transformer.py, modeling_free_transformer.py (this package's hf/), and
-//   ftlab_torch_model.py, a copy of the twin's python/ftlab_torch/model.py, which they import.
+//   configuration_free_transformer.py, modeling_free_transformer.py (the twin's
+//   python/ftlab_torch/hf/), and ftlab_torch_model.py, a copy of the twin's
+//   python/ftlab_torch/model.py, which they import.
 //
 // Everything is written into a hidden temporary folder beside the target and renamed into place
 // at the end, so a failure leaves no half-written export.
@@ -33,7 +34,8 @@ import {
 /** The twin's model file, copied into a Free Transformer's export under TWIN_MODULE_FILE. */
 export const TWIN_MODEL_FILE = fileURLToPath(new URL('../../../python/ftlab_torch/model.py', import.meta.url));
 export const TWIN_MODULE_FILE = 'ftlab_torch_model.py';
-const CUSTOM_CODE_DIR = fileURLToPath(new URL('../hf/', import.meta.url));
+/** transformers' custom-code files for a Free Transformer, kept beside the twin they wrap. */
+export const CUSTOM_CODE_DIR = fileURLToPath(new URL('../../../python/ftlab_torch/hf/', import.meta.url));
 
 export interface HuggingFaceExportInput {
   /** The folder to create: it must not exist, or be empty. */

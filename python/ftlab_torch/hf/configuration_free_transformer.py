@@ -1,7 +1,9 @@
 """transformers' config class for a Free Transformer exported by `ftlab export --format hf`.
 
 config.json holds LlamaConfig's fields (hidden_size, num_hidden_layers, rope_theta, ...) and one
-snake_case field per remaining ftlab model config field (latent_bits, kappa_nats, ...).
+snake_case field per remaining ftlab model config field (latent_bits, kappa_nats, ...); ftlab's
+`variant` is `ftlab_variant`, since `variant` is a from_pretrained argument (the weights file's
+name suffix) and would be taken for one.
 `ftlab_config()` gives the config in ftlab's own terms (as ftlab-model.json holds it), which the
 PyTorch twin (ftlab_torch_model.py) is built from. Loaded with trust_remote_code=True.
 """
@@ -9,7 +11,8 @@ PyTorch twin (ftlab_torch_model.py) is built from. Loaded with trust_remote_code
 from transformers import PretrainedConfig
 
 # config.json field -> ftlab model config field. The exporter (packages/training/src/hf-config.ts,
-# HF_CONFIG_FIELDS) writes the same table; a test compares the two.
+# HF_CONFIG_FIELDS) writes the same table; a test compares the two. This file is exported from
+# python/ftlab_torch/hf/ into every Free Transformer directory.
 FTLAB_FIELDS = {
     "vocab_size": "vocabSize",
     "hidden_size": "width",
@@ -21,7 +24,7 @@ FTLAB_FIELDS = {
     "rms_norm_eps": "normEps",
     "tie_word_embeddings": "tieEmbeddings",
     "initializer_range": "initStd",
-    "variant": "variant",
+    "ftlab_variant": "variant",
     "latent_bits": "latentBits",
     "kappa_nats": "kappaNats",
     "encoder_placement": "encoderPlacement",
@@ -49,7 +52,7 @@ class FreeTransformerConfig(PretrainedConfig):
         rms_norm_eps=1e-5,
         tie_word_embeddings=False,
         initializer_range=0.02,
-        variant="free-transformer",
+        ftlab_variant="free-transformer",
         latent_bits=8,
         kappa_nats=0.0,
         encoder_placement=2,
@@ -70,7 +73,7 @@ class FreeTransformerConfig(PretrainedConfig):
         self.rope_theta = rope_theta
         self.rms_norm_eps = rms_norm_eps
         self.initializer_range = initializer_range
-        self.variant = variant
+        self.ftlab_variant = ftlab_variant
         self.latent_bits = latent_bits
         self.kappa_nats = kappa_nats
         self.encoder_placement = encoder_placement
