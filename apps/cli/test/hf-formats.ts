@@ -124,16 +124,17 @@ function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
 
-// The regex ByteLevel applies when use_regex is true (it is not in the JSON: the library has it).
-const GPT2_SPLIT = /'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
-
 type Json = Record<string, unknown>;
 
 /**
  * Applies a tokenizer.json to text as the tokenizers library does, for the pieces an ftlab export
- * uses (anything else is refused): pre-tokenizers Split (a Regex pattern, Isolated, not inverted)
- * and ByteLevel (GPT-2 regex, no prefix space), models WordLevel and BPE (merges in rank order:
- * the lowest-ranked adjacent pair first, leftmost on ties), decoders Fuse and ByteLevel.
+ * uses (anything else is refused): pre-tokenizers Split (a Regex pattern, Isolated, not inverted),
+ * ByteLevel without its built-in regex (use_regex false, no prefix space: each piece's UTF-8 bytes
+ * as GPT-2's characters) and a Sequence of them, each applied to every piece the previous one
+ * made; models WordLevel and BPE (merges in rank order: the lowest-ranked adjacent pair first,
+ * leftmost on ties); decoders Fuse, ByteLevel (the bytes of all tokens as one string, decoded as
+ * Rust's from_utf8_lossy does: a byte-order mark is kept), Strip (up to `start` leading and `stop`
+ * trailing `content` characters removed from each string) and a Sequence of them.
  */
 export class TokenizerJsonReader {
   private readonly vocab: Map<string, number>;
@@ -155,20 +156,24 @@ export class TokenizerJsonReader {
 
   /** Pre-tokenized pieces, each already in the model's alphabet. */
   preTokenize(text: string): string[] {
-    const pre = this.json.pre_tokenizer as Json;
+    return this.apply(this.json.pre_tokenizer as Json, [text]);
+  }
+
+  private apply(pre: Json, pieces: string[]): string[] {
+    if (pre.type === 'Sequence') {
+      return (pre.pretokenizers as Json[]).reduce((done, step) => this.apply(step, done), pieces);
+    }
     if (pre.type === 'Split') {
       const pattern = (pre.pattern as { Regex?: string }).Regex;
       if (pattern === undefined || pre.behavior !== 'Isolated' || pre.invert !== false)
         throw new Error('reader: only Split(Regex, Isolated, invert false) is supported');
-      return isolate(text, new RegExp(pattern, 'gu'));
+      return pieces.flatMap((piece) => isolate(piece, new RegExp(pattern, 'gu')));
     }
     if (pre.type === 'ByteLevel') {
-      if (pre.add_prefix_space !== false || pre.use_regex !== true)
-        throw new Error('reader: only ByteLevel(add_prefix_space false, use_regex true) is supported');
+      if (pre.add_prefix_space !== false || pre.use_regex !== false)
+        throw new Error('reader: only ByteLevel(add_prefix_space false, use_regex false) is supported');
       const encoder = new TextEncoder();
-      return isolate(text, GPT2_SPLIT).map((piece) =>
-        Array.from(encoder.encode(piece), (b) => this.byteChars.get(b)).join(''),
-      );
+      return pieces.map((piece) => Array.from(encoder.encode(piece), (b) => this.byteChars.get(b)).join(''));
     }
     throw new Error(`reader: pre-tokenizer ${String(pre.type)} is not supported`);
   }
@@ -203,11 +208,29 @@ export class TokenizerJsonReader {
 
   decode(ids: readonly number[]): string {
     const tokens = ids.map((id) => this.tokens.get(id) ?? '');
-    const decoder = this.json.decoder as Json;
-    if (decoder.type === 'Fuse') return tokens.join('');
+    return this.decodeChain(this.json.decoder as Json, tokens).join('');
+  }
+
+  private decodeChain(decoder: Json, tokens: string[]): string[] {
+    if (decoder.type === 'Sequence') {
+      return (decoder.decoders as Json[]).reduce((done, step) => this.decodeChain(step, done), tokens);
+    }
+    if (decoder.type === 'Fuse') return [tokens.join('')];
     if (decoder.type === 'ByteLevel') {
       const byteOf = new Map([...this.byteChars].map(([b, c]) => [c, b]));
-      return new TextDecoder().decode(Uint8Array.from([...tokens.join('')].map((c) => byteOf.get(c) as number)));
+      const bytes = Uint8Array.from([...tokens.join('')].map((c) => byteOf.get(c) as number));
+      return [new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes)];
+    }
+    if (decoder.type === 'Strip') {
+      const { content, start, stop } = decoder as { content: string; start: number; stop: number };
+      return tokens.map((token) => {
+        const chars = [...token];
+        let from = 0;
+        while (from < start && chars[from] === content) from++;
+        let to = chars.length;
+        while (chars.length - to < stop && to > from && chars[to - 1] === content) to--;
+        return chars.slice(from, to).join('');
+      });
     }
     throw new Error(`reader: decoder ${String(decoder.type)} is not supported`);
   }

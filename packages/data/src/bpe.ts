@@ -28,7 +28,7 @@ const BYTE_TOKENS = 256;
 const MAX_VOCAB = 65536;
 // GPT-2's pattern: contractions, optionally space-led letter runs, digit runs, other symbols,
 // then whitespace. Every character matches some branch, so the chunks concatenate to the text.
-const GPT2_PATTERN = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
+export const GPT2_PATTERN = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;
 const CACHE_LIMIT = 200_000;
 
 const utf8Encoder = new TextEncoder();

@@ -6,20 +6,67 @@
 //   char: a WordLevel model (symbol -> id) after a Split pre-tokenizer that isolates every code
 //         point ([\s\S] matches one code point, newlines included, in Oniguruma as in JS); a Fuse
 //         decoder joins the tokens without the spaces a WordLevel decode would put between them.
-//   bpe:  byte-level BPE exactly as GPT-2's tokenizer.json: the ByteLevel pre-tokenizer (GPT-2's
-//         regex, which ours copies, then each byte as its printable stand-in character), a BPE
-//         model whose vocab spells every token in those characters, merges in rank order, and
-//         the ByteLevel decoder.
+//   bpe:  byte-level BPE in the form Llama 3's tokenizer.json uses: a Split pre-tokenizer with
+//         ftlab's own GPT-2 pattern, then ByteLevel without its built-in regex (each byte as its
+//         printable stand-in character); a BPE model whose vocab spells every token in those
+//         characters, merges in rank order; the ByteLevel decoder, then Strip of one leading BOM.
+//
+// Exactness: the pattern's \s is written out as JavaScript's whitespace set, because the
+// tokenizers library's regex engine (Oniguruma) has its own \s (it adds U+0085 and lacks U+FEFF);
+// ByteLevel's built-in regex would split such text differently from ftlab. ftlab's decode
+// (TextDecoder) drops one leading byte-order mark, which the ByteLevel decoder keeps: the Strip
+// decoder removes it. \p{L} and \p{N} remain each engine's: they agree on the characters both
+// engines' Unicode versions assign.
 //
 // Neither tokenizer has special tokens (no BOS/EOS/UNK/PAD), so none is declared: declaring one
 // that is not in the vocabulary would make transformers add it, growing the vocabulary past the
 // model's embedding.
-import { BpeTokenizer } from './bpe.js';
+import { BpeTokenizer, GPT2_PATTERN } from './bpe.js';
 import { CharTokenizer } from './char-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
 
 /** The pattern of the char tokenizer's Split pre-tokenizer: one code point, any code point. */
 export const CHAR_SPLIT_PATTERN = '[\\s\\S]';
+
+/**
+ * JavaScript's \s, written out (ECMAScript WhiteSpace and LineTerminator: tab, LF, VT, FF, CR,
+ * space, NBSP, U+1680, U+2000-U+200A, LS, PS, U+202F, U+205F, U+3000, BOM) with escapes that
+ * JavaScript's and Oniguruma's regex syntaxes read alike (\uHHHH: Oniguruma's ESC_U_HEX4).
+ */
+export const JS_WHITESPACE_CLASS =
+  '\\t\\n\\u000b\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+
+/**
+ * `source` (a JavaScript regex) with \s and \S replaced by explicit classes of JS_WHITESPACE_CLASS,
+ * so another engine matches the same whitespace.
+ */
+export function spellOutWhitespace(source: string): string {
+  let out = '';
+  let inClass = false;
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i] as string;
+    if (c === '\\') {
+      const next = source[i + 1] ?? '';
+      i++;
+      if (next === 's') out += inClass ? JS_WHITESPACE_CLASS : `[${JS_WHITESPACE_CLASS}]`;
+      else if (next === 'S' && !inClass) out += `[^${JS_WHITESPACE_CLASS}]`;
+      else if (next === 'S')
+        throw new Error(`spellOutWhitespace: \\S inside a class has no spelled-out form (${source})`);
+      else out += c + next;
+      continue;
+    }
+    if (c === '[' && !inClass) inClass = true;
+    else if (c === ']' && inClass) inClass = false;
+    out += c;
+  }
+  return out;
+}
+
+/** The BPE tokenizer's Split pattern: ftlab's GPT-2 pattern, its whitespace written out. */
+export const BPE_SPLIT_PATTERN = spellOutWhitespace(GPT2_PATTERN.source);
+
+/** What TextDecoder drops from the start of decoded text (and the Strip decoder then does). */
+const BYTE_ORDER_MARK = '\ufeff';
 
 /** WordLevel's required unknown token; it is not in the vocabulary, so unknown text is an error, as in ftlab. */
 const WORD_LEVEL_UNK = '<unk>';
@@ -47,7 +94,8 @@ export function byteLevelAlphabet(): string[] {
 }
 
 function charTokenizerJson(tokenizer: CharTokenizer): Record<string, unknown> {
-  const vocab: Record<string, number> = {};
+  // Without a prototype, a symbol such as "__proto__" is an ordinary key.
+  const vocab: Record<string, number> = Object.create(null);
   tokenizer.symbols.forEach((symbol, id) => {
     vocab[symbol] = id;
   });
@@ -67,7 +115,8 @@ function charTokenizerJson(tokenizer: CharTokenizer): Record<string, unknown> {
 function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
   const alphabet = byteLevelAlphabet();
   const spell = (id: number) => Array.from(tokenizer.tokenBytes(id), (b) => alphabet[b]).join('');
-  const vocab: Record<string, number> = {};
+  // Without a prototype, a token spelled "__proto__" is an ordinary key.
+  const vocab: Record<string, number> = Object.create(null);
   for (let id = 0; id < tokenizer.vocabSize; id++) {
     const token = spell(id);
     // The format maps strings to ids: two merges that spell the same bytes cannot both be held.
@@ -79,16 +128,25 @@ function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
     }
     vocab[token] = id;
   }
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true };
+  const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: [],
     normalizer: null,
-    pre_tokenizer: byteLevel,
+    pre_tokenizer: {
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: BPE_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
+        byteLevel,
+      ],
+    },
     post_processor: null,
-    decoder: byteLevel,
+    decoder: {
+      type: 'Sequence',
+      decoders: [byteLevel, { type: 'Strip', content: BYTE_ORDER_MARK, start: 1, stop: 0 }],
+    },
     model: {
       type: 'BPE',
       dropout: null,

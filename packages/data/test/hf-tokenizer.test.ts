@@ -2,8 +2,8 @@
 // held there. Applying the exported files to text (ids equal to ftlab's) is tested on runs trained
 // by the CLI, with an independent reader (apps/cli/test/hf-export.test.ts).
 import { describe, expect, it } from 'vitest';
-import { byteLevelAlphabet } from '../src/hf-tokenizer.js';
-import { BpeTokenizer, charTokenizerFromSymbols, huggingFaceTokenizerFiles } from '../src/index.js';
+import { BPE_SPLIT_PATTERN, byteLevelAlphabet, JS_WHITESPACE_CLASS, spellOutWhitespace } from '../src/hf-tokenizer.js';
+import { BpeTokenizer, charTokenizerFromSymbols, huggingFaceTokenizerFiles, pretokenize } from '../src/index.js';
 
 describe('huggingFaceTokenizerFiles', () => {
   it("spells bytes with GPT-2's alphabet: 256 visible characters, space as Ġ, newline as Ċ", () => {
@@ -39,5 +39,68 @@ describe('huggingFaceTokenizerFiles', () => {
     );
     const char = huggingFaceTokenizerFiles(charTokenizerFromSymbols(['\n', ' ', 'a']), { modelMaxLength: 8 });
     expect((char.tokenizer.model as Record<string, unknown>).vocab).toEqual({ '\n': 0, ' ': 1, a: 2 });
+  });
+
+  it('keeps a token spelled __proto__ (the vocabulary has no prototype to swallow it)', () => {
+    // "__proto__" from its bytes: __ (256), pr (257), ot (258), prot (259), proto (260), __proto (261), __proto__ (262).
+    const bpe = new BpeTokenizer([
+      [95, 95],
+      [112, 114],
+      [111, 116],
+      [257, 258],
+      [259, 111],
+      [256, 260],
+      [261, 256],
+    ]);
+    expect(bpe.decode([262])).toBe('__proto__');
+    const tokenizer = huggingFaceTokenizerFiles(bpe, { modelMaxLength: 8 }).tokenizer;
+    const vocab = (tokenizer.model as Record<string, unknown>).vocab as Record<string, number>;
+    expect(Object.hasOwn(vocab, '__proto__')).toBe(true);
+    const written = JSON.parse(JSON.stringify(tokenizer)) as { model: { vocab: Record<string, number> } };
+    expect(Object.entries(written.model.vocab)).toContainEqual(['__proto__', 262]);
+    expect(Object.keys(written.model.vocab).length).toBe(bpe.vocabSize);
+  });
+
+  it("writes the BPE pre-tokenizer as Split(ftlab's pattern, whitespace spelled out) then ByteLevel without its regex", () => {
+    const json = huggingFaceTokenizerFiles(new BpeTokenizer([]), { modelMaxLength: 8 }).tokenizer;
+    const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
+    expect(json.pre_tokenizer).toEqual({
+      type: 'Sequence',
+      pretokenizers: [
+        { type: 'Split', pattern: { Regex: BPE_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
+        byteLevel,
+      ],
+    });
+    expect(json.decoder).toEqual({
+      type: 'Sequence',
+      decoders: [byteLevel, { type: 'Strip', content: '\ufeff', start: 1, stop: 0 }],
+    });
+    // No engine-dependent class is left: \s, \S, \d, \w would each be the regex engine's own.
+    expect(BPE_SPLIT_PATTERN).not.toMatch(/\\[sSdDwW]/);
+    expect(BPE_SPLIT_PATTERN).not.toContain('0085'); // NEL: whitespace to Oniguruma, not to JavaScript
+  });
+
+  it("spells out exactly JavaScript's \\s, for every code point", () => {
+    const spelled = new RegExp(`^[${JS_WHITESPACE_CLASS}]$`, 'u');
+    const js = /^\s$/u;
+    const differ: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const c = String.fromCodePoint(cp);
+      if (spelled.test(c) !== js.test(c)) differ.push(cp.toString(16));
+    }
+    expect(differ).toEqual([]);
+    expect(() => spellOutWhitespace('[^\\S]')).toThrow(/\\S inside a class/);
+  });
+
+  it("splits text as ftlab's pre-tokenizer does, where engines' \\s disagree included", () => {
+    const split = new RegExp(BPE_SPLIT_PATTERN, 'gu');
+    const samples = [
+      "Hello  world!!  it's 3.14, we've they'LL — naïve 東京 🙂\n\n  tabs\tand 'quotes'  \n",
+      '   leading and trailing   ',
+      'x\u001cy \u0085z \ufeffw\u2028 v\u000b\u000c\u00a0\u1680\u2000\u200a\u202f\u205f\u3000 \ufeff\ufeff a',
+      "\ufeffBOM first, then 'd 'll 're 've 'm 's 't",
+    ];
+    for (const sample of samples) expect(sample.match(split), JSON.stringify(sample)).toEqual(pretokenize(sample));
   });
 });
