@@ -17,6 +17,7 @@ import { ftlabOk, tempDir, writeFile } from './helpers.js';
 
 const PYTHON = testPythonPath("the PyTorch twin's parity tests on trained runs", ['torch', 'numpy']);
 const TWIN_PATH = fileURLToPath(new URL('../../../python', import.meta.url));
+const CHECK_EXPORT = fileURLToPath(new URL('./hf-python/check_export.py', import.meta.url));
 const TIME = 16;
 const SEED = 5;
 
@@ -91,9 +92,32 @@ function twin(requests: unknown[]): unknown[] {
   return runPythonJson(PYTHON as string, ['-m', 'ftlab_torch', 'json'], requests, TWIN_PATH) as unknown[];
 }
 
+/** The run's Hugging Face export (ftlab export --format hf), made once per run, under the suite's folder. */
+const exports = new Map<string, Promise<string>>();
+let exportRoot = '';
+function exported(run: Trained): Promise<string> {
+  let out = exports.get(run.id);
+  if (out === undefined) {
+    const dir = join(exportRoot, `hf-${run.id}`);
+    out = ftlabOk(['export', run.id, '--db', run.db, '--format', 'hf', '--out', dir]).then(() => dir);
+    exports.set(run.id, out);
+  }
+  return out;
+}
+
+/**
+ * hf-python/check_export.py on an exported directory: a baseline through an independent Llama
+ * reference built from config.json; a Free Transformer through its own custom code, loaded as
+ * from_pretrained loads it, against a stand-in for the transformers package (not installable here).
+ */
+function checkExport(dir: string, request: Record<string, unknown>): unknown {
+  return runPythonJson(PYTHON as string, ['-B', CHECK_EXPORT], { dir, ...request }, TWIN_PATH);
+}
+
 describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch twin', () => {
   beforeAll(async () => {
     const dir = tempDir();
+    exportRoot = dir;
     text = corpus();
     const corpusPath = writeFile(dir, 'corpus.txt', text);
     const artifacts = join(dir, 'runs');
@@ -254,17 +278,142 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
     '%s: its Hugging Face export (ftlab export --format hf) loads in the twin with the same logits',
     async (name) => {
       const run = trained.get(name) as Trained;
-      const out = join(tempDir(), 'hf');
-      await ftlabOk(['export', run.id, '--db', run.db, '--format', 'hf', '--out', out]);
+      const out = await exported(run);
       const ours = tf.tidy(() => {
         const inputs = tf.tensor2d(run.tokens, undefined, 'int32');
         const codes = tf.tensor2d(run.codes, undefined, 'int32');
         return run.model.forward(inputs, null, { seed: 1, z: { mode: 'given', codes } }).logits.arraySync();
       });
-      const [exported] = twin([{ op: 'forward', checkpoint: out, tokens: run.tokens, z: run.codes }]) as [TwinForward];
-      const logits = maxDifference(exported.logits, ours, true);
+      const [twinOfExport] = twin([{ op: 'forward', checkpoint: out, tokens: run.tokens, z: run.codes }]) as [
+        TwinForward,
+      ];
+      const logits = maxDifference(twinOfExport.logits, ours, true);
       largest.logitsRelative = Math.max(largest.logitsRelative, logits);
       expect(logits).toBeLessThan(1e-4);
+    },
+  );
+
+  it.each(RUNS.filter((run) => run.variant === 'baseline').map((run) => run.name))(
+    '%s: its export is a plain Llama: a reference LlamaForCausalLM built from config.json alone gives the same logits',
+    async (name) => {
+      const run = trained.get(name) as Trained;
+      const answer = checkExport(await exported(run), { tokens: run.tokens }) as {
+        modelType: string;
+        logits: Grid[];
+        missing: string[];
+        unexpected: string[];
+      };
+      expect(answer.modelType).toBe('llama');
+      expect(answer).toMatchObject({ missing: [], unexpected: [] });
+      const ours = tf.tidy(() =>
+        run.model.forward(tf.tensor2d(run.tokens, undefined, 'int32'), null, { seed: 1 }).logits.arraySync(),
+      );
+      const logits = maxDifference(answer.logits, ours, true);
+      largest.logitsRelative = Math.max(largest.logitsRelative, logits);
+      expect(logits).toBeLessThan(1e-4);
+    },
+  );
+
+  it.each(RUNS.filter((run) => run.variant === 'free-transformer').map((run) => run.name))(
+    "%s: its export's own custom code (as from_pretrained loads it) follows transformers' conventions with ftlab's numbers",
+    async (name) => {
+      const run = trained.get(name) as Trained;
+      const batch = run.tokens.length;
+      const prompt = run.tokens.map((row) => row.slice(0, 4));
+      const pinned = Int32Array.from({ length: TIME }, (_, t) => (5 * t + 2) % 8);
+      // transformers' labels: the input ids, position t scored on labels[t + 1]; -100 is not scored.
+      const labels = run.tokens.map((row, b) => row.map((id, t) => ((t + b) % 5 === 2 || t === 0 ? -100 : id)));
+      // A KL per token around kappa, large where labels leave the position out, for the loss rule alone.
+      const kappa = run.model.config.kappaNats;
+      const klProbe = labels.map((row) => row.map((_, t) => (row[t + 1] === -100 ? 5 : kappa + ((t % 3) - 1) * 0.4)));
+      const answer = checkExport(await exported(run), {
+        modules: tempDir(),
+        tokens: run.tokens,
+        codes: run.codes,
+        labels,
+        klProbe,
+        prompt,
+        maxNewTokens: 6,
+        pinned: [Array.from(pinned), Array.from(pinned)],
+      }) as {
+        modelType: string;
+        logits: Grid[];
+        klPerToken: Grid;
+        codes: Grid;
+        loss: number;
+        tupleLoss: number;
+        probeLoss: number;
+        labelsKeepLogits: boolean;
+        greedy: Grid;
+        greedyDtype: string;
+        sampled: Grid[];
+        sampledDtype: string;
+        byLength: Grid;
+        refusals: Record<string, string | null>;
+      };
+      expect(answer.modelType).toBe('free_transformer');
+
+      // The forward pass with given Z: ftlab's logits and KL, and the codes it was given.
+      const ours = tf.tidy(() => {
+        const codes = tf.tensor2d(run.codes, undefined, 'int32');
+        const given = run.model.forward(
+          tf.tensor2d(run.tokens, undefined, 'int32'),
+          tf.tensor2d(run.targets, undefined, 'int32'),
+          { seed: 1, z: { mode: 'given', codes } },
+        );
+        return { logits: given.logits.arraySync(), kl: given.klPerToken.arraySync(), ce: given.cePerToken.arraySync() };
+      });
+      const logits = maxDifference(answer.logits, ours.logits, true);
+      largest.logitsRelative = Math.max(largest.logitsRelative, logits);
+      expect(logits).toBeLessThan(1e-4);
+      expect(maxDifference(answer.klPerToken, ours.kl, false)).toBeLessThan(1e-5);
+      expect(answer.codes).toEqual(run.codes);
+      expect(answer.labelsKeepLogits).toBe(true); // labels change the loss only, never the logits
+
+      // The loss from ftlab's per-token CE and KL: mean over the scored positions of
+      // CE_t + max(0, KL_t - kappa), where position t is scored when labels[t + 1] is not -100.
+      const expectedLoss = (kl: Grid) => {
+        let sum = 0;
+        let scored = 0;
+        for (let b = 0; b < batch; b++) {
+          for (let t = 0; t + 1 < TIME; t++) {
+            if ((labels[b] as number[])[t + 1] === -100) continue;
+            sum += ((ours.ce[b] as number[])[t] as number) + Math.max(0, ((kl[b] as number[])[t] as number) - kappa);
+            scored++;
+          }
+        }
+        expect(scored).toBeLessThan(batch * (TIME - 1)); // some positions were left out
+        return sum / scored;
+      };
+      const loss = Math.abs(answer.loss - expectedLoss(ours.kl));
+      largest.loss = Math.max(largest.loss, loss);
+      expect(loss).toBeLessThan(1e-5);
+      expect(Math.abs(answer.probeLoss - expectedLoss(klProbe))).toBeLessThan(1e-5);
+      expect(answer.probeLoss - answer.loss).toBeGreaterThan(0.1); // the free-bits term counted
+      expect(answer.tupleLoss).toBe(answer.loss); // return_dict=False: the loss first, as transformers' tuples
+
+      // generate: the prompt and the new tokens as one LongTensor; greedy with pinned Z is ftlab's.
+      const generated = run.model.generate(prompt, { maxNewTokens: 6, seed: 1, temperature: 0, z: { pinned } });
+      expect(answer.greedyDtype).toBe('torch.int64');
+      expect(answer.greedy).toEqual(generated.tokens.map((row) => Array.from(row)));
+      expect(answer.byLength).toEqual(answer.greedy.map((row) => row.slice(0, 4 + 3)));
+      // generation_config.json's sampling, seeded: reproducible, and the right shape.
+      expect(answer.sampledDtype).toBe('torch.int64');
+      expect(answer.sampled[0]).toEqual(answer.sampled[1]);
+      expect(answer.sampled[0]?.map((row) => row.length)).toEqual([10, 10]);
+      expect(answer.sampled[0]?.map((row) => row.slice(0, 4))).toEqual(prompt);
+
+      // What it cannot do, it refuses with a message rather than ignoring.
+      expect(answer.refusals).toMatchObject({
+        padding: expect.stringMatching(/attention_mask has 2 zero \(padding\) entries.*do not support padded batches/),
+        generatePadding: expect.stringMatching(/generate: attention_mask has 3 zero \(padding\) entries/),
+        topP: expect.stringMatching(/top_p=0\.9 is not supported/),
+        beams: expect.stringMatching(/num_beams=2 is not supported/),
+        unknown: expect.stringMatching(/does not know the argument 'frobnicate'/),
+        pastKeyValues: expect.stringMatching(/past_key_values=<tuple> is not supported \(no KV cache/),
+        emptyPrompt: expect.stringMatching(/needs a prompt of at least one token/),
+        allIgnored: expect.stringMatching(/every label is -100/),
+      });
     },
   );
 
