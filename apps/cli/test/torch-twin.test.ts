@@ -2,7 +2,10 @@
 // what @ftlab/model computes: a baseline and a Free Transformer, each with a char and a BPE
 // tokenizer, on the same tokens with the same given Z (logits within 1e-4 relative, per-token KL,
 // CE and the loss within 1e-5), the same codes from the same uniforms, the same greedy generation
-// with pinned Z, and the same token ids and text from both tokenizers.
+// with pinned Z, and the same token ids and text from both tokenizers. Each run's Hugging Face
+// export (ftlab export --format hf) gives the same logits in the twin, a baseline's through a
+// reference Llama built from config.json alone, and a Free Transformer's through its own custom
+// code (hf-python/check_export.py).
 // Every variant with random weights: packages/model/test/torch-twin.test.ts.
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
