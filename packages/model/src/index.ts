@@ -36,6 +36,7 @@ export type { GenerateOptions, GenerateResult } from './generate.js';
 export { type LossAndGradients, lossAndGradients } from './gradients.js';
 export { bitKl, freeBitsPenalty, logPosterior, tokenKl } from './kl.js';
 export { PARAMETER_GROUPS, type ParameterGroup, type ParameterSpec, parameterSpecs } from './parameters.js';
+export { findPython, pythonImports, runPythonJson, TWIN_PYTHON_DIR } from './python.js';
 export {
   decodeSafetensors,
   encodeSafetensors,
@@ -48,14 +49,7 @@ export {
   sha256Hex,
   writeSafetensors,
 } from './safetensors.js';
-export {
-  runPythonJson,
-  TEST_PYTHON_ENV,
-  TEST_PYTHON_HOW_TO,
-  type TestPython,
-  testPython,
-  testPythonPath,
-} from './test-python.js';
+export { TEST_PYTHON_ENV, TEST_PYTHON_HOW_TO, type TestPython, testPython, testPythonPath } from './test-python.js';
 export type {
   ForwardOptions,
   ForwardResult,

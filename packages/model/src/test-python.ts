@@ -2,7 +2,7 @@
 // first of FTLAB_TEST_PYTHON, python3 on PATH, /usr/bin/python3 that imports the modules they
 // need. Without one, a developer's run skips them and says how to install it; CI (CI set and not
 // 0/false) fails instead, so that parity with Python is never silently dropped there.
-import { spawnSync } from 'node:child_process';
+import { findPython } from './python.js';
 
 export const TEST_PYTHON_HOW_TO =
   "Install Debian's PyTorch (it brings NumPy): `apt-get install -y python3-torch libopenblas0-openmp` " +
@@ -22,11 +22,6 @@ function isCi(env: Readonly<Record<string, string | undefined>>): boolean {
   return env.CI !== undefined && !['', '0', 'false'].includes(env.CI.trim().toLowerCase());
 }
 
-function imports(python: string, modules: readonly string[]): boolean {
-  const check = spawnSync(python, ['-c', `import ${modules.join(', ')}`], { stdio: 'ignore', timeout: 60_000 });
-  return check.status === 0;
-}
-
 /** Which Python runs `what` (e.g. "the PyTorch twin's parity tests"), importing `modules`, or why none does. */
 export function testPython(
   what: string,
@@ -35,7 +30,7 @@ export function testPython(
 ): TestPython {
   const chosen = env.FTLAB_TEST_PYTHON?.trim();
   const candidates = chosen ? [chosen] : ['python3', '/usr/bin/python3'];
-  const python = candidates.find((candidate) => imports(candidate, modules));
+  const python = findPython(candidates, modules);
   if (python !== undefined) return { python };
   const tried = `no Python among ${candidates.join(', ')} imports ${modules.join(' and ')}`;
   if (isCi(env)) {
@@ -59,23 +54,4 @@ export function testPythonPath(
     return undefined;
   }
   return python.python;
-}
-
-/**
- * Runs `python args...` with `input` as JSON on stdin and returns its stdout parsed as JSON;
- * `pythonPath` is prepended to PYTHONPATH. Throws with Python's stderr when it fails.
- */
-export function runPythonJson(python: string, args: readonly string[], input: unknown, pythonPath?: string): unknown {
-  const env = { ...process.env };
-  if (pythonPath) env.PYTHONPATH = env.PYTHONPATH ? `${pythonPath}:${env.PYTHONPATH}` : pythonPath;
-  const result = spawnSync(python, args, {
-    input: JSON.stringify(input),
-    env,
-    encoding: 'utf8',
-    maxBuffer: 1 << 30,
-  });
-  if (result.status !== 0) {
-    throw new Error(`${python} ${args.join(' ')} exited ${result.status ?? result.signal}:\n${result.stderr}`);
-  }
-  return JSON.parse(result.stdout);
 }
