@@ -16,6 +16,7 @@ import {
   createModel,
   flopsPerToken,
   lossAndGradients,
+  type ModelConfig,
   type ModelConfigInput,
   parameterCount,
   resolveModelConfig,
@@ -23,7 +24,10 @@ import {
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 
 const REFERENCE = { vocabSize: 28, width: 128, layers: 4, heads: 4, contextLength: 64, kappa: { bits: 0.5 } } as const;
-const BATCH = 32;
+/** The batch shape every case trains with: B sequences of T = the reference context. */
+export const BENCH_BATCH = 32;
+export const BENCH_TIME = REFERENCE.contextLength;
+const BATCH = BENCH_BATCH;
 
 /** The benchmark cases: the reference config and its variants. */
 export const BENCH_CASES: Readonly<Record<string, ModelConfigInput>> = {
@@ -94,8 +98,17 @@ export interface SkippedRecord {
 
 export type BenchmarkRecord = CaseRecord | MultiProcessRecord | SkippedRecord;
 
+/** The resolved model config of a benchmark case. */
+export function benchCaseConfig(caseName: string): ModelConfig {
+  const overrides = BENCH_CASES[caseName];
+  if (overrides === undefined) {
+    throw new Error(`bench: unknown case "${caseName}"; cases: ${Object.keys(BENCH_CASES).join(', ')}`);
+  }
+  return resolveModelConfig({ ...REFERENCE, ...overrides });
+}
+
 /** What a child process is asked to measure. */
-interface ChildSpec {
+export interface ChildSpec {
   caseName: string;
   engine: BackendName;
   steps: number;
@@ -136,10 +149,8 @@ async function waitForGo(): Promise<void> {
 
 /** Runs one case in this process and returns its record (the child side). */
 async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
-  const overrides = BENCH_CASES[spec.caseName];
-  if (overrides === undefined) throw new Error(`bench: unknown case "${spec.caseName}"`);
+  const config = benchCaseConfig(spec.caseName);
   await selectBackend(spec.engine);
-  const config = resolveModelConfig({ ...REFERENCE, ...overrides });
   const model = createModel(config, 1);
   const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
   const time = REFERENCE.contextLength;
@@ -203,19 +214,26 @@ async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
 function childCommand(spec: ChildSpec): string[] {
   const script = fileURLToPath(import.meta.url);
   const flags = [...process.execArgv];
-  if (script.endsWith('.ts') && !flags.some((f) => f.includes('tsx'))) {
+  // tsx registered by a flag (--import tsx, --import=tsx); a path that merely contains "tsx"
+  // (vitest's own, from node_modules/.pnpm/vitest@..._tsx@...) does not count.
+  const hasTsx = flags.some(
+    (f, i) =>
+      /^--(import|loader|require)=tsx$/.test(f) ||
+      (f === 'tsx' && /^--(import|loader|require)$/.test(flags[i - 1] ?? '')),
+  );
+  if (script.endsWith('.ts') && !hasTsx) {
     flags.push('--conditions=@ftlab/source', '--import', 'tsx');
   }
   return [...flags, script, '--child', JSON.stringify(spec)];
 }
 
-interface Child {
+export interface Child {
   ready: Promise<void>;
   result: Promise<CaseRecord>;
   go(): void;
 }
 
-function startChild(spec: ChildSpec): Child {
+export function startChild(spec: ChildSpec): Child {
   const child = spawn(process.execPath, childCommand(spec), { stdio: ['pipe', 'pipe', 'inherit'] });
   let output = '';
   let signalReady: () => void = () => {};
@@ -249,7 +267,7 @@ function startChild(spec: ChildSpec): Child {
 }
 
 /** The engines that start here, in BACKEND_NAMES order; the others as skipped records. */
-async function availableEngines(requested: readonly BackendName[]): Promise<[BackendName[], SkippedRecord[]]> {
+export async function availableEngines(requested: readonly BackendName[]): Promise<[BackendName[], SkippedRecord[]]> {
   const engines: BackendName[] = [];
   const skipped: SkippedRecord[] = [];
   for (const engine of requested) {
@@ -264,7 +282,7 @@ async function availableEngines(requested: readonly BackendName[]): Promise<[Bac
   return [engines, skipped];
 }
 
-function stepsFor(caseName: string, engine: BackendName, steps: number): number {
+export function stepsFor(caseName: string, engine: BackendName, steps: number): number {
   if (engine === 'cpu') return Math.min(steps, 2); // ~15x slower than wasm
   return caseName === 'ft-h16-dense' ? Math.min(steps, 5) : steps;
 }
