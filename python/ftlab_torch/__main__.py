@@ -16,6 +16,8 @@ TypeScript names them); the parity tests drive the twin through it:
      "topK"?: k, "z"?: "prior" | [[codes]], "seed"?: n, "device"?: ...}
     {"op": "tokenize", "tokenizer": FILE, "encode"?: [text], "decode"?: [[ids]]}
     {"op": "devices"}: the devices torch can run the model on here ("cpu", and "cuda" with a GPU)
+    {"op": "bench", "config": {...}, "batch": B, "time": T, "steps": n, ...}: training steps timed
+      (bench.py; `ftlab bench --reference torch` sends these)
 
 `seed` seeds a CPU generator whatever the device, so a model draws the same numbers on CPU and CUDA.
 """
@@ -26,6 +28,7 @@ import sys
 
 import torch
 
+from .bench import measure
 from .checkpoint import CheckpointError, load_checkpoint, load_run
 from .model import codes_from_uniforms
 from .tokenizer import load_tokenizer, pretokenize
@@ -53,7 +56,7 @@ class Requests:
         op = request.get("op")
         handler = getattr(self, f"op_{op}", None)
         if handler is None:
-            raise ValueError(f"unknown op {op!r}: forward, gradients, draw_codes, generate, tokenize or devices")
+            raise ValueError(f"unknown op {op!r}: forward, gradients, draw_codes, generate, tokenize, devices or bench")
         return handler(request)
 
     @staticmethod
@@ -110,6 +113,10 @@ class Requests:
             generator=torch.Generator().manual_seed(request.get("seed", 0)),
         )
         return {"tokens": [row.tolist() for row in out.tokens], "codes": [row.tolist() for row in out.codes]}
+
+    @staticmethod
+    def op_bench(request):
+        return measure(request)
 
     @staticmethod
     def op_devices(_request):

@@ -271,6 +271,17 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       v.split(',').map((x) => integer(1)(x)),
     )
     .option('--no-multi', 'skip the multi-process case')
+    .addOption(
+      new Option(
+        '--reference <framework>',
+        'compare with PyTorch instead: ftlab and the PyTorch twin alternate on the same cases (default baseline, ft-h8-dense), one ratio per case',
+      ).choices(['torch']),
+    )
+    .option('--rounds <n>', 'with --reference: ftlab/PyTorch pairs per case (default 3)', integer(1))
+    .option(
+      '--python <path>',
+      'with --reference: a python3 that imports torch (default: FTLAB_PYTHON, python3, /usr/bin/python3)',
+    )
     .action(wrap(async (_: unknown, command: Command) => benchCommand(globals(command) as never)));
 
   program

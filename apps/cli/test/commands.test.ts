@@ -1,6 +1,7 @@
 // The read-side commands on one finished run, and the guarantees of the write-side ones.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { testPythonPath } from '@ftlab/model';
 import { openTracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ftlab, ftlabOk, TINY, tempDir, writeFile } from './helpers.js';
@@ -147,6 +148,39 @@ describe('bench', () => {
     const bad = await ftlab(['bench', '--engines', 'tpu']).done;
     expect(bad.stderr).toMatch(/--engines: "tpu" is not an engine/);
   });
+
+  const python = testPythonPath('ftlab bench --reference torch', ['torch', 'numpy']);
+  it.skipIf(python === undefined)(
+    '--reference torch: ftlab and PyTorch side by side, the ratio per case and what each side ran on',
+    async () => {
+      const args = ['bench', '--reference', 'torch', '--cases', 'baseline', '--rounds', '1', '--steps', '1'];
+      const run = await ftlab([...args, '--python', python as string]).done;
+      expect(run.code).toBe(0);
+      const [record, ...rest] = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(rest).toEqual([]);
+      expect(record).toMatchObject({ kind: 'reference', case: 'baseline', ratios: [expect.any(Number)] });
+      expect(run.stderr).toMatch(/^CPU: .+$/m);
+      expect(run.stderr).toMatch(/^ftlab: \w+ engine, .*1 thread$/m);
+      expect(run.stderr).toMatch(/^PyTorch \d+\.\d+.*: 1 thread\(s\), its kernels \w+, BLAS .+$/m);
+      expect(run.stderr).toMatch(/ftlab\/PyTorch/);
+      expect(run.stderr).toContain(`x${(record as { ratio: number }).ratio}`);
+      // Refused: another framework, several engines, a PyTorch option without --reference, a Python without torch.
+      const other = await ftlab(['bench', '--reference', 'jax']).done;
+      expect(other.code).toBe(2);
+      expect(other.stderr).toMatch(/--reference <framework>' argument 'jax' is invalid. Allowed choices are torch/);
+      const engines = await ftlab([...args, '--engines', 'wasm,cpu']).done;
+      expect(engines.stderr).toMatch(/compares one ftlab engine with PyTorch: give one in --engines/);
+      const rounds = await ftlab(['bench', '--rounds', '2']).done;
+      expect(rounds.stderr).toMatch(/--rounds and --python belong to --reference torch/);
+      const noTorch = await ftlab([...args, '--python', '/nonexistent/python3']).done;
+      expect(noTorch.code).toBe(1);
+      expect(noTorch.stderr).toMatch(/no Python among \/nonexistent\/python3 imports torch and numpy/);
+    },
+    120_000,
+  );
 });
 
 describe('write-side guarantees', () => {

@@ -1,3 +1,4 @@
+export type { NativeInfo } from '@ftlab/native';
 export { nativeTestSkipReason } from '@ftlab/native';
 export { embeddingLookup } from './embedding.js';
 export {
@@ -9,7 +10,7 @@ export {
   hasFusedKernels,
 } from './fused.js';
 export { linear, matMul, sumToShape, transposeLast2 } from './matmul.js';
-export { NATIVE_TF_BACKEND, nativeUnavailableReason } from './native-engine.js';
+export { NATIVE_TF_BACKEND, nativeKernelInfo, nativeUnavailableReason } from './native-engine.js';
 export { type AdamWResult, type AdamWStep, adamWUpdate, sumOfSquares } from './optimizer-ops.js';
 export {
   BACKEND_NAMES,

@@ -4,7 +4,7 @@
 // kernel the addon does not replace is wasm's own, and switching between "wasm" (the reference)
 // and "native" inside one process moves no data. The replacement kernels read and write the
 // wasm heap in place through byte offsets; a call they do not cover goes to wasm's kernel.
-import { loadNative, type NativeAddon } from '@ftlab/native';
+import { loadNative, type NativeAddon, type NativeInfo } from '@ftlab/native';
 import { fusedKernelConfigs } from './native-fused-kernels.js';
 import { nativeKernels } from './native-kernels.js';
 import { tf } from './tf.js';
@@ -17,6 +17,12 @@ let registered = false;
 export function nativeUnavailableReason(): string | null {
   const status = loadNative();
   return status.available ? null : status.reason;
+}
+
+/** The kernels the native engine runs here (GEMM micro-kernel, SIMD build), or null without the addon. */
+export function nativeKernelInfo(): NativeInfo | null {
+  const status = loadNative();
+  return status.available ? status.addon.info() : null;
 }
 
 /**

@@ -1,6 +1,13 @@
 // @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
 export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './bench.js';
 export {
+  REFERENCE_DEFAULT_CASES,
+  type ReferenceBenchmarkOptions,
+  type ReferenceRecord,
+  runReferenceBenchmarks,
+  type TorchSide,
+} from './bench-reference.js';
+export {
   CHECKPOINT_LEFTOVER_AGE_MS,
   checkpointDigest,
   checkpointsDir,

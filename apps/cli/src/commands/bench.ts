@@ -1,8 +1,16 @@
 // ftlab bench: training throughput of the reference config (d=128, L=4, heads=4, T=64, B=32)
 // and its variants on every engine that starts here, plus N concurrent training processes.
 // One JSON line per case on stdout (as it is measured); a summary table on stderr.
+// With --reference torch: ftlab against the PyTorch twin on the same cases, alternating, one
+// ratio per case (bench-reference.ts in @ftlab/training).
 import { BACKEND_NAMES, type BackendName } from '@ftlab/backend';
-import { BENCH_CASES, type BenchmarkRecord, runBenchmarks } from '@ftlab/training';
+import {
+  BENCH_CASES,
+  type BenchmarkRecord,
+  type ReferenceRecord,
+  runBenchmarks,
+  runReferenceBenchmarks,
+} from '@ftlab/training';
 import { formatNumber, formatTable } from '../output.js';
 
 export interface BenchOptions {
@@ -12,6 +20,9 @@ export interface BenchOptions {
   processes?: number[];
   multi: boolean;
   json: boolean;
+  reference?: 'torch';
+  rounds?: number;
+  python?: string;
 }
 
 export async function benchCommand(options: BenchOptions): Promise<number> {
@@ -19,6 +30,10 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     if (!(BACKEND_NAMES as readonly string[]).includes(engine)) {
       throw new Error(`--engines: "${engine}" is not an engine; use ${BACKEND_NAMES.join(', ')}`);
     }
+  }
+  if (options.reference !== undefined) return referenceCommand(options);
+  if (options.rounds !== undefined || options.python !== undefined) {
+    throw new Error('--rounds and --python belong to --reference torch');
   }
   const records: BenchmarkRecord[] = await runBenchmarks({
     ...(options.cases ? { cases: options.cases } : {}),
@@ -60,6 +75,56 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     );
   }
   return 0;
+}
+
+async function referenceCommand(options: BenchOptions): Promise<number> {
+  if ((options.engines?.length ?? 0) > 1) {
+    throw new Error('--reference torch compares one ftlab engine with PyTorch: give one in --engines');
+  }
+  const records: ReferenceRecord[] = await runReferenceBenchmarks({
+    ...(options.cases ? { cases: options.cases } : {}),
+    ...(options.engines?.[0] ? { engine: options.engines[0] as BackendName } : {}),
+    ...(options.steps ? { steps: options.steps } : {}),
+    ...(options.rounds ? { rounds: options.rounds } : {}),
+    ...(options.python ? { python: options.python } : {}),
+    onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
+  });
+  if (!options.json && records.length > 0) process.stderr.write(`\n${referenceSummary(records)}\n`);
+  return 0;
+}
+
+const range = (values: number[]) => `${Math.min(...values)}-${Math.max(...values)}`;
+
+/** The comparison table and what each side ran on, as printed after a --reference run. */
+export function referenceSummary(records: readonly ReferenceRecord[]): string {
+  const first = records[0] as ReferenceRecord;
+  const kernels = first.ftlabKernels
+    ? `GEMM ${first.ftlabKernels.gemmKernel}, SIMD ${first.ftlabKernels.simd}`
+    : 'tfjs kernels';
+  const blas = first.torch.blas.openblasCore
+    ? `OpenBLAS (core ${first.torch.blas.openblasCore})`
+    : first.torch.blas.library;
+  const lines = [
+    `CPU: ${first.cpu.model} (${first.cpu.isa.join(', ') || 'flags unknown'})`,
+    `ftlab: ${first.engine} engine, ${kernels}, 1 thread`,
+    `PyTorch ${first.torch.torch}: ${first.torch.threads} thread(s), its kernels ${first.torch.cpuCapability}, BLAS ${blas}`,
+  ];
+  if (first.torch.openblasCoretype) {
+    lines.push(
+      `note: OPENBLAS_CORETYPE=${first.torch.openblasCoretype} is set, so OpenBLAS runs that core's kernels, not the ` +
+        "ones it would pick for this CPU: for PyTorch's own speed, run with `env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE`",
+    );
+  }
+  const rows = records.map((r) => [
+    r.case,
+    formatNumber(r.ftlabMedianTokensPerSec, 5),
+    formatNumber(r.torchMedianTokensPerSec, 5),
+    `x${r.ratio}`,
+    range(r.ratios),
+    String(r.ratios.length),
+  ]);
+  const table = formatTable(['case', 'ftlab tok/s', 'PyTorch tok/s', 'ftlab/PyTorch', 'range', 'rounds'], rows);
+  return `${lines.join('\n')}\n\n${table}\n(medians over rounds that alternate ftlab and PyTorch; load average ${first.loadAverage})`;
 }
 
 export const BENCH_CASE_NAMES = Object.keys(BENCH_CASES);
