@@ -6,17 +6,21 @@
 export type NativeBuffer = ArrayBufferLike | ArrayBufferView;
 
 export interface NativeInfo {
-  /** The GEMM micro-kernel in use: 'avx2-fma' or 'portable'. */
-  gemmKernel: 'avx2-fma' | 'portable';
+  /** The GEMM micro-kernel in use: 'avx512f' (12 x 16 tile), 'avx2-fma' (6 x 16) or 'portable'. */
+  gemmKernel: 'avx512f' | 'avx2-fma' | 'portable';
   /** The build of the vectorised kernels in use: 'avx2' or 'baseline'. */
   simd: 'avx2' | 'baseline';
   avx2Fma: boolean;
+  /** The CPU (and OS) can run AVX-512 Foundation code. */
+  avx512f: boolean;
 }
 
 export interface NativeAddon {
   info(): NativeInfo;
   /** Forces the portable GEMM micro-kernel and the baseline SIMD build (tests compare them with AVX2). */
   setPortable(flag: boolean): void;
+  /** false keeps GEMM on the AVX2 micro-kernel where the CPU has AVX-512 (tests compare the two); default true. */
+  setAvx512(flag: boolean): void;
   /**
    * For each batch item b: C_b = alpha op(A_b) op(B_b) + beta C_b, row-major and contiguous
    * (A_b m x k, or k x m when transposed; B_b k x n, or n x k; C_b m x n), operands at byte

@@ -11,4 +11,4 @@ export {
   nativeRequired,
   nativeTestSkipReason,
 } from './load.js';
-export { referenceGemm, selfCheck, testValues } from './self-check.js';
+export { kernelSettings, referenceGemm, selfCheck, testValues } from './self-check.js';

@@ -68,18 +68,28 @@ function checkGemm(addon: NativeAddon): string | null {
   return null;
 }
 
-/** null when the addon computes correctly with both micro-kernels, else what went wrong. */
+/** The GEMM micro-kernels this CPU can run, as [portable, avx512] switch settings, best last. */
+export function kernelSettings(addon: NativeAddon): Array<{ portable: boolean; avx512: boolean }> {
+  const settings = [{ portable: true, avx512: false }];
+  if (addon.info().avx2Fma) settings.push({ portable: false, avx512: false });
+  if (addon.info().avx512f) settings.push({ portable: false, avx512: true });
+  return settings;
+}
+
+/** null when the addon computes correctly with every micro-kernel the CPU runs, else what went wrong. */
 export function selfCheck(addon: NativeAddon): string | null {
   try {
-    for (const portable of [true, false]) {
+    for (const { portable, avx512 } of kernelSettings(addon)) {
       addon.setPortable(portable);
+      addon.setAvx512(avx512);
       const problem = checkGemm(addon);
-      if (problem !== null) return `${portable ? 'portable' : addon.info().gemmKernel} kernel: ${problem}`;
+      if (problem !== null) return `${addon.info().gemmKernel} kernel: ${problem}`;
     }
     return null;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
   } finally {
     addon.setPortable(false);
+    addon.setAvx512(true);
   }
 }

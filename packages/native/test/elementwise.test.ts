@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BINARY_OPS, REDUCE_OPS, UNARY_OPS } from '../src/index.js';
-import { addon, bothBuilds, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
+import { addon, everyKernel, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
 
 const binaryReference: Record<keyof typeof BINARY_OPS, (x: number, y: number) => number> = {
   add: (x, y) => x + y,
@@ -62,8 +62,8 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
     ],
   ];
 
-  it('binary ops over broadcast layouts equal JavaScript arithmetic, in both builds', () => {
-    bothBuilds(a, (build) => {
+  it('binary ops over broadcast layouts equal JavaScript arithmetic, in every build', () => {
+    everyKernel(a, (build) => {
       for (const [name, op] of Object.entries(BINARY_OPS)) {
         for (const [dims, as, bs] of layouts) {
           const size = dims.reduce((x, y) => x * y, 1);
@@ -84,7 +84,7 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
   });
 
   it('unary ops equal Math.*; exp keeps ~2 ulp, saturates like expf and passes NaN through', () => {
-    bothBuilds(a, (build) => {
+    everyKernel(a, (build) => {
       for (const [name, op] of Object.entries(UNARY_OPS)) {
         const positive = name === 'sqrt' || name === 'rsqrt';
         const x = values(1003, 7, positive ? 1 : 20).map((v) => (positive ? Math.abs(v) + 0.01 : v));
@@ -112,7 +112,7 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
   });
 
   it('reduces the middle axis of outer x reduced x inner (sum, mean, max), NaN-propagating max', () => {
-    bothBuilds(a, () => {
+    everyKernel(a, () => {
       for (const [outer, reduced, inner] of [
         [7, 33, 1],
         [1, 50, 9],

@@ -1,7 +1,7 @@
 // The fused kernels against float64 JavaScript references; every backward kernel against
 // central differences of its reference forward (objective sum(out * dOut) for a random dOut).
 import { describe, expect, it } from 'vitest';
-import { addon, bothBuilds, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
+import { addon, everyKernel, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
 
 type Forward = (inputs: Float64Array[]) => Float64Array;
 
@@ -100,7 +100,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
   const a = addon!;
 
   it('RMSNorm forward and backward (dx and dw) match the reference and its central differences', () => {
-    bothBuilds(a, (build) => {
+    everyKernel(a, (build) => {
       const [n, d, eps] = [5, 19, 1e-5];
       const x = values(n * d, 1, 2);
       const w = values(d, 2).map((v) => v + 1);
@@ -121,7 +121,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
   });
 
   it('SwiGLU forward and backward match silu(g) * u and its central differences (odd length: SIMD tail)', () => {
-    bothBuilds(a, (build) => {
+    everyKernel(a, (build) => {
       const n = 37;
       const g = values(n, 4, 6);
       const u = values(n, 5, 2);
@@ -172,7 +172,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
   ];
   for (const [name, c] of cases) {
     it(`attention (${name}): forward equals softmax(q k^T) v, backward its central differences`, () => {
-      bothBuilds(a, (build) => {
+      everyKernel(a, (build) => {
         const width = c.heads * c.dh;
         const qSize = c.queryBatch * c.time * width;
         const kSize = c.batch * c.time * width;
@@ -212,7 +212,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
   }
 
   it('the dense estimator gradient equals its sum over every code (H = 1, 5 and 11: one and several code blocks)', () => {
-    bothBuilds(a, (build) => {
+    everyKernel(a, (build) => {
       for (const bits of [1, 5, 11]) {
         const [n, width, codes] = [7, 9, 2 ** bits];
         const logits = values(n * bits, bits, 3);
@@ -241,7 +241,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
   });
 
   it('AdamW equals the step written out, and sums of squares span several arrays', () => {
-    bothBuilds(a, (build) => {
+    everyKernel(a, (build) => {
       const n = 29;
       const [w, m, g] = [values(n, 1), values(n, 2, 0.1), values(n, 3)];
       const v = values(n, 4, 0.01).map(Math.abs);

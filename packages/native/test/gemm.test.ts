@@ -1,19 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { referenceGemm } from '../src/index.js';
-import { addon, bothBuilds, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
+import { addon, everyKernel, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
 
 describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
   const a = addon!;
   const shapes: Array<[number, number, number]> = [
     [1, 1, 1],
-    [7, 19, 13], // partial 6 x 16 tiles both ways
+    [7, 19, 13], // partial 6 x 16 (and 12 x 16) tiles both ways
+    [25, 48, 17], // two full 12-row panels and a partial one; whole 16-column panels
     [12, 32, 5],
     [97, 33, 600], // k crosses two k-slices; m crosses an m-block
     [2, 1, 700],
   ];
 
-  it('equals a float64 reference for every transpose combination, with both micro-kernels', () => {
-    bothBuilds(a, (build) => {
+  it('equals a float64 reference for every transpose combination, with every micro-kernel the CPU runs', () => {
+    everyKernel(a, (build) => {
       for (const [m, n, k] of shapes) {
         for (const transA of [false, true]) {
           for (const transB of [false, true]) {
@@ -76,12 +77,40 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     );
   });
 
-  it('reports which micro-kernel runs', () => {
+  it('reports which micro-kernel runs: AVX-512 where the CPU has it, else AVX2, else portable', () => {
     const info = a.info();
-    expect(info.gemmKernel).toBe(info.avx2Fma ? 'avx2-fma' : 'portable');
+    expect(info.gemmKernel).toBe(info.avx512f ? 'avx512f' : info.avx2Fma ? 'avx2-fma' : 'portable');
     expect(info.simd).toBe(info.avx2Fma ? 'avx2' : 'baseline');
+    if (info.avx512f) {
+      a.setAvx512(false);
+      expect(a.info().gemmKernel).toBe('avx2-fma');
+      a.setAvx512(true);
+    } else {
+      console.log('AVX-512 GEMM kernel not tested: this CPU has no AVX-512 Foundation');
+      a.setAvx512(true); // asking for it changes nothing where the CPU lacks it
+      expect(a.info().gemmKernel).toBe(info.gemmKernel);
+    }
     a.setPortable(true);
     expect(a.info()).toMatchObject({ gemmKernel: 'portable', simd: 'baseline' });
     a.setPortable(false);
+    expect(a.info().gemmKernel).toBe(info.gemmKernel);
+  });
+
+  it('runs every micro-kernel the CPU has (each a different code path) to the same products', () => {
+    const seen: string[] = [];
+    const [m, n, k] = [37, 40, 50];
+    const x = values(m * k, 11);
+    const y = values(k * n, 12);
+    const products: Float32Array[] = [];
+    everyKernel(a, (build) => {
+      seen.push(build);
+      const { heap, offsets } = heapOf(x, y, m * n);
+      a.gemm(heap, 1, m, n, k, false, true, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 0);
+      products.push(view(heap, offsets[2]!, m * n).slice());
+    });
+    const info = a.info();
+    const expected = [...(info.avx512f ? ['avx512f'] : []), ...(info.avx2Fma ? ['avx2-fma'] : []), 'portable'];
+    expect(seen).toEqual(expected);
+    for (const product of products.slice(1)) expect(maxError(product, products[0]!)).toBeLessThan(1e-5);
   });
 });

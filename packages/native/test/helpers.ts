@@ -1,4 +1,4 @@
-import { loadNative, type NativeAddon, nativeTestSkipReason, testValues } from '../src/index.js';
+import { kernelSettings, loadNative, type NativeAddon, nativeTestSkipReason, testValues } from '../src/index.js';
 
 const status = loadNative();
 // Throws where the addon is required (FTLAB_NATIVE_BUILD=require, as in CI) but missing.
@@ -45,14 +45,19 @@ export function maxError(got: ArrayLike<number>, expected: ArrayLike<number>): n
   return worst;
 }
 
-/** Runs `body` with the AVX2 code and again with the portable/baseline code. */
-export function bothBuilds(a: NativeAddon, body: (build: string) => void): void {
-  for (const portable of [false, true]) {
+/**
+ * Runs `body` with every code path this CPU has: the AVX-512 GEMM kernel (where the CPU has
+ * AVX-512), the AVX2 code, and the portable/baseline code.
+ */
+export function everyKernel(a: NativeAddon, body: (build: string) => void): void {
+  for (const { portable, avx512 } of kernelSettings(a).reverse()) {
     a.setPortable(portable);
+    a.setAvx512(avx512);
     try {
       body(portable ? 'portable' : a.info().gemmKernel);
     } finally {
       a.setPortable(false);
+      a.setAvx512(true);
     }
   }
 }

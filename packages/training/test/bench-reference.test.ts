@@ -63,7 +63,7 @@ describe('runReferenceBenchmarks', () => {
       expect(record.ratio).toBeCloseTo((record.ratios[0]! + record.ratios[1]!) / 2, 3);
       // What each side ran on.
       expect(record.cpu.model.length).toBeGreaterThan(0);
-      if (record.engine === 'native') expect(record.ftlabKernels?.gemmKernel).toMatch(/^(avx2-fma|portable)$/);
+      if (record.engine === 'native') expect(record.ftlabKernels?.gemmKernel).toMatch(/^(avx512f|avx2-fma|portable)$/);
       expect(record.torch.threads).toBe(1);
       expect(record.torch.torch).toMatch(/^\d+\.\d+/);
       expect(record.torch.cpuCapability).toMatch(/^[A-Z0-9_]+$/);

@@ -29,7 +29,7 @@ napi_value makeString(napi_env env, const char* text) {
   return value;
 }
 
-// info() -> { gemmKernel, simd, avx2Fma }
+// info() -> { gemmKernel, simd, avx2Fma, avx512f }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, flag;
   napi_create_object(env, &out);
@@ -37,7 +37,19 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "simd", makeString(env, simd().name));
   napi_get_boolean(env, cpuHasAvx2Fma(), &flag);
   napi_set_named_property(env, out, "avx2Fma", flag);
+  napi_get_boolean(env, cpuHasAvx512f(), &flag);
+  napi_set_named_property(env, out, "avx512f", flag);
   return out;
+}
+
+// setAvx512(flag): false keeps GEMM on the AVX2 micro-kernel where the CPU has AVX-512, so tests
+// can compare the two; true (the default) uses AVX-512 where the CPU has it.
+napi_value SetAvx512(napi_env env, napi_callback_info info) {
+  Args args(env, info, "setAvx512", 1);
+  bool flag;
+  if (!args.boolean(0, "flag", &flag)) return nullptr;
+  gemmAllowAvx512(flag);
+  return nullptr;
 }
 
 // setPortable(flag): the portable GEMM micro-kernel and the baseline SIMD build, so tests can
@@ -89,7 +101,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  const Method methods[] = {{"info", Info}, {"setPortable", SetPortable}, {"gemm", Gemm}};
+  const Method methods[] = {{"info", Info}, {"setPortable", SetPortable}, {"setAvx512", SetAvx512}, {"gemm", Gemm}};
   defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
   registerElementwise(env, exports);
   registerFused(env, exports);

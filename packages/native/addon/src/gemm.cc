@@ -1,9 +1,10 @@
 // Blocking and packing of sgemm (see gemm.h). The loop nest is BLIS's: for each NC-wide slab of
-// B and KC-deep slice of k, pack B once; for each MC-tall block of A, run the MR x NR
+// B and KC-deep slice of k, pack B once; for each MC-tall block of A, run the mr x NR
 // micro-kernel over it, B's micro-panel (KC x NR, 24 KiB) staying in L1 while A's block sits in
 // L2. A is read in place through strides rather than packed: with n as small as 128 a packed A
 // panel is used only n / 16 times, and packing it cost a fifth of the multiply (measured).
-// Only a last partial panel of fewer than MR rows is copied, zero-padded.
+// Only a last partial panel of fewer than mr rows is copied, zero-padded. mr is the tile height of
+// the micro-kernel chosen at run time (micro_kernel.h).
 #include "gemm.h"
 
 #include <algorithm>
@@ -16,7 +17,7 @@
 namespace ftl {
 namespace {
 
-constexpr int64_t MC = 96;    // multiple of MR
+constexpr int64_t MC = 96;    // multiple of every kernel's tile height (6, 12)
 constexpr int64_t KC = 384;  // the model's K = 352 (SwiGLU width) in one slice: +5-20% on those products
 constexpr int64_t NC = 3072;  // multiple of NR
 
@@ -24,8 +25,21 @@ using MicroKernel = void (*)(int64_t kc, const float* a, int64_t rsA, int64_t cs
                              float* c, int64_t ldc, float alpha, float beta);
 
 bool forcePortable = false;
+bool allowAvx512 = true;
 
-MicroKernel selectKernel() { return (!forcePortable && cpuHasAvx2Fma()) ? microKernelAvx2 : microKernelPortable; }
+// A micro-kernel and its tile height (the tile width is NR for all of them).
+struct Kernel {
+  MicroKernel run;
+  int64_t mr;
+  const char* name;
+};
+
+Kernel selectKernel() {
+  if (forcePortable) return {microKernelPortable, MR, "portable"};
+  if (allowAvx512 && cpuHasAvx512f()) return {microKernelAvx512, MR_AVX512, "avx512f"};
+  if (cpuHasAvx2Fma()) return {microKernelAvx2, MR, "avx2-fma"};
+  return {microKernelPortable, MR, "portable"};
+}
 
 // Grow-only, 64-byte aligned scratch buffers for the packed panels, one pair per thread.
 struct Scratch {
@@ -47,12 +61,13 @@ thread_local Scratch packedB;
 thread_local Scratch tileA;
 thread_local Scratch tileB;
 
-// The last rows < MR rows of op(A) (from row i0, k0..k0+kc-1) as a zero-padded packed panel:
-// panel[p * MR + i], read by the micro-kernel with strides (1, MR).
-void packPartialA(const GemmShape& s, const float* a, int64_t i0, int64_t rows, int64_t k0, int64_t kc, float* dst) {
+// The last rows < mr rows of op(A) (from row i0, k0..k0+kc-1) as a zero-padded packed panel:
+// panel[p * mr + i], read by the micro-kernel with strides (1, mr).
+void packPartialA(const GemmShape& s, const float* a, int64_t mr, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
+                  float* dst) {
   for (int64_t p = 0; p < kc; ++p) {
-    for (int64_t i = 0; i < MR; ++i) {
-      dst[p * MR + i] = i < rows ? (s.transA ? a[(k0 + p) * s.lda + i0 + i] : a[(i0 + i) * s.lda + k0 + p]) : 0.0f;
+    for (int64_t i = 0; i < mr; ++i) {
+      dst[p * mr + i] = i < rows ? (s.transA ? a[(k0 + p) * s.lda + i0 + i] : a[(i0 + i) * s.lda + k0 + p]) : 0.0f;
     }
   }
 }
@@ -86,7 +101,7 @@ void packB(const GemmShape& s, const float* b, int64_t k0, int64_t kc, int64_t j
   }
 }
 
-// c (rows x cols of it) = alpha * edge + beta * c, edge being a full MR x NR tile.
+// c (rows x cols of it) = alpha * edge + beta * c, edge being a full mr x NR tile.
 void mergeEdge(const float* edge, int64_t rows, int64_t cols, float alpha, float beta, float* c, int64_t ldc) {
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
@@ -112,14 +127,15 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
     scaleC(s, beta, c);
     return;
   }
-  const MicroKernel kernel = selectKernel();
+  const Kernel kernel = selectKernel();
+  const int64_t mr = kernel.mr;
   const int64_t kcMax = std::min(KC, s.k);
-  float* pa = packedA.get(static_cast<size_t>(MR * kcMax));
+  float* pa = packedA.get(static_cast<size_t>(mr * kcMax));
   // Element (i, p) of op(A) is at a[i * rsA + p * csA].
   const int64_t rsA = s.transA ? 1 : s.lda;
   const int64_t csA = s.transA ? s.lda : 1;
   float* pb = packedB.get(static_cast<size_t>(((std::min(NC, s.n) + NR - 1) / NR) * NR * kcMax));
-  alignas(64) float edge[MR * NR];
+  alignas(64) float edge[MR_MAX * NR];
   for (int64_t jc = 0; jc < s.n; jc += NC) {
     const int64_t nc = std::min(NC, s.n - jc);
     for (int64_t pc = 0; pc < s.k; pc += KC) {
@@ -128,24 +144,24 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
       packB(s, b, pc, kc, jc, nc, pb);
       for (int64_t ic = 0; ic < s.m; ic += MC) {
         const int64_t mc = std::min(MC, s.m - ic);
-        const int64_t partialRows = mc % MR;
-        if (partialRows != 0) packPartialA(s, a, ic + mc - partialRows, partialRows, pc, kc, pa);
+        const int64_t partialRows = mc % mr;
+        if (partialRows != 0) packPartialA(s, a, mr, ic + mc - partialRows, partialRows, pc, kc, pa);
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t cols = std::min<int64_t>(NR, nc - jr);
           const float* panelB = pb + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += MR) {
-            const int64_t rows = std::min<int64_t>(MR, mc - ir);
-            const bool packed = rows < MR;
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            const int64_t rows = std::min<int64_t>(mr, mc - ir);
+            const bool packed = rows < mr;
             const float* panelA = packed ? pa : a + (ic + ir) * rsA + pc * csA;
             const int64_t rs = packed ? 1 : rsA;
-            const int64_t cs = packed ? MR : csA;
+            const int64_t cs = packed ? mr : csA;
             float* tile = c + (ic + ir) * s.ldc + jc + jr;
-            if (rows == MR && cols == NR) {
-              kernel(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
+            if (rows == mr && cols == NR) {
+              kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
               continue;
             }
             // A partial tile: full tile into a buffer, then only the valid part into C.
-            kernel(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+            kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
             mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
           }
         }
@@ -155,26 +171,27 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
 }
 
 void tileGemm(const TileGemm& g) {
-  const MicroKernel kernel = selectKernel();
-  alignas(64) float edge[MR * NR];
+  const Kernel kernel = selectKernel();
+  const int64_t mr = kernel.mr;
+  alignas(64) float edge[MR_MAX * NR];
   const float beta = g.accumulate ? 1.0f : 0.0f;
-  for (int64_t i0 = 0; i0 < g.m; i0 += MR) {
-    const int64_t rows = std::min<int64_t>(MR, g.m - i0);
-    // The k range and columns that row panel i0..i0+MR-1 needs (see TileGemm::Limit).
-    const int64_t last = std::min<int64_t>(i0 + MR, g.m);  // one past the panel's last row
+  for (int64_t i0 = 0; i0 < g.m; i0 += mr) {
+    const int64_t rows = std::min<int64_t>(mr, g.m - i0);
+    // The k range and columns that row panel i0..i0+mr-1 needs (see TileGemm::Limit).
+    const int64_t last = std::min<int64_t>(i0 + mr, g.m);  // one past the panel's last row
     const int64_t p0 = g.limit == TileGemm::Limit::KFromRow ? std::min(i0, g.k) : 0;
     const int64_t p1 = g.limit == TileGemm::Limit::KUpToRow ? std::min(last, g.k) : g.k;
     const int64_t n1 = g.limit == TileGemm::Limit::ColumnsUpToRow ? std::min(last, g.n) : g.n;
     const int64_t kc = p1 - p0;
     const float* panelA = g.a + i0 * g.rsA + p0 * g.csA;
     int64_t rs = g.rsA, cs = g.csA;
-    if (rows < MR) {  // zero-padded copy of the last rows
-      float* packed = tileA.get(static_cast<size_t>(MR * std::max<int64_t>(kc, 1)));
+    if (rows < mr) {  // zero-padded copy of the last rows
+      float* packed = tileA.get(static_cast<size_t>(mr * std::max<int64_t>(kc, 1)));
       for (int64_t p = 0; p < kc; ++p)
-        for (int64_t i = 0; i < MR; ++i) packed[p * MR + i] = i < rows ? panelA[i * g.rsA + p * g.csA] : 0.0f;
+        for (int64_t i = 0; i < mr; ++i) packed[p * mr + i] = i < rows ? panelA[i * g.rsA + p * g.csA] : 0.0f;
       panelA = packed;
       rs = 1;
-      cs = MR;
+      cs = mr;
     }
     for (int64_t j0 = 0; j0 < n1; j0 += NR) {
       const int64_t cols = std::min<int64_t>(NR, g.n - j0);
@@ -188,10 +205,10 @@ void tileGemm(const TileGemm& g) {
         ldb = NR;
       }
       float* tile = g.c + i0 * g.ldc + j0;
-      if (rows == MR && cols == NR) {
-        kernel(kc, panelA, rs, cs, panelB, ldb, tile, g.ldc, 1.0f, beta);
+      if (rows == mr && cols == NR) {
+        kernel.run(kc, panelA, rs, cs, panelB, ldb, tile, g.ldc, 1.0f, beta);
       } else {
-        kernel(kc, panelA, rs, cs, panelB, ldb, edge, NR, 1.0f, 0.0f);
+        kernel.run(kc, panelA, rs, cs, panelB, ldb, edge, NR, 1.0f, 0.0f);
         mergeEdge(edge, rows, cols, 1.0f, beta, tile, g.ldc);
       }
     }
@@ -207,35 +224,38 @@ void packPanels(const float* b, int64_t ldb, bool transB, int64_t k, int64_t n, 
 
 void gemmPacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsA, int64_t csA, const float* packed, float* c,
                 int64_t ldc) {
-  const MicroKernel kernel = selectKernel();
-  alignas(64) float edge[MR * NR];
-  float* partial = tileA.get(static_cast<size_t>(MR * std::max<int64_t>(k, 1)));
-  for (int64_t i0 = 0; i0 < m; i0 += MR) {
-    const int64_t rows = std::min<int64_t>(MR, m - i0);
+  const Kernel kernel = selectKernel();
+  const int64_t mr = kernel.mr;
+  alignas(64) float edge[MR_MAX * NR];
+  float* partial = tileA.get(static_cast<size_t>(mr * std::max<int64_t>(k, 1)));
+  for (int64_t i0 = 0; i0 < m; i0 += mr) {
+    const int64_t rows = std::min<int64_t>(mr, m - i0);
     const float* panelA = a + i0 * rsA;
     int64_t rs = rsA, cs = csA;
-    if (rows < MR) {
+    if (rows < mr) {
       for (int64_t p = 0; p < k; ++p)
-        for (int64_t i = 0; i < MR; ++i) partial[p * MR + i] = i < rows ? panelA[i * rsA + p * csA] : 0.0f;
+        for (int64_t i = 0; i < mr; ++i) partial[p * mr + i] = i < rows ? panelA[i * rsA + p * csA] : 0.0f;
       panelA = partial;
       rs = 1;
-      cs = MR;
+      cs = mr;
     }
     for (int64_t j0 = 0; j0 < n; j0 += NR) {
       const int64_t cols = std::min<int64_t>(NR, n - j0);
       const float* panelB = packed + j0 * k;
-      if (rows == MR && cols == NR) {
-        kernel(k, panelA, rs, cs, panelB, NR, c + i0 * ldc + j0, ldc, 1.0f, 0.0f);
+      if (rows == mr && cols == NR) {
+        kernel.run(k, panelA, rs, cs, panelB, NR, c + i0 * ldc + j0, ldc, 1.0f, 0.0f);
       } else {
-        kernel(k, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+        kernel.run(k, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
         mergeEdge(edge, rows, cols, 1.0f, 0.0f, c + i0 * ldc + j0, ldc);
       }
     }
   }
 }
 
-const char* gemmKernelName() { return selectKernel() == microKernelAvx2 ? "avx2-fma" : "portable"; }
+const char* gemmKernelName() { return selectKernel().name; }
 
 void gemmForcePortable(bool portable) { forcePortable = portable; }
+
+void gemmAllowAvx512(bool allow) { allowAvx512 = allow; }
 
 }  // namespace ftl

@@ -49,10 +49,13 @@ void packPanels(const float* b, int64_t ldb, bool transB, int64_t k, int64_t n, 
 void gemmPacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsA, int64_t csA, const float* packed, float* c,
                 int64_t ldc);
 
-// Which micro-kernel runs: "avx2-fma" or "portable".
+// Which micro-kernel runs: "avx512f", "avx2-fma" or "portable".
 const char* gemmKernelName();
 
 // Forces the portable micro-kernel (tests compare both on a machine that has AVX2).
 void gemmForcePortable(bool portable);
+
+// allow = false keeps to the AVX2 kernel on an AVX-512 machine (tests compare the two).
+void gemmAllowAvx512(bool allow);
 
 }  // namespace ftl
