@@ -61,9 +61,9 @@ thread_local Scratch packedB;
 thread_local Scratch tileA;
 thread_local Scratch tileB;
 
-// The last rows < mr rows of op(A) (from row i0, k0..k0+kc-1) as a zero-padded packed panel:
-// panel[p * mr + i], read by the micro-kernel with strides (1, mr).
-void packPartialA(const GemmShape& s, const float* a, int64_t mr, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
+// `rows` (at most mr) rows of op(A) (from row i0, k0..k0+kc-1) as a packed panel, zero-padded to
+// mr rows: panel[p * mr + i], read by the micro-kernel with strides (1, mr).
+void packPanelA(const GemmShape& s, const float* a, int64_t mr, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
                   float* dst) {
   for (int64_t p = 0; p < kc; ++p) {
     for (int64_t i = 0; i < mr; ++i) {
@@ -130,7 +130,12 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
   const Kernel kernel = selectKernel();
   const int64_t mr = kernel.mr;
   const int64_t kcMax = std::min(KC, s.k);
-  float* pa = packedA.get(static_cast<size_t>(mr * kcMax));
+  // A transposed (a weight gradient X^T dY: k = tokens, large) is read a row of A^T per k step,
+  // each on its own cache line and, with k in the thousands, its own page: there the whole
+  // MC x KC block is packed into mr-row panels once and reused for every column panel.
+  const bool packWholeA = s.transA;
+  const int64_t mcMax = std::min(MC, ((s.m + mr - 1) / mr) * mr);
+  float* pa = packedA.get(static_cast<size_t>((packWholeA ? mcMax : mr) * kcMax));
   // Element (i, p) of op(A) is at a[i * rsA + p * csA].
   const int64_t rsA = s.transA ? 1 : s.lda;
   const int64_t csA = s.transA ? s.lda : 1;
@@ -145,14 +150,20 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
       for (int64_t ic = 0; ic < s.m; ic += MC) {
         const int64_t mc = std::min(MC, s.m - ic);
         const int64_t partialRows = mc % mr;
-        if (partialRows != 0) packPartialA(s, a, mr, ic + mc - partialRows, partialRows, pc, kc, pa);
+        if (packWholeA) {
+          for (int64_t ir = 0; ir < mc; ir += mr) {
+            packPanelA(s, a, mr, ic + ir, std::min<int64_t>(mr, mc - ir), pc, kc, pa + ir * kc);
+          }
+        } else if (partialRows != 0) {
+          packPanelA(s, a, mr, ic + mc - partialRows, partialRows, pc, kc, pa);
+        }
         for (int64_t jr = 0; jr < nc; jr += NR) {
           const int64_t cols = std::min<int64_t>(NR, nc - jr);
           const float* panelB = pb + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += mr) {
             const int64_t rows = std::min<int64_t>(mr, mc - ir);
-            const bool packed = rows < mr;
-            const float* panelA = packed ? pa : a + (ic + ir) * rsA + pc * csA;
+            const bool packed = packWholeA || rows < mr;
+            const float* panelA = packWholeA ? pa + ir * kc : packed ? pa : a + (ic + ir) * rsA + pc * csA;
             const int64_t rs = packed ? 1 : rsA;
             const int64_t cs = packed ? mr : csA;
             float* tile = c + (ic + ir) * s.ldc + jc + jr;
