@@ -96,6 +96,36 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     expect(a.info().gemmKernel).toBe(info.gemmKernel);
   });
 
+  it('splits between threads to bit-identical products, on every micro-kernel', () => {
+    const cases: Array<[number, number, number, boolean, boolean]> = [
+      [203, 40, 50, false, false], // 17 row panels of 12 (34 of 6), the last partial
+      [128, 37, 700, true, false], // a packed transposed A, two k slices, a partial column panel
+      [5, 19, 9, false, true], // fewer row panels than threads
+    ];
+    everyKernel(a, (build) => {
+      for (const [m, n, k, transA, transB] of cases) {
+        const x = values(m * k, m);
+        const y = values(k * n, n);
+        const c = values(m * n, k);
+        const products: Float32Array[] = [];
+        for (const threads of [1, 2, 3]) {
+          a.setThreads(threads);
+          expect(a.info().threads).toBe(threads);
+          const { heap, offsets } = heapOf(x, y, c);
+          a.gemm(heap, 1, m, n, k, transA, transB, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 0.5, 1.5);
+          products.push(view(heap, offsets[2]!, m * n).slice());
+        }
+        a.setThreads(1);
+        const expected = referenceGemm(x, y, m, n, k, transA, transB).map((v, i) => 0.5 * v + 1.5 * c[i]!);
+        expect(maxError(products[0]!, expected), `${build} ${m}x${n}x${k}`).toBeLessThan(2e-6 * Math.sqrt(k));
+        for (const product of products.slice(1)) expect(product, `${build} ${m}x${n}x${k}`).toEqual(products[0]);
+      }
+    });
+    expect(() => a.setThreads(0)).toThrow(/setThreads: threads must be an integer >= 1/);
+    expect(() => a.setThreads(65)).toThrow(/setThreads: at most 64 threads, not 65/);
+    expect(a.info().threads).toBe(1);
+  });
+
   it('runs every micro-kernel the CPU has (each a different code path) to the same products', () => {
     const seen: string[] = [];
     const [m, n, k] = [37, 40, 50];

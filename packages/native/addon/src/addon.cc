@@ -9,6 +9,7 @@
 #include "cpu.h"
 #include "gemm.h"
 #include "napi_args.h"
+#include "parallel.h"
 #include "simd.h"
 
 namespace ftl {
@@ -29,7 +30,7 @@ napi_value makeString(napi_env env, const char* text) {
   return value;
 }
 
-// info() -> { gemmKernel, simd, avx2Fma, avx512f }
+// info() -> { gemmKernel, simd, avx2Fma, avx512f, threads }
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value out, flag;
   napi_create_object(env, &out);
@@ -39,7 +40,25 @@ napi_value Info(napi_env env, napi_callback_info) {
   napi_set_named_property(env, out, "avx2Fma", flag);
   napi_get_boolean(env, cpuHasAvx512f(), &flag);
   napi_set_named_property(env, out, "avx512f", flag);
+  napi_value threads;
+  napi_create_int32(env, threadCount(), &threads);
+  napi_set_named_property(env, out, "threads", threads);
   return out;
+}
+
+// setThreads(n): threads the GEMM splits its output tiles between (1..64; 1, the default, starts
+// none). Results are bit-identical for every n.
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  Args args(env, info, "setThreads", 1);
+  int64_t threads;
+  if (!args.integer(0, "threads", 1, &threads)) return nullptr;
+  if (threads > kMaxThreads) {
+    napi_throw_range_error(env, nullptr, ("@ftlab/native setThreads: at most " + std::to_string(kMaxThreads) +
+                                          " threads, not " + std::to_string(threads)).c_str());
+    return nullptr;
+  }
+  setThreadCount(static_cast<int>(threads));
+  return nullptr;
 }
 
 // setAvx512(flag): false keeps GEMM on the AVX2 micro-kernel where the CPU has AVX-512, so tests
@@ -101,7 +120,7 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  const Method methods[] = {{"info", Info}, {"setPortable", SetPortable}, {"setAvx512", SetAvx512}, {"gemm", Gemm}};
+  const Method methods[] = {{"info", Info}, {"setPortable", SetPortable}, {"setAvx512", SetAvx512}, {"setThreads", SetThreads}, {"gemm", Gemm}};
   defineMethods(env, exports, methods, sizeof(methods) / sizeof(methods[0]));
   registerElementwise(env, exports);
   registerFused(env, exports);

@@ -13,6 +13,7 @@
 
 #include "cpu.h"
 #include "micro_kernel.h"
+#include "parallel.h"
 
 namespace ftl {
 namespace {
@@ -131,52 +132,61 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
   const int64_t mr = kernel.mr;
   const int64_t kcMax = std::min(KC, s.k);
   // A transposed (a weight gradient X^T dY: k = tokens, large) is read a row of A^T per k step,
-  // each on its own cache line and, with k in the thousands, its own page: there the whole
-  // MC x KC block is packed into mr-row panels once and reused for every column panel.
+  // each on its own cache line and, with k in the thousands, its own page: there each block of
+  // MC rows is packed into mr-row panels once and reused for every column panel.
   const bool packWholeA = s.transA;
-  const int64_t mcMax = std::min(MC, ((s.m + mr - 1) / mr) * mr);
-  float* pa = packedA.get(static_cast<size_t>((packWholeA ? mcMax : mr) * kcMax));
+  const int64_t groupPanels = MC / mr;  // row panels per block of A that stays in L2
   // Element (i, p) of op(A) is at a[i * rsA + p * csA].
   const int64_t rsA = s.transA ? 1 : s.lda;
   const int64_t csA = s.transA ? s.lda : 1;
+  const int64_t rowPanels = (s.m + mr - 1) / mr;
   float* pb = packedB.get(static_cast<size_t>(((std::min(NC, s.n) + NR - 1) / NR) * NR * kcMax));
-  alignas(64) float edge[MR_MAX * NR];
   for (int64_t jc = 0; jc < s.n; jc += NC) {
     const int64_t nc = std::min(NC, s.n - jc);
     for (int64_t pc = 0; pc < s.k; pc += KC) {
       const int64_t kc = std::min(KC, s.k - pc);
       const float betaNow = pc == 0 ? beta : 1.0f;  // later k slices accumulate
       packB(s, b, pc, kc, jc, nc, pb);
-      for (int64_t ic = 0; ic < s.m; ic += MC) {
-        const int64_t mc = std::min(MC, s.m - ic);
-        const int64_t partialRows = mc % mr;
-        if (packWholeA) {
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            packPanelA(s, a, mr, ic + ir, std::min<int64_t>(mr, mc - ir), pc, kc, pa + ir * kc);
+      // Row panels split between the threads; each tile is computed as with one thread.
+      parallelFor(rowPanels, [&](int64_t first, int64_t last) {
+        float* pa = packedA.get(static_cast<size_t>((packWholeA ? groupPanels : 1) * mr * kcMax));
+        alignas(64) float edge[MR_MAX * NR];
+        for (int64_t group = first; group < last; group += groupPanels) {
+          const int64_t groupEnd = std::min(last, group + groupPanels);
+          for (int64_t panel = group; packWholeA && panel < groupEnd; ++panel) {
+            const int64_t i0 = panel * mr;
+            packPanelA(s, a, mr, i0, std::min<int64_t>(mr, s.m - i0), pc, kc, pa + (panel - group) * mr * kc);
           }
-        } else if (partialRows != 0) {
-          packPanelA(s, a, mr, ic + mc - partialRows, partialRows, pc, kc, pa);
-        }
-        for (int64_t jr = 0; jr < nc; jr += NR) {
-          const int64_t cols = std::min<int64_t>(NR, nc - jr);
-          const float* panelB = pb + jr * kc;
-          for (int64_t ir = 0; ir < mc; ir += mr) {
-            const int64_t rows = std::min<int64_t>(mr, mc - ir);
-            const bool packed = packWholeA || rows < mr;
-            const float* panelA = packWholeA ? pa + ir * kc : packed ? pa : a + (ic + ir) * rsA + pc * csA;
-            const int64_t rs = packed ? 1 : rsA;
-            const int64_t cs = packed ? mr : csA;
-            float* tile = c + (ic + ir) * s.ldc + jc + jr;
-            if (rows == mr && cols == NR) {
-              kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
-              continue;
+          for (int64_t jr = 0; jr < nc; jr += NR) {
+            const int64_t cols = std::min<int64_t>(NR, nc - jr);
+            const float* panelB = pb + jr * kc;
+            for (int64_t panel = group; panel < groupEnd; ++panel) {
+              const int64_t i0 = panel * mr;
+              const int64_t rows = std::min<int64_t>(mr, s.m - i0);
+              const float* panelA = a + i0 * rsA + pc * csA;
+              int64_t rs = rsA, cs = csA;
+              if (packWholeA) {
+                panelA = pa + (panel - group) * mr * kc;
+                rs = 1;
+                cs = mr;
+              } else if (rows < mr) {  // the last rows, zero-padded (packed once per column panel)
+                if (jr == 0) packPanelA(s, a, mr, i0, rows, pc, kc, pa);
+                panelA = pa;
+                rs = 1;
+                cs = mr;
+              }
+              float* tile = c + i0 * s.ldc + jc + jr;
+              if (rows == mr && cols == NR) {
+                kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
+                continue;
+              }
+              // A partial tile: full tile into a buffer, then only the valid part into C.
+              kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+              mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
             }
-            // A partial tile: full tile into a buffer, then only the valid part into C.
-            kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
-            mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
           }
         }
-      }
+      });
     }
   }
 }
