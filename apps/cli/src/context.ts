@@ -1,12 +1,14 @@
-// Options every command takes (--db, --backend, --json) and what they open.
+// Options every command takes (--db, --backend, --threads, --json) and what they open.
 import { resolve } from 'node:path';
-import { type BackendInfo, initBackend } from '@ftlab/backend';
+import { type BackendInfo, initBackend, setEngineThreads } from '@ftlab/backend';
 import { isPostgresUrl, openTracker, resolveTrackerLocation, type Tracker } from '@ftlab/tracker';
 import { defaultArtifactRoot } from '@ftlab/training';
 
 export interface GlobalOptions {
   db: string;
   backend: string;
+  /** Threads of one run (the native engine's GEMM); 1 by default, one process per core. */
+  threads?: number;
   json: boolean;
   artifacts?: string;
 }
@@ -48,5 +50,7 @@ export async function openStore(
 }
 
 export async function startBackend(options: GlobalOptions, log: (line: string) => void): Promise<BackendInfo> {
-  return initBackend(options.backend, { log });
+  const info = await initBackend(options.backend, { log });
+  setEngineThreads(info.name, options.threads ?? 1);
+  return info;
 }

@@ -78,6 +78,12 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
         .env('FTLAB_BACKEND')
         .default('auto'),
     )
+    .addOption(
+      new Option('--threads <n>', "threads of one run: the native engine's GEMM splits its work, bit-identical to 1")
+        .env('FTLAB_THREADS')
+        .argParser(integer(1))
+        .default(1),
+    )
     .option('--artifacts <dir>', 'where run files (checkpoints, results) go (default: ftlab-runs/ beside the database)')
     .option('--json', 'machine-readable output on stdout', false)
     .showHelpAfterError('(run with --help for usage)')

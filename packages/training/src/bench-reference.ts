@@ -1,13 +1,14 @@
 // `ftlab bench --reference torch`: ftlab against PyTorch on the same machine, in one invocation.
 // For each case, rounds alternate: ftlab trains the case in a child process (bench.ts), then the
 // PyTorch twin (python/ftlab_torch/bench.py) trains the same config with the same step (loss and
-// gradients, global-norm clipping at 1, AdamW) and batch shape, one thread each. The ratio per
+// gradients, global-norm clipping at 1, AdamW) and batch shape, one thread each (or --threads N
+// each: ftlab's native GEMM and torch.set_num_threads). The ratio per
 // round is ftlab's tokens/s over PyTorch's; the record holds every round's pair, so a reader sees
 // the spread as well as the median, and what each side ran on (CPU model and its vector ISA,
 // ftlab's GEMM kernel and SIMD build, PyTorch's version, its kernels' ISA and its BLAS core).
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { type BackendName, type NativeInfo, nativeKernelInfo } from '@ftlab/backend';
+import { type BackendName, type NativeInfo, nativeKernelInfo, setEngineThreads } from '@ftlab/backend';
 import { findPython, runPythonJson, TWIN_PYTHON_DIR } from '@ftlab/model';
 import { availableEngines, BENCH_BATCH, BENCH_TIME, benchCaseConfig, startChild, stepsFor } from './bench.js';
 
@@ -28,6 +29,8 @@ export interface ReferenceBenchmarkOptions {
   /** Measured steps per side and round after warm-up (default 10; H=16 dense gets fewer). */
   steps?: number;
   warmupSteps?: number;
+  /** Threads on each side (ftlab's native GEMM, torch.set_num_threads); default 1, per core. */
+  threads?: number;
   onRecord?: (record: ReferenceRecord) => void;
   /** Where FTLAB_PYTHON is read (default process.env). */
   env?: Readonly<Record<string, string | undefined>>;
@@ -56,7 +59,8 @@ export interface ReferenceRecord {
   engine: BackendName;
   batch: number;
   time: number;
-  threads: 1;
+  /** Threads on each side. */
+  threads: number;
   /** ftlab's tokens/s over PyTorch's, per round, in the order run. */
   ratios: number[];
   /** The median of `ratios`. */
@@ -113,7 +117,7 @@ function median(values: number[]): number {
 }
 
 /** One PyTorch measurement of a case, in a fresh Python process (as ftlab's side is a fresh child). */
-function torchSide(python: string, caseName: string, steps: number, warmupSteps: number): TorchSide {
+function torchSide(python: string, caseName: string, steps: number, warmupSteps: number, threads: number): TorchSide {
   const request = {
     op: 'bench',
     config: benchCaseConfig(caseName),
@@ -121,7 +125,7 @@ function torchSide(python: string, caseName: string, steps: number, warmupSteps:
     time: BENCH_TIME,
     steps,
     warmupSteps,
-    threads: 1,
+    threads,
     seed: 1,
   };
   const [answer] = runPythonJson(python, ['-m', 'ftlab_torch', 'json'], [request], TWIN_PYTHON_DIR) as [TorchSide];
@@ -145,15 +149,17 @@ export async function runReferenceBenchmarks(options: ReferenceBenchmarkOptions 
     );
   }
   const warmupSteps = options.warmupSteps ?? 2;
+  const threads = options.threads ?? 1;
+  setEngineThreads(engine, threads); // refuses more than one thread on an engine that cannot
   const records: ReferenceRecord[] = [];
   for (const caseName of cases) {
     const steps = stepsFor(caseName, engine, options.steps ?? 10);
     const ours: number[] = [];
     const theirs: TorchSide[] = [];
     for (let round = 0; round < rounds; round++) {
-      const record = await startChild({ caseName, engine, steps, warmupSteps, barrier: false }).result;
+      const record = await startChild({ caseName, engine, steps, warmupSteps, barrier: false, threads }).result;
       ours.push(record.tokensPerSec);
-      theirs.push(torchSide(python, caseName, steps, warmupSteps));
+      theirs.push(torchSide(python, caseName, steps, warmupSteps, threads));
     }
     const ratios = ours.map((value, i) => Number((value / (theirs[i] as TorchSide).tokensPerSec).toFixed(3)));
     const { tokensPerSec: _t, msPerStep: _m, cpuMsPerStep: _c, steps: _s, ...torch } = theirs[0] as TorchSide;
@@ -163,7 +169,7 @@ export async function runReferenceBenchmarks(options: ReferenceBenchmarkOptions 
       engine,
       batch: BENCH_BATCH,
       time: BENCH_TIME,
-      threads: 1,
+      threads,
       ratios,
       ratio: Number(median(ratios).toFixed(3)),
       ftlabTokensPerSec: ours,

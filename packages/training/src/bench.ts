@@ -11,7 +11,14 @@
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { BACKEND_NAMES, type BackendName, BackendUnavailableError, selectBackend, tf } from '@ftlab/backend';
+import {
+  BACKEND_NAMES,
+  type BackendName,
+  BackendUnavailableError,
+  selectBackend,
+  setEngineThreads,
+  tf,
+} from '@ftlab/backend';
 import {
   createModel,
   flopsPerToken,
@@ -48,6 +55,8 @@ export interface BenchmarkOptions {
   warmupSteps?: number;
   /** Process counts of the multi-process case (default 1..cores); [] skips it. */
   processes?: number[];
+  /** Threads of each run on the native engine (default 1); the other engines run one. */
+  threads?: number;
   /** Called with each record as soon as it is measured (the CLI prints it). */
   onRecord?: (record: BenchmarkRecord) => void;
 }
@@ -60,6 +69,8 @@ export interface CaseRecord {
   latentBits: number;
   estimator: string | null;
   backend: BackendName;
+  /** Threads of the run (the native engine's GEMM). */
+  threads: number;
   shape: { d: number; L: number; heads: number; T: number; B: number; V: number };
   params: number;
   /** Model FLOPs per token for training (forward + backward, @ftlab/model flopsPerToken). */
@@ -115,6 +126,8 @@ export interface ChildSpec {
   warmupSteps: number;
   /** Wait for "go" on stdin after warm-up (multi-process runs start measuring together). */
   barrier: boolean;
+  /** Threads of the run (setEngineThreads; default 1). */
+  threads?: number;
 }
 
 function median(values: number[]): number {
@@ -151,6 +164,7 @@ async function waitForGo(): Promise<void> {
 async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
   const config = benchCaseConfig(spec.caseName);
   await selectBackend(spec.engine);
+  setEngineThreads(spec.engine, spec.threads ?? 1);
   const model = createModel(config, 1);
   const optimizer = new AdamW(model.variables, { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
   const time = REFERENCE.contextLength;
@@ -197,6 +211,7 @@ async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
     latentBits: config.variant === 'baseline' ? 0 : config.latentBits,
     estimator: config.variant === 'baseline' ? null : config.estimator,
     backend: spec.engine,
+    threads: spec.threads ?? 1,
     shape: { d: config.width, L: config.layers, heads: config.heads, T: time, B: BATCH, V: config.vocabSize },
     params: parameterCount(config).total,
     flopsPerToken: flops,
@@ -309,7 +324,8 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   for (const record of skipped) emit(record);
   for (const engine of engines) {
     for (const caseName of caseNames) {
-      const spec = { caseName, engine, steps: stepsFor(caseName, engine, steps), warmupSteps, barrier: false };
+      const threads = engine === 'native' ? (options.threads ?? 1) : 1;
+      const spec = { caseName, engine, steps: stepsFor(caseName, engine, steps), warmupSteps, barrier: false, threads };
       emit(await startChild(spec).result);
     }
   }

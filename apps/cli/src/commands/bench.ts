@@ -23,6 +23,7 @@ export interface BenchOptions {
   reference?: 'torch';
   rounds?: number;
   python?: string;
+  threads?: number;
 }
 
 export async function benchCommand(options: BenchOptions): Promise<number> {
@@ -40,6 +41,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     ...(options.engines ? { engines: options.engines as BackendName[] } : {}),
     ...(options.steps ? { steps: options.steps } : {}),
     ...(options.multi ? (options.processes ? { processes: options.processes } : {}) : { processes: [] }),
+    ...(options.threads ? { threads: options.threads } : {}),
     onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
   });
   if (!options.json) {
@@ -87,6 +89,7 @@ async function referenceCommand(options: BenchOptions): Promise<number> {
     ...(options.steps ? { steps: options.steps } : {}),
     ...(options.rounds ? { rounds: options.rounds } : {}),
     ...(options.python ? { python: options.python } : {}),
+    ...(options.threads ? { threads: options.threads } : {}),
     onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
   });
   if (!options.json && records.length > 0) process.stderr.write(`\n${referenceSummary(records)}\n`);
@@ -106,7 +109,7 @@ export function referenceSummary(records: readonly ReferenceRecord[]): string {
     : first.torch.blas.library;
   const lines = [
     `CPU: ${first.cpu.model} (${first.cpu.isa.join(', ') || 'flags unknown'})`,
-    `ftlab: ${first.engine} engine, ${kernels}, 1 thread`,
+    `ftlab: ${first.engine} engine, ${kernels}, ${first.threads} thread(s)`,
     `PyTorch ${first.torch.torch}: ${first.torch.threads} thread(s), its kernels ${first.torch.cpuCapability}, BLAS ${blas}`,
   ];
   if (first.torch.openblasCoretype) {

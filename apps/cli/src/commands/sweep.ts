@@ -49,6 +49,8 @@ function startWorker(
     sweepId,
     '--backend',
     options.backend,
+    '--threads',
+    String(options.threads ?? 1),
     '--stale-after',
     String(options.staleAfter),
     '--max-resumes',

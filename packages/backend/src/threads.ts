@@ -1,0 +1,31 @@
+// Threads of one run (--threads N, FTLAB_THREADS): the native engine splits each GEMM's output
+// tiles between N threads, bit-identical to one thread. The default stays one thread per process,
+// so sweeps keep one process per core; the other engines run one thread and refuse more.
+import { loadNative } from '@ftlab/native';
+import type { BackendName } from './select.js';
+
+/** The most threads the native engine takes (its pool's limit). */
+export const MAX_ENGINE_THREADS = 64;
+
+/** Checks `threads` (a whole number 1..64) and gives it to `engine`; throws with the fix otherwise. */
+export function setEngineThreads(engine: BackendName, threads: number): void {
+  if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ENGINE_THREADS) {
+    throw new Error(`--threads must be a whole number from 1 to ${MAX_ENGINE_THREADS}, not ${threads}`);
+  }
+  if (engine !== 'native') {
+    if (threads === 1) return;
+    throw new Error(
+      `--threads ${threads} needs the native engine (its GEMM runs on several threads); the ${engine} engine ` +
+        'runs one. Use --backend native, or run several processes (ftlab sweep --workers N).',
+    );
+  }
+  const status = loadNative();
+  if (!status.available) throw new Error(`--threads: the native engine is not available (${status.reason})`);
+  status.addon.setThreads(threads);
+}
+
+/** Threads the native engine's GEMM uses now (1 when it is not loaded). */
+export function engineThreads(): number {
+  const status = loadNative();
+  return status.available ? status.addon.info().threads : 1;
+}
