@@ -211,6 +211,51 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
     });
   }
 
+  it('attention split between 1, 2 and 3 threads gives bit-identical outputs and gradients (shared query included)', () => {
+    for (const [name, c] of [
+      ...cases,
+      ['wide batch', { batch: 5, queryBatch: 5, time: 6, heads: 3, dh: 4, causal: true }],
+    ] as Array<[string, AttentionCase]>) {
+      const width = c.heads * c.dh;
+      const qSize = c.queryBatch * c.time * width;
+      const kSize = c.batch * c.time * width;
+      const probs = c.batch * c.heads * c.time * c.time;
+      const results: Float32Array[] = [];
+      for (const threads of [1, 2, 3]) {
+        a.setThreads(threads);
+        const { heap, offsets } = heapOf(
+          values(qSize, 9, 1.5),
+          values(kSize, 10, 1.5),
+          values(kSize, 11),
+          values(kSize, 12),
+          kSize,
+          probs,
+          qSize,
+          kSize,
+          kSize,
+        );
+        const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
+        a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
+        a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
+        results.push(heap.slice(oo / 4));
+      }
+      a.setThreads(1);
+      expect(results[1], name).toEqual(results[0]);
+      expect(results[2], name).toEqual(results[0]);
+    }
+  });
+
   it('the dense estimator gradient equals its sum over every code (H = 1, 5 and 11: one and several code blocks)', () => {
     everyKernel(a, (build) => {
       for (const bits of [1, 5, 11]) {

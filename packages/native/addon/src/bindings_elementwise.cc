@@ -1,9 +1,11 @@
 // N-API bindings of the elementwise, reduction and data-movement kernels (simd.h, movement.h).
+#include <algorithm>
 #include <string>
 
 #include "bindings.h"
 #include "movement.h"
 #include "napi_args.h"
+#include "parallel.h"
 #include "simd.h"
 
 namespace ftl {
@@ -57,7 +59,16 @@ napi_value Binary(napi_env env, napi_callback_info info) {
       !args.floatsAt("out", data, length, outOffset, size, &out)) {
     return nullptr;
   }
-  simd().binary(static_cast<BinaryOp>(op), layout, a, b, out);
+  // Split along the outermost dimension (or, for one dimension, in aligned chunks of it).
+  const int64_t rows = layout.dims[0];
+  const int64_t outRow = size / std::max<int64_t>(rows, 1);
+  parallelChunks(rows, layout.rank == 1 ? kAlign : 1, kParallelItems / std::max<int64_t>(outRow, 1) + 1,
+                 [&](int64_t first, int64_t last) {
+                   BroadcastLayout part = layout;
+                   part.dims[0] = last - first;
+                   simd().binary(static_cast<BinaryOp>(op), part, a + first * layout.aStrides[0],
+                                 b + first * layout.bStrides[0], out + first * outRow);
+                 });
   return nullptr;
 }
 
@@ -77,7 +88,9 @@ napi_value Unary(napi_env env, napi_callback_info info) {
     args.fail("op " + std::to_string(op) + " is not a unary op");
     return nullptr;
   }
-  simd().unary(static_cast<UnaryOp>(op), n, x, out);
+  parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
+    simd().unary(static_cast<UnaryOp>(op), last - first, x + first, out + first);
+  });
   return nullptr;
 }
 
@@ -101,7 +114,11 @@ napi_value ReduceAxis(napi_env env, napi_callback_info info) {
     args.fail("op " + std::to_string(op) + " is not a reduction");
     return nullptr;
   }
-  simd().reduceAxis(static_cast<ReduceOp>(op), outer, reduced, inner, x, out);
+  // Each output keeps its own order of summation: only the outer dimension is split.
+  parallelChunks(outer, 1, kParallelItems / std::max<int64_t>(reduced * inner, 1) + 1, [&](int64_t first, int64_t last) {
+    simd().reduceAxis(static_cast<ReduceOp>(op), last - first, reduced, inner, x + first * reduced * inner,
+                      out + first * inner);
+  });
   return nullptr;
 }
 
@@ -118,7 +135,9 @@ napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
       !args.floatsAt("out", data, length, outOffset, rows * cols, &out)) {
     return nullptr;
   }
-  simd().softmaxRows(rows, cols, x, out, false);
+  parallelChunks(rows, 1, kParallelItems / cols + 1, [&](int64_t first, int64_t last) {
+    simd().softmaxRows(last - first, cols, x + first * cols, out + first * cols, false);
+  });
   return nullptr;
 }
 

@@ -1,11 +1,13 @@
 // N-API bindings of the fused training kernels: RMSNorm, SwiGLU, rotary embedding and
 // attention, each forward and backward. Outputs must not overlap inputs.
+#include <algorithm>
 #include <string>
 
 #include "attention.h"
-#include "dense_estimator.h"
 #include "bindings.h"
+#include "dense_estimator.h"
 #include "napi_args.h"
+#include "parallel.h"
 #include "simd.h"
 
 namespace ftl {
@@ -27,7 +29,9 @@ napi_value RmsNormForward(napi_env env, napi_callback_info info) {
       !args.floatsAt("r", data, length, rOffset, n, &r)) {
     return nullptr;
   }
-  simd().rmsNormForward(n, d, x, w, static_cast<float>(eps), y, r);
+  parallelChunks(n, 1, kParallelItems / d + 1, [&](int64_t first, int64_t last) {
+    simd().rmsNormForward(last - first, d, x + first * d, w, static_cast<float>(eps), y + first * d, r + first);
+  });
   return nullptr;
 }
 
@@ -64,7 +68,9 @@ napi_value SwiGluForward(napi_env env, napi_callback_info info) {
       !args.floatsAt("u", data, length, uOffset, n, &u) || !args.floatsAt("h", data, length, hOffset, n, &h)) {
     return nullptr;
   }
-  simd().swiGluForward(n, g, u, h);
+  parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
+    simd().swiGluForward(last - first, g + first, u + first, h + first);
+  });
   return nullptr;
 }
 
@@ -83,7 +89,9 @@ napi_value SwiGluBackward(napi_env env, napi_callback_info info) {
       !args.floatsAt("dg", data, length, dgOffset, n, &dg) || !args.floatsAt("du", data, length, duOffset, n, &du)) {
     return nullptr;
   }
-  simd().swiGluBackward(n, dh, g, u, dg, du);
+  parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
+    simd().swiGluBackward(last - first, dh + first, g + first, u + first, dg + first, du + first);
+  });
   return nullptr;
 }
 
@@ -114,7 +122,10 @@ napi_value Rope(napi_env env, napi_callback_info info) {
       !args.floatsAt("out", data, length, outOffset, size, &out)) {
     return nullptr;
   }
-  simd().rope(batch, time, heads, headDim, x, cosTable, sinTable, transposed, out);
+  const int64_t item = time * heads * headDim;
+  parallelChunks(batch, 1, kParallelItems / std::max<int64_t>(item, 1) + 1, [&](int64_t first, int64_t last) {
+    simd().rope(last - first, time, heads, headDim, x + first * item, cosTable, sinTable, transposed, out + first * item);
+  });
   return nullptr;
 }
 
@@ -246,8 +257,11 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
       !args.floatsAt("vOut", data, length, vOutOffset, n, &vOut)) {
     return nullptr;
   }
-  simd().adamW(n, w, m, v, g, static_cast<float>(beta1), static_cast<float>(beta2), static_cast<float>(stepSize),
-               static_cast<float>(epsHat), static_cast<float>(decay), wOut, mOut, vOut);
+  parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
+    simd().adamW(last - first, w + first, m + first, v + first, g + first, static_cast<float>(beta1),
+                 static_cast<float>(beta2), static_cast<float>(stepSize), static_cast<float>(epsHat),
+                 static_cast<float>(decay), wOut + first, mOut + first, vOut + first);
+  });
   return nullptr;
 }
 

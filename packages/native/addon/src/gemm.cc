@@ -122,13 +122,13 @@ void scaleC(const GemmShape& s, float beta, float* c) {
 
 }  // namespace
 
-void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
-  if (s.m <= 0 || s.n <= 0) return;
-  if (s.k <= 0) {
-    scaleC(s, beta, c);
-    return;
-  }
-  const Kernel kernel = selectKernel();
+namespace {
+
+// One thread's share of sgemm: row panels [rowFirst, rowLast) (mr rows each) x column panels
+// [colFirst, colLast) (NR wide) of C, with its own packed B (and packed A for a transposed A).
+// Each tile is computed exactly as by a single thread doing all of C.
+void sgemmPart(const GemmShape& s, const Kernel& kernel, float alpha, const float* a, const float* b, float beta,
+               float* c, int64_t rowFirst, int64_t rowLast, int64_t colFirst, int64_t colLast) {
   const int64_t mr = kernel.mr;
   const int64_t kcMax = std::min(KC, s.k);
   // A transposed (a weight gradient X^T dY: k = tokens, large) is read a row of A^T per k step,
@@ -139,55 +139,77 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
   // Element (i, p) of op(A) is at a[i * rsA + p * csA].
   const int64_t rsA = s.transA ? 1 : s.lda;
   const int64_t csA = s.transA ? s.lda : 1;
-  const int64_t rowPanels = (s.m + mr - 1) / mr;
-  float* pb = packedB.get(static_cast<size_t>(((std::min(NC, s.n) + NR - 1) / NR) * NR * kcMax));
-  for (int64_t jc = 0; jc < s.n; jc += NC) {
-    const int64_t nc = std::min(NC, s.n - jc);
+  const int64_t colEnd = std::min(s.n, colLast * NR);
+  float* pa = packedA.get(static_cast<size_t>((packWholeA ? groupPanels : 1) * mr * kcMax));
+  float* pb = packedB.get(static_cast<size_t>(((std::min(NC, colEnd - colFirst * NR) + NR - 1) / NR) * NR * kcMax));
+  alignas(64) float edge[MR_MAX * NR];
+  for (int64_t jc = colFirst * NR; jc < colEnd; jc += NC) {
+    const int64_t nc = std::min(NC, colEnd - jc);
     for (int64_t pc = 0; pc < s.k; pc += KC) {
       const int64_t kc = std::min(KC, s.k - pc);
       const float betaNow = pc == 0 ? beta : 1.0f;  // later k slices accumulate
       packB(s, b, pc, kc, jc, nc, pb);
-      // Row panels split between the threads; each tile is computed as with one thread.
-      parallelFor(rowPanels, [&](int64_t first, int64_t last) {
-        float* pa = packedA.get(static_cast<size_t>((packWholeA ? groupPanels : 1) * mr * kcMax));
-        alignas(64) float edge[MR_MAX * NR];
-        for (int64_t group = first; group < last; group += groupPanels) {
-          const int64_t groupEnd = std::min(last, group + groupPanels);
-          for (int64_t panel = group; packWholeA && panel < groupEnd; ++panel) {
+      for (int64_t group = rowFirst; group < rowLast; group += groupPanels) {
+        const int64_t groupEnd = std::min(rowLast, group + groupPanels);
+        for (int64_t panel = group; packWholeA && panel < groupEnd; ++panel) {
+          const int64_t i0 = panel * mr;
+          packPanelA(s, a, mr, i0, std::min<int64_t>(mr, s.m - i0), pc, kc, pa + (panel - group) * mr * kc);
+        }
+        for (int64_t jr = 0; jr < nc; jr += NR) {
+          const int64_t cols = std::min<int64_t>(NR, nc - jr);
+          const float* panelB = pb + jr * kc;
+          for (int64_t panel = group; panel < groupEnd; ++panel) {
             const int64_t i0 = panel * mr;
-            packPanelA(s, a, mr, i0, std::min<int64_t>(mr, s.m - i0), pc, kc, pa + (panel - group) * mr * kc);
-          }
-          for (int64_t jr = 0; jr < nc; jr += NR) {
-            const int64_t cols = std::min<int64_t>(NR, nc - jr);
-            const float* panelB = pb + jr * kc;
-            for (int64_t panel = group; panel < groupEnd; ++panel) {
-              const int64_t i0 = panel * mr;
-              const int64_t rows = std::min<int64_t>(mr, s.m - i0);
-              const float* panelA = a + i0 * rsA + pc * csA;
-              int64_t rs = rsA, cs = csA;
-              if (packWholeA) {
-                panelA = pa + (panel - group) * mr * kc;
-                rs = 1;
-                cs = mr;
-              } else if (rows < mr) {  // the last rows, zero-padded (packed once per column panel)
-                if (jr == 0) packPanelA(s, a, mr, i0, rows, pc, kc, pa);
-                panelA = pa;
-                rs = 1;
-                cs = mr;
-              }
-              float* tile = c + i0 * s.ldc + jc + jr;
-              if (rows == mr && cols == NR) {
-                kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
-                continue;
-              }
-              // A partial tile: full tile into a buffer, then only the valid part into C.
-              kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
-              mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
+            const int64_t rows = std::min<int64_t>(mr, s.m - i0);
+            const float* panelA = a + i0 * rsA + pc * csA;
+            int64_t rs = rsA, cs = csA;
+            if (packWholeA) {
+              panelA = pa + (panel - group) * mr * kc;
+              rs = 1;
+              cs = mr;
+            } else if (rows < mr) {  // the last rows, zero-padded (packed at the first column panel)
+              if (jr == 0) packPanelA(s, a, mr, i0, rows, pc, kc, pa);
+              panelA = pa;
+              rs = 1;
+              cs = mr;
             }
+            float* tile = c + i0 * s.ldc + jc + jr;
+            if (rows == mr && cols == NR) {
+              kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
+              continue;
+            }
+            // A partial tile: full tile into a buffer, then only the valid part into C.
+            kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
+            mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
           }
         }
-      });
+      }
     }
+  }
+}
+
+}  // namespace
+
+void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+  if (s.m <= 0 || s.n <= 0) return;
+  if (s.k <= 0) {
+    scaleC(s, beta, c);
+    return;
+  }
+  const Kernel kernel = selectKernel();
+  // Threads take contiguous ranges of row panels (many rows: each reads its part of A) or of
+  // column panels (a weight gradient, m = d: each packs its part of B), with no synchronisation
+  // inside the product.
+  const int64_t rowPanels = (s.m + kernel.mr - 1) / kernel.mr;
+  const int64_t colPanels = (s.n + NR - 1) / NR;
+  if (rowPanels >= 2 * colPanels) {
+    parallelFor(rowPanels, [&](int64_t first, int64_t last) {
+      sgemmPart(s, kernel, alpha, a, b, beta, c, first, last, 0, colPanels);
+    });
+  } else {
+    parallelFor(colPanels, [&](int64_t first, int64_t last) {
+      sgemmPart(s, kernel, alpha, a, b, beta, c, 0, rowPanels, first, last);
+    });
   }
 }
 

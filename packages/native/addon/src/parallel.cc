@@ -1,6 +1,7 @@
 #include "parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -8,6 +9,19 @@
 
 namespace ftl {
 namespace {
+
+// Set while a thread runs its share of a parallelFor.
+thread_local bool insideJob = false;
+
+// Before sleeping on a condition variable, a thread polls for ~20-50 us: the kernels of a training
+// step come every few hundred microseconds, and a futex wake-up costs tens of them.
+constexpr int kSpins = 4000;
+
+inline void relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 class Pool {
  public:
@@ -27,11 +41,13 @@ class Pool {
     workers_.clear();
     stop_ = false;
     // A new worker waits for the next job, not for the ones before it was started.
-    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now = generation_] { loop(i, now); });
+    const uint64_t now = generation_.load();
+    for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i, now] { loop(i, now); });
   }
 
   void run(int64_t count, const std::function<void(int64_t, int64_t)>& body) {
-    const int parts = static_cast<int>(std::min<int64_t>(size(), count));
+    // A parallelFor inside another one's body runs in the calling thread: the pool is busy.
+    const int parts = insideJob ? 1 : static_cast<int>(std::min<int64_t>(size(), count));
     if (parts <= 1) {
       if (count > 0) body(0, count);
       return;
@@ -45,9 +61,12 @@ class Pool {
       ++generation_;
     }
     wake_.notify_all();
+    insideJob = true;
     body(0, count / parts);  // the calling thread's share
+    insideJob = false;
+    for (int i = 0; i < kSpins && pending_.load(std::memory_order_acquire) != 0; ++i) relax();
     std::unique_lock<std::mutex> lock(mutex_);
-    done_.wait(lock, [this] { return pending_ == 0; });
+    done_.wait(lock, [this] { return pending_.load() == 0; });
     body_ = nullptr;
   }
 
@@ -56,20 +75,23 @@ class Pool {
     for (;;) {
       const std::function<void(int64_t, int64_t)>* body;
       int64_t begin = 0, end = 0;
+      for (int i = 0; i < kSpins && generation_.load(std::memory_order_acquire) == seen; ++i) relax();
       {
         std::unique_lock<std::mutex> lock(mutex_);
-        wake_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        wake_.wait(lock, [&] { return stop_ || generation_.load() != seen; });
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load();
         if (index >= parts_) continue;  // fewer parts than threads this time
         body = body_;
         begin = count_ * index / parts_;
         end = count_ * (index + 1) / parts_;
       }
+      insideJob = true;
       (*body)(begin, end);
+      insideJob = false;
       {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (--pending_ == 0) done_.notify_one();
+        if (pending_.fetch_sub(1) == 1) done_.notify_one();
       }
     }
   }
@@ -80,8 +102,8 @@ class Pool {
   const std::function<void(int64_t, int64_t)>* body_ = nullptr;
   int64_t count_ = 0;
   int parts_ = 0;
-  int pending_ = 0;
-  uint64_t generation_ = 0;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
   bool stop_ = false;
 };
 
@@ -100,5 +122,16 @@ void setThreadCount(int threads) {
 int threadCount() { return pool().size(); }
 
 void parallelFor(int64_t count, const std::function<void(int64_t begin, int64_t end)>& body) { pool().run(count, body); }
+
+void parallelChunks(int64_t count, int64_t align, int64_t minPerThread,
+                    const std::function<void(int64_t begin, int64_t end)>& body) {
+  if (count <= 0) return;
+  if (pool().size() == 1 || count < 2 * std::max<int64_t>(minPerThread, 1)) {
+    body(0, count);
+    return;
+  }
+  const int64_t units = (count + align - 1) / align;
+  pool().run(units, [&](int64_t first, int64_t last) { body(first * align, std::min(count, last * align)); });
+}
 
 }  // namespace ftl
