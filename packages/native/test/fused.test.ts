@@ -170,87 +170,62 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
       { batch: 1, queryBatch: 1, time: 17, heads: 1, dh: 18, causal: true },
     ],
   ];
+  /** Case c's inputs, and the attention kernels' output and gradients of q, k and v for them. */
+  function runAttention(c: AttentionCase) {
+    const width = c.heads * c.dh;
+    const qSize = c.queryBatch * c.time * width;
+    const kSize = c.batch * c.time * width;
+    const [q, k, v, dOut] = [values(qSize, 9, 1.5), values(kSize, 10, 1.5), values(kSize, 11), values(kSize, 12)];
+    const probs = c.batch * c.heads * c.time * c.time;
+    const { heap, offsets } = heapOf(q, k, v, dOut, kSize, probs, qSize, kSize, kSize);
+    const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as [
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+      number,
+    ];
+    const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
+    a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
+    a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
+    const grads = [view(heap, odq, qSize), view(heap, odk, kSize), view(heap, odv, kSize)] as const;
+    return { inputs: [q, k, v] as const, dOut, out: view(heap, oo, kSize), grads, everything: heap.slice(oo / 4) };
+  }
+
   for (const [name, c] of cases) {
     it(`attention (${name}): forward equals softmax(q k^T) v, backward its central differences`, () => {
       everyKernel(a, (build) => {
-        const width = c.heads * c.dh;
-        const qSize = c.queryBatch * c.time * width;
-        const kSize = c.batch * c.time * width;
-        const q = values(qSize, 9, 1.5);
-        const k = values(kSize, 10, 1.5);
-        const v = values(kSize, 11);
-        const dOut = values(kSize, 12);
-        const probs = c.batch * c.heads * c.time * c.time;
-        const { heap, offsets } = heapOf(q, k, v, dOut, kSize, probs, qSize, kSize, kSize);
-        const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as number[] as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
-        const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
-        a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
+        const { inputs, dOut, out, grads } = runAttention(c);
         const reference = attentionReference(c);
-        const inputs = [f64(q), f64(k), f64(v)];
-        expect(maxError(view(heap, oo, kSize), reference(inputs)), build).toBeLessThan(1e-5);
-        a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
-        for (const [which, at, size] of [
-          [0, odq, qSize],
-          [1, odk, kSize],
-          [2, odv, kSize],
-        ] as const) {
-          const expected = numericGradient(reference, inputs, which, dOut);
-          expect(maxError(view(heap, at, size), expected), `${build} d${'qkv'[which]}`).toBeLessThan(5e-5);
+        const exact = inputs.map(f64);
+        expect(maxError(out, reference(exact)), build).toBeLessThan(1e-5);
+        for (const which of [0, 1, 2] as const) {
+          const expected = numericGradient(reference, exact, which, dOut);
+          expect(maxError(grads[which], expected), `${build} d${'qkv'[which]}`).toBeLessThan(5e-5);
         }
       });
     });
   }
 
   it('attention split between 1, 2 and 3 threads gives bit-identical outputs and gradients (shared query included)', () => {
-    for (const [name, c] of [
-      ...cases,
-      ['wide batch', { batch: 5, queryBatch: 5, time: 6, heads: 3, dh: 4, causal: true }],
-    ] as Array<[string, AttentionCase]>) {
-      const width = c.heads * c.dh;
-      const qSize = c.queryBatch * c.time * width;
-      const kSize = c.batch * c.time * width;
-      const probs = c.batch * c.heads * c.time * c.time;
+    const wide: [string, AttentionCase] = [
+      'wide batch',
+      { batch: 5, queryBatch: 5, time: 6, heads: 3, dh: 4, causal: true },
+    ];
+    for (const [name, c] of [...cases, wide]) {
       const results: Float32Array[] = [];
-      for (const threads of [1, 2, 3]) {
-        a.setThreads(threads);
-        const { heap, offsets } = heapOf(
-          values(qSize, 9, 1.5),
-          values(kSize, 10, 1.5),
-          values(kSize, 11),
-          values(kSize, 12),
-          kSize,
-          probs,
-          qSize,
-          kSize,
-          kSize,
-        );
-        const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
-        const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
-        a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
-        a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
-        results.push(heap.slice(oo / 4));
+      try {
+        for (const threads of [1, 2, 3]) {
+          a.setThreads(threads);
+          results.push(runAttention(c).everything);
+        }
+      } finally {
+        a.setThreads(1);
       }
-      a.setThreads(1);
       expect(results[1], name).toEqual(results[0]);
       expect(results[2], name).toEqual(results[0]);
     }
