@@ -149,6 +149,33 @@ describe('bench', () => {
     expect(bad.stderr).toMatch(/--engines: "tpu" is not an engine/);
   });
 
+  it('the multi-process case without 1 in --processes compares with the baseline case of the same run', async () => {
+    const out = await ftlabOk([
+      'bench',
+      '--cases',
+      'baseline',
+      '--engines',
+      'wasm',
+      '--steps',
+      '1',
+      '--processes',
+      '2',
+      '--json',
+    ]);
+    const [single, multi] = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, number>);
+    expect(multi).toMatchObject({ kind: 'multi-process', processes: 2 });
+    expect(multi?.efficiency).toBeCloseTo(
+      (multi?.totalTokensPerSec as number) / (2 * (single?.tokensPerSec as number)),
+      3,
+    );
+    const none = await ftlab(['bench', '--cases', 'ft-h8-dense', '--engines', 'wasm', '--processes', '2']).done;
+    expect(none.code).toBe(1);
+    expect(none.stderr).toMatch(/add 1 to --processes, or the baseline case to --cases/);
+  });
+
   const python = testPythonPath('ftlab bench --reference torch', ['torch', 'numpy']);
   it.skipIf(python === undefined)(
     '--reference torch: ftlab and PyTorch side by side, the ratio per case and what each side ran on',
@@ -163,7 +190,7 @@ describe('bench', () => {
       expect(rest).toEqual([]);
       expect(record).toMatchObject({ kind: 'reference', case: 'baseline', ratios: [expect.any(Number)] });
       expect(run.stderr).toMatch(/^CPU: .+$/m);
-      expect(run.stderr).toMatch(/^ftlab: \w+ engine, .*1 thread$/m);
+      expect(run.stderr).toMatch(/^ftlab: \w+ engine, .*, 1 thread\(s\)$/m);
       expect(run.stderr).toMatch(/^PyTorch \d+\.\d+.*: 1 thread\(s\), its kernels \w+, BLAS .+$/m);
       expect(run.stderr).toMatch(/ftlab\/PyTorch/);
       expect(run.stderr).toContain(`x${(record as { ratio: number }).ratio}`);

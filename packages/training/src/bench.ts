@@ -315,6 +315,11 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   }
   const steps = options.steps ?? 10;
   const warmupSteps = options.warmupSteps ?? 2;
+  if (options.processes?.length && !options.processes.includes(1) && !caseNames.includes('baseline')) {
+    throw new Error(
+      'bench: the multi-process case compares N processes with one: add 1 to --processes, or the baseline case to --cases',
+    );
+  }
   const records: BenchmarkRecord[] = [];
   const emit = (record: BenchmarkRecord) => {
     records.push(record);
@@ -332,8 +337,12 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   const fastest = engines[0];
   const counts = options.processes ?? Array.from({ length: availableParallelism() }, (_, i) => i + 1);
   if (fastest === undefined || counts.length === 0) return records;
-  let single: number | undefined;
-  for (const processes of counts) {
+  // The 1-process rate efficiency is measured against: the 1-process run of this loop, else the
+  // baseline case measured above on the same engine (when --processes leaves 1 out).
+  let single = records.find(
+    (r): r is CaseRecord => r.kind === 'case' && r.case === 'baseline' && r.backend === fastest,
+  )?.tokensPerSec;
+  for (const processes of [...counts].sort((x, y) => x - y)) {
     const spec: ChildSpec = { caseName: 'baseline', engine: fastest, steps, warmupSteps, barrier: true };
     const children = Array.from({ length: processes }, () => startChild(spec));
     await Promise.all(children.map((c) => c.ready));
@@ -349,7 +358,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
       processes,
       totalTokensPerSec: total,
       perProcessTokensPerSec: perProcess,
-      efficiency: single === undefined ? Number.NaN : Number((total / (processes * single)).toFixed(3)),
+      efficiency: Number((total / (processes * (single as number))).toFixed(3)),
       loadAverage: Number((loadavg()[0] as number).toFixed(2)),
     });
   }
