@@ -7,7 +7,7 @@ import { defaultArtifactRoot } from '@ftlab/training';
 export interface GlobalOptions {
   db: string;
   backend: string;
-  /** Threads of one run (the native engine's GEMM); 1 by default, one process per core. */
+  /** Threads of one run (the native engine's kernels); 1 by default, one process per core. */
   threads?: number;
   json: boolean;
   artifacts?: string;

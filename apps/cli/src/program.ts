@@ -79,7 +79,10 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
         .default('auto'),
     )
     .addOption(
-      new Option('--threads <n>', "threads of one run: the native engine's GEMM splits its work, bit-identical to 1")
+      new Option(
+        '--threads <n>',
+        "threads of one run: the native engine's kernels split their work, bit-identical to 1 thread",
+      )
         .env('FTLAB_THREADS')
         .argParser(integer(1))
         .default(1),

@@ -1,5 +1,6 @@
-// Threads of one run (--threads N, FTLAB_THREADS): the native engine splits each GEMM's output
-// tiles between N threads, bit-identical to one thread. The default stays one thread per process,
+// Threads of one run (--threads N, FTLAB_THREADS): the native engine's kernels (GEMM, attention,
+// the dense estimator, element-wise and row-wise kernels) split their work between N threads,
+// bit-identical to one thread. The default stays one thread per process,
 // so sweeps keep one process per core; the other engines run one thread and refuse more.
 import { loadNative } from '@ftlab/native';
 import type { BackendName } from './select.js';
@@ -15,7 +16,7 @@ export function setEngineThreads(engine: BackendName, threads: number): void {
   if (engine !== 'native') {
     if (threads === 1) return;
     throw new Error(
-      `--threads ${threads} needs the native engine (its GEMM runs on several threads); the ${engine} engine ` +
+      `--threads ${threads} needs the native engine (its kernels run on several threads); the ${engine} engine ` +
         'runs one. Use --backend native, or run several processes (ftlab sweep --workers N).',
     );
   }
@@ -24,7 +25,7 @@ export function setEngineThreads(engine: BackendName, threads: number): void {
   status.addon.setThreads(threads);
 }
 
-/** Threads the native engine's GEMM uses now (1 when it is not loaded). */
+/** Threads the native engine's kernels use now (1 when it is not loaded). */
 export function engineThreads(): number {
   const status = loadNative();
   return status.available ? status.addon.info().threads : 1;

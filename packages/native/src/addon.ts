@@ -13,7 +13,7 @@ export interface NativeInfo {
   avx2Fma: boolean;
   /** The CPU (and OS) can run AVX-512 Foundation code. */
   avx512f: boolean;
-  /** Threads the GEMM splits its output tiles between (setThreads; default 1). */
+  /** Threads the kernels split their work between (setThreads; default 1). */
   threads: number;
 }
 
@@ -23,7 +23,7 @@ export interface NativeAddon {
   setPortable(flag: boolean): void;
   /** false keeps GEMM on the AVX2 micro-kernel where the CPU has AVX-512 (tests compare the two); default true. */
   setAvx512(flag: boolean): void;
-  /** Threads for the GEMM (1..64; default 1): results are bit-identical for every count. */
+  /** Threads for the kernels (1..64; default 1): results are bit-identical for every count. */
   setThreads(threads: number): void;
   /**
    * For each batch item b: C_b = alpha op(A_b) op(B_b) + beta C_b, row-major and contiguous

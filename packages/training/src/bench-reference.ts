@@ -2,7 +2,7 @@
 // For each case, rounds alternate: ftlab trains the case in a child process (bench.ts), then the
 // PyTorch twin (python/ftlab_torch/bench.py) trains the same config with the same step (loss and
 // gradients, global-norm clipping at 1, AdamW) and batch shape, one thread each (or --threads N
-// each: ftlab's native GEMM and torch.set_num_threads). The ratio per
+// each: ftlab's native kernels and torch.set_num_threads). The ratio per
 // round is ftlab's tokens/s over PyTorch's; the record holds every round's pair, so a reader sees
 // the spread as well as the median, and what each side ran on (CPU model and its vector ISA,
 // ftlab's GEMM kernel and SIMD build, PyTorch's version, its kernels' ISA and its BLAS core).

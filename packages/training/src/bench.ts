@@ -69,7 +69,7 @@ export interface CaseRecord {
   latentBits: number;
   estimator: string | null;
   backend: BackendName;
-  /** Threads of the run (the native engine's GEMM). */
+  /** Threads of the run (the native engine's kernels). */
   threads: number;
   shape: { d: number; L: number; heads: number; T: number; B: number; V: number };
   params: number;

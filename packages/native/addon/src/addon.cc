@@ -46,7 +46,7 @@ napi_value Info(napi_env env, napi_callback_info) {
   return out;
 }
 
-// setThreads(n): threads the GEMM splits its output tiles between (1..64; 1, the default, starts
+// setThreads(n): threads the kernels split their work between (1..64; 1, the default, starts
 // none). Results are bit-identical for every n.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   Args args(env, info, "setThreads", 1);

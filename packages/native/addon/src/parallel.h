@@ -1,6 +1,6 @@
-// A small pool of worker threads for the GEMM: parallelFor splits [0, count) into one contiguous
+// A small pool of worker threads for the kernels: parallelFor splits [0, count) into one contiguous
 // range per thread (the calling thread takes the first) and returns when all are done. With one
-// thread (the default) it is a plain call. Work is split by output tiles, each computed exactly as
+// thread (the default) it is a plain call. Work is split by outputs, each computed exactly as
 // with one thread, so results are bit-identical whatever the thread count.
 #pragma once
 #include <cstdint>
