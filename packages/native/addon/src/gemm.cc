@@ -120,10 +120,6 @@ void scaleC(const GemmShape& s, float beta, float* c) {
   }
 }
 
-}  // namespace
-
-namespace {
-
 // One thread's share of sgemm: row panels [rowFirst, rowLast) (mr rows each) x column panels
 // [colFirst, colLast) (NR wide) of C, with its own packed B (and packed A for a transposed A).
 // Each tile is computed exactly as by a single thread doing all of C.
