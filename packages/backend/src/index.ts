@@ -1,5 +1,5 @@
 export type { NativeInfo } from '@ftlab/native';
-export { nativeTestSkipReason } from '@ftlab/native';
+export { loadNative, nativeTestSkipReason } from '@ftlab/native';
 export { embeddingLookup } from './embedding.js';
 export {
   fusedAttention,

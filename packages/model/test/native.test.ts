@@ -1,7 +1,7 @@
 // The native engine (wasm + C++ kernels, fused RMSNorm/SwiGLU/RoPE/attention) must compute the
 // same training step as the reference engines: same loss and gradients on the same batch.
 // Skipped, visibly and with the reason, where the addon is not built.
-import { type Tensor2D, tf } from '@ftlab/backend';
+import { loadNative, type Tensor2D, tf } from '@ftlab/backend';
 import { describe, expect, it } from 'vitest';
 import { createModel, lossAndGradients, type ModelConfigInput, resolveModelConfig } from '../src/index.js';
 import { type Engine, NATIVE_SKIP_REASON, randomizeWeights, randomTokens, tokens2d, useEngine } from './helpers.js';
@@ -57,6 +57,31 @@ function relativeGradientError(a: Float32Array, b: Float32Array): number {
 }
 
 const title = NATIVE_SKIP_REASON === null ? 'native engine' : `native engine (SKIPPED: ${NATIVE_SKIP_REASON})`;
+
+// The AVX-512 and AVX2 GEMM kernels sum each element over k in the same order and round their
+// stores alike, so a training step is bit-identical on machines with and without AVX-512.
+const native = loadNative();
+const avx512 = native.available && native.addon.info().avx512f;
+const kernelsTitle = avx512
+  ? 'native engine, AVX-512 against AVX2 GEMM kernel'
+  : `native engine, AVX-512 against AVX2 GEMM kernel (SKIPPED: ${NATIVE_SKIP_REASON ?? 'this CPU has no AVX-512'})`;
+describe.skipIf(!avx512)(kernelsTitle, () => {
+  for (const name of ['baseline', 'free-transformer dense H=8', 'cvae']) {
+    it(`${name}: the same loss and gradients, bit for bit`, async () => {
+      if (!native.available) throw new Error('unreachable');
+      const wide = await step('native', VARIANTS[name] as ModelConfigInput);
+      native.addon.setAvx512(false);
+      try {
+        expect(native.addon.info().gemmKernel).toBe('avx2-fma');
+        const narrow = await step('native', VARIANTS[name] as ModelConfigInput);
+        expect([narrow.loss, narrow.ce, narrow.kl]).toEqual([wide.loss, wide.ce, wide.kl]);
+        for (const [param, grad] of wide.grads) expect(narrow.grads.get(param), param).toEqual(grad);
+      } finally {
+        native.addon.setAvx512(true);
+      }
+    });
+  }
+});
 
 describe.skipIf(NATIVE_SKIP_REASON !== null)(title, () => {
   for (const [name, overrides] of Object.entries(VARIANTS)) {

@@ -126,21 +126,32 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     expect(a.info().threads).toBe(1);
   });
 
-  it('runs every micro-kernel the CPU has (each a different code path) to the same products', () => {
+  it('runs every micro-kernel the CPU has; AVX-512 and AVX2 give the same bits (edge tiles, alpha, beta, k slices)', () => {
     const seen: string[] = [];
-    const [m, n, k] = [37, 40, 50];
-    const x = values(m * k, 11);
-    const y = values(k * n, 12);
-    const products: Float32Array[] = [];
+    const cases: Array<[number, number, number, boolean, boolean]> = [
+      [43, 40, 50, false, true], // rows 36-41: a full 6-row tile for AVX2, an edge of a 12-row one for AVX-512
+      [31, 35, 800, true, false], // the same, and three k slices: later ones accumulate (beta 1 inside)
+    ];
+    const products = new Map<string, Float32Array[]>();
     everyKernel(a, (build) => {
       seen.push(build);
-      const { heap, offsets } = heapOf(x, y, m * n);
-      a.gemm(heap, 1, m, n, k, false, true, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 0);
-      products.push(view(heap, offsets[2]!, m * n).slice());
+      products.set(
+        build,
+        cases.map(([m, n, k, transA, transB]) => {
+          const { heap, offsets } = heapOf(values(m * k, 11), values(k * n, 12), values(m * n, 13));
+          a.gemm(heap, 1, m, n, k, transA, transB, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 0.7, 0.3);
+          return view(heap, offsets[2]!, m * n).slice();
+        }),
+      );
     });
     const info = a.info();
     const expected = [...(info.avx512f ? ['avx512f'] : []), ...(info.avx2Fma ? ['avx2-fma'] : []), 'portable'];
     expect(seen).toEqual(expected);
-    for (const product of products.slice(1)) expect(maxError(product, products[0]!)).toBeLessThan(1e-5);
+    const [first] = products.values();
+    for (const [build, results] of products) {
+      for (const [i, product] of results.entries()) expect(maxError(product, first![i]!), build).toBeLessThan(1e-5);
+    }
+    // Each element is summed over k in the same order by both FMA kernels, and stored alike.
+    if (info.avx512f) expect(products.get('avx512f')).toEqual(products.get('avx2-fma'));
   });
 });

@@ -8,6 +8,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 
@@ -33,13 +34,14 @@ struct Kernel {
   MicroKernel run;
   int64_t mr;
   const char* name;
+  bool fma;  // stores alpha * acc + beta * c with one rounding (the AVX2 and AVX-512 kernels)
 };
 
 Kernel selectKernel() {
-  if (forcePortable) return {microKernelPortable, MR, "portable"};
-  if (allowAvx512 && cpuHasAvx512f()) return {microKernelAvx512, MR_AVX512, "avx512f"};
-  if (cpuHasAvx2Fma()) return {microKernelAvx2, MR, "avx2-fma"};
-  return {microKernelPortable, MR, "portable"};
+  if (forcePortable) return {microKernelPortable, MR, "portable", false};
+  if (allowAvx512 && cpuHasAvx512f()) return {microKernelAvx512, MR_AVX512, "avx512f", true};
+  if (cpuHasAvx2Fma()) return {microKernelAvx2, MR, "avx2-fma", true};
+  return {microKernelPortable, MR, "portable", false};
 }
 
 // Grow-only, 64-byte aligned scratch buffers for the packed panels, one pair per thread.
@@ -102,13 +104,21 @@ void packB(const GemmShape& s, const float* b, int64_t k0, int64_t kc, int64_t j
   }
 }
 
-// c (rows x cols of it) = alpha * edge + beta * c, edge being a full mr x NR tile.
-void mergeEdge(const float* edge, int64_t rows, int64_t cols, float alpha, float beta, float* c, int64_t ldc) {
+// c (rows x cols of it) = alpha * edge + beta * c, edge being a full mr x NR tile, rounded as the
+// kernel rounds its full tiles: alpha * acc, or with beta fma(alpha, acc, beta * c) for the FMA
+// kernels. So an element gives the same bits in a full tile or an edge tile, and the AVX2 and
+// AVX-512 kernels (which sum each element over k in the same order) give the same products.
+void mergeEdge(const Kernel& kernel, const float* edge, int64_t rows, int64_t cols, float alpha, float beta, float* c,
+               int64_t ldc) {
   for (int64_t i = 0; i < rows; ++i) {
     float* row = c + i * ldc;
     for (int64_t j = 0; j < cols; ++j) {
-      const float value = alpha * edge[i * NR + j];
-      row[j] = beta == 0.0f ? value : value + beta * row[j];
+      const float acc = edge[i * NR + j];
+      if (beta == 0.0f) {
+        row[j] = alpha * acc;
+      } else {
+        row[j] = kernel.fma ? std::fma(alpha, acc, beta * row[j]) : alpha * acc + beta * row[j];
+      }
     }
   }
 }
@@ -176,7 +186,7 @@ void sgemmPart(const GemmShape& s, const Kernel& kernel, float alpha, const floa
             }
             // A partial tile: full tile into a buffer, then only the valid part into C.
             kernel.run(kc, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
-            mergeEdge(edge, rows, cols, alpha, betaNow, tile, s.ldc);
+            mergeEdge(kernel, edge, rows, cols, alpha, betaNow, tile, s.ldc);
           }
         }
       }
@@ -248,7 +258,7 @@ void tileGemm(const TileGemm& g) {
         kernel.run(kc, panelA, rs, cs, panelB, ldb, tile, g.ldc, 1.0f, beta);
       } else {
         kernel.run(kc, panelA, rs, cs, panelB, ldb, edge, NR, 1.0f, 0.0f);
-        mergeEdge(edge, rows, cols, 1.0f, beta, tile, g.ldc);
+        mergeEdge(kernel, edge, rows, cols, 1.0f, beta, tile, g.ldc);
       }
     }
   }
@@ -285,7 +295,7 @@ void gemmPacked(int64_t m, int64_t n, int64_t k, const float* a, int64_t rsA, in
         kernel.run(k, panelA, rs, cs, panelB, NR, c + i0 * ldc + j0, ldc, 1.0f, 0.0f);
       } else {
         kernel.run(k, panelA, rs, cs, panelB, NR, edge, NR, 1.0f, 0.0f);
-        mergeEdge(edge, rows, cols, 1.0f, 0.0f, c + i0 * ldc + j0, ldc);
+        mergeEdge(kernel, edge, rows, cols, 1.0f, 0.0f, c + i0 * ldc + j0, ldc);
       }
     }
   }
