@@ -142,3 +142,20 @@ export async function runCheckpointedAt(root: string, minStep: number): Promise<
   );
   return runDir;
 }
+
+/**
+ * Waits until run `id`'s last heartbeat (a killed process's last sign of life) is older than
+ * `staleAfterMs`, with a margin: `ftlab resume --stale-after` refuses a fresher one, rightly, since
+ * its worker might still be alive. Tests that kill a run and resume it wait here, not a fixed time.
+ */
+export async function waitForStaleHeartbeat(db: string, id: string, staleAfterMs = 1000): Promise<void> {
+  const tracker = await openTracker(db, { readonly: true });
+  let beat: number | null;
+  try {
+    beat = (await tracker.getRun(id)).heartbeatAt;
+  } finally {
+    await tracker.close();
+  }
+  const until = (beat ?? Date.now()) + staleAfterMs + 500;
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, until - Date.now())));
+}

@@ -5,7 +5,16 @@ import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ftlab, ftlabOk, runCheckpointedAt, TINY, tempDir, weightsDigest, writeFile } from './helpers.js';
+import {
+  ftlab,
+  ftlabOk,
+  runCheckpointedAt,
+  TINY,
+  tempDir,
+  waitForStaleHeartbeat,
+  weightsDigest,
+  writeFile,
+} from './helpers.js';
 
 const STEPS = 24;
 let dir: string;
@@ -31,7 +40,7 @@ beforeAll(async () => {
   uninterrupted = await weightsDigest(join(dir, 'ftlab-runs', id));
 }, 180_000);
 
-/** A run killed with SIGKILL after its checkpoint at step 6 or later: RUNNING, with a stale heartbeat. */
+/** A run killed with SIGKILL after its checkpoint at step 6 or later: RUNNING, its heartbeat older than 1 s. */
 async function killedRun(): Promise<{ db: string; id: string; runDir: string }> {
   const db = join(tempDir(), 'killed.db');
   const root = join(dirname(db), 'ftlab-runs');
@@ -39,7 +48,9 @@ async function killedRun(): Promise<{ db: string; id: string; runDir: string }> 
   const runDir = await runCheckpointedAt(root, 6);
   cli.child.kill('SIGKILL');
   await cli.done;
-  return { db, id: basename(runDir), runDir };
+  const id = basename(runDir);
+  await waitForStaleHeartbeat(db, id); // so --stale-after 1 takes it
+  return { db, id, runDir };
 }
 
 describe('ftlab resume and damaged checkpoints', () => {
@@ -74,7 +85,6 @@ describe('ftlab resume and damaged checkpoints', () => {
     const { db, id, runDir } = await killedRun();
     const checkpoints = join(runDir, 'checkpoints');
     for (const e of readdirSync(checkpoints)) if (e !== 'LATEST') rmSync(join(checkpoints, e), { recursive: true });
-    await new Promise((r) => setTimeout(r, 1100)); // let the heartbeat go stale
     const resumed = await ftlab(['resume', id, '--db', db, '--backend', 'wasm', '--stale-after', '1']).done;
     expect(resumed.code).toBe(1);
     expect(resumed.stderr).toMatch(
@@ -86,7 +96,6 @@ describe('ftlab resume and damaged checkpoints', () => {
 
   it('--max-resumes: a run resumed that many times is refused with the flag that allows one more', async () => {
     const { db, id } = await killedRun();
-    await new Promise((r) => setTimeout(r, 1100));
     const refused = await ftlab([
       'resume',
       id,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import { ftlab, latestCheckpointStep, runsOf, TINY, tempDir, writeFile } from './helpers.js';
+import { ftlab, latestCheckpointStep, runsOf, TINY, tempDir, waitForStaleHeartbeat, writeFile } from './helpers.js';
 
 function sweepYaml(seeds: number[], steps: number): string {
   return `name: cli-sweep
@@ -138,6 +138,7 @@ describe('ftlab sweep', () => {
     process.kill(-(first.child.pid as number), 'SIGKILL'); // the sweep and both workers, without warning
     await first.done;
     const checkpointSteps = interrupted.map((r) => latestCheckpointStep(join(root, r.id)));
+    for (const run of interrupted) await waitForStaleHeartbeat(db, run.id); // so --stale-after 1 takes them
 
     const second = await ftlab([
       'sweep',

@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { nativeTestSkipReason } from '@ftlab/backend';
 import { openTracker } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import { ftlab, ftlabOk, latestCheckpointStep, TINY, tempDir, waitFor, weightsDigest, writeFile } from './helpers.js';
+import {
+  ftlab,
+  ftlabOk,
+  latestCheckpointStep,
+  TINY,
+  tempDir,
+  waitFor,
+  waitForStaleHeartbeat,
+  weightsDigest,
+  writeFile,
+} from './helpers.js';
 
 async function onlyRun(db: string) {
   const tracker = await openTracker(db, { readonly: true });
@@ -57,11 +67,7 @@ describe.each(engines)('kill -9 and resume on %s', (engine) => {
     expect(stoppedAt).toBeLessThan(12);
     const before = await onlyRun(db);
     expect(before.status).toBe('RUNNING'); // nobody marked it: the process died without a word
-    // resume refuses a run whose heartbeat is not yet older than --stale-after (1 s): its worker
-    // might still be alive. Wait out that second from the last heartbeat the dead process wrote,
-    // with a margin, rather than racing it (CI once resumed 1 s after the last heartbeat).
-    const lastBeat = before.heartbeatAt ?? Date.now();
-    await new Promise((r) => setTimeout(r, Math.max(0, lastBeat + 1_500 - Date.now())));
+    await waitForStaleHeartbeat(db, before.id); // so --stale-after 1 takes it
 
     const resumed = await ftlab([
       'resume',
