@@ -30,4 +30,4 @@ export {
 } from './select.js';
 export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from './tf.js';
 export { tf } from './tf.js';
-export { engineThreads, MAX_ENGINE_THREADS, setEngineThreads } from './threads.js';
+export { checkEngineThreads, engineThreads, MAX_ENGINE_THREADS, setEngineThreads } from './threads.js';

@@ -8,18 +8,23 @@ import type { BackendName } from './select.js';
 /** The most threads the native engine takes (its pool's limit). */
 export const MAX_ENGINE_THREADS = 64;
 
-/** Checks `threads` (a whole number 1..64) and gives it to `engine`; throws with the fix otherwise. */
-export function setEngineThreads(engine: BackendName, threads: number): void {
+/** Throws, with the fix, unless `engine` can run `threads` threads (a whole number 1..64). */
+export function checkEngineThreads(engine: BackendName, threads: number): void {
   if (!Number.isInteger(threads) || threads < 1 || threads > MAX_ENGINE_THREADS) {
     throw new Error(`--threads must be a whole number from 1 to ${MAX_ENGINE_THREADS}, not ${threads}`);
   }
-  if (engine !== 'native') {
-    if (threads === 1) return;
+  if (engine !== 'native' && threads !== 1) {
     throw new Error(
       `--threads ${threads} needs the native engine (its kernels run on several threads); the ${engine} engine ` +
         'runs one. Use --backend native, or run several processes (ftlab sweep --workers N).',
     );
   }
+}
+
+/** Checks `threads` (checkEngineThreads) and gives it to `engine`'s kernels in this process. */
+export function setEngineThreads(engine: BackendName, threads: number): void {
+  checkEngineThreads(engine, threads);
+  if (engine !== 'native') return;
   const status = loadNative();
   if (!status.available) throw new Error(`--threads: the native engine is not available (${status.reason})`);
   status.addon.setThreads(threads);

@@ -8,7 +8,7 @@
 // ftlab's GEMM kernel and SIMD build, PyTorch's version, its kernels' ISA and its BLAS core).
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { type BackendName, type NativeInfo, nativeKernelInfo, setEngineThreads } from '@ftlab/backend';
+import { type BackendName, checkEngineThreads, type NativeInfo, nativeKernelInfo } from '@ftlab/backend';
 import { findPython, runPythonJson, TWIN_PYTHON_DIR } from '@ftlab/model';
 import { availableEngines, BENCH_BATCH, BENCH_TIME, benchCaseConfig, startChild, stepsFor } from './bench.js';
 
@@ -150,7 +150,8 @@ export async function runReferenceBenchmarks(options: ReferenceBenchmarkOptions 
   }
   const warmupSteps = options.warmupSteps ?? 2;
   const threads = options.threads ?? 1;
-  setEngineThreads(engine, threads); // refuses more than one thread on an engine that cannot
+  // Checked here, before any round; the threads themselves start in each measuring child.
+  checkEngineThreads(engine, threads);
   const records: ReferenceRecord[] = [];
   for (const caseName of cases) {
     const steps = stepsFor(caseName, engine, options.steps ?? 10);
