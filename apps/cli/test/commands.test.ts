@@ -125,6 +125,13 @@ describe('read-side commands', () => {
   });
 });
 
+/** The records `ftlab bench --json` prints, one JSON object per line. */
+const jsonLines = (out: string) =>
+  out
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
 describe('bench', () => {
   it('prints one JSON line per measured case', async () => {
     const out = await ftlabOk([
@@ -138,10 +145,7 @@ describe('bench', () => {
       '--no-multi',
       '--json',
     ]);
-    const records = out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const records = jsonLines(out);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ kind: 'case', case: 'baseline', backend: 'wasm', variant: 'baseline' });
     expect(records[0]?.tokensPerSec).toBeGreaterThan(0);
@@ -162,10 +166,7 @@ describe('bench', () => {
       '2',
       '--json',
     ]);
-    const [single, multi] = out
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as Record<string, number>);
+    const [single, multi] = jsonLines(out) as Array<Record<string, number>>;
     expect(multi).toMatchObject({ kind: 'multi-process', processes: 2 });
     expect(multi?.efficiency).toBeCloseTo(
       (multi?.totalTokensPerSec as number) / (2 * (single?.tokensPerSec as number)),
@@ -183,10 +184,7 @@ describe('bench', () => {
       const args = ['bench', '--reference', 'torch', '--cases', 'baseline', '--rounds', '1', '--steps', '1'];
       const run = await ftlab([...args, '--python', python as string]).done;
       expect(run.code).toBe(0);
-      const [record, ...rest] = run.stdout
-        .trim()
-        .split('\n')
-        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const [record, ...rest] = jsonLines(run.stdout);
       expect(rest).toEqual([]);
       expect(record).toMatchObject({ kind: 'reference', case: 'baseline', ratios: [expect.any(Number)] });
       expect(run.stderr).toMatch(/^CPU: .+$/m);
