@@ -1,47 +1,41 @@
 // `pnpm --filter @ftlab/dashboard bench` (after `build`): p50/p95 server response time of every
-// page of the built dashboard on a generated tracker database of 1,000 runs x 10,000 points (a
-// sweep of 40 configs x 25 seeds: 13 κ x 3 H Free Transformers and the baseline; per run 8
-// training keys x 1,200 steps + 5 validation keys x 80 evaluations, and two evaluation results). The database is written once through the tracker's
-// public API under $TMPDIR/ftlab-dashboard-bench/ and reused; --fresh regenerates it. Each page is
-// fetched sequentially (3 warm-up requests, then REPEATS timed ones, whole body read). Prints one
-// JSON line per page, then a Markdown table. Charts draw in the browser and are not included.
-import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+// page of the built dashboard on a generated tracker database of 1,000 runs x 10,000 points (see
+// data.ts). The database is written once through the tracker's public API under
+// $TMPDIR/ftlab-dashboard-bench/ and reused (--fresh regenerates it); each invocation works on a
+// fresh copy of it, because the live cases add runs.
+//
+// Every page is timed twice: on a quiet database, and while a sweep writes to it (writer.ts in a
+// child process: two runs logging 10 steps every 100 ms, one finishing about every second). The
+// case "sweep right after a run finished" finishes a run of the sweep (with its evaluations)
+// before each request, so the page never finds its comparison up to date. Each page is fetched
+// sequentially (3 warm-up requests, then REPEATS timed ones, whole body read); the first byte is
+// the first chunk of the body. Prints one JSON line per page, then a Markdown table. Charts draw
+// in the browser and are not included.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type MetricPoint, openTracker, type RunInput } from '@ftlab/tracker';
+import { fileURLToPath } from 'node:url';
+import { type MetricPoint, openTracker, type RunInput, type Tracker } from '@ftlab/tracker';
 import { ensureBuilt, startDashboardProcess } from '../test/helpers/dashboard';
+import {
+  baselineRunInput,
+  benchRunInput,
+  evaluationsOf,
+  KAPPA_BITS,
+  LATENT_BITS,
+  SEEDS,
+  TRAIN_KEYS,
+  TRAIN_STEPS,
+  VAL_EVERY,
+  VAL_KEYS,
+  value,
+} from './data';
+import { finishRun, LIVE_RUN_STEPS, logSteps, startRun } from './live-sweep';
 
-const KAPPA_BITS = [1 / 64, 1 / 32, 1 / 16, 0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 8];
-const LATENT_BITS = [4, 8, 16];
-const SEEDS = 25;
-const TRAIN_KEYS = [
-  'train/loss',
-  'train/ce',
-  'train/kl_bits',
-  'train/kl_nats',
-  'train/lr',
-  'train/grad_norm',
-  'train/tokens_per_sec',
-  'train/step_ms',
-];
-const VAL_KEYS = ['val/prior_ce', 'val/elbo', 'val/posterior_ce', 'val/kl_bits', 'val/iwae'];
-const TRAIN_STEPS = 1200;
-const VAL_EVERY = 15; // 80 validation points per key
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 20);
-
 const dir = join(tmpdir(), 'ftlab-dashboard-bench');
 const print = (record: Record<string, unknown>) => console.log(JSON.stringify(record));
-
-function value(key: string, step: number, run: number, kappa: number): number {
-  const decay = Math.exp(-step / 300);
-  if (key.includes('kl_bits')) return kappa * (1 - decay);
-  if (key.includes('kl_nats')) return kappa * Math.LN2 * (1 - decay);
-  if (key.endsWith('/lr')) return 3e-3 * Math.min(1, step / 100);
-  if (key.endsWith('grad_norm')) return 0.5 + decay + 0.05 * Math.sin(step + run);
-  if (key.endsWith('tokens_per_sec')) return 2000 + 50 * Math.sin(step / 7 + run);
-  if (key.endsWith('step_ms')) return 30 + Math.sin(step + run);
-  return 1.5 + 2 * decay + 0.01 * Math.sin(step * 0.37 + run) - 0.02 * Math.log2(1 + kappa);
-}
 
 async function generate(path: string): Promise<void> {
   const start = performance.now();
@@ -52,39 +46,10 @@ async function generate(path: string): Promise<void> {
     space: { 'model.kappaBits': KAPPA_BITS, 'model.latentBits': LATENT_BITS, seed: SEEDS },
   });
   const inputs: RunInput[] = [];
-  const common = { data: { kind: 'toy' }, training: { steps: TRAIN_STEPS, lr: 3e-3 } };
-  for (let seed = 0; seed < SEEDS; seed++) {
-    inputs.push({
-      name: `baseline seed=${seed}`,
-      variant: 'baseline',
-      seed,
-      totalSteps: TRAIN_STEPS,
-      config: { ...common, model: { variant: 'baseline', layers: 4, width: 128 }, seed },
-    });
-  }
+  for (let seed = 0; seed < SEEDS; seed++) inputs.push(baselineRunInput(seed));
   for (const kappaBits of KAPPA_BITS) {
     for (const latentBits of LATENT_BITS) {
-      for (let seed = 0; seed < SEEDS; seed++) {
-        inputs.push({
-          name: `free kappa=${kappaBits} H=${latentBits} seed=${seed}`,
-          variant: 'free-transformer',
-          seed,
-          totalSteps: TRAIN_STEPS,
-          config: {
-            data: { kind: 'toy' },
-            model: {
-              variant: 'free-transformer',
-              kappaNats: kappaBits * Math.LN2,
-              latentBits,
-              encoderPlacement: 2,
-              layers: 4,
-              width: 128,
-            },
-            training: { steps: TRAIN_STEPS, lr: 3e-3 },
-            seed,
-          },
-        });
-      }
+      for (let seed = 0; seed < SEEDS; seed++) inputs.push(benchRunInput(kappaBits, latentBits, seed));
     }
   }
   await tracker.createRuns(sweep.id, inputs);
@@ -101,24 +66,7 @@ async function generate(path: string): Promise<void> {
       }
     }
     await tracker.logMetrics(points);
-    await tracker.logEvaluations(run.id, [
-      {
-        step: TRAIN_STEPS - 1,
-        task: 'likelihood',
-        metric: 'prior_ce_bits_per_token',
-        value: value('x', TRAIN_STEPS, index, kappa) / Math.LN2,
-        stderr: 0.01,
-        n: 256,
-      },
-      {
-        step: TRAIN_STEPS - 1,
-        task: 'toy_z_study',
-        metric: 'block_start_agreement_pinned',
-        value: Math.min(1, kappa / 4),
-        stderr: 0.05,
-        n: 32,
-      },
-    ]);
+    await tracker.logEvaluations(run.id, evaluationsOf(TRAIN_STEPS - 1, index, kappa));
     // A few runs stay RUNNING, as in a live sweep.
     if (index % 50 !== 0) await tracker.finishRun(run.id, TRAIN_STEPS - 1);
     index++;
@@ -135,77 +83,191 @@ async function generate(path: string): Promise<void> {
   });
 }
 
-async function time(url: string, label: string, pick: (i: number) => string): Promise<{ p50: number; p95: number }> {
+interface Timing {
+  p50: number;
+  p95: number;
+  firstByteP95: number;
+}
+
+/** Peak resident memory of a process so far (VmHWM), in MB; null where /proc is not there. */
+function peakMegabytes(pid: number): number | null {
+  try {
+    const match = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+interface Case {
+  label: string;
+  path: (i: number) => string;
+  /** Runs before each request, untimed (e.g. finish a run so that the page's cache is stale). */
+  before?: () => Promise<void>;
+}
+
+async function time(url: string, pid: number, setName: string, page: Case): Promise<Timing> {
   const get = async (path: string) => {
+    const start = performance.now();
     const response = await fetch(`${url}${path}`);
-    const body = await response.text();
-    if (!response.ok) throw new Error(`${label}: GET ${path} answered ${response.status}: ${body.slice(0, 300)}`);
-    return body.length;
+    if (!response.ok || !response.body) {
+      throw new Error(
+        `${page.label}: GET ${path} answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+      );
+    }
+    let firstByte = Number.NaN;
+    let bytes = 0;
+    const body = response.body.getReader();
+    for (let chunk = await body.read(); !chunk.done; chunk = await body.read()) {
+      if (Number.isNaN(firstByte)) firstByte = performance.now() - start;
+      bytes += chunk.value.byteLength;
+    }
+    return { ms: performance.now() - start, firstByte, bytes };
   };
-  for (let i = 0; i < 3; i++) await get(pick(i));
+  for (let i = 0; i < 3; i++) {
+    await page.before?.();
+    await get(page.path(i));
+  }
   const samples: number[] = [];
+  const firstBytes: number[] = [];
   let bytes = 0;
   for (let i = 0; i < REPEATS; i++) {
-    const start = performance.now();
-    bytes = await get(pick(i + 3));
-    samples.push(performance.now() - start);
+    await page.before?.();
+    const result = await get(page.path(i + 3));
+    samples.push(result.ms);
+    firstBytes.push(result.firstByte);
+    bytes = result.bytes;
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) =>
-    +(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number).toFixed(1);
-  const result = { p50: at(0.5), p95: at(0.95) };
-  print({ bench: 'page', page: label, p50ms: result.p50, p95ms: result.p95, repeats: REPEATS, bytes });
+  const at = (list: number[], q: number) => {
+    const sorted = [...list].sort((a, b) => a - b);
+    return +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number).toFixed(1);
+  };
+  const result = { p50: at(samples, 0.5), p95: at(samples, 0.95), firstByteP95: at(firstBytes, 0.95) };
+  print({
+    bench: 'page',
+    set: setName,
+    page: page.label,
+    p50ms: result.p50,
+    p95ms: result.p95,
+    firstByteP95ms: result.firstByteP95,
+    repeats: REPEATS,
+    bytes,
+    serverPeakMB: peakMegabytes(pid),
+    load1: +(loadavg()[0] as number).toFixed(2),
+  });
   return result;
+}
+
+/** The concurrent writer (writer.ts) in a child process, stopped with SIGTERM. */
+function startWriter(path: string, sweepId: string): { stop: () => Promise<void> } {
+  const script = fileURLToPath(new URL('./writer.ts', import.meta.url));
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, path, sweepId, '1000'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        if (child.exitCode !== null) {
+          reject(new Error(`the bench writer exited early with ${child.exitCode}`));
+          return;
+        }
+        child.once('exit', (code) =>
+          code === 0 ? resolve() : reject(new Error(`the bench writer exited with ${code}`)),
+        );
+        child.kill('SIGTERM');
+      }),
+  };
 }
 
 async function main(): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  const path = join(dir, 'bench.db');
-  if (process.argv.includes('--fresh') || !existsSync(path)) {
-    for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
-    await generate(path);
+  const pristine = join(dir, 'bench.db');
+  if (process.argv.includes('--fresh') || !existsSync(pristine)) {
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${pristine}${suffix}`, { force: true });
+    await generate(pristine);
   }
+  const path = join(dir, 'work.db');
+  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
+  copyFileSync(pristine, path);
   ensureBuilt();
-  const tracker = await openTracker(path, { readonly: true });
-  const [sweep] = await tracker.listSweeps();
-  if (!sweep) throw new Error(`${path} has no sweep; rerun with --fresh`);
-  const all = await tracker.listRuns({ sweepId: sweep.id, limit: 1000, paramKeys: [] });
-  await tracker.close();
+  const reader = await openTracker(path, { readonly: true });
+  const [sweep] = await reader.listSweeps();
+  if (!sweep) throw new Error(`${pristine} has no sweep; rerun with --fresh`);
+  const all = await reader.listRuns({ sweepId: sweep.id, limit: 1000, paramKeys: [] });
+  await reader.close();
   const ids = all.runs.map((run) => run.id);
   const byHash = new Map<string, string[]>();
   for (const run of all.runs) byHash.set(run.configHash, [...(byHash.get(run.configHash) ?? []), run.id]);
   const groups = [...byHash.values()];
   const pick = <T>(list: T[], i: number) => list[(i * 7919) % list.length] as T;
 
+  // The bench's own writer for the "right after a run finished" case.
+  const writer: Tracker = await openTracker(path);
+  let nextSeed = 100_000;
+  const finishOne = async () => {
+    const run = await startRun(writer, sweep.id, nextSeed++, 'bench');
+    await logSteps(writer, run, 0, LIVE_RUN_STEPS);
+    await finishRun(writer, run, LIVE_RUN_STEPS - 1);
+  };
+
+  const cases: Case[] = [
+    { label: 'runs: newest 100', path: () => '/' },
+    {
+      label: 'runs: sweep + κ ≥ 0.5 bits + H=8, by prior CE',
+      path: () => `/?sweep=${sweep.id}&kappa_min=0.5&H=8&sort=priorCe`,
+    },
+    { label: 'runs: name search', path: () => '/?q=seed%3D1' },
+    { label: 'run: 12 curves of 1,200 or 80 points', path: (i) => `/runs/${pick(ids, i)}` },
+    {
+      label: 'compare: 5 runs, train/loss',
+      path: (i) => `/compare?runs=${[0, 1, 2, 3, 4].map((k) => pick(ids, i + k)).join(',')}`,
+    },
+    {
+      label: 'compare: 25 seeds grouped, mean ± std',
+      path: (i) => `/compare?runs=${pick(groups, i).join(',')}&group=config`,
+    },
+    { label: 'sweeps list', path: () => '/sweeps' },
+    { label: 'sweep: 1,000 runs (heatmap, line, parallel, table)', path: () => `/sweeps/${sweep.id}` },
+    { label: 'sweep: right after a run finished', path: () => `/sweeps/${sweep.id}`, before: finishOne },
+    { label: 'sweep table CSV download', path: () => `/sweeps/${sweep.id}/table?format=csv` },
+    { label: 'sweep runs CSV download', path: () => `/sweeps/${sweep.id}/export?format=csv` },
+  ];
+
   const dashboard = await startDashboardProcess(path);
-  const results: Array<[string, { p50: number; p95: number }]> = [];
-  const measure = async (label: string, at: (i: number) => string) =>
-    results.push([label, await time(dashboard.url, label, at)]);
+  const results = new Map<string, Record<string, Timing>>();
+  const measureAll = async (setName: string) => {
+    for (const page of cases) {
+      const timing = await time(dashboard.url, dashboard.pid, setName, page);
+      results.set(page.label, { ...results.get(page.label), [setName]: timing });
+    }
+  };
   try {
-    await measure('runs: newest 100', () => '/');
-    await measure(
-      'runs: sweep + κ ≥ 0.5 bits + H=8, by prior CE',
-      () => `/?sweep=${sweep.id}&kappa_min=0.5&H=8&sort=priorCe`,
-    );
-    await measure('runs: name search', () => '/?q=seed%3D1');
-    await measure('run: 12 curves of 1,200 or 80 points', (i) => `/runs/${pick(ids, i)}`);
-    await measure(
-      'compare: 5 runs, train/loss',
-      (i) => `/compare?runs=${[0, 1, 2, 3, 4].map((k) => pick(ids, i + k)).join(',')}`,
-    );
-    await measure(
-      'compare: 25 seeds grouped, mean ± std',
-      (i) => `/compare?runs=${pick(groups, i).join(',')}&group=config`,
-    );
-    await measure('sweeps list', () => '/sweeps');
-    await measure('sweep: 1,000 runs (heatmap, line, parallel, table)', () => `/sweeps/${sweep.id}`);
-    await measure('sweep table CSV download', () => `/sweeps/${sweep.id}/table?format=csv`);
-    await measure('sweep runs CSV download', () => `/sweeps/${sweep.id}/export?format=csv`);
+    await measureAll('quiet');
+    const live = startWriter(path, sweep.id);
+    await new Promise((resolve) => setTimeout(resolve, 2000)); // let it start and finish a run
+    try {
+      await measureAll('writing');
+    } finally {
+      await live.stop();
+    }
   } finally {
     await dashboard.stop();
+    await writer.close();
   }
-  console.log('\n| page | p50 (ms) | p95 (ms) |\n| --- | ---: | ---: |');
-  for (const [label, { p50, p95 }] of results) console.log(`| ${label} | ${p50} | ${p95} |`);
+  console.log(
+    `\nload average at the end: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log(
+    '\n| page | p50 (ms) | p95 (ms) | first byte p95 (ms) | p50 while a sweep writes | p95 while a sweep writes |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  for (const [label, { quiet, writing }] of results) {
+    console.log(
+      `| ${label} | ${quiet?.p50} | ${quiet?.p95} | ${quiet?.firstByteP95} | ${writing?.p50} | ${writing?.p95} |`,
+    );
+  }
 }
 
 await main();

@@ -40,6 +40,7 @@ export function ensureBuilt(): void {
 
 export interface RunningDashboard {
   url: string;
+  pid: number;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -73,6 +74,7 @@ export async function startDashboardProcess(db: string): Promise<RunningDashboar
   });
   return {
     url,
+    pid: child.pid as number,
     output: () => log,
     stop: () =>
       new Promise<void>((resolveStop) => {
