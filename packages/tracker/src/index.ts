@@ -28,7 +28,15 @@ export {
   resolveTrackerLocation,
 } from './open.js';
 export { openPostgresDriver, type PostgresOpenOptions, redactUrl } from './postgres.js';
-export type { ListRunsOptions, RunField, RunFilter, RunList, RunOrder, ValueFilter } from './queries.js';
+export type {
+  EvaluationFilter,
+  ListRunsOptions,
+  RunField,
+  RunFilter,
+  RunList,
+  RunOrder,
+  ValueFilter,
+} from './queries.js';
 export { type RequeueResult, type RunEnvironmentInput, TRACKER_NOTE_AUTHOR, type WorkerGuard } from './runs.js';
 export { openSqliteDriver, type SqliteOpenOptions } from './sqlite.js';
 export type { ConfigGroup, MetricAggregate, SweepAxis, SweepInput, SweepSummary } from './sweeps.js';

@@ -5,7 +5,7 @@ import { InvalidInputError } from './errors.js';
 import { type Row, toArtifact, toEvaluation, toNote, toRun, toStoredMetric } from './rows.js';
 import { requireRun } from './runs.js';
 import { chunks, containsPattern, inList } from './sql-util.js';
-import { RUN_STATUSES, type Run, type RunDetail, type RunStatus, type RunSummary } from './types.js';
+import { type Evaluation, RUN_STATUSES, type Run, type RunDetail, type RunStatus, type RunSummary } from './types.js';
 import { checkId, checkKey, checkNonNegativeInteger, checkPositiveInteger } from './values.js';
 
 /** Conditions on a param (by its number, or its text for strings) or on a latest metric value. All given must hold. */
@@ -31,6 +31,8 @@ export interface RunFilter {
   metrics?: Record<string, ValueFilter>;
   /** Case-insensitive substring of the run name. */
   search?: string;
+  /** Runs that ended at or after this time (ms since the epoch, by the database's clock). */
+  endedSince?: number;
 }
 
 export type RunField = 'createdAt' | 'startedAt' | 'endedAt' | 'heartbeatAt' | 'name' | 'status' | 'lastStep' | 'seed';
@@ -129,6 +131,9 @@ export function runConditions(filter: RunFilter, where: string): SQL[] {
     const all = conditions.length === 0 ? sql`` : sql` AND ${sql.join(conditions, sql` AND `)}`;
     out.push(sql`EXISTS (SELECT 1 FROM latest_metrics lm WHERE lm.run_id = runs.id AND lm.key = ${key}${all})`);
   }
+  if (filter.endedSince !== undefined) {
+    out.push(sql`runs.ended_at >= ${checkNonNegativeInteger(filter.endedSince, where, 'endedSince')}`);
+  }
   if (filter.search !== undefined && filter.search !== '') {
     out.push(sql`lower(runs.name) LIKE ${containsPattern(filter.search)} ESCAPE '\\'`);
   }
@@ -199,6 +204,41 @@ export async function listRuns(
     const [count] = await tx.all<Row>(sql`SELECT COUNT(*) AS total FROM runs ${whereClause}`);
     const rows = await tx.all<Row>(sql`SELECT * FROM runs ${whereClause} ${order} LIMIT ${limit} OFFSET ${offset}`);
     return { total: Number(count?.total ?? 0), runs: await summarize(tx, rows.map(toRun), options.paramKeys) };
+  });
+}
+
+export interface EvaluationFilter extends RunFilter {
+  /** Evaluations recorded (or replaced) at or after this time (ms since the epoch, by the database's clock). */
+  recordedSince?: number;
+}
+
+/**
+ * The evaluations of every run matching the filter, in one query per 500 ids rather than one
+ * getRun per run (a sweep's comparison table reads them all): ordered by run, step, task, metric.
+ */
+export async function listEvaluations(
+  db: SqlExecutor & Pick<SqlDriver, 'read'>,
+  filter: EvaluationFilter = {},
+): Promise<Evaluation[]> {
+  const where = 'listEvaluations';
+  const since =
+    filter.recordedSince === undefined
+      ? []
+      : [sql`evaluations.created_at >= ${checkNonNegativeInteger(filter.recordedSince, where, 'recordedSince')}`];
+  // An IN list of ids goes in chunks; every other condition is the same in each.
+  const idChunks = filter.ids === undefined ? [undefined] : chunks(filter.ids);
+  return db.read(async (tx) => {
+    const out: Evaluation[] = [];
+    for (const ids of idChunks) {
+      const conditions = [...runConditions({ ...filter, ids }, where), ...since];
+      const whereClause = conditions.length === 0 ? sql`` : sql`WHERE ${sql.join(conditions, sql` AND `)}`;
+      const rows = await tx.all<Row>(
+        sql`SELECT evaluations.* FROM evaluations JOIN runs ON runs.id = evaluations.run_id ${whereClause}
+            ORDER BY evaluations.run_id, evaluations.step, evaluations.task, evaluations.metric`,
+      );
+      for (const row of rows) out.push(toEvaluation(row));
+    }
+    return out;
   });
 }
 

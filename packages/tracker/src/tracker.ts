@@ -10,7 +10,14 @@ import { type ExportOptions, exportRun, exportSweep } from './export.js';
 import { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 import { logMetrics, type MetricRange, metricHistory, metricKeys } from './metrics.js';
 import type { MigrationReport } from './migrate.js';
-import { getRun, type ListRunsOptions, listRuns, type RunList } from './queries.js';
+import {
+  type EvaluationFilter,
+  getRun,
+  type ListRunsOptions,
+  listEvaluations,
+  listRuns,
+  type RunList,
+} from './queries.js';
 import { addNote, logArtifact, logEvaluations, logParams, removeTag, setTags } from './records.js';
 import {
   claimNextRun,
@@ -235,6 +242,11 @@ export class Tracker {
 
   async listRuns(options: ListRunsOptions = {}): Promise<RunList> {
     return listRuns(this.db, options);
+  }
+
+  /** Every evaluation of the runs matching the filter (e.g. a sweep's FINISHED runs), in one read. */
+  async listEvaluations(filter: EvaluationFilter = {}): Promise<Evaluation[]> {
+    return listEvaluations(this.db, filter);
   }
 
   async metricKeys(runId: string): Promise<string[]> {

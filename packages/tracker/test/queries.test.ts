@@ -135,6 +135,59 @@ forEachDialect((open) => {
     });
   });
 
+  it('endedSince keeps the runs that ended at or after a time, by the database clock', async () => {
+    const { tracker } = await open();
+    const { sweep, runs } = await populated(tracker);
+    const ended = await Promise.all(runs.slice(0, 3).map(async (run) => (await tracker.getRun(run.id)).endedAt));
+    const last = Math.max(...(ended as number[]));
+    const since = await tracker.listRuns({ sweepId: sweep.id, endedSince: last });
+    expect(since.runs.map((r) => r.id).sort()).toEqual(
+      runs
+        .slice(0, 3)
+        .filter((_, i) => ended[i] === last)
+        .map((r) => r.id)
+        .sort(),
+    );
+    expect((await tracker.listRuns({ sweepId: sweep.id, endedSince: last + 1 })).total).toBe(0);
+    expect((await tracker.listRuns({ sweepId: sweep.id, endedSince: 0 })).total).toBe(3); // never-ended runs excluded
+    await expect(tracker.listRuns({ endedSince: -1 })).rejects.toThrow(/endedSince must be a non-negative integer/);
+  });
+
+  it('listEvaluations reads every evaluation of the matching runs at once, as getRun has them', async () => {
+    const { tracker } = await open();
+    const { sweep, runs } = await populated(tracker);
+    for (const [i, run] of runs.entries()) {
+      await tracker.logEvaluations(run.id, [
+        { step: 40, task: 'toy', metric: 'acc', value: i / 10, stderr: 0.01, n: 32 },
+        { step: 10, task: 'likelihood', metric: 'ce', value: 2 + i },
+      ]);
+    }
+    const finished = await tracker.listEvaluations({ sweepId: sweep.id, status: 'FINISHED' });
+    const expected = [];
+    for (const run of runs.slice(0, 3).sort((a, b) => (a.id < b.id ? -1 : 1))) {
+      expected.push(...(await tracker.getRun(run.id)).evaluations);
+    }
+    expect(finished).toEqual(expected);
+    expect(finished).toHaveLength(6);
+    // Ids beyond one IN list (500) are read in chunks; unknown ids match nothing.
+    const ids = [...Array.from({ length: 600 }, (_, i) => `missing-${i}`), runs[6]!.id];
+    expect((await tracker.listEvaluations({ ids })).map((e) => e.runId)).toEqual([runs[6]!.id, runs[6]!.id]);
+    expect(await tracker.listEvaluations({ ids: [] })).toEqual([]);
+    // recordedSince: a replaced evaluation counts as recorded anew.
+    const [before] = await tracker.listEvaluations({ ids: [runs[1]!.id], recordedSince: 0 });
+    const replaced = await tracker.logEvaluations(runs[1]!.id, [
+      { step: 10, task: 'likelihood', metric: 'ce', value: 9 },
+    ]);
+    const since = await tracker.listEvaluations({ sweepId: sweep.id, recordedSince: replaced[0]!.createdAt });
+    expect(since.map((e) => [e.runId, e.task, e.value])).toContainEqual([runs[1]!.id, 'likelihood', 9]);
+    expect(since.every((e) => e.createdAt >= replaced[0]!.createdAt)).toBe(true);
+    expect(before?.createdAt).toBeLessThanOrEqual(replaced[0]!.createdAt);
+    await expect(tracker.listEvaluations({ recordedSince: 1.5 })).rejects.toThrow(
+      /listEvaluations: recordedSince must be a non-negative integer/,
+    );
+    await expect(tracker.listEvaluations({ status: 'DONE' as never })).rejects.toThrow(/status must be one of/);
+  });
+
   describe('curves', () => {
     it('downsampling returns at most maxPoints buckets, each with its exact extremes, mean, count and last value', async () => {
       const { tracker } = await open();
