@@ -14,6 +14,9 @@ export {
   compareSweep,
   defaultComparisonRows,
   LATENT_CONFIG_PATHS,
+  type LoadedRunEvaluations,
+  type LoadRunEvaluationsOptions,
+  loadRunEvaluations,
   type RunEvaluations,
 } from './compare.js';
 export {
@@ -102,6 +105,12 @@ export {
   type LikelihoodUnit,
   likelihoodRecords,
 } from './likelihood.js';
+export {
+  LIVE_COMPARISON_LOOKBACK_MS,
+  LIVE_COMPARISON_MAX_AGE_MS,
+  LiveComparison,
+  type LiveComparisonUpdate,
+} from './live-comparison.js';
 export { type MetricRecord, metricRecord } from './metric-record.js';
 export {
   type EvaluationResults,

@@ -3,7 +3,7 @@
 // exportComparison writes Markdown, LaTeX and CSV). Like the tracker it is loaded at run time
 // from its package (it pulls TensorFlow.js in, which must not be bundled), and only when a page
 // needs it. If it cannot load, the sweep page says so and shows everything else.
-import type { ComparisonTable, TableFormat } from '@ftlab/evaluation';
+import type { ComparisonTable, LiveComparison, TableFormat } from '@ftlab/evaluation';
 import type { Tracker } from '@ftlab/tracker';
 
 type EvaluationModule = typeof import('@ftlab/evaluation');
@@ -29,53 +29,24 @@ export const TABLE_FORMATS = {
 
 export type TableFormatName = keyof typeof TABLE_FORMATS;
 
-/**
- * Building the table reads every finished run with its evaluations (about 0.6 s for 1,000 runs
- * here), and an open sweep page re-renders every few seconds while the sweep trains on the same
- * cores. So each table is kept until a run of the sweep finishes, or for COMPARISON_MAX_AGE_MS at
- * most (evaluations recorded after a run finished show up within that time).
- */
-export const COMPARISON_MAX_AGE_MS = 60_000;
-
 interface CachedComparison {
-  fingerprint: string;
-  at: number;
-  result: Promise<ComparisonResult>;
+  tracker: Tracker;
+  live: LiveComparison;
 }
 
+// One live comparison per database and sweep, kept on globalThis so that every route bundle shares it.
 const globalCache = globalThis as typeof globalThis & { __ftlabComparisons?: Map<string, CachedComparison> };
 globalCache.__ftlabComparisons ??= new Map<string, CachedComparison>();
 const comparisons = globalCache.__ftlabComparisons;
 
-/** Changes whenever a run of the sweep finishes: the number of finished runs and the latest end time. */
-async function finishedFingerprint(tracker: Tracker, sweepId: string): Promise<string> {
-  const latest = await tracker.listRuns({
-    sweepId,
-    status: 'FINISHED',
-    orderBy: 'endedAt',
-    descending: true,
-    limit: 1,
-    paramKeys: [],
-  });
-  return `${latest.total}:${latest.runs[0]?.endedAt ?? 0}`;
-}
-
-/** The comparison of a sweep's FINISHED runs, or why there is none (not enough runs, unpairable configs). */
+/**
+ * The comparison of a sweep's FINISHED runs, or why there is none (not enough runs, unpairable
+ * configs). An open sweep page re-renders every few seconds while the sweep trains on the same
+ * cores, so the table is maintained as runs finish (LiveComparison: the first view reads every
+ * finished run; a view after a run finished reads only the runs that ended since, and evaluations
+ * recorded after a run ended show up within a minute), never rebuilt from the database per view.
+ */
 export async function sweepComparison(tracker: Tracker, sweepId: string): Promise<ComparisonResult> {
-  const key = `${tracker.location}\u0000${sweepId}`;
-  const fingerprint = await finishedFingerprint(tracker, sweepId);
-  const cached = comparisons.get(key);
-  if (cached && cached.fingerprint === fingerprint && Date.now() - cached.at < COMPARISON_MAX_AGE_MS) {
-    return cached.result;
-  }
-  const result = buildComparison(tracker, sweepId);
-  comparisons.set(key, { fingerprint, at: Date.now(), result });
-  // A failed build (a damaged database) must not be served again from the cache.
-  result.catch(() => comparisons.get(key)?.result === result && comparisons.delete(key));
-  return result;
-}
-
-async function buildComparison(tracker: Tracker, sweepId: string): Promise<ComparisonResult> {
   let evaluation: EvaluationModule;
   try {
     evaluation = await loadEvaluationModule();
@@ -85,10 +56,19 @@ async function buildComparison(tracker: Tracker, sweepId: string): Promise<Compa
       message: `The comparison table needs the evaluation package, which did not load (${(error as Error).message}). Build it: pnpm --filter @ftlab/evaluation build`,
     };
   }
+  const key = `${tracker.location}\u0000${sweepId}`;
+  let cached = comparisons.get(key);
+  // A reopened database (the file was replaced) is a new tracker: start again.
+  if (cached === undefined || cached.tracker !== tracker) {
+    cached = { tracker, live: new evaluation.LiveComparison(tracker, sweepId) };
+    comparisons.set(key, cached);
+  }
   try {
-    return { ok: true, table: await evaluation.compareSweep(tracker, sweepId) };
+    return { ok: true, table: (await cached.live.update()).table };
   } catch (error) {
     if (error instanceof evaluation.ComparisonError) return { ok: false, message: error.message };
+    // A failed read (a damaged database) must not leave a half-updated comparison behind.
+    if (comparisons.get(key) === cached) comparisons.delete(key);
     throw error;
   }
 }
