@@ -16,7 +16,7 @@ export {
   UnknownRunError,
   UnknownSweepError,
 } from './errors.js';
-export type { CsvTable, ExportFormat, ExportOptions } from './export.js';
+export { type CsvTable, EXPORT_BATCH_RUNS, type ExportFormat, type ExportOptions } from './export.js';
 export { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 export type { MetricRange } from './metrics.js';
 export { loadMigrations, type Migration, type MigrationReport, type MigrationSet, migrate } from './migrate.js';

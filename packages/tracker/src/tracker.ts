@@ -6,7 +6,7 @@ import { type CopyOptions, type CopyReport, copyDatabase } from './copy.js';
 import { type CreatedRun, createRuns, startRun } from './create-runs.js';
 import { type Curve, type CurveOptions, curve, type GroupCurve, type GroupSelector, groupCurves } from './curves.js';
 import type { Dialect, SqlDriver } from './driver.js';
-import { type ExportOptions, exportRun, exportSweep } from './export.js';
+import { type ExportOptions, exportRun, exportSweep, streamSweepExport } from './export.js';
 import { MetricWriter, type MetricWriterOptions } from './metric-writer.js';
 import { logMetrics, type MetricRange, metricHistory, metricKeys } from './metrics.js';
 import type { MigrationReport } from './migrate.js';
@@ -275,6 +275,14 @@ export class Tracker {
 
   async exportSweep(sweepId: string, options: ExportOptions = {}): Promise<string> {
     return exportSweep(this.db, sweepId, options);
+  }
+
+  /**
+   * The same text as exportSweep, in pieces of EXPORT_BATCH_RUNS CSV rows or of one run with its
+   * points, each read on its own: for a download or a file that must not hold the sweep in memory.
+   */
+  streamSweepExport(sweepId: string, options: Omit<ExportOptions, 'path'> = {}): AsyncGenerator<string> {
+    return streamSweepExport(this.db, sweepId, options);
   }
 
   /**

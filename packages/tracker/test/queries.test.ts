@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { Run, Tracker } from '../src/index.js';
+import { EXPORT_BATCH_RUNS, type Run, type Tracker } from '../src/index.js';
 import { forEachDialect } from './helpers.js';
 
 /** A seeded generator so that failures reproduce. */
@@ -341,6 +341,83 @@ forEachDialect((open) => {
       expect(sweepJson.runs).toHaveLength(7);
       expect(sweepJson.counts.FINISHED).toBe(3);
       await expect(tracker.exportRun(runs[0]!.id, { format: 'xml' as never })).rejects.toThrow(
+        /format must be "json" or "csv"/,
+      );
+    });
+
+    it('streams a sweep export in batches of runs, piece by piece the same text as exportSweep', async () => {
+      const { tracker } = await open();
+      const { sweep } = await tracker.ensureSweep({ name: 'wide', method: 'grid', space: { kappa: [0.1, 0.7] } });
+      const count = 2 * EXPORT_BATCH_RUNS + 30;
+      const created = await tracker.createRuns(
+        sweep.id,
+        Array.from({ length: count }, (_, i) => ({
+          name: `run, "${i}"`, // a comma and quotes: CSV quoting
+          variant: i % 2 === 0 ? 'free' : 'baseline',
+          seed: i,
+          config: { model: { kappaNats: i % 2 === 0 ? 0.1 : 0.7 }, seed: i },
+        })),
+      );
+      const ids = created.map((c) => c.run.id);
+      await tracker.logMetrics(
+        ids.flatMap((runId, i) =>
+          [0, 1, 2].map((step) => ({ runId, key: i % 3 ? 'val/loss' : 'val/ce', step, value: i + step / 10 })),
+        ),
+      );
+      await tracker.setTags(ids[count - 1]!, { stage: 'last' });
+      await tracker.logEvaluations(ids[5]!, [{ step: 2, task: 'toy', metric: 'acc', value: Number.NaN }]);
+      const collect = async (options: { format: 'csv' | 'json'; table?: 'runs' | 'metrics' }) => {
+        const pieces: string[] = [];
+        for await (const piece of tracker.streamSweepExport(sweep.id, options)) pieces.push(piece);
+        return pieces;
+      };
+
+      // CSV of runs: a header piece, then one piece per batch, the rows in queue order.
+      const runsCsv = await collect({ format: 'csv' });
+      expect(runsCsv).toHaveLength(1 + Math.ceil(count / EXPORT_BATCH_RUNS));
+      expect(runsCsv.join('')).toBe(await tracker.exportSweep(sweep.id, { format: 'csv' }));
+      const header = runsCsv[0]!.trim().split(',');
+      expect(header.filter((column) => /^(param|metric|tag):/.test(column))).toEqual([
+        'param:model.kappaNats',
+        'param:seed',
+        'metric:val/ce',
+        'metric:val/loss',
+        'tag:stage',
+      ]);
+      const rows = runsCsv.slice(1).join('').trim().split('\n');
+      expect(rows.map((row) => row.slice(0, row.indexOf(',')))).toEqual(ids);
+      expect(rows[7]).toContain(',"run, ""7""",');
+      expect(rows[count - 1]?.endsWith(',last')).toBe(true);
+
+      // CSV of points: a header piece, then one piece per run with points.
+      const metricsCsv = await collect({ format: 'csv', table: 'metrics' });
+      expect(metricsCsv).toHaveLength(1 + count);
+      expect(metricsCsv.join('').trim().split('\n')).toHaveLength(1 + 3 * count);
+
+      // JSON: the document as JSON.stringify(document, null, 2) writes it, with every run's points.
+      const json = await collect({ format: 'json' });
+      expect(json).toHaveLength(2 + count);
+      const document = JSON.parse(json.join(''));
+      const summary = await tracker.sweepSummary(sweep.id);
+      const reference = {
+        format: 'ftlab-tracker-sweep',
+        version: 1,
+        sweep: await tracker.getSweep(sweep.id),
+        counts: summary.counts,
+        axes: summary.axes,
+        groups: summary.groups,
+        runs: await Promise.all(ids.map(async (id) => JSON.parse(await tracker.exportRun(id)).run)),
+      };
+      expect(json.join('')).toBe(`${JSON.stringify(reference, null, 2)}\n`);
+      expect(document.runs[5].evaluations[0]).toMatchObject({ value: null, nonFinite: 'NaN' });
+
+      // An empty sweep, and the refusals, which come before any piece.
+      const { sweep: empty } = await tracker.ensureSweep({ name: 'empty', method: 'grid', space: {} });
+      expect(JSON.parse((await collect({ format: 'json' })).join('')).runs).toHaveLength(count);
+      expect(JSON.parse(await tracker.exportSweep(empty.id)).runs).toEqual([]);
+      expect(await tracker.exportSweep(empty.id, { format: 'csv' })).toMatch(/^id,name,status,[^\n]*\n$/);
+      await expect(tracker.streamSweepExport('nope').next()).rejects.toThrow(/no sweep with id "nope"/);
+      await expect(tracker.streamSweepExport(sweep.id, { format: 'xml' as never }).next()).rejects.toThrow(
         /format must be "json" or "csv"/,
       );
     });
