@@ -283,9 +283,26 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     const json = await fetch(`${dashboard.url}/runs/${run.id}/export?format=json`);
     expect(json.headers.get('content-type')).toBe('application/json; charset=utf-8');
     expect(JSON.stringify(await json.json())).toContain(run.id);
-    const sweepCsv = await fetch(`${dashboard.url}/sweeps/${lab.sweepId}/export?format=csv`);
-    expect(sweepCsv.status).toBe(200);
-    expect((await sweepCsv.text()).trim().split('\n').length).toBeGreaterThan(KAPPA_BITS.length);
+    // A sweep's export is streamed (chunked, no length known in advance) and is byte for byte
+    // the tracker's own export, which `ftlab export` writes.
+    const reader = await openTracker(lab.path, { readonly: true });
+    try {
+      for (const format of ['csv', 'json'] as const) {
+        const sweepExport = await fetch(`${dashboard.url}/sweeps/${lab.sweepId}/export?format=${format}`);
+        expect(sweepExport.status).toBe(200);
+        expect(sweepExport.headers.get('transfer-encoding')).toBe('chunked');
+        expect(sweepExport.headers.get('content-length')).toBeNull();
+        expect(sweepExport.headers.get('content-disposition')).toBe(`attachment; filename="toy-kappa-h.${format}"`);
+        const text = await sweepExport.text();
+        expect(text).toBe(await reader.exportSweep(lab.sweepId, { format }));
+        if (format === 'csv') expect(text.trim().split('\n').length).toBeGreaterThan(KAPPA_BITS.length);
+      }
+    } finally {
+      await reader.close();
+    }
+    const noSweep = await fetch(`${dashboard.url}/sweeps/nosuchsweep0/export`);
+    expect(noSweep.status).toBe(404);
+    expect(await noSweep.text()).toContain('No sweep with id "nosuchsweep0" in this database.');
 
     for (const path of [`/runs/${run.id}/export?format=xml`, `/sweeps/${lab.sweepId}/export?format=xml`]) {
       const bad = await fetch(`${dashboard.url}${path}`);

@@ -8,14 +8,45 @@ export function safeFileName(name: string): string {
   return (cleaned || 'export').slice(0, 100);
 }
 
+function attachmentHeaders(fileName: string, contentType: string): HeadersInit {
+  return {
+    'content-type': contentType,
+    'content-disposition': `attachment; filename="${safeFileName(fileName)}"`,
+    'cache-control': 'no-store',
+  };
+}
+
 export function attachment(body: string, fileName: string, contentType: string): Response {
-  return new Response(body, {
-    headers: {
-      'content-type': contentType,
-      'content-disposition': `attachment; filename="${safeFileName(fileName)}"`,
-      'cache-control': 'no-store',
+  return new Response(body, { headers: attachmentHeaders(fileName, contentType) });
+}
+
+/**
+ * An attachment sent as it is produced: `first` at once, then each piece of `rest` when the client
+ * is ready for it (a slow download does not pile the export up in memory). A failure half-way aborts
+ * the response, so the client sees a failed download, never a silently short file; a client that
+ * goes away stops the export.
+ */
+export function streamedAttachment(
+  first: string,
+  rest: AsyncGenerator<string>,
+  fileName: string,
+  contentType: string,
+): Response {
+  const encoder = new TextEncoder();
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(encoder.encode(first));
+    },
+    async pull(controller) {
+      const piece = await rest.next();
+      if (piece.done) controller.close();
+      else controller.enqueue(encoder.encode(piece.value));
+    },
+    async cancel() {
+      await rest.return(undefined);
     },
   });
+  return new Response(body, { headers: attachmentHeaders(fileName, contentType) });
 }
 
 /** What the export routes can produce, and the content type of each. */
@@ -40,9 +71,3 @@ export function problemResponse(problem: DatabaseProblem): Response {
   const shown = displayLocation(problem.path);
   return textError(503, `${problem.message.split(problem.path).join(shown)} (database ${shown})`);
 }
-
-/**
- * A sweep's JSON export holds every metric point of every run in memory at once; beyond this
- * many runs the dashboard refuses it and points to the CLI, which writes it to a file.
- */
-export const MAX_JSON_EXPORT_RUNS = 50;

@@ -1,6 +1,5 @@
 import type { SweepSummary } from '@ftlab/tracker';
 import Link from 'next/link';
-import { MAX_JSON_EXPORT_RUNS } from '../../lib/download';
 import { formatTime } from '../../lib/format';
 import { RUN_STATUSES } from '../../lib/keys';
 import { StatusBadge } from '../status-badge';
@@ -27,15 +26,14 @@ export function SweepHeader({ summary }: { summary: SweepSummary }) {
           <a className="button secondary" href={`/sweeps/${sweep.id}/export?format=csv`} download>
             Runs CSV
           </a>
-          {total <= MAX_JSON_EXPORT_RUNS ? (
-            <a className="button secondary" href={`/sweeps/${sweep.id}/export?format=json`} download>
-              Everything (JSON)
-            </a>
-          ) : (
-            <span className="small muted" title="every point of every run: too large for the browser">
-              JSON: <code>ftlab export {sweep.id} --format json</code>
-            </span>
-          )}
+          <a
+            className="button secondary"
+            href={`/sweeps/${sweep.id}/export?format=json`}
+            title={`every point of every run; the same file as: ftlab export ${sweep.id} --format json`}
+            download
+          >
+            Everything (JSON)
+          </a>
         </div>
       </div>
       <div className="toolbar small">

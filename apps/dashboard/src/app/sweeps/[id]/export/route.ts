@@ -1,12 +1,13 @@
 // GET /sweeps/:id/export?format=csv|json: the tracker's own export of a sweep (CSV: one row per
-// run with params, latest metrics and tags; JSON: everything, every point included).
+// run with params, latest metrics and tags; JSON: everything, every point included), streamed as
+// the tracker reads it, a batch of runs at a time: the download starts at once and the server
+// holds one batch, whatever the size of the sweep.
 import { loadFromTracker, nullIfUnknown } from '../../../../lib/database';
 import {
-  attachment,
   EXPORT_CONTENT_TYPES,
   exportFormat,
-  MAX_JSON_EXPORT_RUNS,
   problemResponse,
+  streamedAttachment,
   textError,
 } from '../../../../lib/download';
 import { ID_PATTERN } from '../../../../lib/search-params';
@@ -19,20 +20,14 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const loaded = await loadFromTracker(async (tracker) => {
     const sweep = await nullIfUnknown(tracker.getSweep(id), 'UNKNOWN_SWEEP');
     if (sweep === null) return null;
-    if (format === 'json') {
-      const { total } = await tracker.listRuns({ sweepId: id, limit: 1, paramKeys: [] });
-      if (total > MAX_JSON_EXPORT_RUNS) return { sweep, tooLarge: total };
-    }
-    return { sweep, body: await tracker.exportSweep(id, { format }) };
+    // The first piece is read here, so that a database problem before any byte is sent is
+    // answered like on every other route; later pieces are read as the client takes them.
+    const pieces = tracker.streamSweepExport(id, { format });
+    const first = await pieces.next();
+    return { sweep, first: first.done ? '' : first.value, pieces };
   });
   if (!loaded.ok) return problemResponse(loaded.problem);
   if (loaded.data === null) return textError(404, `No sweep with id ${JSON.stringify(id)} in this database.`);
-  const { sweep } = loaded.data;
-  if ('tooLarge' in loaded.data) {
-    return textError(
-      413,
-      `Sweep ${sweep.name} has ${loaded.data.tooLarge} runs; its JSON export (every point of every run) is too large to build in the dashboard (limit ${MAX_JSON_EXPORT_RUNS} runs). Use: ftlab export ${sweep.id} --format json`,
-    );
-  }
-  return attachment(loaded.data.body, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format]);
+  const { sweep, first, pieces } = loaded.data;
+  return streamedAttachment(first, pieces, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format]);
 }
