@@ -1,7 +1,7 @@
 // Real processes: `ftlab sweep` expands a sweep into runs and trains them with worker processes.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RunSummary } from '@ftlab/tracker';
+import { openTracker, type RunSummary } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
 import { ftlab, latestCheckpointStep, runsOf, TINY, tempDir, waitForStaleHeartbeat, writeFile } from './helpers.js';
 
@@ -103,6 +103,25 @@ describe('ftlab sweep', () => {
     const md = await exported('--format', 'md', '--table', 'figure', '--seed', '42', '--groups', '1');
     expect(md.match(/^## /gm)).toHaveLength(2);
     expect(md).toContain('# Toy Z study, seed 42');
+
+    // The sweep's runs and points, streamed from the tracker to stdout or a file: the tracker's own text.
+    const reader = await openTracker(db, { readonly: true });
+    try {
+      const [stored] = await reader.listSweeps();
+      expect(await exported('--format', 'csv', '--table', 'runs')).toBe(
+        await reader.exportSweep(stored!.id, { format: 'csv' }),
+      );
+      expect(await exported('--format', 'json', '--table', 'runs')).toBe(
+        await reader.exportSweep(stored!.id, { format: 'json' }),
+      );
+      const points = join(dir, 'points.csv');
+      await exported('--format', 'csv', '--table', 'metrics', '--out', points);
+      expect(readFileSync(points, 'utf8')).toBe(
+        await reader.exportSweep(stored!.id, { format: 'csv', table: 'metrics' }),
+      );
+    } finally {
+      await reader.close();
+    }
 
     const refused = await ftlab(['export', 'cli-verdicts-seeds+40', '--db', db, '--format', 'svg', '--table', 'runs'])
       .done;

@@ -8,8 +8,13 @@ import { basename, dirname, join } from 'node:path';
 /**
  * Writes `content` to `path` atomically. On any failure the temporary file is removed and the
  * target is left as it was; a target that is a directory is refused with a message saying so.
+ * `content` may come in pieces (an export streamed from the tracker): each is written as it comes,
+ * and a failure of the source half-way is a failure like any other.
  */
-export async function writeFileAtomic(path: string, content: string | Uint8Array): Promise<void> {
+export async function writeFileAtomic(
+  path: string,
+  content: string | Uint8Array | AsyncIterable<string | Uint8Array>,
+): Promise<void> {
   const isDirectory = await stat(path).then(
     (s) => s.isDirectory(),
     () => false,
@@ -19,7 +24,9 @@ export async function writeFileAtomic(path: string, content: string | Uint8Array
   try {
     const handle = await open(temp, 'w');
     try {
-      await handle.writeFile(content);
+      // writeFile on a handle writes all of it from the current position: the pieces follow each other.
+      if (typeof content === 'string' || content instanceof Uint8Array) await handle.writeFile(content);
+      else for await (const piece of content) await handle.writeFile(piece);
       await handle.sync();
     } finally {
       await handle.close();

@@ -26,6 +26,24 @@ describe('writeFileAtomic', () => {
     expect(readdirSync(dir)).toEqual(['out.txt']);
   });
 
+  it('writes content that comes in pieces, and keeps the old file when the source fails half-way', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'out.csv');
+    async function* pieces(fail: boolean) {
+      yield 'a,b\n';
+      yield new TextEncoder().encode('1,é\n');
+      if (fail) throw new Error('the database went away');
+      yield '2,3\n';
+    }
+    await writeFileAtomic(path, pieces(false));
+    expect(readFileSync(path, 'utf8')).toBe('a,b\n1,é\n2,3\n');
+    await expect(writeFileAtomic(path, pieces(true))).rejects.toThrow(
+      /^cannot write .*out.csv: the database went away$/,
+    );
+    expect(readFileSync(path, 'utf8')).toBe('a,b\n1,é\n2,3\n');
+    expect(readdirSync(dir)).toEqual(['out.csv']);
+  });
+
   it('refuses a directory as the target, says so, and leaves the directory as it was', async () => {
     const dir = tempDir();
     const target = join(dir, 'folder');

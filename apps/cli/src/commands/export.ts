@@ -5,6 +5,7 @@
 // of seeds and intervals) or the paper's toy figure (same-Z groups next to independent Z, one
 // panel per column, as SVG, Markdown or JSON). --format hf: a run as a Hugging Face directory
 // (export-hf.ts).
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import {
   type ComparisonTable,
@@ -113,7 +114,8 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
   if (options.format === 'hf') return exportHfCommand(id, options);
   const out = createOutput(false);
   const tracker = await openStore(options, { readonly: true });
-  let text: string;
+  // A sweep's runs or metrics come from the tracker in pieces and are written as they come.
+  let text: string | AsyncGenerator<string>;
   try {
     const sweep = await findSweep(tracker, id);
     if (sweep) {
@@ -147,7 +149,7 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
               ? svgIsForFigures()
               : exportComparison(comparison, format === 'md' ? 'markdown' : format);
       } else if (options.format === 'json' || options.format === 'csv') {
-        text = await tracker.exportSweep(sweep.id, { format: options.format, table });
+        text = tracker.streamSweepExport(sweep.id, { format: options.format, table });
       } else {
         throw new Error(`--table ${table} exports as csv or json; use --table comparison for ${options.format}`);
       }
@@ -168,14 +170,19 @@ export async function exportCommand(id: string, options: ExportOptions): Promise
         text = evaluationsTable(run, options.format);
       }
     }
+    if (typeof text === 'string' && !text.endsWith('\n')) text = `${text}\n`;
+    if (options.out) {
+      await writeFileAtomic(options.out, text);
+      out.info(`wrote ${options.out}`);
+    } else if (typeof text === 'string') {
+      process.stdout.write(text);
+    } else {
+      for await (const piece of text) {
+        if (!process.stdout.write(piece)) await once(process.stdout, 'drain');
+      }
+    }
   } finally {
     await tracker.close();
-  }
-  if (options.out) {
-    await writeFileAtomic(options.out, text.endsWith('\n') ? text : `${text}\n`);
-    out.info(`wrote ${options.out}`);
-  } else {
-    process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
   }
   return 0;
 }
