@@ -181,13 +181,14 @@ function pairWithBaseline(
   run: RunEvaluations,
   baselines: RunEvaluations[],
   allowed: readonly string[],
+  flatOf: (run: RunEvaluations) => Map<string, string>,
 ): { baseline: RunEvaluations } | { missing: true } {
   const seed = seedOf(run);
   const candidates = baselines.filter((b) => seedOf(b) === seed);
   if (candidates.length === 0) return { missing: true };
-  const runFlat = flat(run.config);
+  const runFlat = flatOf(run);
   const scored = candidates.map((candidate) => {
-    const differences = differingPaths(runFlat, flat(candidate.config)).filter((p) => !isSeedPath(p));
+    const differences = differingPaths(runFlat, flatOf(candidate)).filter((p) => !isSeedPath(p));
     const disallowed = differences.filter((p) => p === EVALUATION_SEED_PATH || !underAny(p, allowed));
     return { candidate, differences, disallowed };
   });
@@ -198,7 +199,7 @@ function pairWithBaseline(
   const nearest = [...scored].sort((a, b) => a.disallowed.length - b.disallowed.length)[0] as (typeof scored)[number];
   const shown = nearest.disallowed
     .slice(0, 12)
-    .map((p) => `${p}: ${runFlat.get(p) ?? '(absent)'} vs ${flat(nearest.candidate.config).get(p) ?? '(absent)'}`);
+    .map((p) => `${p}: ${runFlat.get(p) ?? '(absent)'} vs ${flatOf(nearest.candidate).get(p) ?? '(absent)'}`);
   throw new ComparisonError(
     `cannot pair run ${run.runId} (${run.name}) with baseline ${nearest.candidate.runId} (${nearest.candidate.name}), both seed ${seed}: ` +
       `their configs differ beyond the seeds, the swept axes and the latent's fields, in ${shown.join('; ')}` +
@@ -214,12 +215,22 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
   const baselines = runs.filter((r) => variantOf(r) === baselineVariant);
   const others = runs.filter((r) => variantOf(r) !== baselineVariant);
   if (others.length === 0) throw new ComparisonError(`no runs other than ${baselineVariant} runs to compare`);
+  // Each run's config flattened once (a sweep page rebuilds this table for 1,000 runs as they finish).
+  const flats = new Map<RunEvaluations, Map<string, string>>();
+  const flatOf = (run: RunEvaluations) => {
+    let flattened = flats.get(run);
+    if (flattened === undefined) {
+      flattened = flat(run.config);
+      flats.set(run, flattened);
+    }
+    return flattened;
+  };
   const axes =
     options.axes ??
     (() => {
-      const flats = others.map((r) => flat(r.config));
-      const paths = new Set(flats.flatMap((f) => [...f.keys()]));
-      return [...paths].filter((p) => !isSeedPath(p) && new Set(flats.map((f) => f.get(p))).size > 1).sort();
+      const flattened = others.map(flatOf);
+      const paths = new Set(flattened.flatMap((f) => [...f.keys()]));
+      return [...paths].filter((p) => !isSeedPath(p) && new Set(flattened.map((f) => f.get(p))).size > 1).sort();
     })();
   const allowed = [...axes, ...LATENT_CONFIG_PATHS, ...(options.ignorePaths ?? [])];
 
@@ -241,9 +252,11 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
       column.seeds.push(seedOf(b));
     }
   }
+  const axisValuesOf = new Map(others.map((run) => [run, axes.map((axis) => valueAt(run.config, axis))]));
   const sortedOthers = [...others].sort((a, b) => {
-    for (const axis of axes) {
-      const [x, y] = [valueAt(a.config, axis), valueAt(b.config, axis)];
+    const [xs, ys] = [axisValuesOf.get(a) as JsonValue[], axisValuesOf.get(b) as JsonValue[]];
+    for (const [i, x] of xs.entries()) {
+      const y = ys[i] as JsonValue;
       if (typeof x === 'number' && typeof y === 'number' && x !== y) return x - y;
       const order = JSON.stringify(x).localeCompare(JSON.stringify(y));
       if (order !== 0) return order;
@@ -251,8 +264,9 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
     return seedOf(a) - seedOf(b);
   });
   for (const run of sortedOthers) {
-    const axisValues = Object.fromEntries(axes.map((axis) => [axis, valueAt(run.config, axis)]));
-    const key = JSON.stringify(axes.map((axis) => axisValues[axis]));
+    const values = axisValuesOf.get(run) as JsonValue[];
+    const axisValues = Object.fromEntries(axes.map((axis, i) => [axis, values[i] as JsonValue]));
+    const key = JSON.stringify(values);
     let column = columnOf.get(key);
     if (column === undefined) {
       const label =
@@ -269,7 +283,7 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
   const warnings: string[] = [];
   const baselineOf = new Map<string, RunEvaluations>();
   for (const run of sortedOthers) {
-    const paired = pairWithBaseline(run, baselines, allowed);
+    const paired = pairWithBaseline(run, baselines, allowed, flatOf);
     if ('missing' in paired) {
       warnings.push(
         `run ${run.runId} (${run.name}) has no ${baselineVariant} run with seed ${seedOf(run)}: left out of the deltas`,
