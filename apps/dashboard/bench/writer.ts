@@ -13,6 +13,7 @@ if (!path || !sweepId || !firstSeed) throw new Error('usage: writer.ts <database
 const STEPS_PER_TICK = 10;
 const TICK_MS = 100;
 
+const started = performance.now();
 const tracker = await openTracker(path);
 let seed = Number(firstSeed);
 const lanes: Array<{ run: LiveRun; step: number }> = [];
@@ -38,4 +39,5 @@ while (!stopping) {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, TICK_MS - (performance.now() - tick))));
 }
 await tracker.close();
-console.log(JSON.stringify({ bench: 'writer', runsFinished: finished }));
+const seconds = (performance.now() - started) / 1000;
+console.log(JSON.stringify({ bench: 'writer', runsFinished: finished, seconds: +seconds.toFixed(1) }));
