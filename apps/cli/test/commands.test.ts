@@ -1,6 +1,6 @@
 // The read-side commands on one finished run, and the guarantees of the write-side ones.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { testPythonPath } from '@ftlab/model';
 import { openTracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,63 @@ describe('read-side commands', () => {
     expect(out).toMatch(new RegExp(`run ${runId} at step 6`));
     expect(out).toMatch(/elbo/);
     expect(out).toMatch(/pinned|same Z/i);
+  });
+
+  it('eval records what it finished when a task fails, names the failure, exits 1, and counts items it cannot encode', async () => {
+    const tasks = join(dir, 'eval-tasks');
+    mkdirSync(tasks, { recursive: true });
+    // The toy vocabulary is letters and ">": "€" cannot be written, "?" neither.
+    writeFileSync(
+      join(tasks, 'broken.jsonl'),
+      '{"question": "A> €", "choices": ["B", "C"], "answer": 0}\n{"question": "?", "choices": ["B", "C"], "answer": 1}\n',
+    );
+    writeFileSync(
+      join(tasks, 'mixed.jsonl'),
+      '{"question": "A>", "choices": ["B", "C"], "answer": 0}\n{"question": "A> €", "choices": ["B", "C"], "answer": 0}\n',
+    );
+    const mc = (name: string) => ({
+      name,
+      output: 'multiple_choice',
+      data: { path: `${name}.jsonl` },
+      metrics: ['acc'],
+    });
+    writeFileSync(join(tasks, 'tasks.json'), JSON.stringify([mc('broken'), mc('mixed')]));
+    const result = await ftlab([
+      'eval',
+      runId,
+      '--db',
+      db,
+      '--rows',
+      '4',
+      '--task-file',
+      join(tasks, 'tasks.json'),
+      '--seed',
+      '5',
+    ]).done;
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toMatch(
+      /task broken failed: task "broken": none of its 2 items could be scored \(item broken-0: cannot encode the context "A> €"/,
+    );
+    expect(result.stderr).toMatch(/evaluation: task mixed: 1 of 2 items skipped \(unencodable 1\)/);
+    const tracker = await openTracker(db, { readonly: true });
+    try {
+      const run = await tracker.getRun(runId);
+      const mixed = run.evaluations.find((e) => e.task === 'mixed');
+      expect(mixed).toMatchObject({
+        metric: 'acc',
+        step: 6,
+        n: 1,
+        extra: { note: '1 of 2 items skipped (unencodable 1)' },
+      });
+      expect(run.evaluations.some((e) => e.task === 'broken')).toBe(false);
+      const results = JSON.parse(
+        readFileSync(join(dirname(run.artifacts.at(-1)?.path ?? ''), 'results-step-6.json'), 'utf8'),
+      );
+      expect(results.tasks.broken.error).toMatch(/none of its 2 items could be scored/);
+      expect(results.tasks.mixed).toMatchObject({ requested: 2, n: 1, skipped: { unencodable: 1 } });
+    } finally {
+      await tracker.close();
+    }
   });
 
   it('reproduce re-runs the run and reports that everything matches', async () => {

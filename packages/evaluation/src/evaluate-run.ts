@@ -7,12 +7,12 @@ import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
 import type { Tracker } from '@ftlab/tracker';
 import { modelCalls } from './harness/model-calls.js';
 import { createTaskRegistry, type TaskRegistry } from './harness/registry.js';
-import { runTask } from './harness/run-task.js';
+import { runTask, type TaskResult } from './harness/run-task.js';
 import type { TaskConfig } from './harness/task.js';
 import { type CollapseOptions, detectCollapse, type KlPoint, latentUsage, latentUsageRecords } from './latent-usage.js';
 import { evaluateLikelihood, likelihoodRecords } from './likelihood.js';
 import type { MetricRecord } from './metric-record.js';
-import { type EvaluationResults, RESULTS_FORMAT, writeResultsJson } from './results.js';
+import { type EvaluationResults, RESULTS_FORMAT, type TaskSummary, writeResultsJson } from './results.js';
 import { seedFor } from './stats.js';
 import { formatToySheet, runToyZStudy, toyStudyRecords } from './toy-z-study.js';
 
@@ -53,6 +53,12 @@ export interface EvaluateModelInput {
   collapse?: CollapseOptions;
   /** Progress messages (default: none). */
   log?: (message: string) => void;
+  /**
+   * Called with each group of records as soon as it is computed (the likelihood and latent
+   * metrics, the toy study, then each task as it finishes), e.g. to record them in the tracker at
+   * once: an evaluation stopped half-way keeps what it finished.
+   */
+  onRecords?: (records: readonly MetricRecord[]) => unknown;
 }
 
 const DEFAULT_TASKS: Record<string, string[]> = {
@@ -83,12 +89,17 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
   const { model, dataset, seed } = input;
   const s = input.settings ?? {};
   const log = input.log ?? (() => {});
+  const onRecords = input.onRecords ?? (() => undefined);
   if (!Number.isInteger(seed)) throw new Error(`evaluateModel: seed must be an integer, got ${seed}`);
   if (model.config.vocabSize !== dataset.vocabSize) {
     throw new Error(
       `evaluateModel: the model has ${model.config.vocabSize} tokens but the dataset's tokenizer ${dataset.vocabSize}: evaluate the model on the data it was trained on`,
     );
   }
+  const tasks = input.tasks ?? defaultTasksFor(dataset.config.kind);
+  const registry = input.registry ?? createTaskRegistry();
+  // An unknown task name is a mistake in the request, refused before anything is computed.
+  for (const task of tasks) if (typeof task === 'string') registry.get(task);
   const split = s.split ?? 'validation';
   const sequenceLength = s.sequenceLength ?? dataset.fixedSequenceLength ?? model.config.contextLength;
   const batches = dataset.evaluationBatches(split, {
@@ -156,6 +167,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
       });
     }
   }
+  await onRecords([...metrics]);
 
   const groups = s.zGroups ?? 4;
   if (dataset.config.kind === 'toy' && groups > 0) {
@@ -166,43 +178,87 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
       seed: seedFor(seed, 'toy-z-study'),
       ...((dataset.config as ToyDataConfig).toy ? { toy: (dataset.config as ToyDataConfig).toy } : {}),
     });
-    metrics.push(...toyStudyRecords(study));
+    const toyRecords = toyStudyRecords(study);
+    metrics.push(...toyRecords);
+    await onRecords(toyRecords);
     const { toy: _toy, ...summary } = study;
     results.toyStudy = summary;
     results.sheet = formatToySheet(study);
   }
 
-  const tasks = input.tasks ?? defaultTasksFor(dataset.config.kind);
   if (tasks.length > 0) {
-    const registry = input.registry ?? createTaskRegistry();
     const lm = modelCalls(model, dataset.tokenizer, {
       seed: seedFor(seed, 'model-calls'),
       ...(s.zSamples ? { zSamples: s.zSamples } : {}),
       ...(s.promptZ ? { promptZ: s.promptZ } : {}),
     });
+    results.tasks = {};
     for (const task of tasks) {
       const name = typeof task === 'string' ? task : task.name;
       log(`task ${name}`);
-      const result = runTask(
-        task,
-        lm,
-        {
-          seed: seedFor(seed, 'task', name),
-          dataConfig: dataset.config,
-          ...(s.taskLimit ? { limit: s.taskLimit } : {}),
-          ...(s.promptZ ? { promptZ: s.promptZ } : {}),
-        },
-        registry,
-      );
-      metrics.push(...result.metrics);
+      // One task failing (its data, its model calls) loses neither the metrics before it nor the
+      // tasks after it: the failure is reported in results.tasks and by the caller.
+      let result: TaskResult;
+      try {
+        result = runTask(
+          task,
+          lm,
+          {
+            seed: seedFor(seed, 'task', name),
+            dataConfig: dataset.config,
+            ...(s.taskLimit ? { limit: s.taskLimit } : {}),
+            ...(s.promptZ ? { promptZ: s.promptZ } : {}),
+          },
+          registry,
+        );
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        results.tasks[name] = { error: message };
+        log(`task ${name} failed: ${message}`);
+        continue;
+      }
+      const { metrics: taskMetrics, samples: _samples, task: _name, ...summary } = result;
+      results.tasks[name] = summary;
+      if (summary.n < summary.requested || summary.truncated > 0) log(`task ${name}: ${taskMetrics[0]?.note}`);
+      metrics.push(...taskMetrics);
+      await onRecords(taskMetrics);
     }
   }
   return results;
 }
 
+/** Tasks of an evaluation that failed, with their messages. */
+export function failedTasks(results: EvaluationResults): Array<{ task: string; error: string }> {
+  return Object.entries(results.tasks ?? {}).flatMap(([task, summary]: [string, TaskSummary]) =>
+    'error' in summary ? [{ task, error: summary.error }] : [],
+  );
+}
+
 export interface RecordEvaluationOptions {
   /** Where the results JSON goes (written atomically; its directory is created). */
   resultsPath: string;
+}
+
+/** Records metric records as the run's evaluations at `step` (re-recording a step replaces its values). */
+export async function recordMetrics(
+  tracker: Tracker,
+  runId: string,
+  step: number,
+  records: readonly MetricRecord[],
+): Promise<number> {
+  const stored = await tracker.logEvaluations(
+    runId,
+    records.map((m) => ({
+      step,
+      task: m.task,
+      metric: m.metric,
+      value: m.value,
+      stderr: m.stderr === null || !Number.isFinite(m.stderr) ? null : m.stderr,
+      n: m.n,
+      ...(m.note ? { extra: { note: m.note } } : {}),
+    })),
+  );
+  return stored.length;
 }
 
 /**
@@ -221,19 +277,8 @@ export async function recordEvaluation(
   }
   const stamped: EvaluationResults = { ...results, run: runId, step };
   const { bytes, text } = await writeResultsJson(options.resultsPath, stamped);
-  const stored = await tracker.logEvaluations(
-    runId,
-    results.metrics.map((m) => ({
-      step,
-      task: m.task,
-      metric: m.metric,
-      value: m.value,
-      stderr: m.stderr === null || !Number.isFinite(m.stderr) ? null : m.stderr,
-      n: m.n,
-      ...(m.note ? { extra: { note: m.note } } : {}),
-    })),
-  );
+  const evaluations = await recordMetrics(tracker, runId, step, results.metrics);
   const sha256 = createHash('sha256').update(text).digest('hex');
   await tracker.logArtifact(runId, { kind: 'evaluation', path: options.resultsPath, sha256, bytes });
-  return { evaluations: stored.length, resultsPath: options.resultsPath, sha256, bytes };
+  return { evaluations, resultsPath: options.resultsPath, sha256, bytes };
 }

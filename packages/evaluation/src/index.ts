@@ -25,8 +25,10 @@ export {
   type EvaluateModelInput,
   type EvaluationSettings,
   evaluateModel,
+  failedTasks,
   type RecordEvaluationOptions,
   recordEvaluation,
+  recordMetrics,
 } from './evaluate-run.js';
 export { builtinTasks } from './harness/builtin-tasks.js';
 export { JsonlError, type JsonlProblem, parseJsonlItems, readJsonlItems } from './harness/jsonl.js';
@@ -44,11 +46,17 @@ export {
   cutAtStop,
   type GenerateCallOptions,
   type GenerateRequest,
+  type GenerateResult,
+  isSkipped,
   type LanguageModel,
   type LoglikelihoodRequest,
   type LoglikelihoodResult,
   type ModelCallOptions,
   modelCalls,
+  SKIP_REASONS,
+  type SkippedRequest,
+  type SkipReason,
+  splitWhitespace,
 } from './harness/model-calls.js';
 export {
   createTaskRegistry,
@@ -59,6 +67,7 @@ export {
   taskConfigProblems,
 } from './harness/registry.js';
 export {
+  coverageNote,
   DEFAULT_MAX_TOKENS,
   type RunTaskOptions,
   runTask,
@@ -116,6 +125,7 @@ export {
   type EvaluationResults,
   formatMetricsTable,
   RESULTS_FORMAT,
+  type TaskSummary,
   type ToyStudySummary,
   writeResultsJson,
 } from './results.js';

@@ -3,6 +3,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { writeFileAtomic } from '@ftlab/model';
+import type { TaskResult } from './harness/run-task.js';
 import type { CollapseStatus, LatentUsage } from './latent-usage.js';
 import type { MetricRecord } from './metric-record.js';
 import type { ToyEffects } from './toy-group-effect.js';
@@ -21,6 +22,14 @@ export interface ToyStudySummary {
   independentGroups: ToyGroup[];
 }
 
+/** What one benchmark task of an evaluation covered (see TaskResult), or why it failed. */
+export type TaskSummary =
+  | Omit<TaskResult, 'task' | 'metrics' | 'samples'>
+  | {
+      /** The task failed; the evaluation's other metrics and tasks are kept. */
+      error: string;
+    };
+
 export interface EvaluationResults {
   format: typeof RESULTS_FORMAT;
   /** The tracker's run id (null for a model evaluated outside a run). */
@@ -35,6 +44,8 @@ export interface EvaluationResults {
   toyStudy?: ToyStudySummary;
   /** The toy study's grouped generations as text (formatToySheet). */
   sheet?: string;
+  /** Per benchmark task: items asked for and scored, skipped by reason, contexts cut, or its error. */
+  tasks?: Record<string, TaskSummary>;
 }
 
 function formatValue(value: number | null): string {

@@ -9,9 +9,11 @@ import {
   defaultTasksFor,
   type EvaluationResults,
   evaluateModel,
+  failedTasks,
   formatMetricsTable,
   RESULTS_FORMAT,
   recordEvaluation,
+  type TaskConfig,
 } from '../src/index.js';
 import { tempDir, train, useWasm } from './helpers.js';
 
@@ -168,6 +170,86 @@ describe('evaluateModel on other data', () => {
     await expect(evaluateModel({ model: baseline, dataset: other, seed: 1 })).rejects.toThrow(
       /the model has 14 tokens but the dataset's tokenizer 29/,
     );
+    baseline.dispose();
+  });
+
+  it('hands each group of records over as it finishes, and a failing task loses nothing else', async () => {
+    const data = createDataset({ kind: 'arithmetic', validationSequences: 6 }, { seed: 1 });
+    const baseline = createModel(
+      { variant: 'baseline', vocabSize: data.vocabSize, width: 16, layers: 2, heads: 2, contextLength: 12 },
+      1,
+    );
+    const sums = (items: Array<[string, string[], number]>) =>
+      items.map(([question, choices, answer]) => ({ question, choices, answer }));
+    // Every item of "unwritable" has a character the arithmetic tokenizer lacks: the task fails.
+    const unwritable: TaskConfig = {
+      name: 'unwritable',
+      output: 'multiple_choice',
+      data: { items: sums([['2 + 2 =', ['4', '5'], 0]]) },
+      metrics: ['acc'],
+    };
+    // One of three items of "sums" is unwritable and one too long: counted, the rest scored.
+    const choicesTooLong = ['1234567890123', '1'];
+    const valid: TaskConfig = {
+      name: 'sums',
+      output: 'multiple_choice',
+      data: {
+        items: sums([
+          ['2+2=', ['4', '5'], 0],
+          ['2 + 3 =', ['5', '6'], 0],
+          ['1+0=', choicesTooLong, 1],
+        ]),
+      },
+      metrics: ['acc'],
+    };
+    const groups: string[][] = [];
+    const results = await evaluateModel({
+      model: baseline,
+      dataset: data,
+      seed: 1,
+      settings: { ...settings, sequenceLength: 8 },
+      tasks: [unwritable, valid],
+      onRecords: (records) => {
+        groups.push([...new Set(records.map((r) => r.task))]);
+      },
+    });
+    expect(groups).toEqual([['likelihood', 'latent'], ['sums']]);
+    expect(failedTasks(results)).toEqual([
+      {
+        task: 'unwritable',
+        error: expect.stringMatching(
+          /^task "unwritable": none of its 1 items could be scored \(item unwritable-0: cannot encode the context "2 \+ 2 ="/,
+        ),
+      },
+    ]);
+    expect(results.tasks?.sums).toEqual({
+      output: 'multiple_choice',
+      requested: 3,
+      n: 1,
+      skipped: { unencodable: 1, 'too-long': 1, empty: 0 },
+      truncated: 0,
+      problems: [
+        expect.stringMatching(/^item sums-1: cannot encode the context "2 \+ 3 ="/),
+        "item sums-2: a continuation of 13 tokens does not fit the model's context of 12",
+      ],
+    });
+    expect(results.metrics.find((m) => m.task === 'sums')).toMatchObject({
+      n: 1,
+      note: '2 of 3 items skipped (unencodable 1, too-long 1)',
+    });
+    // An unknown task name is refused before anything is computed.
+    groups.length = 0;
+    await expect(
+      evaluateModel({
+        model: baseline,
+        dataset: data,
+        seed: 1,
+        settings,
+        tasks: ['no_such_task'],
+        onRecords: () => groups.push([]),
+      }),
+    ).rejects.toThrow(/no_such_task/);
+    expect(groups).toEqual([]);
     baseline.dispose();
   });
 

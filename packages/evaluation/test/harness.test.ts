@@ -24,7 +24,7 @@ function tableModel(table: Record<string, number>, log: LoglikelihoodRequest[] =
       return requests.map((r) => {
         const value = table[`${r.context}|${r.continuation}`];
         if (value === undefined) throw new Error(`no entry for ${r.context}|${r.continuation}`);
-        return { logLikelihood: value, isGreedy: false, tokens: r.continuation.length };
+        return { logLikelihood: value, isGreedy: false, tokens: r.continuation.length, truncatedTokens: 0 };
       });
     },
     generateUntil() {
@@ -41,12 +41,13 @@ function scriptedGenerator(outputs: Record<string, string[]>, log: GenerateReque
     },
     generateUntil(requests) {
       log.push(...requests);
-      return requests.map((r) =>
-        Array.from({ length: r.samples ?? 1 }, (_, i) => {
+      return requests.map((r) => ({
+        outputs: Array.from({ length: r.samples ?? 1 }, (_, i) => {
           const list = outputs[r.context] ?? [''];
           return list[i % list.length] as string;
         }),
-      );
+        truncatedTokens: 0,
+      }));
     },
   };
 }
@@ -274,5 +275,86 @@ describe('built-in tasks', () => {
     });
     for (const item of items) expect(item.reference).toHaveLength(10);
     expect(resolveTaskItems(toy, { seed: 0, limit: 2 })[0]?.reference).toHaveLength(64);
+  });
+});
+
+describe('items a model cannot take', () => {
+  /** Always right where it can score: "€" it cannot encode, choices over 8 characters do not fit. */
+  const picky: LanguageModel = {
+    loglikelihood: (requests) =>
+      requests.map((r) => {
+        if (r.context.includes('€')) {
+          return { skipped: 'unencodable', message: `cannot encode the context ${JSON.stringify(r.context)}` };
+        }
+        if (r.continuation.length > 8) return { skipped: 'too-long', message: 'a continuation does not fit' };
+        const truncatedTokens = r.context.startsWith('long') ? 4 : 0;
+        return { logLikelihood: r.continuation === 'right' ? -1 : -5, isGreedy: false, tokens: 1, truncatedTokens };
+      }),
+    generateUntil: (requests) =>
+      requests.map((r) =>
+        r.context === ''
+          ? { skipped: 'empty', message: 'the context is empty' }
+          : { outputs: ['42'], truncatedTokens: r.context.length > 5 ? 2 : 0 },
+      ),
+  };
+  const question = (q: string, wrong = 'wrong') => ({ question: q, choices: [wrong, 'right'], answer: 1 });
+
+  it('skips and counts them, scores the rest, and puts the counts on every metric', () => {
+    const task: TaskConfig = {
+      name: 'picky',
+      output: 'multiple_choice',
+      data: {
+        items: [
+          question('a'),
+          question('costs 5 €'),
+          question('b', 'far too long a choice'),
+          question('long context c'),
+          question('d'),
+          question('€ again'),
+          question('long context e'),
+        ],
+      },
+      metrics: ['acc', 'acc_norm'],
+    };
+    const result = runTask(task, picky, { seed: 1 });
+    expect(result).toMatchObject({
+      requested: 7,
+      n: 4,
+      skipped: { unencodable: 2, 'too-long': 1, empty: 0 },
+      truncated: 2,
+    });
+    expect(result.problems).toEqual([
+      'item picky-1: cannot encode the context "costs 5 €"',
+      'item picky-2: a continuation does not fit',
+      'item picky-5: cannot encode the context "€ again"',
+    ]);
+    const note =
+      '3 of 7 items skipped (unencodable 2, too-long 1); 2 of 4 scored items had their context cut from the left to fit the model';
+    expect(result.metrics).toEqual([
+      { task: 'picky', metric: 'acc', value: 1, stderr: 0, n: 4, note },
+      { task: 'picky', metric: 'acc_norm', value: 1, stderr: 0, n: 4, note },
+    ]);
+  });
+
+  it('counts generation requests it cannot run, and a task with nothing to score fails saying why', () => {
+    const task: TaskConfig = {
+      name: 'answers',
+      output: 'generate_until',
+      data: {
+        items: [
+          { prompt: '', reference: '42' },
+          { prompt: '6*7=', reference: '42' },
+          { prompt: 'six times seven=', reference: '42' },
+        ],
+      },
+      metrics: ['exact_match'],
+    };
+    const result = runTask(task, picky, { seed: 1 });
+    expect(result).toMatchObject({ requested: 3, n: 2, skipped: { empty: 1 }, truncated: 1 });
+    expect(result.metrics[0]).toMatchObject({ value: 1, n: 2 });
+    const hopeless: TaskConfig = { ...task, name: 'hopeless', data: { items: [{ prompt: '', reference: '1' }] } };
+    expect(() => runTask(hopeless, picky, { seed: 1 })).toThrow(
+      'task "hopeless": none of its 1 items could be scored (item hopeless-0: the context is empty)',
+    );
   });
 });

@@ -82,7 +82,12 @@ describe('user tasks from files', () => {
   const scorer: LanguageModel = {
     // The longer continuation is more likely: "6" < "16" etc. Only the file's answers matter here.
     loglikelihood: (requests) =>
-      requests.map((r) => ({ logLikelihood: -1 / r.continuation.length, isGreedy: false, tokens: 1 })),
+      requests.map((r) => ({
+        logLikelihood: -1 / r.continuation.length,
+        isGreedy: false,
+        tokens: 1,
+        truncatedTokens: 0,
+      })),
     generateUntil: () => {
       throw new Error('unused');
     },

@@ -2,7 +2,16 @@ import { tf } from '@ftlab/backend';
 import { createBenchmark } from '@ftlab/data';
 import { createModel, type Model, type ModelConfigInput } from '@ftlab/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createTaskRegistry, cutAtStop, modelCalls, runTask } from '../src/index.js';
+import {
+  createTaskRegistry,
+  cutAtStop,
+  type GenerateResult,
+  isSkipped,
+  type LoglikelihoodResult,
+  modelCalls,
+  runTask,
+  type SkippedRequest,
+} from '../src/index.js';
 import { randomizeWeights, useWasm } from './helpers.js';
 
 beforeAll(useWasm);
@@ -21,6 +30,17 @@ function model(overrides: ModelConfigInput, seed = 1, scale = 0.5): Model {
   const m = createModel({ ...base, ...overrides }, seed);
   if (scale > 0) randomizeWeights(m, seed + 10, scale);
   return m;
+}
+
+/** The result, which must have been scored (the test fails with the reason if it was skipped). */
+function scored(result: LoglikelihoodResult | SkippedRequest | undefined): LoglikelihoodResult {
+  if (result === undefined || isSkipped(result)) throw new Error(`not scored: ${JSON.stringify(result)}`);
+  return result;
+}
+
+function generated(result: GenerateResult | undefined): string[] {
+  if (result === undefined || isSkipped(result)) throw new Error(`not generated: ${JSON.stringify(result)}`);
+  return result.outputs;
 }
 
 /** log p(continuation | context) and greedy-ness straight from one forward pass of the whole text. */
@@ -54,31 +74,68 @@ describe('loglikelihood', () => {
       { context: '12+3=', continuation: '9' },
       { context: '7-', continuation: '2=5\n' },
     ];
-    const results = lm.loglikelihood(requests);
+    const results = lm.loglikelihood(requests).map(scored);
     requests.forEach((r, i) => {
       const expected = direct(m, r.context, r.continuation);
       expect(results[i]?.logLikelihood).toBeCloseTo(expected.logLikelihood, 4);
       expect(results[i]?.isGreedy).toBe(expected.isGreedy);
       expect(results[i]?.tokens).toBe(r.continuation.length);
+      expect(results[i]?.truncatedTokens).toBe(0);
     });
     // The greedy continuation is recognised as greedy.
     const greedy = m.generate(tokenizer.encode('12+3='), { maxNewTokens: 3, seed: 0, temperature: 0 });
     const text = tokenizer.decode(greedy.tokens[0]?.subarray(5) ?? []);
-    expect(lm.loglikelihood([{ context: '12+3=', continuation: text }])[0]?.isGreedy).toBe(true);
+    expect(scored(lm.loglikelihood([{ context: '12+3=', continuation: text }])[0]).isGreedy).toBe(true);
     m.dispose();
   });
 
-  it('cuts a long context from the left', () => {
+  it('cuts a long context from the left and says by how much', () => {
     const m = model({ variant: 'baseline' });
     const lm = modelCalls(m, tokenizer, { seed: 1 });
-    const [long] = lm.loglikelihood([{ context: '99999999+1234=', continuation: '1\n' }]);
+    const long = scored(lm.loglikelihood([{ context: '99999999+1234=', continuation: '1\n' }])[0]);
     // contextLength 12: inputs are context + continuation minus its last token, so 11 context tokens remain.
-    const [cut] = lm.loglikelihood([{ context: '99999+1234=', continuation: '1\n' }]);
-    expect(cut?.logLikelihood).toBeCloseTo(direct(m, '99999+1234=', '1\n').logLikelihood, 4);
-    expect(long?.logLikelihood).toBeCloseTo(cut?.logLikelihood as number, 5);
-    expect(() => lm.loglikelihood([{ context: '', continuation: '1' }])).toThrow(/the context is empty/);
-    expect(() => lm.loglikelihood([{ context: '1', continuation: '' }])).toThrow(/an empty continuation/);
-    expect(() => lm.loglikelihood([{ context: 'a', continuation: '1' }])).toThrow(/cannot encode the context "a"/);
+    const cut = scored(lm.loglikelihood([{ context: '99999+1234=', continuation: '1\n' }])[0]);
+    expect(cut.logLikelihood).toBeCloseTo(direct(m, '99999+1234=', '1\n').logLikelihood, 4);
+    expect(long.logLikelihood).toBeCloseTo(cut.logLikelihood, 5);
+    expect([long.truncatedTokens, cut.truncatedTokens]).toEqual([3, 0]);
+    m.dispose();
+  });
+
+  it('moves whitespace at the end of the context into the continuation, as lm-evaluation-harness does', () => {
+    const m = model({ variant: 'baseline' });
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const moved = scored(lm.loglikelihood([{ context: '12+3=\n', continuation: '15' }])[0]);
+    expect(moved.tokens).toBe(3); // "\n15"
+    expect(moved.logLikelihood).toBeCloseTo(direct(m, '12+3=', '\n15').logLikelihood, 4);
+    m.dispose();
+  });
+
+  it('answers what it cannot score with the reason instead of throwing, and still scores the rest', () => {
+    const m = model({ variant: 'baseline' });
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const [empty, nothing, unknownContext, unknownChoice, tooLong, fine] = lm.loglikelihood([
+      { context: '', continuation: '1' },
+      { context: '1', continuation: '' },
+      { context: 'a', continuation: '1' },
+      { context: '2+2=', continuation: '4x' },
+      { context: '2+2=', continuation: '1234567890123' },
+      { context: '2+2=', continuation: '4\n' },
+    ]);
+    expect(empty).toEqual({ skipped: 'empty', message: 'the context is empty: nothing to condition on' });
+    expect(nothing).toMatchObject({ skipped: 'empty', message: expect.stringMatching(/an empty continuation of "1"/) });
+    expect(unknownContext).toMatchObject({
+      skipped: 'unencodable',
+      message: expect.stringMatching(/cannot encode the context "a"/),
+    });
+    expect(unknownChoice).toMatchObject({
+      skipped: 'unencodable',
+      message: expect.stringMatching(/cannot encode the continuation "2\+2=4x"/),
+    });
+    expect(tooLong).toEqual({
+      skipped: 'too-long',
+      message: "a continuation of 13 tokens does not fit the model's context of 12",
+    });
+    expect(scored(fine).logLikelihood).toBeCloseTo(direct(m, '2+2=', '4\n').logLikelihood, 4);
     m.dispose();
   });
 
@@ -91,17 +148,18 @@ describe('loglikelihood', () => {
       { context: '3+3=', continuation: '6\n' },
     ]);
     const alone = lm.loglikelihood([{ context: '45+4=', continuation: '50\n' }]);
-    expect(alone[0]?.logLikelihood).toBe(together[1]?.logLikelihood); // draws depend on the context, not the batch
+    // draws depend on the context, not the batch
+    expect(scored(alone[0]).logLikelihood).toBe(scored(together[1]).logLikelihood);
     const otherSeed = modelCalls(m, tokenizer, { seed: 2 }).loglikelihood([{ context: '45+4=', continuation: '50\n' }]);
-    expect(otherSeed[0]?.logLikelihood).not.toBe(alone[0]?.logLikelihood); // Z matters for these weights
+    expect(scored(otherSeed[0]).logLikelihood).not.toBe(scored(alone[0]).logLikelihood); // Z matters for these weights
     const prior = modelCalls(m, tokenizer, { seed: 1, promptZ: 'prior' }).loglikelihood([
       { context: '45+4=', continuation: '50\n' },
     ]);
-    expect(prior[0]?.logLikelihood).not.toBe(alone[0]?.logLikelihood);
+    expect(scored(prior[0]).logLikelihood).not.toBe(scored(alone[0]).logLikelihood);
     const averaged = modelCalls(m, tokenizer, { seed: 1, zSamples: 8 }).loglikelihood([
       { context: '45+4=', continuation: '50\n' },
     ]);
-    expect(Number.isFinite(averaged[0]?.logLikelihood)).toBe(true);
+    expect(Number.isFinite(scored(averaged[0]).logLikelihood)).toBe(true);
     m.dispose();
   });
 
@@ -115,12 +173,10 @@ describe('loglikelihood', () => {
       if (value) variable.assign(value);
     }
     const request = [{ context: '8-5=', continuation: '3\n' }];
-    const expected = modelCalls(baseline, tokenizer, { seed: 1 }).loglikelihood(request)[0]?.logLikelihood as number;
+    const expected = scored(modelCalls(baseline, tokenizer, { seed: 1 }).loglikelihood(request)[0]).logLikelihood;
     for (const options of [{ promptZ: 'posterior' as const }, { promptZ: 'prior' as const, zSamples: 4 }]) {
-      expect(modelCalls(free, tokenizer, { seed: 3, ...options }).loglikelihood(request)[0]?.logLikelihood).toBeCloseTo(
-        expected,
-        4,
-      );
+      const value = scored(modelCalls(free, tokenizer, { seed: 3, ...options }).loglikelihood(request)[0]);
+      expect(value.logLikelihood).toBeCloseTo(expected, 4);
     }
     free.dispose();
     baseline.dispose();
@@ -136,20 +192,34 @@ describe('generateUntil', () => {
       { context: '7+1=', stop: ['\n'], maxTokens: 4, samples: 2 },
       { context: '1', stop: [], maxTokens: 11 },
     ];
-    const out = lm.generateUntil(requests, { seed: 4 });
+    const results = lm.generateUntil(requests, { seed: 4 });
+    const out = results.map(generated);
     expect(out.map((o) => o.length)).toEqual([3, 2, 1]);
     for (const text of out.flat().slice(0, 5)) {
       expect(text).not.toContain('\n');
       expect(text.length).toBeLessThanOrEqual(4);
     }
     expect([...(out[2]?.[0] ?? '')]).toHaveLength(11); // no stop: exactly maxTokens (one past the context)
-    expect(lm.generateUntil(requests, { seed: 4 })).toEqual(out);
+    expect(lm.generateUntil(requests, { seed: 4 })).toEqual(results);
     expect(() => lm.generateUntil([{ context: '1', stop: [], maxTokens: 13 }], { seed: 1 })).toThrow(
       /leaves no room for a prompt/,
     );
-    expect(() => lm.generateUntil([{ context: '', stop: [], maxTokens: 2 }], { seed: 1 })).toThrow(
-      /the context is empty/,
+    // Data it cannot take is answered with the reason; a long prompt is cut from the left and counted.
+    const [empty, unknown, long] = lm.generateUntil(
+      [
+        { context: '', stop: [], maxTokens: 2 },
+        { context: '1+a=', stop: [], maxTokens: 2 },
+        { context: '123456789012+3=', stop: [], maxTokens: 2 },
+      ],
+      { seed: 1 },
     );
+    expect(empty).toEqual({ skipped: 'empty', message: 'the context is empty: the model needs at least one token' });
+    expect(unknown).toMatchObject({
+      skipped: 'unencodable',
+      message: expect.stringMatching(/cannot encode the context "1\+a="/),
+    });
+    expect(long).toMatchObject({ truncatedTokens: 15 - 11 });
+    expect(generated(long)).toHaveLength(1);
     m.dispose();
   });
 

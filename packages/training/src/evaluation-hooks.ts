@@ -10,6 +10,7 @@ import {
   type EvaluationResults,
   evaluateLikelihood,
   evaluateModel,
+  type MetricRecord,
   recordEvaluation,
   seedFor,
   type TaskRegistry,
@@ -58,6 +59,8 @@ export interface EvaluateTrainedModelInput {
   iwaeSamples?: number;
   likelihoodOnly?: boolean;
   log?: (message: string) => void;
+  /** Each group of records as soon as it is computed (see evaluateModel's onRecords). */
+  onRecords?: (records: readonly MetricRecord[]) => unknown;
 }
 
 /**
@@ -89,6 +92,7 @@ export async function evaluateTrainedModel(input: EvaluateTrainedModelInput): Pr
     ...(input.likelihoodOnly ? { tasks: [] } : input.tasks ? { tasks: input.tasks } : {}),
     ...(input.registry ? { registry: input.registry } : {}),
     ...(input.log ? { log: input.log } : {}),
+    ...(input.onRecords ? { onRecords: input.onRecords } : {}),
   });
 }
 

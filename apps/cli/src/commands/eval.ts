@@ -1,8 +1,17 @@
 // ftlab eval <run>: the full evaluation of a run's newest checkpoint (likelihood bounds, latent
-// usage, the toy Z study and the benchmark tasks), printed and recorded in the tracker.
+// usage, the toy Z study and the benchmark tasks), printed and recorded in the tracker. Each group
+// of metrics is recorded as soon as it is computed, and a task that fails is reported (exit 1)
+// without losing the others.
 
 import { join } from 'node:path';
-import { createTaskRegistry, formatMetricsTable, recordEvaluation, registerTaskFile } from '@ftlab/evaluation';
+import {
+  createTaskRegistry,
+  failedTasks,
+  formatMetricsTable,
+  recordEvaluation,
+  recordMetrics,
+  registerTaskFile,
+} from '@ftlab/evaluation';
 import { evaluateTrainedModel } from '@ftlab/training';
 import { EVAL_NOTE_AUTHOR, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
@@ -42,6 +51,7 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
         ...(options.rows ? { rows: options.rows } : {}),
         ...(options.iwae ? { iwaeSamples: options.iwae } : {}),
         log: (m) => out.info(`evaluation: ${m}`),
+        ...(options.record ? { onRecords: (records) => recordMetrics(tracker, runId, step, records) } : {}),
       });
       if (options.record) {
         await recordEvaluation(tracker, runId, step, results, {
@@ -54,10 +64,18 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
           EVAL_NOTE_AUTHOR,
         );
       }
+      const failed = failedTasks(results);
       out.result(results, () =>
-        [`run ${runId} at step ${step}`, formatMetricsTable(results), results.sheet ?? ''].filter(Boolean).join('\n\n'),
+        [
+          `run ${runId} at step ${step}`,
+          formatMetricsTable(results),
+          results.sheet ?? '',
+          failed.map(({ task, error }) => `task ${task} failed: ${error}`).join('\n'),
+        ]
+          .filter(Boolean)
+          .join('\n\n'),
       );
-      return 0;
+      return failed.length === 0 ? 0 : 1;
     } finally {
       model.dispose();
     }

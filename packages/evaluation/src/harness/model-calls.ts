@@ -12,9 +12,14 @@
 // one context share the same K Z draws (common random numbers), so comparing choices is not
 // comparing noise.
 //
-// Text is encoded context and continuation separately (exact for the char tokenizers; for BPE
-// the boundary may tokenize differently than the joined text would). A context too long for
-// the model is cut from the left.
+// Text is encoded as lm-evaluation-harness does: whitespace at the end of the context moves to the
+// start of the continuation, context + continuation is encoded as one text, and the continuation's
+// tokens are what follows the context's own encoding (for BPE the boundary then tokenizes as in
+// the joined text). A context too long for the model is cut from the left, as lm-eval does, and
+// the result says by how many tokens. What cannot be scored at all is not an error but a skipped
+// request that says why (`SkippedRequest`): text the tokenizer cannot write (a char vocabulary
+// has no byte fallback: the model never saw such a token), a continuation longer than the model's
+// context, nothing to condition on. The harness counts skipped items per task.
 import { tf } from '@ftlab/backend';
 import { Rng, type Tokenizer } from '@ftlab/data';
 import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
@@ -32,6 +37,25 @@ export interface LoglikelihoodResult {
   isGreedy: boolean;
   /** Tokens of the continuation. */
   tokens: number;
+  /** Tokens cut from the start of the context to fit the model (0 when it fit). */
+  truncatedTokens: number;
+}
+
+/** Why a request could not be scored or run at all. */
+export type SkipReason = 'unencodable' | 'too-long' | 'empty';
+export const SKIP_REASONS: readonly SkipReason[] = ['unencodable', 'too-long', 'empty'];
+
+/** A request the model could not take, and why (the message names the text or the sizes). */
+export interface SkippedRequest {
+  skipped: SkipReason;
+  message: string;
+}
+
+/** The generations of one request, or why there are none. */
+export type GenerateResult = { outputs: string[]; truncatedTokens: number } | SkippedRequest;
+
+export function isSkipped(result: object): result is SkippedRequest {
+  return 'skipped' in result;
 }
 
 export interface GenerateRequest {
@@ -50,11 +74,14 @@ export interface GenerateCallOptions {
   promptZ?: PromptZMode;
 }
 
-/** What the harness calls. Implement it to evaluate anything that scores or produces text. */
+/**
+ * What the harness calls. Implement it to evaluate anything that scores or produces text. A
+ * request the model cannot take (see SkippedRequest) is answered with its reason, not thrown.
+ */
 export interface LanguageModel {
-  loglikelihood(requests: readonly LoglikelihoodRequest[]): LoglikelihoodResult[];
-  /** One list of `samples` generations per request. */
-  generateUntil(requests: readonly GenerateRequest[], options: GenerateCallOptions): string[][];
+  loglikelihood(requests: readonly LoglikelihoodRequest[]): Array<LoglikelihoodResult | SkippedRequest>;
+  /** One result per request: its `samples` generations, or why there are none. */
+  generateUntil(requests: readonly GenerateRequest[], options: GenerateCallOptions): GenerateResult[];
 }
 
 export interface ModelCallOptions {
@@ -65,12 +92,22 @@ export interface ModelCallOptions {
   zSamples?: number;
 }
 
-function encode(tokenizer: Tokenizer, text: string, what: string): number[] {
+/** The tokens of `text`, or the skipped request saying which character the tokenizer cannot write. */
+function encode(tokenizer: Tokenizer, text: string, what: string): number[] | SkippedRequest {
   try {
     return tokenizer.encode(text);
   } catch (error) {
-    throw new Error(`${what} ${JSON.stringify(text.slice(0, 60))}: ${(error as Error).message}`);
+    return {
+      skipped: 'unencodable',
+      message: `cannot encode the ${what} ${JSON.stringify(text.slice(0, 60))}: ${(error as Error).message}`,
+    };
   }
+}
+
+/** lm-evaluation-harness's split: trailing whitespace of the context goes to the continuation. */
+export function splitWhitespace(context: string, continuation: string): [string, string] {
+  const kept = context.trimEnd().length;
+  return [context.slice(0, kept), context.slice(kept) + continuation];
 }
 
 /** Cuts `text` before the first occurrence of any stop string. */
@@ -121,21 +158,43 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
     return Array.from({ length: draws }, (_, k) => flat.slice(k * ctx.length, (k + 1) * ctx.length));
   };
 
-  const scoreContext = (contextText: string, continuations: string[]): LoglikelihoodResult[] => {
-    let ctx = encode(tokenizer, contextText, 'loglikelihood: cannot encode the context');
-    const conts = continuations.map((c) => encode(tokenizer, c, 'loglikelihood: cannot encode the continuation'));
-    const longest = Math.max(...conts.map((c) => c.length));
-    if (conts.some((c) => c.length === 0))
-      throw new Error(`loglikelihood: an empty continuation of ${JSON.stringify(contextText)}`);
-    if (longest > context) {
-      throw new Error(
-        `loglikelihood: a continuation of ${longest} tokens does not fit the model's context of ${context}`,
-      );
+  const scoreContext = (contextText: string, continuations: string[]): Array<LoglikelihoodResult | SkippedRequest> => {
+    const [ctxText] = splitWhitespace(contextText, '');
+    const whole = encode(tokenizer, ctxText, 'context');
+    const results: Array<LoglikelihoodResult | SkippedRequest | null> = continuations.map(() => null);
+    if (!Array.isArray(whole)) return continuations.map(() => whole);
+    if (whole.length === 0) {
+      const empty: SkippedRequest = { skipped: 'empty', message: 'the context is empty: nothing to condition on' };
+      return continuations.map(() => empty);
     }
+    // Each continuation's tokens: what follows the context's own encoding in the joined text.
+    const conts = continuations.map((continuation, c): number[] => {
+      const [, contText] = splitWhitespace(contextText, continuation);
+      const joined = encode(tokenizer, ctxText + contText, 'continuation');
+      if (!Array.isArray(joined)) {
+        results[c] = joined;
+        return [];
+      }
+      const cont = joined.slice(whole.length);
+      if (cont.length === 0) {
+        results[c] = {
+          skipped: 'empty',
+          message: `an empty continuation of ${JSON.stringify(contextText.slice(0, 60))}`,
+        };
+      } else if (cont.length > context) {
+        results[c] = {
+          skipped: 'too-long',
+          message: `a continuation of ${cont.length} tokens does not fit the model's context of ${context}`,
+        };
+      }
+      return cont;
+    });
+    const scored = conts.flatMap((_, c) => (results[c] === null ? [c] : []));
+    if (scored.length === 0) return results as SkippedRequest[];
+    const longest = Math.max(...scored.map((c) => (conts[c] as number[]).length));
     // Inputs are context + continuation minus its last token: at most contextLength of them.
-    ctx = ctx.slice(Math.max(0, ctx.length - (context + 1 - longest)));
-    if (ctx.length === 0)
-      throw new Error('loglikelihood: the context is empty; the model needs at least one token to condition on');
+    const ctx = whole.slice(Math.max(0, whole.length - (context + 1 - longest)));
+    const truncatedTokens = whole.length - ctx.length;
     const seed = seedFor(options.seed, 'loglikelihood', contextText);
     const ctxCodes = contextCodes(ctx, seed);
     const zRng = Rng.derive(seed, 'continuation-z');
@@ -144,14 +203,14 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
     const contCodes = Array.from({ length: draws }, () =>
       Int32Array.from({ length: longest }, () => (latent ? zRng.int(codeCount) : 0)),
     );
-    const rows = conts.length * draws;
+    const rows = scored.length * draws;
     const inputs = new Int32Array(rows * time);
     const targets = new Int32Array(rows * time);
     const codes = new Int32Array(rows * time);
-    conts.forEach((cont, c) => {
-      const full = [...ctx, ...cont];
+    scored.forEach((c, r) => {
+      const full = [...ctx, ...(conts[c] as number[])];
       for (let k = 0; k < draws; k++) {
-        const row = (c * draws + k) * time;
+        const row = (r * draws + k) * time;
         for (let t = 0; t < full.length - 1; t++) {
           inputs[row + t] = full[t] as number;
           targets[row + t] = full[t + 1] as number;
@@ -172,11 +231,12 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
     const ceValues = ce.dataSync() as Float32Array;
     const best = argmax.dataSync() as Int32Array;
     tf.dispose([ce, argmax]);
-    return conts.map((cont, c) => {
+    scored.forEach((c, r) => {
+      const cont = conts[c] as number[];
       const perDraw: number[] = [];
       let isGreedy = true;
       for (let k = 0; k < draws; k++) {
-        const row = (c * draws + k) * time;
+        const row = (r * draws + k) * time;
         let logp = 0;
         for (let j = 0; j < cont.length; j++) {
           const t = ctx.length - 1 + j; // the position whose target is continuation token j
@@ -185,12 +245,14 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
         }
         perDraw.push(logp);
       }
-      return {
+      results[c] = {
         logLikelihood: draws === 1 ? (perDraw[0] as number) : logMeanExp(perDraw),
         isGreedy,
         tokens: cont.length,
+        truncatedTokens,
       };
     });
+    return results as Array<LoglikelihoodResult | SkippedRequest>;
   };
 
   return {
@@ -202,14 +264,14 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
         list.push(i);
         byContext.set(r.context, list);
       });
-      const results = new Array<LoglikelihoodResult>(requests.length);
+      const results = new Array<LoglikelihoodResult | SkippedRequest>(requests.length);
       for (const [contextText, indices] of byContext) {
         const scored = scoreContext(
           contextText,
           indices.map((i) => (requests[i] as LoglikelihoodRequest).continuation),
         );
         indices.forEach((i, j) => {
-          results[i] = scored[j] as LoglikelihoodResult;
+          results[i] = scored[j] as LoglikelihoodResult | SkippedRequest;
         });
       }
       return results;
@@ -217,7 +279,7 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
 
     generateUntil(requests, call) {
       const groups = new Map<string, Array<{ index: number; prompt: number[] }>>();
-      const outputs: string[][] = requests.map(() => []);
+      const results: GenerateResult[] = requests.map(() => ({ outputs: [], truncatedTokens: 0 }));
       requests.forEach((request, index) => {
         const samples = request.samples ?? 1;
         if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
@@ -230,10 +292,17 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
             `generateUntil: maxTokens ${request.maxTokens} leaves no room for a prompt in a context of ${context}`,
           );
         }
-        let prompt = encode(tokenizer, request.context, 'generateUntil: cannot encode the context');
-        prompt = prompt.slice(Math.max(0, prompt.length - (context + 1 - request.maxTokens)));
-        if (prompt.length === 0)
-          throw new Error('generateUntil: the context is empty; the model needs at least one token');
+        const encoded = encode(tokenizer, request.context, 'context');
+        if (!Array.isArray(encoded)) {
+          results[index] = encoded;
+          return;
+        }
+        if (encoded.length === 0) {
+          results[index] = { skipped: 'empty', message: 'the context is empty: the model needs at least one token' };
+          return;
+        }
+        const prompt = encoded.slice(Math.max(0, encoded.length - (context + 1 - request.maxTokens)));
+        results[index] = { outputs: [], truncatedTokens: encoded.length - prompt.length };
         // One generate() call per prompt length, token budget and stop list.
         const key = JSON.stringify([prompt.length, request.maxTokens, request.stop]);
         const group = groups.get(key) ?? [];
@@ -269,10 +338,11 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
         result.tokens.forEach((row, r) => {
           const request = requests[owners[r] as number] as GenerateRequest;
           const generated = row.subarray(length);
-          (outputs[owners[r] as number] as string[]).push(cutAtStop(tokenizer.decode(generated), request.stop));
+          const result = results[owners[r] as number] as { outputs: string[] };
+          result.outputs.push(cutAtStop(tokenizer.decode(generated), request.stop));
         });
       }
-      return outputs;
+      return results;
     },
   };
 }

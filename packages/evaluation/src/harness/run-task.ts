@@ -1,11 +1,14 @@
 // Runs a task against a LanguageModel: items -> model calls -> per-item scores -> one record per
-// metric with its standard error and n.
+// metric with its standard error and n. An item the model cannot take (a character its tokenizer
+// cannot write, a choice longer than its context: see SkippedRequest) is skipped and counted, never
+// fatal; a context cut from the left to fit is counted too. Both counts travel with the result and
+// as a note on every metric of the task, so a score over fewer items never passes for a full one.
 import type { DataConfig } from '@ftlab/data';
 import type { PromptZMode } from '@ftlab/model';
 import type { MetricRecord } from '../metric-record.js';
 import { seedFor } from '../stats.js';
 import { aggregateScores, type ItemOutcome, itemScore, parseMetric } from './metrics.js';
-import type { LanguageModel } from './model-calls.js';
+import { isSkipped, type LanguageModel, SKIP_REASONS, type SkippedRequest, type SkipReason } from './model-calls.js';
 import type { RegisteredTask, TaskRegistry } from './registry.js';
 import { benchmarkOf, resolveTaskItems, type TaskConfig, type TaskItem } from './task.js';
 
@@ -33,10 +36,27 @@ export interface SampleRecord extends ItemOutcome {
 export interface TaskResult {
   task: string;
   output: TaskConfig['output'];
-  /** Items evaluated. */
+  /** Items asked for (after the limit). */
+  requested: number;
+  /** Items scored: requested minus skipped. */
   n: number;
+  /** Items the model could not take, by reason. */
+  skipped: Record<SkipReason, number>;
+  /** Scored items whose context was cut from the left to fit the model's context. */
+  truncated: number;
+  /** The first few skipped items and why (`item <id>: <reason>`). */
+  problems: string[];
   metrics: MetricRecord[];
   samples?: SampleRecord[];
+}
+
+/** Skipped items named in a TaskResult's problems. */
+export const SHOWN_PROBLEMS = 5;
+
+/** Per item: its outcome, or why it was skipped; and whether its context was cut. */
+interface ItemCall {
+  outcome: ItemOutcome | SkippedRequest;
+  truncated: boolean;
 }
 
 function checkerOf(
@@ -55,7 +75,7 @@ function checkerOf(
   };
 }
 
-function outcomesFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemOutcome[] {
+function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemCall[] {
   if (config.output === 'multiple_choice') {
     const requests = items.flatMap((item) =>
       (item.continuations ?? []).map((continuation) => ({ context: item.context, continuation })),
@@ -69,8 +89,15 @@ function outcomesFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, o
     let next = 0;
     return items.map((item) => {
       const choices = item.choices ?? [];
-      const loglikelihoods = choices.map(() => (results[next++] as { logLikelihood: number }).logLikelihood);
-      return { loglikelihoods, choices, answer: item.answer as number };
+      const scored = choices.map(() => results[next++] as (typeof results)[number]);
+      // Every choice must be scored to compare them: one the model cannot take skips the item.
+      const skipped = scored.find(isSkipped);
+      if (skipped) return { outcome: skipped, truncated: false };
+      const lls = scored as Array<{ logLikelihood: number; truncatedTokens: number }>;
+      return {
+        outcome: { loglikelihoods: lls.map((r) => r.logLikelihood), choices, answer: item.answer as number },
+        truncated: lls.some((r) => r.truncatedTokens > 0),
+      };
     });
   }
   const generation = config.generation ?? {};
@@ -94,14 +121,36 @@ function outcomesFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, o
       ...(promptZ ? { promptZ } : {}),
     },
   );
+  if (generations.length !== items.length) {
+    throw new Error(
+      `task "${config.name}": generateUntil returned ${generations.length} results for ${items.length} requests`,
+    );
+  }
   const check = checkerOf(config, options.dataConfig);
   return items.map((item, i) => {
-    const outputs = generations[i] ?? [];
-    const outcome: ItemOutcome = { generations: outputs };
+    const result = generations[i] as (typeof generations)[number];
+    if (isSkipped(result)) return { outcome: result, truncated: false };
+    const outcome: ItemOutcome = { generations: result.outputs };
     if (item.reference !== undefined) outcome.reference = item.reference;
-    if (check) outcome.correct = outputs.map((output) => check(item, output));
-    return outcome;
+    if (check) outcome.correct = result.outputs.map((output) => check(item, output));
+    return { outcome, truncated: result.truncatedTokens > 0 };
   });
+}
+
+/** The caveat every metric of a task carries when items were skipped or contexts cut, else undefined. */
+export function coverageNote(
+  result: Pick<TaskResult, 'requested' | 'n' | 'skipped' | 'truncated'>,
+): string | undefined {
+  const parts: string[] = [];
+  const skipped = result.requested - result.n;
+  if (skipped > 0) {
+    const reasons = SKIP_REASONS.filter((r) => result.skipped[r] > 0).map((r) => `${r} ${result.skipped[r]}`);
+    parts.push(`${skipped} of ${result.requested} items skipped (${reasons.join(', ')})`);
+  }
+  if (result.truncated > 0) {
+    parts.push(`${result.truncated} of ${result.n} scored items had their context cut from the left to fit the model`);
+  }
+  return parts.length === 0 ? undefined : parts.join('; ');
 }
 
 /** Runs one task (by name from `registry`, or a config) and scores it. */
@@ -125,29 +174,56 @@ export function runTask(
     ...(registered.items ? { preloaded: registered.items } : {}),
   });
   if (items.length === 0) throw new Error(`task "${config.name}": no items to evaluate`);
-  const outcomes = outcomesFor(config, items, lm, options);
+  const calls = callsFor(config, items, lm, options);
+  const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
+  const problems: string[] = [];
+  const scored: Array<{ item: TaskItem; outcome: ItemOutcome }> = [];
+  let truncated = 0;
+  calls.forEach(({ outcome, truncated: cut }, i) => {
+    const item = items[i] as TaskItem;
+    if (isSkipped(outcome)) {
+      skipped[outcome.skipped]++;
+      if (problems.length < SHOWN_PROBLEMS) problems.push(`item ${item.id}: ${outcome.message}`);
+      return;
+    }
+    scored.push({ item, outcome });
+    if (cut) truncated++;
+  });
+  if (scored.length === 0) {
+    throw new Error(
+      `task "${config.name}": none of its ${items.length} items could be scored (${problems.join('; ')}${items.length > problems.length ? '; ...' : ''})`,
+    );
+  }
+  const coverage = { requested: items.length, n: scored.length, skipped, truncated };
+  const note = coverageNote(coverage);
   const metrics = config.metrics.map((name) => {
     const parsed = parseMetric(name);
     if (name === 'exact_match' && items.some((item) => item.reference === undefined)) {
       throw new Error(`task "${config.name}": exact_match needs a "reference" in every item`);
     }
-    const scores = outcomes.map((outcome) => itemScore(parsed, outcome));
+    const scores = scored.map(({ outcome }) => itemScore(parsed, outcome));
     const estimate = aggregateScores(
       scores,
       config.stderr ?? 'analytic',
       seedFor(options.seed, 'stderr', config.name, name),
     );
-    return { task: config.name, metric: name, value: estimate.value, stderr: estimate.stderr, n: estimate.n };
+    const record: MetricRecord = {
+      task: config.name,
+      metric: name,
+      value: estimate.value,
+      stderr: estimate.stderr,
+      n: estimate.n,
+    };
+    if (note !== undefined) record.note = note;
+    return record;
   });
-  const result: TaskResult = { task: config.name, output: config.output, n: items.length, metrics };
+  const result: TaskResult = { task: config.name, output: config.output, ...coverage, problems, metrics };
   if (options.keepSamples) {
-    result.samples = items.map((item, i) => ({
+    result.samples = scored.map(({ item, outcome }) => ({
       id: item.id,
       context: item.context,
-      ...(outcomes[i] as ItemOutcome),
-      scores: Object.fromEntries(
-        config.metrics.map((name) => [name, itemScore(parseMetric(name), outcomes[i] as ItemOutcome)]),
-      ),
+      ...outcome,
+      scores: Object.fromEntries(config.metrics.map((name) => [name, itemScore(parseMetric(name), outcome)])),
     }));
   }
   return result;
