@@ -199,6 +199,10 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option('--rows <n>', 'validation rows for the likelihood metrics', integer(1))
     .option('--iwae <k>', 'importance samples for the IWAE bound', integer(1))
+    .option('--limit <n>', 'evaluate only the first n items of each task', integer(1))
+    .option('--num-fewshot <k>', "solved examples before each item, drawn from the task's other items", integer(0))
+    .option('--log-samples', "write every scored item of each task as JSON lines (lm-eval's --log_samples)", false)
+    .option('--no-likelihood', 'skip the likelihood and latent metrics: benchmark tasks (and the toy study) only')
     .option('--seed <n>', 'evaluation seed', integer(0), 0)
     .option('--no-record', 'print only; do not store the results in the tracker')
     .action(wrap(async (runId: string, _: unknown, command: Command) => evalCommand(runId, globals(command) as never)));

@@ -1,4 +1,5 @@
 // The read-side commands on one finished run, and the guarantees of the write-side ones.
+import { createHash } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { testPythonPath } from '@ftlab/model';
@@ -144,6 +145,79 @@ describe('read-side commands', () => {
       );
       expect(results.tasks.broken.error).toMatch(/none of its 2 items could be scored/);
       expect(results.tasks.mixed).toMatchObject({ requested: 2, n: 1, skipped: { unencodable: 1 } });
+    } finally {
+      await tracker.close();
+    }
+  });
+
+  it('eval --limit --num-fewshot --log-samples --no-likelihood: results an lm-eval reader can read, with provenance', async () => {
+    const tasks = join(dir, 'shot-tasks');
+    mkdirSync(tasks, { recursive: true });
+    const text = ['A', 'B', 'C', 'D']
+      .map((letter) => JSON.stringify({ question: `${letter}>`, choices: ['AB', 'BA'], answer: 0 }))
+      .join('\n');
+    writeFileSync(join(tasks, 'shots.jsonl'), text);
+    writeFileSync(
+      join(tasks, 'tasks.json'),
+      // The toy vocabulary has no newline: the examples are joined with nothing.
+      JSON.stringify({
+        name: 'shots',
+        output: 'multiple_choice',
+        data: { path: 'shots.jsonl' },
+        metrics: ['acc', 'acc_norm'],
+        fewshotDelimiter: '',
+      }),
+    );
+    const args = ['eval', runId, '--db', db, '--task-file', join(tasks, 'tasks.json'), '--limit', '2'];
+    const result = await ftlab([...args, '--num-fewshot', '1', '--log-samples', '--no-likelihood', '--seed', '7']).done;
+    expect(result.code, result.stderr + result.stdout).toBe(0);
+    expect(result.stderr).toMatch(/task shots .*2\/2 items/);
+    const tracker = await openTracker(db, { readonly: true });
+    try {
+      const run = await tracker.getRun(runId);
+      const runDir = dirname(run.artifacts.find((a) => a.kind === 'evaluation')?.path ?? '');
+      const results = JSON.parse(readFileSync(join(runDir, 'results-step-6.json'), 'utf8'));
+      // Every key an lm-eval results reader looks up.
+      expect(results.results.shots).toMatchObject({ alias: 'shots', 'acc,none': expect.any(Number) });
+      expect(results.results.shots).toHaveProperty(['acc_stderr,none']);
+      expect(results.results.shots).toHaveProperty(['acc_norm,none']);
+      expect(results.results.likelihood).toBeUndefined(); // --no-likelihood
+      expect(results.configs.shots).toMatchObject({ task: 'shots', output_type: 'multiple_choice', num_fewshot: 1 });
+      expect(results.versions).toEqual({ shots: 0 });
+      expect(results['n-shot']).toEqual({ shots: 1 });
+      expect(results['n-samples']).toEqual({ shots: { original: 4, effective: 2 } });
+      expect(results.higher_is_better.shots).toEqual({ acc: true, acc_norm: true });
+      // The seed every draw derives from: the run's seed and the --seed, as results.seed records it.
+      expect(results.config).toEqual({
+        model: 'ftlab',
+        model_args: `run=${runId},step=6`,
+        limit: 2,
+        random_seed: results.seed,
+        bootstrap_iters: 0,
+      });
+      const dataHash = createHash('sha256').update(text).digest('hex');
+      expect(results.task_hashes).toEqual({ shots: dataHash });
+      // The tracker holds the same provenance with each evaluation.
+      const stored = run.evaluations.find((e) => e.task === 'shots' && e.metric === 'acc');
+      expect(stored?.extra).toMatchObject({ nShot: 1, limit: 2, dataHash, version: 0, requested: 2, truncated: 0 });
+      // One JSON line per scored item, as lm-eval's --log_samples writes them.
+      const lines = readFileSync(join(runDir, 'samples-shots-step-6.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatchObject({
+        doc_id: 0,
+        doc: { question: 'A>', choices: ['AB', 'BA'], answer: 0 },
+        target: 'AB',
+        filter: 'none',
+        metrics: ['acc', 'acc_norm'],
+        doc_hash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      });
+      expect(lines[0].arguments).toHaveLength(2);
+      expect(lines[0].arguments[0][0]).toMatch(/^[BCD]>ABA>$/); // one solved example, then the item
+      expect(lines[0].resps).toHaveLength(2);
+      expect([0, 1]).toContain(lines[0].acc);
     } finally {
       await tracker.close();
     }

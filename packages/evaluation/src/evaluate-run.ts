@@ -7,10 +7,11 @@ import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
 import type { Tracker } from '@ftlab/tracker';
 import { modelCalls } from './harness/model-calls.js';
 import { createTaskRegistry, type TaskRegistry } from './harness/registry.js';
-import { runTask, type TaskResult } from './harness/run-task.js';
+import { runTask, type SampleRecord, type TaskResult } from './harness/run-task.js';
 import type { TaskConfig } from './harness/task.js';
 import { type CollapseOptions, detectCollapse, type KlPoint, latentUsage, latentUsageRecords } from './latent-usage.js';
 import { evaluateLikelihood, likelihoodRecords } from './likelihood.js';
+import { lmEvalResults } from './lm-eval-results.js';
 import type { MetricRecord } from './metric-record.js';
 import { type EvaluationResults, RESULTS_FORMAT, type TaskSummary, writeResultsJson } from './results.js';
 import { seedFor } from './stats.js';
@@ -32,6 +33,12 @@ export interface EvaluationSettings {
   zGroupSize?: number;
   /** Items per benchmark task (default: the task's own). */
   taskLimit?: number;
+  /** Few-shot examples per task item (default: each task's own, else 0). */
+  numFewshot?: number;
+  /** false: skip the likelihood and latent metrics (and the collapse flag); benchmark tasks only. */
+  likelihood?: boolean;
+  /** Keep every scored item of every task (handed to onSamples). */
+  logSamples?: boolean;
   /** Z draws averaged per log-likelihood in multiple-choice tasks (default 1). */
   zSamples?: number;
   /** Where the prompt's Z comes from in tasks (default: each task's setting, else the model config's). */
@@ -59,6 +66,10 @@ export interface EvaluateModelInput {
    * once: an evaluation stopped half-way keeps what it finished.
    */
   onRecords?: (records: readonly MetricRecord[]) => unknown;
+  /** Progress within a task: items done of its total. */
+  onTaskProgress?: (task: string, done: number, total: number) => void;
+  /** With settings.logSamples: each task's scored items, with its config, when it finishes. */
+  onSamples?: (task: TaskConfig, samples: readonly SampleRecord[]) => unknown;
 }
 
 const DEFAULT_TASKS: Record<string, string[]> = {
@@ -108,25 +119,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
     ...(s.maxRows ? { maxRows: s.maxRows } : {}),
   });
   const metrics: MetricRecord[] = [];
-
-  log(
-    `likelihood metrics on ${split} (${batches.reduce((n, b) => n + b.batchSize, 0)} rows of ${sequenceLength} tokens)`,
-  );
-  const likelihood = evaluateLikelihood(model, batches, {
-    seed: seedFor(seed, 'likelihood'),
-    ...(s.priorSamples ? { priorSamples: s.priorSamples } : {}),
-    ...(s.iwaeSamples ? { iwaeSamples: s.iwaeSamples } : {}),
-    charactersPerToken: charactersPerToken(dataset, split),
-  });
-  metrics.push(...likelihoodRecords(likelihood));
-  const usage = latentUsage(likelihood.perBitKl, {
-    ...(s.liveThresholdBits === undefined ? {} : { liveThresholdBits: s.liveThresholdBits }),
-  });
-  const klStderr = likelihood.klPerToken.stderr;
-  metrics.push(
-    ...latentUsageRecords(usage, likelihood.rows, { klBitsStderr: klStderr === null ? null : klStderr / Math.LN2 }),
-  );
-
+  const completed: Array<{ result: TaskResult; config: TaskConfig }> = [];
   const results: EvaluationResults = {
     format: RESULTS_FORMAT,
     run: input.run ?? null,
@@ -134,7 +127,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
     seed,
     context: {
       split,
-      rows: likelihood.rows,
+      rows: 0,
       sequenceLength,
       dataset: dataset.fingerprint,
       dataKind: dataset.config.kind,
@@ -143,31 +136,52 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
       kappaNats: model.config.kappaNats,
     },
     metrics,
-    latentUsage: usage,
   };
-  if (input.klHistory !== undefined) {
-    const history = [...input.klHistory];
-    if (input.step !== undefined && !history.some((p) => p.step === input.step)) {
-      history.push({ step: input.step, klBitsPerToken: usage.klBitsPerToken });
-    }
-    results.collapse = detectCollapse(history, {
-      ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / Math.LN2 } : {}),
-      ...input.collapse,
+
+  if (s.likelihood ?? true) {
+    log(
+      `likelihood metrics on ${split} (${batches.reduce((n, b) => n + b.batchSize, 0)} rows of ${sequenceLength} tokens)`,
+    );
+    const likelihood = evaluateLikelihood(model, batches, {
+      seed: seedFor(seed, 'likelihood'),
+      ...(s.priorSamples ? { priorSamples: s.priorSamples } : {}),
+      ...(s.iwaeSamples ? { iwaeSamples: s.iwaeSamples } : {}),
+      charactersPerToken: charactersPerToken(dataset, split),
     });
-    // The verdict as a record too (1 collapsed, 0 not), so the tracker, the comparison tables
-    // (the fraction of seeds that collapsed) and the dashboard hold it next to the KL.
-    if (hasLatent(model.config)) {
-      metrics.push({
-        task: 'latent',
-        metric: 'collapsed',
-        value: results.collapse.collapsed ? 1 : 0,
-        stderr: null,
-        n: history.length,
-        note: results.collapse.reason,
+    metrics.push(...likelihoodRecords(likelihood));
+    const usage = latentUsage(likelihood.perBitKl, {
+      ...(s.liveThresholdBits === undefined ? {} : { liveThresholdBits: s.liveThresholdBits }),
+    });
+    const klStderr = likelihood.klPerToken.stderr;
+    metrics.push(
+      ...latentUsageRecords(usage, likelihood.rows, { klBitsStderr: klStderr === null ? null : klStderr / Math.LN2 }),
+    );
+    results.context.rows = likelihood.rows;
+    results.latentUsage = usage;
+    if (input.klHistory !== undefined) {
+      const history = [...input.klHistory];
+      if (input.step !== undefined && !history.some((p) => p.step === input.step)) {
+        history.push({ step: input.step, klBitsPerToken: usage.klBitsPerToken });
+      }
+      results.collapse = detectCollapse(history, {
+        ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / Math.LN2 } : {}),
+        ...input.collapse,
       });
+      // The verdict as a record too (1 collapsed, 0 not), so the tracker, the comparison tables
+      // (the fraction of seeds that collapsed) and the dashboard hold it next to the KL.
+      if (hasLatent(model.config)) {
+        metrics.push({
+          task: 'latent',
+          metric: 'collapsed',
+          value: results.collapse.collapsed ? 1 : 0,
+          stderr: null,
+          n: history.length,
+          note: results.collapse.reason,
+        });
+      }
     }
+    await onRecords([...metrics]);
   }
-  await onRecords([...metrics]);
 
   const groups = s.zGroups ?? 4;
   if (dataset.config.kind === 'toy' && groups > 0) {
@@ -208,6 +222,11 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
             dataConfig: dataset.config,
             ...(s.taskLimit ? { limit: s.taskLimit } : {}),
             ...(s.promptZ ? { promptZ: s.promptZ } : {}),
+            ...(s.numFewshot === undefined ? {} : { numFewshot: s.numFewshot }),
+            ...(s.logSamples ? { keepSamples: true } : {}),
+            ...(input.onTaskProgress
+              ? { onProgress: (done: number, total: number) => input.onTaskProgress?.(name, done, total) }
+              : {}),
           },
           registry,
         );
@@ -217,13 +236,35 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
         log(`task ${name} failed: ${message}`);
         continue;
       }
-      const { metrics: taskMetrics, samples: _samples, task: _name, ...summary } = result;
+      const { metrics: recorded, samples, task: _name, ...summary } = result;
       results.tasks[name] = summary;
-      if (summary.n < summary.requested || summary.truncated > 0) log(`task ${name}: ${taskMetrics[0]?.note}`);
+      const config = typeof task === 'string' ? registry.get(task).config : task;
+      completed.push({ result, config });
+      if (summary.n < summary.requested || summary.truncated > 0) log(`task ${name}: ${recorded[0]?.note}`);
+      // Each task metric carries where its number came from, into the tracker too.
+      const provenance = {
+        nShot: summary.nShot,
+        limit: summary.limit,
+        dataHash: summary.dataHash,
+        version: summary.version,
+        requested: summary.requested,
+        truncated: summary.truncated,
+      };
+      const taskMetrics = recorded.map((record) => ({ ...record, provenance }));
       metrics.push(...taskMetrics);
       await onRecords(taskMetrics);
+      if (samples) await input.onSamples?.(config, samples);
     }
   }
+  Object.assign(
+    results,
+    lmEvalResults(metrics, completed, {
+      run: results.run,
+      step: results.step,
+      seed,
+      limit: s.taskLimit ?? null,
+    }),
+  );
   return results;
 }
 
@@ -255,7 +296,7 @@ export async function recordMetrics(
       value: m.value,
       stderr: m.stderr === null || !Number.isFinite(m.stderr) ? null : m.stderr,
       n: m.n,
-      ...(m.note ? { extra: { note: m.note } } : {}),
+      ...(m.note || m.provenance ? { extra: { ...(m.note ? { note: m.note } : {}), ...m.provenance } } : {}),
     })),
   );
   return stored.length;

@@ -120,6 +120,15 @@ export {
   LiveComparison,
   type LiveComparisonUpdate,
 } from './live-comparison.js';
+export {
+  LM_EVAL_FILTER,
+  type LmEvalModelInfo,
+  type LmEvalResults,
+  type LmEvalTaskConfig,
+  lmEvalResults,
+  lmEvalSample,
+  lmEvalTaskConfig,
+} from './lm-eval-results.js';
 export { type MetricRecord, metricRecord } from './metric-record.js';
 export {
   type EvaluationResults,

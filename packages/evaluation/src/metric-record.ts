@@ -14,6 +14,8 @@ export interface MetricRecord {
   n: number;
   /** A caveat a reader must see next to the number (e.g. why posterior CE is not a loss). */
   note?: string;
+  /** Where a benchmark number came from: shots, item limit, data hash, task version, items asked and cut. */
+  provenance?: Record<string, string | number | null>;
 }
 
 export function metricRecord(task: string, metric: string, estimate: Estimate, note?: string): MetricRecord {

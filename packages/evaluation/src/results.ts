@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { writeFileAtomic } from '@ftlab/model';
 import type { TaskResult } from './harness/run-task.js';
 import type { CollapseStatus, LatentUsage } from './latent-usage.js';
+import type { LmEvalResults } from './lm-eval-results.js';
 import type { MetricRecord } from './metric-record.js';
 import type { ToyEffects } from './toy-group-effect.js';
 import type { ToyChanceLevels, ToyConditionStats, ToyGroup } from './toy-z-study.js';
@@ -30,7 +31,7 @@ export type TaskSummary =
       error: string;
     };
 
-export interface EvaluationResults {
+export interface EvaluationResults extends Partial<LmEvalResults> {
   format: typeof RESULTS_FORMAT;
   /** The tracker's run id (null for a model evaluated outside a run). */
   run: string | null;

@@ -224,6 +224,7 @@ describe('evaluateModel on other data', () => {
     ]);
     expect(results.tasks?.sums).toEqual({
       output: 'multiple_choice',
+      available: 3,
       requested: 3,
       n: 1,
       skipped: { unencodable: 1, 'too-long': 1, empty: 0 },
@@ -232,7 +233,15 @@ describe('evaluateModel on other data', () => {
         expect.stringMatching(/^item sums-1: cannot encode the context "2 \+ 3 ="/),
         "item sums-2: a continuation of 13 tokens does not fit the model's context of 12",
       ],
+      nShot: 0,
+      limit: 3,
+      dataHash: expect.stringMatching(/^[0-9a-f]{64}$/),
+      version: 0,
     });
+    // The same numbers in lm-evaluation-harness's keys.
+    expect(results.results?.sums).toEqual({ alias: 'sums', 'acc,none': 1, 'acc_stderr,none': 'N/A' });
+    expect(results['n-samples']?.sums).toEqual({ original: 3, effective: 1 });
+    expect(results.configs?.unwritable).toBeUndefined(); // a failed task has no results
     expect(results.metrics.find((m) => m.task === 'sums')).toMatchObject({
       n: 1,
       note: '2 of 3 items skipped (unencodable 1, too-long 1)',

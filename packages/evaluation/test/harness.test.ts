@@ -1,3 +1,6 @@
+import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { analyseReview, createBenchmark } from '@ftlab/data';
 import { describe, expect, it } from 'vitest';
 import {
@@ -15,6 +18,7 @@ import {
   TaskConfigError,
   TaskRegistry,
 } from '../src/index.js';
+import { tempDir } from './helpers.js';
 
 /** A scorer whose log-likelihoods are a table: what the harness does with them is then known exactly. */
 function tableModel(table: Record<string, number>, log: LoglikelihoodRequest[] = []): LanguageModel {
@@ -356,5 +360,96 @@ describe('items a model cannot take', () => {
     expect(() => runTask(hopeless, picky, { seed: 1 })).toThrow(
       'task "hopeless": none of its 1 items could be scored (item hopeless-0: the context is empty)',
     );
+  });
+});
+
+describe('few-shot examples, provenance and progress', () => {
+  const items = Array.from({ length: 6 }, (_, i) => ({
+    id: `q${i}`,
+    question: `Q${i}:`,
+    choices: [` wrong${i}`, ` right${i}`],
+    answer: 1,
+  }));
+  const task: TaskConfig = { name: 'shots', output: 'multiple_choice', data: { items }, metrics: ['acc'] };
+  /** Records every context it sees; always picks the last choice. */
+  const recorder = (contexts: string[]): LanguageModel => ({
+    loglikelihood: (requests) =>
+      requests.map((r) => {
+        contexts.push(r.context);
+        return {
+          logLikelihood: r.continuation.includes('right') ? -1 : -2,
+          isGreedy: false,
+          tokens: 1,
+          truncatedTokens: 0,
+        };
+      }),
+    generateUntil: () => {
+      throw new Error('unused');
+    },
+  });
+
+  it("puts k solved examples from the task's other items before each item, seeded, never the item itself", () => {
+    const contexts: string[] = [];
+    const result = runTask(task, recorder(contexts), { seed: 7, numFewshot: 2 });
+    const perItem = [...new Set(contexts)];
+    expect(perItem).toHaveLength(6);
+    perItem.forEach((context, i) => {
+      const parts = context.split('\n\n');
+      expect(parts).toHaveLength(3);
+      expect(parts[2]).toBe(`Q${i}:`);
+      for (const example of parts.slice(0, 2)) {
+        const j = Number(/^Q(\d):/.exec(example)?.[1]);
+        expect(j).not.toBe(i);
+        expect(example).toBe(`Q${j}: right${j}`); // the context, then the correct choice
+      }
+      expect(parts[0]).not.toBe(parts[1]);
+    });
+    expect(result).toMatchObject({ nShot: 2, limit: null, version: 0, available: 6, requested: 6 });
+    // The same seed draws the same examples; another seed other ones.
+    const again: string[] = [];
+    runTask(task, recorder(again), { seed: 7, numFewshot: 2 });
+    expect(again).toEqual(contexts);
+    const other: string[] = [];
+    runTask(task, recorder(other), { seed: 8, numFewshot: 2 });
+    expect(other).not.toEqual(contexts);
+    // The task's own numFewshot and delimiter apply when the caller gives none.
+    const own: string[] = [];
+    runTask({ ...task, numFewshot: 1, fewshotDelimiter: ' | ' }, recorder(own), { seed: 7, limit: 2 });
+    expect(own[0]).toMatch(/^Q\d: right\d \| Q0:$/);
+    expect(() => runTask(task, recorder([]), { seed: 1, numFewshot: 6 })).toThrow(
+      'task "shots": 6-shot needs 6 other items to draw examples from; it has 5',
+    );
+  });
+
+  it('identifies the data by the sha256 of its file, else of its items, and reports progress per batch of items', () => {
+    const dir = tempDir();
+    const file = join(dir, 'items.jsonl');
+    const text = items.map((item) => JSON.stringify(item)).join('\n');
+    writeFileSync(file, text);
+    const registry = createTaskRegistry({ builtins: false });
+    registry.register({ ...task, name: 'from-file', data: { path: file }, version: 2 });
+    const fromFile = runTask('from-file', recorder([]), { seed: 1, limit: 4 }, registry);
+    expect(fromFile).toMatchObject({
+      dataHash: createHash('sha256').update(text).digest('hex'),
+      version: 2,
+      limit: 4,
+      available: 6,
+      requested: 4,
+    });
+    const inline = runTask(task, recorder([]), { seed: 1 });
+    expect(inline.dataHash).toBe(createHash('sha256').update(JSON.stringify(items)).digest('hex'));
+
+    const many: TaskConfig = {
+      ...task,
+      data: { items: Array.from({ length: 150 }, (_, i) => ({ question: `${i}`, choices: ['a', 'b'], answer: 0 })) },
+    };
+    const progress: Array<[number, number]> = [];
+    runTask(many, recorder([]), { seed: 1, onProgress: (done, total) => progress.push([done, total]) });
+    expect(progress).toEqual([
+      [0, 150],
+      [64, 150],
+      [128, 150],
+      [150, 150],
+    ]);
   });
 });

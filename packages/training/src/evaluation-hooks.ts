@@ -9,6 +9,7 @@ import {
   charactersPerToken,
   type EvaluationResults,
   evaluateLikelihood,
+  type EvaluateModelInput,
   evaluateModel,
   type MetricRecord,
   recordEvaluation,
@@ -61,6 +62,13 @@ export interface EvaluateTrainedModelInput {
   log?: (message: string) => void;
   /** Each group of records as soon as it is computed (see evaluateModel's onRecords). */
   onRecords?: (records: readonly MetricRecord[]) => unknown;
+  /** Items per task, few-shot examples, skipping the likelihood metrics, keeping samples (see EvaluationSettings). */
+  taskLimit?: number;
+  numFewshot?: number;
+  likelihood?: boolean;
+  logSamples?: boolean;
+  onTaskProgress?: EvaluateModelInput['onTaskProgress'];
+  onSamples?: EvaluateModelInput['onSamples'];
 }
 
 /**
@@ -88,11 +96,17 @@ export async function evaluateTrainedModel(input: EvaluateTrainedModelInput): Pr
       iwaeSamples: input.iwaeSamples ?? e.iwaeSamples,
       zGroups: input.likelihoodOnly ? 0 : e.zGroups,
       zGroupSize: e.zGroupSize,
+      ...(input.taskLimit === undefined ? {} : { taskLimit: input.taskLimit }),
+      ...(input.numFewshot === undefined ? {} : { numFewshot: input.numFewshot }),
+      ...(input.likelihood === undefined ? {} : { likelihood: input.likelihood }),
+      ...(input.logSamples ? { logSamples: true } : {}),
     },
     ...(input.likelihoodOnly ? { tasks: [] } : input.tasks ? { tasks: input.tasks } : {}),
     ...(input.registry ? { registry: input.registry } : {}),
     ...(input.log ? { log: input.log } : {}),
     ...(input.onRecords ? { onRecords: input.onRecords } : {}),
+    ...(input.onTaskProgress ? { onTaskProgress: input.onTaskProgress } : {}),
+    ...(input.onSamples ? { onSamples: input.onSamples } : {}),
   });
 }
 

@@ -8,13 +8,18 @@ import {
   createTaskRegistry,
   failedTasks,
   formatMetricsTable,
+  lmEvalSample,
   recordEvaluation,
   recordMetrics,
   registerTaskFile,
+  type SampleRecord,
+  type TaskConfig,
 } from '@ftlab/evaluation';
+import { writeFileAtomic } from '@ftlab/model';
 import { evaluateTrainedModel } from '@ftlab/training';
 import { EVAL_NOTE_AUTHOR, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
+import { ProgressBar } from '../progress.js';
 import { loadRunModel } from '../run-model.js';
 
 export interface EvalOptions extends GlobalOptions {
@@ -23,6 +28,10 @@ export interface EvalOptions extends GlobalOptions {
   taskFile?: string[];
   rows?: number;
   iwae?: number;
+  limit?: number;
+  numFewshot?: number;
+  logSamples: boolean;
+  likelihood: boolean;
   seed: number;
   record: boolean;
 }
@@ -36,6 +45,8 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
     const { config, dataset, model, step, runDir } = await loadRunModel(run);
     try {
       const registry = createTaskRegistry();
+      const samplePaths: string[] = [];
+      let bar: { task: string; bar: ProgressBar; started: number } | undefined;
       const fileTasks = (options.taskFile ?? []).flatMap((file) => registerTaskFile(registry, file));
       const tasks = options.tasks || fileTasks.length > 0 ? [...(options.tasks ?? []), ...fileTasks] : undefined;
       const results = await evaluateTrainedModel({
@@ -50,6 +61,33 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
         ...(tasks ? { tasks } : {}),
         ...(options.rows ? { rows: options.rows } : {}),
         ...(options.iwae ? { iwaeSamples: options.iwae } : {}),
+        ...(options.limit === undefined ? {} : { taskLimit: options.limit }),
+        ...(options.numFewshot === undefined ? {} : { numFewshot: options.numFewshot }),
+        ...(options.likelihood === false ? { likelihood: false } : {}),
+        ...(options.logSamples
+          ? {
+              logSamples: true,
+              onSamples: async (task: TaskConfig, samples: readonly SampleRecord[]) => {
+                const path = join(runDir, `samples-${task.name}-step-${step}.jsonl`);
+                await writeFileAtomic(
+                  path,
+                  samples.map((sample) => `${JSON.stringify(lmEvalSample(task, sample))}\n`).join(''),
+                );
+                samplePaths.push(path);
+              },
+            }
+          : {}),
+        onTaskProgress: (task, done, total) => {
+          if (bar?.task !== task) bar = { task, bar: new ProgressBar(`task ${task}`), started: performance.now() };
+          const seconds = (performance.now() - bar.started) / 1000;
+          bar.bar.update({
+            done,
+            total,
+            unit: 'items',
+            note: seconds > 0 ? `${(done / seconds).toFixed(1)} items/s` : '',
+          });
+          if (done === total) bar.bar.done();
+        },
         log: (m) => out.info(`evaluation: ${m}`),
         ...(options.record ? { onRecords: (records) => recordMetrics(tracker, runId, step, records) } : {}),
       });
@@ -64,6 +102,7 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
           EVAL_NOTE_AUTHOR,
         );
       }
+      for (const path of samplePaths) out.info(`wrote ${path}`);
       const failed = failedTasks(results);
       out.result(results, () =>
         [

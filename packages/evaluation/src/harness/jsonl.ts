@@ -7,6 +7,7 @@
 // Policy: a file with any malformed line FAILS CLEANLY. Every bad line is reported (file:line:
 // what is wrong) in one JsonlError and nothing of the file is loaded or registered: a benchmark
 // that silently loses items would change its n and make scores incomparable across runs.
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { RawItem, TaskOutput } from './task.js';
 
@@ -113,14 +114,19 @@ export function parseJsonlItems(
 }
 
 /** Reads and parses a JSONL file (see parseJsonlItems); a missing file is a JsonlError too. */
-export function readJsonlItems(path: string, expected?: TaskOutput): { output: TaskOutput; items: RawItem[] } {
-  let text: string;
+/** The items of a JSONL file, and the sha256 of its bytes (which identifies the data in results). */
+export function readJsonlItems(
+  path: string,
+  expected?: TaskOutput,
+): { output: TaskOutput; items: RawItem[]; sha256: string } {
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     throw new JsonlError(path, [
       { file: path, line: 0, message: `cannot read the file (${(error as Error).message})` },
     ]);
   }
-  return parseJsonlItems(text, path, expected);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  return { ...parseJsonlItems(bytes.toString('utf8'), path, expected), sha256 };
 }

@@ -50,6 +50,8 @@ function argmax(values: readonly number[]): number {
 export interface ItemOutcome {
   /** Multiple choice: log-likelihood of each choice (as a continuation of the context). */
   loglikelihoods?: number[];
+  /** Multiple choice: would greedy decoding have produced each choice (lm-eval's is_greedy)? */
+  greedy?: boolean[];
   /** The choices as written, without the target delimiter (acc_norm divides by their length). */
   choices?: string[];
   answer?: number;

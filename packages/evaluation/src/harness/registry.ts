@@ -14,6 +14,8 @@ export interface RegisteredTask {
   config: TaskConfig;
   /** Items read from the task's JSONL file at registration. */
   items?: RawItem[];
+  /** sha256 of that file's bytes as read. */
+  dataHash?: string;
 }
 
 export class TaskConfigError extends Error {
@@ -95,6 +97,13 @@ export function taskConfigProblems(config: TaskConfig): string[] {
     bad(`stderr must be "analytic" or "bootstrap", got ${JSON.stringify(config.stderr)}`);
   }
   if (config.check !== undefined && typeof config.check !== 'function') bad('check must be a function');
+  if (config.numFewshot !== undefined && (!Number.isInteger(config.numFewshot) || config.numFewshot < 0)) {
+    bad(`numFewshot must be an integer >= 0, got ${config.numFewshot}`);
+  }
+  if (config.fewshotDelimiter !== undefined && typeof config.fewshotDelimiter !== 'string') {
+    bad('fewshotDelimiter must be a string');
+  }
+  if (config.version !== undefined && !Number.isFinite(config.version)) bad('version must be a number');
   return problems;
 }
 
@@ -143,10 +152,10 @@ export class TaskRegistry {
     if (problems.length > 0) throw new TaskConfigError(problems);
     const ready: RegisteredTask[] = list.map((config) => {
       if (!('path' in config.data)) return { config };
-      const { output, items } = readJsonlItems(config.data.path, config.output);
+      const { output, items, sha256 } = readJsonlItems(config.data.path, config.output);
       if (output !== config.output)
         throw new TaskConfigError([`task "${config.name}": ${config.data.path} holds ${output} items`]);
-      return { config, items };
+      return { config, items, dataHash: sha256 };
     });
     for (const task of ready) this.tasks.set(task.config.name, task);
   }

@@ -8,9 +8,16 @@ import type { PromptZMode } from '@ftlab/model';
 import type { MetricRecord } from '../metric-record.js';
 import { seedFor } from '../stats.js';
 import { aggregateScores, type ItemOutcome, itemScore, parseMetric } from './metrics.js';
-import { isSkipped, type LanguageModel, SKIP_REASONS, type SkippedRequest, type SkipReason } from './model-calls.js';
+import {
+  isSkipped,
+  type LanguageModel,
+  type LoglikelihoodResult,
+  SKIP_REASONS,
+  type SkippedRequest,
+  type SkipReason,
+} from './model-calls.js';
 import type { RegisteredTask, TaskRegistry } from './registry.js';
-import { benchmarkOf, resolveTaskItems, type TaskConfig, type TaskItem } from './task.js';
+import { benchmarkOf, itemsHash, resolveTask, type TaskConfig, type TaskItem } from './task.js';
 
 export const DEFAULT_MAX_TOKENS = 64;
 
@@ -25,17 +32,33 @@ export interface RunTaskOptions {
   promptZ?: PromptZMode;
   /** Keep a record per item in the result (default false). */
   keepSamples?: boolean;
+  /** Few-shot examples per item (default: the task's numFewshot, else 0). */
+  numFewshot?: number;
+  /** Called as items are done: at the start, then every PROGRESS_ITEMS items (multiple choice) or at the end. */
+  onProgress?: (done: number, total: number) => void;
 }
+
+/** Multiple-choice items scored per model call, so that progress shows within a long task. */
+export const PROGRESS_ITEMS = 64;
 
 export interface SampleRecord extends ItemOutcome {
   id: string;
+  /** Position of the item in the task's data. */
+  index: number;
+  /** The item's fields as written. */
+  doc: Record<string, unknown>;
+  /** The rendered context, few-shot examples included. */
   context: string;
+  /** The correct choice (multiple choice) or the reference; null when the item has none. */
+  target: string | null;
   scores: Record<string, number>;
 }
 
 export interface TaskResult {
   task: string;
   output: TaskConfig['output'];
+  /** Items the task's data holds (before the limit). */
+  available: number;
   /** Items asked for (after the limit). */
   requested: number;
   /** Items scored: requested minus skipped. */
@@ -46,6 +69,14 @@ export interface TaskResult {
   truncated: number;
   /** The first few skipped items and why (`item <id>: <reason>`). */
   problems: string[];
+  /** Few-shot examples per item. */
+  nShot: number;
+  /** The item limit asked for (null: all the task's items, or its default count). */
+  limit: number | null;
+  /** sha256 of the task's data: its JSONL file's bytes, else its items as JSON. */
+  dataHash: string;
+  /** The task config's version (0 unless it says). */
+  version: number;
   metrics: MetricRecord[];
   samples?: SampleRecord[];
 }
@@ -76,30 +107,58 @@ function checkerOf(
 }
 
 function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemCall[] {
+  options.onProgress?.(0, items.length);
   if (config.output === 'multiple_choice') {
-    const requests = items.flatMap((item) =>
-      (item.continuations ?? []).map((continuation) => ({ context: item.context, continuation })),
-    );
-    const results = lm.loglikelihood(requests);
-    if (results.length !== requests.length) {
-      throw new Error(
-        `task "${config.name}": loglikelihood returned ${results.length} results for ${requests.length} requests`,
-      );
+    // Scores do not depend on how items are batched (each context's Z draws come from its text).
+    const calls: ItemCall[] = [];
+    for (let start = 0; start < items.length; start += PROGRESS_ITEMS) {
+      calls.push(...choiceCalls(config, items.slice(start, start + PROGRESS_ITEMS), lm));
+      options.onProgress?.(calls.length, items.length);
     }
-    let next = 0;
-    return items.map((item) => {
-      const choices = item.choices ?? [];
-      const scored = choices.map(() => results[next++] as (typeof results)[number]);
-      // Every choice must be scored to compare them: one the model cannot take skips the item.
-      const skipped = scored.find(isSkipped);
-      if (skipped) return { outcome: skipped, truncated: false };
-      const lls = scored as Array<{ logLikelihood: number; truncatedTokens: number }>;
-      return {
-        outcome: { loglikelihoods: lls.map((r) => r.logLikelihood), choices, answer: item.answer as number },
-        truncated: lls.some((r) => r.truncatedTokens > 0),
-      };
-    });
+    return calls;
   }
+  const calls = generationCalls(config, items, lm, options);
+  options.onProgress?.(items.length, items.length);
+  return calls;
+}
+
+function choiceCalls(config: TaskConfig, items: TaskItem[], lm: LanguageModel): ItemCall[] {
+  const requests = items.flatMap((item) =>
+    (item.continuations ?? []).map((continuation) => ({ context: item.context, continuation })),
+  );
+  const results = lm.loglikelihood(requests);
+  if (results.length !== requests.length) {
+    throw new Error(
+      `task "${config.name}": loglikelihood returned ${results.length} results for ${requests.length} requests`,
+    );
+  }
+  let next = 0;
+  return items.map((item) => {
+    const choices = item.choices ?? [];
+    const scored = choices.map(() => results[next++] as (typeof results)[number]);
+    // Every choice must be scored to compare them: one the model cannot take skips the item.
+    const skipped = scored.find(isSkipped);
+    if (skipped) return { outcome: skipped, truncated: false };
+    const lls = scored as LoglikelihoodResult[];
+    return {
+      outcome: {
+        loglikelihoods: lls.map((r) => r.logLikelihood),
+        greedy: lls.map((r) => r.isGreedy),
+        choices,
+        answer: item.answer as number,
+      },
+      truncated: lls.some((r) => r.truncatedTokens > 0),
+    };
+  });
+}
+
+/** All generations of a task in one call: how requests are grouped decides the random draws. */
+function generationCalls(
+  config: TaskConfig,
+  items: TaskItem[],
+  lm: LanguageModel,
+  options: RunTaskOptions,
+): ItemCall[] {
   const generation = config.generation ?? {};
   const largestK = Math.max(
     1,
@@ -167,17 +226,18 @@ export function runTask(
     registered = registry.get(task);
   } else registered = 'config' in task ? task : { config: task };
   const config = registered.config;
-  const items = resolveTaskItems(config, {
+  const { items, available } = resolveTask(config, {
     seed: options.seed,
     ...(options.limit === undefined ? {} : { limit: options.limit }),
     ...(options.dataConfig ? { dataConfig: options.dataConfig } : {}),
     ...(registered.items ? { preloaded: registered.items } : {}),
+    ...(options.numFewshot === undefined ? {} : { numFewshot: options.numFewshot }),
   });
   if (items.length === 0) throw new Error(`task "${config.name}": no items to evaluate`);
   const calls = callsFor(config, items, lm, options);
   const skipped = Object.fromEntries(SKIP_REASONS.map((reason) => [reason, 0])) as Record<SkipReason, number>;
   const problems: string[] = [];
-  const scored: Array<{ item: TaskItem; outcome: ItemOutcome }> = [];
+  const scored: Array<{ item: TaskItem; index: number; outcome: ItemOutcome }> = [];
   let truncated = 0;
   calls.forEach(({ outcome, truncated: cut }, i) => {
     const item = items[i] as TaskItem;
@@ -186,7 +246,7 @@ export function runTask(
       if (problems.length < SHOWN_PROBLEMS) problems.push(`item ${item.id}: ${outcome.message}`);
       return;
     }
-    scored.push({ item, outcome });
+    scored.push({ item, index: i, outcome });
     if (cut) truncated++;
   });
   if (scored.length === 0) {
@@ -194,7 +254,13 @@ export function runTask(
       `task "${config.name}": none of its ${items.length} items could be scored (${problems.join('; ')}${items.length > problems.length ? '; ...' : ''})`,
     );
   }
-  const coverage = { requested: items.length, n: scored.length, skipped, truncated };
+  const coverage = { available, requested: items.length, n: scored.length, skipped, truncated };
+  const provenance = {
+    nShot: options.numFewshot ?? config.numFewshot ?? 0,
+    limit: options.limit ?? null,
+    dataHash: registered.dataHash ?? itemsHash(items.map((item) => item.fields)),
+    version: config.version ?? 0,
+  };
   const note = coverageNote(coverage);
   const metrics = config.metrics.map((name) => {
     const parsed = parseMetric(name);
@@ -217,11 +283,24 @@ export function runTask(
     if (note !== undefined) record.note = note;
     return record;
   });
-  const result: TaskResult = { task: config.name, output: config.output, ...coverage, problems, metrics };
+  const result: TaskResult = {
+    task: config.name,
+    output: config.output,
+    ...coverage,
+    problems,
+    ...provenance,
+    metrics,
+  };
   if (options.keepSamples) {
-    result.samples = scored.map(({ item, outcome }) => ({
+    result.samples = scored.map(({ item, index, outcome }) => ({
       id: item.id,
+      index,
+      doc: item.fields,
       context: item.context,
+      target:
+        config.output === 'multiple_choice'
+          ? ((item.choices as string[])[item.answer as number] as string)
+          : (item.reference ?? null),
       ...outcome,
       scores: Object.fromEntries(config.metrics.map((name) => [name, itemScore(parseMetric(name), outcome)])),
     }));

@@ -1,7 +1,8 @@
 // A benchmark task is data, as in lm-evaluation-harness: where the items come from, how an item
 // becomes a prompt, the answer choices or the reference, the metrics and the generation settings,
 // plus a checker function where data is not enough. `resolveTaskItems` turns a task into items.
-import { type BenchmarkName, createBenchmark, type DataConfig, type SyntheticDataConfig } from '@ftlab/data';
+import { createHash } from 'node:crypto';
+import { type BenchmarkName, createBenchmark, type DataConfig, Rng, type SyntheticDataConfig } from '@ftlab/data';
 import type { PromptZMode } from '@ftlab/model';
 import { readJsonlItems } from './jsonl.js';
 
@@ -68,6 +69,12 @@ export interface TaskConfig {
   promptTemplate?: string;
   /** Written between the context and each choice (lm-evaluation-harness's target_delimiter); default ''. */
   targetDelimiter?: string;
+  /** Solved examples put before each item's context (lm-eval's num_fewshot); default 0. */
+  numFewshot?: number;
+  /** Between the few-shot examples, and between them and the item (lm-eval's fewshot_delimiter); default "\n\n". */
+  fewshotDelimiter?: string;
+  /** The task's version, reported with its results (lm-eval's metadata.version); default 0. */
+  version?: number;
   metrics: MetricName[];
   generation?: GenerationSettings;
   /** Is `output` (the generated text, cut at a stop string) a correct answer to `item`? Enables pass@k. */
@@ -133,10 +140,60 @@ export interface ResolveItemsOptions {
   dataConfig?: DataConfig;
   /** Items already read from the task's JSONL file (the registry reads it once, at registration). */
   preloaded?: readonly RawItem[];
+  /** Few-shot examples per item (default: the task's numFewshot, else 0). */
+  numFewshot?: number;
+}
+
+export const DEFAULT_FEWSHOT_DELIMITER = '\n\n';
+
+/** sha256 of the task's items as JSON: identifies the data of a task that is not a file. */
+export function itemsHash(raw: readonly RawItem[]): string {
+  return createHash('sha256').update(JSON.stringify(raw)).digest('hex');
+}
+
+/** A solved example: the context, the target delimiter and the answer (the correct choice, or the reference). */
+function solved(config: TaskConfig, item: TaskItem): string {
+  const answer =
+    config.output === 'multiple_choice' ? (item.choices as string[])[item.answer as number] : item.reference;
+  if (answer === undefined) {
+    throw new Error(`task "${config.name}", item ${item.id}: a few-shot example needs a "reference"`);
+  }
+  return `${item.context}${config.targetDelimiter ?? ''}${answer}`;
+}
+
+/**
+ * Puts `k` solved examples before each item's context, drawn without replacement from the task's
+ * other items by a generator seeded per item (as lm-eval samples from the evaluated split when a
+ * task has no few-shot split, never the item itself).
+ */
+function withFewshot(config: TaskConfig, items: TaskItem[], pool: TaskItem[], k: number, seed: number): TaskItem[] {
+  if (pool.length - 1 < k) {
+    throw new Error(
+      `task "${config.name}": ${k}-shot needs ${k} other items to draw examples from; it has ${pool.length - 1}`,
+    );
+  }
+  const delimiter = config.fewshotDelimiter ?? DEFAULT_FEWSHOT_DELIMITER;
+  return items.map((item, i) => {
+    const rng = Rng.derive(seed, 'fewshot', config.name, i);
+    const others = pool.flatMap((_, j) => (j === i ? [] : [j]));
+    const examples = rng
+      .shuffle(others)
+      .slice(0, k)
+      .map((j) => solved(config, pool[j] as TaskItem));
+    return { ...item, context: `${examples.join(delimiter)}${delimiter}${item.context}` };
+  });
 }
 
 /** The items of a task, rendered and validated. */
 export function resolveTaskItems(config: TaskConfig, options: ResolveItemsOptions): TaskItem[] {
+  return resolveTask(config, options).items;
+}
+
+/** The items of a task, and how many its data holds before the limit. */
+export function resolveTask(
+  config: TaskConfig,
+  options: ResolveItemsOptions,
+): { items: TaskItem[]; available: number } {
   const data = config.data;
   const limit = options.limit ?? config.defaultCount;
   const synthetic =
@@ -163,7 +220,11 @@ export function resolveTaskItems(config: TaskConfig, options: ResolveItemsOption
     raw = data.items;
   }
   const chosen = limit === undefined ? raw : raw.slice(0, limit);
-  return chosen.map((item, i) => toTaskItem(config, item, i));
+  const items = chosen.map((item, i) => toTaskItem(config, item, i));
+  const k = options.numFewshot ?? config.numFewshot ?? 0;
+  if (k === 0) return { items, available: raw.length };
+  const pool = raw.map((item, i) => (i < items.length ? (items[i] as TaskItem) : toTaskItem(config, item, i)));
+  return { items: withFewshot(config, items, pool, k, options.seed), available: raw.length };
 }
 
 /** The benchmark a generator task reads from, with the model's options where the kinds agree. */

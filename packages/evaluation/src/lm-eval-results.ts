@@ -1,0 +1,154 @@
+// Results that tools written for lm-evaluation-harness can read. lm-eval's results JSON keys each
+// number by task and "metric,filter" (`results[task]["acc,none"]`, `"acc_stderr,none"`), with the
+// task configs, versions, shots, sample counts, higher-is-better flags and the run's config beside
+// them; `--log_samples` writes one JSON line per document. `ftlab eval` puts these keys in its
+// results file next to its own, and writes the sample lines when asked.
+import { createHash } from 'node:crypto';
+import type { SampleRecord, TaskResult } from './harness/run-task.js';
+import type { TaskConfig } from './harness/task.js';
+import type { MetricRecord } from './metric-record.js';
+
+/** The filter name lm-eval writes for unfiltered responses. */
+export const LM_EVAL_FILTER = 'none';
+
+/** A task config with lm-eval's key names (what `configs[task]` holds); functions are left out. */
+export interface LmEvalTaskConfig {
+  task: string;
+  output_type: TaskConfig['output'];
+  dataset_path: string | null;
+  description: string;
+  target_delimiter: string;
+  fewshot_delimiter: string;
+  num_fewshot: number;
+  metric_list: Array<{ metric: string; aggregation: 'mean'; higher_is_better: boolean }>;
+  generation_kwargs?: { until: string[]; max_gen_toks: number | null; do_sample: boolean; temperature: number };
+  metadata: { version: number };
+}
+
+export function lmEvalTaskConfig(config: TaskConfig, nShot: number): LmEvalTaskConfig {
+  const data = config.data;
+  const described: LmEvalTaskConfig = {
+    task: config.name,
+    output_type: config.output,
+    dataset_path: 'path' in data ? data.path : 'benchmark' in data ? `ftlab:${data.benchmark}` : null,
+    description: config.description ?? '',
+    target_delimiter: config.targetDelimiter ?? '',
+    fewshot_delimiter: config.fewshotDelimiter ?? '\n\n',
+    num_fewshot: nShot,
+    metric_list: config.metrics.map((metric) => ({ metric, aggregation: 'mean', higher_is_better: true })),
+    metadata: { version: config.version ?? 0 },
+  };
+  if (config.output === 'generate_until') {
+    const g = config.generation ?? {};
+    const temperature = g.temperature ?? 1;
+    described.generation_kwargs = {
+      until: g.stop ?? [],
+      max_gen_toks: g.maxTokens ?? null,
+      do_sample: temperature > 0,
+      temperature,
+    };
+  }
+  return described;
+}
+
+export interface LmEvalModelInfo {
+  /** The run evaluated and its step (lm-eval's model_args). */
+  run: string | null;
+  step: number | null;
+  seed: number;
+  /** The item limit asked for (null: none). */
+  limit: number | null;
+}
+
+export interface LmEvalResults {
+  results: Record<string, Record<string, string | number>>;
+  configs: Record<string, LmEvalTaskConfig>;
+  versions: Record<string, number>;
+  'n-shot': Record<string, number>;
+  'n-samples': Record<string, { original: number; effective: number }>;
+  higher_is_better: Record<string, Record<string, boolean>>;
+  task_hashes: Record<string, string>;
+  config: { model: string; model_args: string; limit: number | null; random_seed: number; bootstrap_iters: number };
+}
+
+/** Metrics where a lower value is better (losses, bits, perplexities): everything else is higher-is-better. */
+function higherIsBetter(metric: string): boolean {
+  return !/(nll|_ce_|ce_|perplexity|bits_per|nats_per|kl|collapsed|p_value)/.test(metric);
+}
+
+/**
+ * lm-eval's keys for an evaluation: every metric under `results[task]["metric,none"]` with its
+ * `"metric_stderr,none"` ("N/A" where there is none), and for each benchmark task its config,
+ * version, shots, sample counts and data hash. Likelihood, latent and toy-study records appear
+ * as tasks of those names.
+ */
+export function lmEvalResults(
+  metrics: readonly MetricRecord[],
+  tasks: ReadonlyArray<{ result: Omit<TaskResult, 'metrics' | 'samples'>; config: TaskConfig }>,
+  model: LmEvalModelInfo,
+): LmEvalResults {
+  const out: LmEvalResults = {
+    results: {},
+    configs: {},
+    versions: {},
+    'n-shot': {},
+    'n-samples': {},
+    higher_is_better: {},
+    task_hashes: {},
+    config: {
+      model: 'ftlab',
+      model_args: `run=${model.run ?? ''},step=${model.step ?? ''}`,
+      limit: model.limit,
+      random_seed: model.seed,
+      bootstrap_iters: 0,
+    },
+  };
+  for (const m of metrics) {
+    const entry = (out.results[m.task] ??= { alias: m.task });
+    entry[`${m.metric},${LM_EVAL_FILTER}`] = m.value;
+    entry[`${m.metric}_stderr,${LM_EVAL_FILTER}`] = m.stderr ?? 'N/A';
+    (out.higher_is_better[m.task] ??= {})[m.metric] = higherIsBetter(m.metric);
+  }
+  for (const { result, config } of tasks) {
+    out.configs[result.task] = lmEvalTaskConfig(config, result.nShot);
+    out.versions[result.task] = result.version;
+    out['n-shot'][result.task] = result.nShot;
+    out['n-samples'][result.task] = { original: result.available, effective: result.n };
+    out.task_hashes[result.task] = result.dataHash;
+  }
+  return out;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+/** One line of lm-eval's `--log_samples` file for a scored item. */
+export function lmEvalSample(config: TaskConfig, sample: SampleRecord): Record<string, unknown> {
+  const choices = sample.choices ?? [];
+  const delimiter = config.targetDelimiter ?? '';
+  const args =
+    config.output === 'multiple_choice'
+      ? choices.map((choice) => [sample.context, `${delimiter}${choice}`])
+      : [
+          [
+            sample.context,
+            { until: config.generation?.stop ?? [], max_gen_toks: config.generation?.maxTokens ?? null },
+          ],
+        ];
+  const scored = (sample.loglikelihoods ?? []).map((ll, i) => [ll, sample.greedy?.[i] ?? false]);
+  const responses = config.output === 'multiple_choice' ? scored.map((pair) => [pair]) : [sample.generations ?? []];
+  const target = sample.target ?? '';
+  return {
+    doc_id: sample.index,
+    doc: sample.doc,
+    target,
+    arguments: args,
+    resps: responses,
+    filtered_resps: config.output === 'multiple_choice' ? scored : responses[0],
+    filter: LM_EVAL_FILTER,
+    metrics: Object.keys(sample.scores),
+    doc_hash: sha256(JSON.stringify(sample.doc)),
+    prompt_hash: sha256(sample.context),
+    target_hash: sha256(target),
+    ...sample.scores,
+  };
+}
