@@ -104,10 +104,11 @@ export function lmEvalResults(
     },
   };
   for (const m of metrics) {
-    const entry = (out.results[m.task] ??= { alias: m.task });
+    const entry = out.results[m.task] ?? { alias: m.task };
     entry[`${m.metric},${LM_EVAL_FILTER}`] = m.value;
     entry[`${m.metric}_stderr,${LM_EVAL_FILTER}`] = m.stderr ?? 'N/A';
-    (out.higher_is_better[m.task] ??= {})[m.metric] = higherIsBetter(m.metric);
+    out.results[m.task] = entry;
+    out.higher_is_better[m.task] = { ...out.higher_is_better[m.task], [m.metric]: higherIsBetter(m.metric) };
   }
   for (const { result, config } of tasks) {
     out.configs[result.task] = lmEvalTaskConfig(config, result.nShot);

@@ -7,9 +7,9 @@ import type { Dataset } from '@ftlab/data';
 
 import {
   charactersPerToken,
+  type EvaluateModelInput,
   type EvaluationResults,
   evaluateLikelihood,
-  type EvaluateModelInput,
   evaluateModel,
   type MetricRecord,
   recordEvaluation,
