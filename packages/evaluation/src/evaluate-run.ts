@@ -292,7 +292,8 @@ export async function recordMetrics(
     records.map((m) => ({
       step,
       task: m.task,
-      metric: m.metric,
+      // A filtered score is its own metric, named as lm-eval keys it: "exact_match,strict-match".
+      metric: m.filter ? `${m.metric},${m.filter}` : m.metric,
       value: m.value,
       stderr: m.stderr === null || !Number.isFinite(m.stderr) ? null : m.stderr,
       n: m.n,

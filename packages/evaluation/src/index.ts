@@ -31,6 +31,16 @@ export {
   recordMetrics,
 } from './evaluate-run.js';
 export { builtinTasks } from './harness/builtin-tasks.js';
+export {
+  applyFilters,
+  type ExactMatchOptions,
+  exactMatch,
+  FILTER_FUNCTIONS,
+  type FilterPipeline,
+  type FilterStep,
+  NO_FILTER,
+  pythonRegex,
+} from './harness/filters.js';
 export { JsonlError, type JsonlProblem, parseJsonlItems, readJsonlItems } from './harness/jsonl.js';
 export {
   aggregateScores,

@@ -105,8 +105,9 @@ export function lmEvalResults(
   };
   for (const m of metrics) {
     const entry = out.results[m.task] ?? { alias: m.task };
-    entry[`${m.metric},${LM_EVAL_FILTER}`] = m.value;
-    entry[`${m.metric}_stderr,${LM_EVAL_FILTER}`] = m.stderr ?? 'N/A';
+    const filter = m.filter ?? LM_EVAL_FILTER;
+    entry[`${m.metric},${filter}`] = m.value;
+    entry[`${m.metric}_stderr,${filter}`] = m.stderr ?? 'N/A';
     out.results[m.task] = entry;
     out.higher_is_better[m.task] = { ...out.higher_is_better[m.task], [m.metric]: higherIsBetter(m.metric) };
   }
@@ -136,6 +137,7 @@ export function lmEvalSample(config: TaskConfig, sample: SampleRecord): Record<s
           ],
         ];
   const scored = (sample.loglikelihoods ?? []).map((ll, i) => [ll, sample.greedy?.[i] ?? false]);
+  const firstFilter = Object.values(sample.filtered ?? {})[0];
   const responses = config.output === 'multiple_choice' ? scored.map((pair) => [pair]) : [sample.generations ?? []];
   const target = sample.target ?? '';
   return {
@@ -144,7 +146,8 @@ export function lmEvalSample(config: TaskConfig, sample: SampleRecord): Record<s
     target,
     arguments: args,
     resps: responses,
-    filtered_resps: config.output === 'multiple_choice' ? scored : responses[0],
+    filtered_resps:
+      config.output === 'multiple_choice' ? scored : firstFilter !== undefined ? [firstFilter] : responses[0],
     filter: LM_EVAL_FILTER,
     metrics: Object.keys(sample.scores),
     doc_hash: sha256(JSON.stringify(sample.doc)),

@@ -7,6 +7,8 @@ export interface MetricRecord {
   /** What was evaluated: a benchmark task name, 'likelihood', 'latent' or 'toy_z_study'. */
   task: string;
   metric: string;
+  /** The answer-extraction pipeline the metric was scored after (lm-eval's filter name); absent: none. */
+  filter?: string;
   value: number;
   /** null where it cannot be estimated (fewer than two independent units). */
   stderr: number | null;

@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { BENCHMARK_NAMES } from '@ftlab/data';
 import { PROMPT_Z_MODES } from '@ftlab/model';
 import { builtinTasks } from './builtin-tasks.js';
+import { FILTER_FUNCTIONS, pythonRegex } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
 import { metricOutput, parseMetric } from './metrics.js';
 import { type RawItem, TASK_OUTPUTS, type TaskConfig } from './task.js';
@@ -104,6 +105,63 @@ export function taskConfigProblems(config: TaskConfig): string[] {
     bad('fewshotDelimiter must be a string');
   }
   if (config.version !== undefined && !Number.isFinite(config.version)) bad('version must be a number');
+  if (config.preamble !== undefined && typeof config.preamble !== 'string') bad('preamble must be a string');
+  for (const problem of filterProblems(config)) bad(problem);
+  return problems;
+}
+
+/** What is wrong with a task's filters and exact_match options (each names the field). */
+function filterProblems(config: TaskConfig): string[] {
+  const problems: string[] = [];
+  if (config.filters !== undefined) {
+    if (config.output !== 'generate_until') problems.push('filters apply to generate_until tasks only');
+    if (!Array.isArray(config.filters) || config.filters.length === 0)
+      problems.push('filters must be a non-empty list');
+    const names = new Set<string>();
+    for (const [i, pipeline] of (Array.isArray(config.filters) ? config.filters : []).entries()) {
+      const where = `filters[${i}]`;
+      if (typeof pipeline?.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(pipeline.name)) {
+        problems.push(`${where}.name must be letters, digits, _ . or -`);
+      } else if (names.has(pipeline.name)) problems.push(`${where}.name "${pipeline.name}" is given twice`);
+      else names.add(pipeline.name);
+      if (!Array.isArray(pipeline?.steps) || pipeline.steps.length === 0) {
+        problems.push(`${where}.steps must be a non-empty list`);
+        continue;
+      }
+      for (const [j, step] of pipeline.steps.entries()) {
+        const at = `${where}.steps[${j}]`;
+        if (!FILTER_FUNCTIONS.includes(step?.function)) {
+          problems.push(
+            `${at}.function ${JSON.stringify(step?.function)} is not one of ${FILTER_FUNCTIONS.join(', ')}`,
+          );
+        } else if (step.function === 'regex') {
+          try {
+            pythonRegex(step.pattern);
+          } catch (error) {
+            problems.push(`${at}: ${(error as Error).message}`);
+          }
+          if (step.groupSelect !== undefined && !Number.isInteger(step.groupSelect)) {
+            problems.push(`${at}.groupSelect must be an integer`);
+          }
+        }
+      }
+    }
+  }
+  const em = config.exactMatch;
+  if (em !== undefined) {
+    for (const key of Object.keys(em)) {
+      if (!['ignoreCase', 'ignorePunctuation', 'regexesToIgnore'].includes(key)) {
+        problems.push(`exactMatch.${key} is not an option (ignoreCase, ignorePunctuation, regexesToIgnore)`);
+      }
+    }
+    for (const [i, pattern] of (em.regexesToIgnore ?? []).entries()) {
+      try {
+        pythonRegex(pattern);
+      } catch (error) {
+        problems.push(`exactMatch.regexesToIgnore[${i}]: ${(error as Error).message}`);
+      }
+    }
+  }
   return problems;
 }
 

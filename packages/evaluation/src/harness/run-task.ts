@@ -7,6 +7,7 @@ import type { DataConfig } from '@ftlab/data';
 import type { PromptZMode } from '@ftlab/model';
 import type { MetricRecord } from '../metric-record.js';
 import { seedFor } from '../stats.js';
+import { applyFilters, exactMatch, type FilterPipeline, NO_FILTER } from './filters.js';
 import { aggregateScores, type ItemOutcome, itemScore, parseMetric } from './metrics.js';
 import {
   isSkipped,
@@ -51,6 +52,8 @@ export interface SampleRecord extends ItemOutcome {
   context: string;
   /** The correct choice (multiple choice) or the reference; null when the item has none. */
   target: string | null;
+  /** Generative: the answer each filter pipeline extracted. */
+  filtered?: Record<string, string>;
   scores: Record<string, number>;
 }
 
@@ -258,20 +261,33 @@ export function runTask(
   const provenance = {
     nShot: options.numFewshot ?? config.numFewshot ?? 0,
     limit: options.limit ?? null,
-    dataHash: registered.dataHash ?? itemsHash(items.map((item) => item.fields)),
+    dataHash:
+      registered.dataHash ??
+      ('items' in config.data && config.data.sha256 ? config.data.sha256 : itemsHash(items.map((item) => item.fields))),
     version: config.version ?? 0,
   };
   const note = coverageNote(coverage);
-  const metrics = config.metrics.map((name) => {
-    const parsed = parseMetric(name);
-    if (name === 'exact_match' && items.some((item) => item.reference === undefined)) {
-      throw new Error(`task "${config.name}": exact_match needs a "reference" in every item`);
-    }
-    const scores = scored.map(({ outcome }) => itemScore(parsed, outcome));
+  // exact_match is scored once per answer-extraction pipeline; every other metric once, unfiltered.
+  const pipelines = config.filters ?? [NO_FILTER];
+  const instances = config.metrics.flatMap(
+    (name): Array<{ name: string; filter: FilterPipeline }> =>
+      name === 'exact_match' ? pipelines.map((filter) => ({ name, filter })) : [{ name, filter: NO_FILTER }],
+  );
+  const scoreOf = (name: string, filter: FilterPipeline, outcome: ItemOutcome): number =>
+    name === 'exact_match'
+      ? exactMatch(applyFilters(filter, outcome.generations ?? []), outcome.reference ?? '', config.exactMatch)
+      : itemScore(parseMetric(name), outcome);
+  const keyOf = (name: string, filter: FilterPipeline) =>
+    filter.name === NO_FILTER.name ? name : `${name},${filter.name}`;
+  if (config.metrics.includes('exact_match') && items.some((item) => item.reference === undefined)) {
+    throw new Error(`task "${config.name}": exact_match needs a "reference" in every item`);
+  }
+  const metrics = instances.map(({ name, filter }) => {
+    const scores = scored.map(({ outcome }) => scoreOf(name, filter, outcome));
     const estimate = aggregateScores(
       scores,
       config.stderr ?? 'analytic',
-      seedFor(options.seed, 'stderr', config.name, name),
+      seedFor(options.seed, 'stderr', config.name, keyOf(name, filter)),
     );
     const record: MetricRecord = {
       task: config.name,
@@ -280,6 +296,7 @@ export function runTask(
       stderr: estimate.stderr,
       n: estimate.n,
     };
+    if (filter.name !== NO_FILTER.name) record.filter = filter.name;
     if (note !== undefined) record.note = note;
     return record;
   });
@@ -302,7 +319,12 @@ export function runTask(
           ? ((item.choices as string[])[item.answer as number] as string)
           : (item.reference ?? null),
       ...outcome,
-      scores: Object.fromEntries(config.metrics.map((name) => [name, itemScore(parseMetric(name), outcome)])),
+      ...(outcome.generations
+        ? { filtered: Object.fromEntries(pipelines.map((f) => [f.name, applyFilters(f, outcome.generations ?? [])])) }
+        : {}),
+      scores: Object.fromEntries(
+        instances.map(({ name, filter }) => [keyOf(name, filter), scoreOf(name, filter, outcome)]),
+      ),
     }));
   }
   return result;

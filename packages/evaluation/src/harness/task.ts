@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { type BenchmarkName, createBenchmark, type DataConfig, Rng, type SyntheticDataConfig } from '@ftlab/data';
 import type { PromptZMode } from '@ftlab/model';
+import type { ExactMatchOptions, FilterPipeline } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
 
 /** multiple_choice: score each choice by log-likelihood; generate_until: sample and compare. */
@@ -22,7 +23,11 @@ export type TaskData =
   /** A JSONL file of one of the two shapes. */
   | { path: string }
   /** Items given inline, or made by a function (the "small function where data is not enough"). */
-  | { items: readonly RawItem[] | ((options: ItemSourceOptions) => RawItem[]) };
+  | {
+      items: readonly RawItem[] | ((options: ItemSourceOptions) => RawItem[]);
+      /** sha256 of the file the items were read from, when they were (reported as the data's hash). */
+      sha256?: string;
+    };
 
 export interface ItemSourceOptions {
   seed: number;
@@ -75,6 +80,14 @@ export interface TaskConfig {
   fewshotDelimiter?: string;
   /** The task's version, reported with its results (lm-eval's metadata.version); default 0. */
   version?: number;
+  /** Text put before every item's context, few-shot examples included (lm-eval's description). */
+  preamble?: string;
+  /** Items the few-shot examples are drawn from (lm-eval's fewshot split); default: the task's other items. */
+  fewshotItems?: readonly RawItem[];
+  /** Generative: answer-extraction pipelines; exact_match is scored after each (default: the first generation). */
+  filters?: FilterPipeline[];
+  /** Generative: how exact_match normalises both sides. */
+  exactMatch?: ExactMatchOptions;
   metrics: MetricName[];
   generation?: GenerationSettings;
   /** Is `output` (the generated text, cut at a stop string) a correct answer to `item`? Enables pass@k. */
@@ -162,20 +175,28 @@ function solved(config: TaskConfig, item: TaskItem): string {
 }
 
 /**
- * Puts `k` solved examples before each item's context, drawn without replacement from the task's
- * other items by a generator seeded per item (as lm-eval samples from the evaluated split when a
- * task has no few-shot split, never the item itself).
+ * Puts `k` solved examples before each item's context, drawn without replacement by a generator
+ * seeded per item: from the task's few-shot items, or (samePool) from its other items, never the
+ * item itself, as lm-eval samples from the evaluated split when a task has no few-shot split.
  */
-function withFewshot(config: TaskConfig, items: TaskItem[], pool: TaskItem[], k: number, seed: number): TaskItem[] {
-  if (pool.length - 1 < k) {
+function withFewshot(
+  config: TaskConfig,
+  items: TaskItem[],
+  pool: TaskItem[],
+  k: number,
+  seed: number,
+  samePool: boolean,
+): TaskItem[] {
+  const available = samePool ? pool.length - 1 : pool.length;
+  if (available < k) {
     throw new Error(
-      `task "${config.name}": ${k}-shot needs ${k} other items to draw examples from; it has ${pool.length - 1}`,
+      `task "${config.name}": ${k}-shot needs ${k} ${samePool ? 'other items' : 'few-shot items'} to draw examples from; it has ${available}`,
     );
   }
   const delimiter = config.fewshotDelimiter ?? DEFAULT_FEWSHOT_DELIMITER;
   return items.map((item, i) => {
     const rng = Rng.derive(seed, 'fewshot', config.name, i);
-    const others = pool.flatMap((_, j) => (j === i ? [] : [j]));
+    const others = pool.flatMap((_, j) => (samePool && j === i ? [] : [j]));
     const examples = rng
       .shuffle(others)
       .slice(0, k)
@@ -222,9 +243,31 @@ export function resolveTask(
   const chosen = limit === undefined ? raw : raw.slice(0, limit);
   const items = chosen.map((item, i) => toTaskItem(config, item, i));
   const k = options.numFewshot ?? config.numFewshot ?? 0;
-  if (k === 0) return { items, available: raw.length };
-  const pool = raw.map((item, i) => (i < items.length ? (items[i] as TaskItem) : toTaskItem(config, item, i)));
-  return { items: withFewshot(config, items, pool, k, options.seed), available: raw.length };
+  const withShots =
+    k === 0
+      ? items
+      : config.fewshotItems
+        ? withFewshot(
+            config,
+            items,
+            config.fewshotItems.map((item, i) => toTaskItem(config, item, i)),
+            k,
+            options.seed,
+            false,
+          )
+        : withFewshot(
+            config,
+            items,
+            raw.map((item, i) => (i < items.length ? (items[i] as TaskItem) : toTaskItem(config, item, i))),
+            k,
+            options.seed,
+            true,
+          );
+  const preamble = config.preamble ?? '';
+  return {
+    items: preamble === '' ? withShots : withShots.map((item) => ({ ...item, context: `${preamble}${item.context}` })),
+    available: raw.length,
+  };
 }
 
 /** The benchmark a generator task reads from, with the model's options where the kinds agree. */
