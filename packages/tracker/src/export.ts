@@ -15,7 +15,7 @@ import { getRun, summarize } from './queries.js';
 import { type Row, toRun, toStoredMetric } from './rows.js';
 import { chunks, inList } from './sql-util.js';
 import { getSweep, sweepSummary } from './sweeps.js';
-import type { RunDetail, RunSummary, StoredMetric } from './types.js';
+import type { RunDetail, RunSummary, StoredMetric, Sweep } from './types.js';
 import { decodeValue } from './values.js';
 
 export type ExportFormat = 'json' | 'csv';
@@ -197,13 +197,23 @@ async function sweepCsvKeys(db: SqlDriver, sweepId: string): Promise<RunsCsvKeys
   });
 }
 
-/** A batch of runs with params, latest metrics and tags, in the order of `ids` (runs gone since are skipped). */
+/** A batch of runs with params, latest metrics and tags, in the order of `ids`. */
 async function runSummaries(db: SqlDriver, ids: string[]): Promise<RunSummary[]> {
   return db.read(async (tx) => {
     const rows = await tx.all<Row>(sql`SELECT * FROM runs WHERE id IN ${inList(ids)}`);
     const byId = new Map((await summarize(tx, rows.map(toRun))).map((run) => [run.id, run]));
     return ids.flatMap((id) => byId.get(id) ?? []);
   });
+}
+
+/**
+ * The JSON document up to its runs, and the run ids: the sweep's summary (every run's latest
+ * metrics) is needed for its counts and groups, then let go before the runs stream.
+ */
+async function jsonHead(db: SqlDriver, sweep: Sweep): Promise<{ head: string; ids: string[] }> {
+  const { runs, counts, axes, groups } = await sweepSummary(db, sweep.id);
+  const head = JSON.stringify({ format: 'ftlab-tracker-sweep', version: 1, sweep, counts, axes, groups }, null, 2);
+  return { head, ids: runs.map((run) => run.id) };
 }
 
 /** A JSON value as it sits inside a document written with two-space indentation, `depth` levels deep. */
@@ -226,16 +236,14 @@ export async function* streamSweepExport(
   const { format } = checkOptions(options, `exportSweep(${JSON.stringify(sweepId)})`);
   const sweep = await getSweep(db, sweepId);
   if (format === 'json') {
-    const { runs, ...summary } = await sweepSummary(db, sweepId);
-    const { counts, axes, groups } = summary;
-    const head = JSON.stringify({ format: 'ftlab-tracker-sweep', version: 1, sweep, counts, axes, groups }, null, 2);
+    const { head, ids: runs } = await jsonHead(db, sweep);
     if (runs.length === 0) {
       yield `${head.slice(0, -2)},\n  "runs": []\n}\n`;
       return;
     }
     yield `${head.slice(0, -2)},\n  "runs": [`;
-    for (const [index, run] of runs.entries()) {
-      yield `${index === 0 ? '' : ','}\n    ${indented(await runWithMetrics(db, run.id), 2)}`;
+    for (const [index, id] of runs.entries()) {
+      yield `${index === 0 ? '' : ','}\n    ${indented(await runWithMetrics(db, id), 2)}`;
     }
     yield '\n  ]\n}\n';
     return;

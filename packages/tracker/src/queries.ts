@@ -213,8 +213,9 @@ export interface EvaluationFilter extends RunFilter {
 }
 
 /**
- * The evaluations of every run matching the filter, in one query per 500 ids rather than one
- * getRun per run (a sweep's comparison table reads them all): ordered by run, step, task, metric.
+ * The evaluations of every run matching the filter in one read (one query per 500 ids) rather
+ * than one getRun per run (a sweep's comparison table reads them all): ordered by run, step,
+ * task, metric.
  */
 export async function listEvaluations(
   db: SqlExecutor & Pick<SqlDriver, 'read'>,
@@ -237,6 +238,16 @@ export async function listEvaluations(
             ORDER BY evaluations.run_id, evaluations.step, evaluations.task, evaluations.metric`,
       );
       for (const row of rows) out.push(toEvaluation(row));
+    }
+    // Chunks are each in order; the whole list too.
+    if (idChunks.length > 1) {
+      out.sort(
+        (a, b) =>
+          (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0) ||
+          a.step - b.step ||
+          (a.task < b.task ? -1 : a.task > b.task ? 1 : 0) ||
+          (a.metric < b.metric ? -1 : a.metric > b.metric ? 1 : 0),
+      );
     }
     return out;
   });
