@@ -355,8 +355,8 @@ export interface LoadedRunEvaluations extends RunEvaluations {
 
 /**
  * A sweep's runs (FINISHED by default) with each run's latest evaluated value per task/metric (or
- * its value at `step`), in creation order. Two reads of the tracker per 500 runs, whatever the
- * number of evaluations.
+ * its value at `step`), in creation order: two reads of the tracker (the runs, then their
+ * evaluations), whatever the number of runs and evaluations.
  */
 export async function loadRunEvaluations(
   tracker: Tracker,
@@ -364,15 +364,17 @@ export async function loadRunEvaluations(
   options: LoadRunEvaluationsOptions = {},
 ): Promise<LoadedRunEvaluations[]> {
   const filter = { sweepId, status: options.statuses ?? ['FINISHED'], endedSince: options.endedSince };
-  const summaries = [];
-  for (let offset = 0; ; offset += 500) {
-    const page = await tracker.listRuns({ ...filter, limit: 500, offset, orderBy: 'createdAt', paramKeys: [] });
-    summaries.push(...page.runs);
-    if (summaries.length >= page.total || page.runs.length === 0) break;
-  }
+  // One read of the runs (offset pages read apart could skip or repeat a run that finished in
+  // between), then their evaluations by id, whatever their status is by then.
+  const { runs: summaries } = await tracker.listRuns({
+    ...filter,
+    limit: 2 ** 31 - 1,
+    orderBy: 'createdAt',
+    descending: false,
+    paramKeys: [],
+  });
   const latest = new Map(summaries.map((run) => [run.id, new Map<string, { step: number; value: number }>()]));
-  // The same filter as the runs: a run that changed status in between is left out of both.
-  for (const e of await tracker.listEvaluations({ ...filter, ids: summaries.map((run) => run.id) })) {
+  for (const e of await tracker.listEvaluations({ ids: summaries.map((run) => run.id) })) {
     if (e.value === null || (options.step !== undefined && e.step !== options.step)) continue;
     const values = latest.get(e.runId);
     if (values === undefined) continue;

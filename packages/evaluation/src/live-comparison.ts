@@ -1,8 +1,9 @@
 // A sweep's comparison table kept up to date while the sweep trains, for a page that shows it on
 // every view (the dashboard's sweep page). Rebuilding it from the tracker on each view read every
 // finished run again; here the first view loads them all, and a later view after a run finished
-// reads only the runs that ended since (two small queries) and rebuilds the table from the runs
-// held in memory, which is arithmetic.
+// reads only the runs that ended since (a few small reads) and rebuilds the table from the runs
+// held in memory, which is arithmetic. Evaluations recorded after their run ended show at the
+// next full read (LIVE_COMPARISON_MAX_AGE_MS).
 import type { Tracker } from '@ftlab/tracker';
 import {
   buildComparison,
