@@ -2,7 +2,7 @@
 // the sweep, rebuilt as soon as another run finishes, and its refusals shown as messages.
 import { openTracker, type Tracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportTable, sweepComparison } from '../src/lib/comparison';
+import { exportTable, MAX_LIVE_COMPARISONS, sweepComparison } from '../src/lib/comparison';
 import { createLabDatabase, KAPPA_BITS, LATENT_BITS, type LabDatabase } from './fixtures/lab-database';
 
 let remove: () => void;
@@ -86,5 +86,39 @@ describe('sweepComparison', () => {
     });
     const none = await sweepComparison(reader, empty.id);
     expect(!none.ok && none.message).toMatch(/has no FINISHED runs to compare/);
+  });
+
+  it('keeps the comparisons of the most recently viewed sweeps only', async () => {
+    const writer = await openTracker(lab.path);
+    const ids: string[] = [];
+    for (let i = 0; i <= MAX_LIVE_COMPARISONS; i++) {
+      const { sweep } = await writer.ensureSweep({ name: `tiny-${i}`, method: 'grid', space: {} });
+      await writer.createRuns(sweep.id, [
+        { name: 'b', variant: 'baseline', seed: 0, config: { model: { variant: 'baseline' }, seed: 0 } },
+        {
+          name: 'f',
+          variant: 'free-transformer',
+          seed: 0,
+          config: { model: { variant: 'free-transformer' }, seed: 0 },
+        },
+      ]);
+      for (let k = 0; k < 2; k++) {
+        const run = await writer.claimNextRun(sweep.id, 'test');
+        await writer.logEvaluations(run!.id, [{ step: 0, task: 'toy', metric: 'acc', value: k }]);
+        await writer.finishRun(run!.id, 0);
+      }
+      ids.push(sweep.id);
+    }
+    await writer.close();
+    const cache = (globalThis as { __ftlabComparisons?: Map<string, unknown> }).__ftlabComparisons as Map<
+      string,
+      unknown
+    >;
+    for (const id of ids) expect((await sweepComparison(reader, id)).ok).toBe(true);
+    expect(cache.size).toBe(MAX_LIVE_COMPARISONS);
+    const kept = [...cache.keys()].map((key) => key.split('\u0000')[1]);
+    expect(kept).toEqual(ids.slice(1)); // the first viewed was let go
+    await sweepComparison(reader, ids[1] as string); // viewing again makes it the most recent
+    expect([...cache.keys()].at(-1)?.endsWith(ids[1] as string)).toBe(true);
   });
 });

@@ -29,6 +29,9 @@ export const TABLE_FORMATS = {
 
 export type TableFormatName = keyof typeof TABLE_FORMATS;
 
+/** Sweeps whose comparison stays in memory (each holds its finished runs' configs and values). */
+export const MAX_LIVE_COMPARISONS = 16;
+
 interface CachedComparison {
   tracker: Tracker;
   live: LiveComparison;
@@ -61,7 +64,13 @@ export async function sweepComparison(tracker: Tracker, sweepId: string): Promis
   // A reopened database (the file was replaced) is a new tracker: start again.
   if (cached === undefined || cached.tracker !== tracker) {
     cached = { tracker, live: new evaluation.LiveComparison(tracker, sweepId) };
-    comparisons.set(key, cached);
+  }
+  // Most recently viewed last; the least recently viewed sweeps are let go beyond the limit.
+  comparisons.delete(key);
+  comparisons.set(key, cached);
+  for (const old of comparisons.keys()) {
+    if (comparisons.size <= MAX_LIVE_COMPARISONS) break;
+    comparisons.delete(old);
   }
   try {
     return { ok: true, table: (await cached.live.update()).table };

@@ -31,6 +31,8 @@ export function streamedAttachment(
   rest: AsyncGenerator<string>,
   fileName: string,
   contentType: string,
+  /** Sees an error half-way (e.g. to drop a damaged database's cached connection) before the abort. */
+  onError: (error: unknown) => void = () => undefined,
 ): Response {
   const encoder = new TextEncoder();
   const body = new ReadableStream<Uint8Array>({
@@ -38,7 +40,13 @@ export function streamedAttachment(
       controller.enqueue(encoder.encode(first));
     },
     async pull(controller) {
-      const piece = await rest.next();
+      let piece: IteratorResult<string>;
+      try {
+        piece = await rest.next();
+      } catch (error) {
+        onError(error);
+        throw error;
+      }
       if (piece.done) controller.close();
       else controller.enqueue(encoder.encode(piece.value));
     },

@@ -2,7 +2,7 @@
 // run with params, latest metrics and tags; JSON: everything, every point included), streamed as
 // the tracker reads it, a batch of runs at a time: the download starts at once and the server
 // holds one batch, whatever the size of the sweep.
-import { loadFromTracker, nullIfUnknown } from '../../../../lib/database';
+import { loadFromTracker, nullIfUnknown, queryProblem } from '../../../../lib/database';
 import {
   EXPORT_CONTENT_TYPES,
   exportFormat,
@@ -29,5 +29,8 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   if (!loaded.ok) return problemResponse(loaded.problem);
   if (loaded.data === null) return textError(404, `No sweep with id ${JSON.stringify(id)} in this database.`);
   const { sweep, first, pieces } = loaded.data;
-  return streamedAttachment(first, pieces, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format]);
+  // A read failing half-way aborts the download; a damaged file also loses its cached connection.
+  return streamedAttachment(first, pieces, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format], (error) =>
+    queryProblem(loaded.path, error),
+  );
 }
