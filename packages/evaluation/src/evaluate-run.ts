@@ -7,7 +7,7 @@ import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
 import type { Tracker } from '@ftlab/tracker';
 import { modelCalls } from './harness/model-calls.js';
 import { createTaskRegistry, type TaskRegistry } from './harness/registry.js';
-import { runTask, type SampleRecord, type TaskResult } from './harness/run-task.js';
+import { type EffectiveGeneration, runTask, type SampleRecord, type TaskResult } from './harness/run-task.js';
 import type { TaskConfig } from './harness/task.js';
 import { type CollapseOptions, detectCollapse, type KlPoint, latentUsage, latentUsageRecords } from './latent-usage.js';
 import { evaluateLikelihood, likelihoodRecords } from './likelihood.js';
@@ -63,13 +63,14 @@ export interface EvaluateModelInput {
   /**
    * Called with each group of records as soon as it is computed (the likelihood and latent
    * metrics, the toy study, then each task as it finishes), e.g. to record them in the tracker at
-   * once: an evaluation stopped half-way keeps what it finished.
+   * once: an evaluation stopped half-way keeps what it finished. A callback that throws stops
+   * the evaluation (a tracker that cannot record is not worth evaluating into).
    */
   onRecords?: (records: readonly MetricRecord[]) => unknown;
   /** Progress within a task: items done of its total. */
   onTaskProgress?: (task: string, done: number, total: number) => void;
-  /** With settings.logSamples: each task's scored items, with its config, when it finishes. */
-  onSamples?: (task: TaskConfig, samples: readonly SampleRecord[]) => unknown;
+  /** With settings.logSamples: each task's scored items, with its config and generation settings, when it finishes. */
+  onSamples?: (task: TaskConfig, samples: readonly SampleRecord[], generation?: EffectiveGeneration) => unknown;
 }
 
 const DEFAULT_TASKS: Record<string, string[]> = {
@@ -113,11 +114,6 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
   for (const task of tasks) if (typeof task === 'string') registry.get(task);
   const split = s.split ?? 'validation';
   const sequenceLength = s.sequenceLength ?? dataset.fixedSequenceLength ?? model.config.contextLength;
-  const batches = dataset.evaluationBatches(split, {
-    batchSize: s.batchSize ?? 32,
-    sequenceLength,
-    ...(s.maxRows ? { maxRows: s.maxRows } : {}),
-  });
   const metrics: MetricRecord[] = [];
   const completed: Array<{ result: TaskResult; config: TaskConfig }> = [];
   const results: EvaluationResults = {
@@ -139,6 +135,11 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
   };
 
   if (s.likelihood ?? true) {
+    const batches = dataset.evaluationBatches(split, {
+      batchSize: s.batchSize ?? 32,
+      sequenceLength,
+      ...(s.maxRows ? { maxRows: s.maxRows } : {}),
+    });
     log(
       `likelihood metrics on ${split} (${batches.reduce((n, b) => n + b.batchSize, 0)} rows of ${sequenceLength} tokens)`,
     );
@@ -253,7 +254,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
       const taskMetrics = recorded.map((record) => ({ ...record, provenance }));
       metrics.push(...taskMetrics);
       await onRecords(taskMetrics);
-      if (samples) await input.onSamples?.(config, samples);
+      if (samples) await input.onSamples?.(config, samples, result.generation);
     }
   }
   Object.assign(
@@ -278,6 +279,8 @@ export function failedTasks(results: EvaluationResults): Array<{ task: string; e
 export interface RecordEvaluationOptions {
   /** Where the results JSON goes (written atomically; its directory is created). */
   resultsPath: string;
+  /** false: the metrics are already recorded (e.g. by onRecords as they came); write the file only. */
+  metrics?: boolean;
 }
 
 /** Records metric records as the run's evaluations at `step` (re-recording a step replaces its values). */
@@ -319,7 +322,8 @@ export async function recordEvaluation(
   }
   const stamped: EvaluationResults = { ...results, run: runId, step };
   const { bytes, text } = await writeResultsJson(options.resultsPath, stamped);
-  const evaluations = await recordMetrics(tracker, runId, step, results.metrics);
+  const evaluations =
+    options.metrics === false ? results.metrics.length : await recordMetrics(tracker, runId, step, results.metrics);
   const sha256 = createHash('sha256').update(text).digest('hex');
   await tracker.logArtifact(runId, { kind: 'evaluation', path: options.resultsPath, sha256, bytes });
   return { evaluations, resultsPath: options.resultsPath, sha256, bytes };

@@ -79,6 +79,8 @@ export {
 export {
   coverageNote,
   DEFAULT_MAX_TOKENS,
+  type EffectiveGeneration,
+  effectiveGeneration,
   type RunTaskOptions,
   runTask,
   type SampleRecord,

@@ -4,8 +4,8 @@
 // them; `--log_samples` writes one JSON line per document. `ftlab eval` puts these keys in its
 // results file next to its own, and writes the sample lines when asked.
 import { createHash } from 'node:crypto';
-import type { SampleRecord, TaskResult } from './harness/run-task.js';
-import type { TaskConfig } from './harness/task.js';
+import type { EffectiveGeneration, SampleRecord, TaskResult } from './harness/run-task.js';
+import { DEFAULT_FEWSHOT_DELIMITER, type TaskConfig } from './harness/task.js';
 import type { MetricRecord } from './metric-record.js';
 
 /** The filter name lm-eval writes for unfiltered responses. */
@@ -21,11 +21,15 @@ export interface LmEvalTaskConfig {
   fewshot_delimiter: string;
   num_fewshot: number;
   metric_list: Array<{ metric: string; aggregation: 'mean'; higher_is_better: boolean }>;
-  generation_kwargs?: { until: string[]; max_gen_toks: number | null; do_sample: boolean; temperature: number };
+  generation_kwargs?: { until: string[]; max_gen_toks: number; do_sample: boolean; temperature: number };
   metadata: { version: number };
 }
 
-export function lmEvalTaskConfig(config: TaskConfig, nShot: number): LmEvalTaskConfig {
+export function lmEvalTaskConfig(
+  config: TaskConfig,
+  nShot: number,
+  generation?: EffectiveGeneration,
+): LmEvalTaskConfig {
   const data = config.data;
   const described: LmEvalTaskConfig = {
     task: config.name,
@@ -33,19 +37,17 @@ export function lmEvalTaskConfig(config: TaskConfig, nShot: number): LmEvalTaskC
     dataset_path: 'path' in data ? data.path : 'benchmark' in data ? `ftlab:${data.benchmark}` : null,
     description: config.description ?? '',
     target_delimiter: config.targetDelimiter ?? '',
-    fewshot_delimiter: config.fewshotDelimiter ?? '\n\n',
+    fewshot_delimiter: config.fewshotDelimiter ?? DEFAULT_FEWSHOT_DELIMITER,
     num_fewshot: nShot,
     metric_list: config.metrics.map((metric) => ({ metric, aggregation: 'mean', higher_is_better: true })),
     metadata: { version: config.version ?? 0 },
   };
-  if (config.output === 'generate_until') {
-    const g = config.generation ?? {};
-    const temperature = g.temperature ?? 1;
+  if (generation) {
     described.generation_kwargs = {
-      until: g.stop ?? [],
-      max_gen_toks: g.maxTokens ?? null,
-      do_sample: temperature > 0,
-      temperature,
+      until: generation.stop,
+      max_gen_toks: generation.maxTokens,
+      do_sample: generation.temperature > 0,
+      temperature: generation.temperature,
     };
   }
   return described;
@@ -71,9 +73,13 @@ export interface LmEvalResults {
   config: { model: string; model_args: string; limit: number | null; random_seed: number; bootstrap_iters: number };
 }
 
-/** Metrics where a lower value is better (losses, bits, perplexities): everything else is higher-is-better. */
+/**
+ * lm-eval needs a direction for every metric. Losses, cross-entropies, bits or nats per token,
+ * perplexities, the collapse flag and p-values are lower-is-better; the rest (accuracies, the KL
+ * and the toy study's agreements, which are diagnostics more than scores) higher-is-better.
+ */
 function higherIsBetter(metric: string): boolean {
-  return !/(nll|_ce_|ce_|perplexity|bits_per|nats_per|kl|collapsed|p_value)/.test(metric);
+  return !/(nll|_ce_|ce_|perplexity|bits_per|nats_per|collapsed|p_value)/.test(metric);
 }
 
 /**
@@ -112,10 +118,12 @@ export function lmEvalResults(
     out.higher_is_better[m.task] = { ...out.higher_is_better[m.task], [m.metric]: higherIsBetter(m.metric) };
   }
   for (const { result, config } of tasks) {
-    out.configs[result.task] = lmEvalTaskConfig(config, result.nShot);
+    out.configs[result.task] = lmEvalTaskConfig(config, result.nShot, result.generation);
     out.versions[result.task] = result.version;
     out['n-shot'][result.task] = result.nShot;
-    out['n-samples'][result.task] = { original: result.available, effective: result.n };
+    // lm-eval's counts: the documents the data holds, and those evaluated after the limit (items
+    // skipped as unscorable are counted in the task's own summary and the metric notes).
+    out['n-samples'][result.task] = { original: result.available, effective: result.requested };
     out.task_hashes[result.task] = result.dataHash;
   }
   return out;
@@ -123,19 +131,18 @@ export function lmEvalResults(
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
-/** One line of lm-eval's `--log_samples` file for a scored item. */
-export function lmEvalSample(config: TaskConfig, sample: SampleRecord): Record<string, unknown> {
+/** One line of lm-eval's `--log_samples` file for a scored item (`generation`: the task result's). */
+export function lmEvalSample(
+  config: TaskConfig,
+  sample: SampleRecord,
+  generation?: EffectiveGeneration,
+): Record<string, unknown> {
   const choices = sample.choices ?? [];
   const delimiter = config.targetDelimiter ?? '';
   const args =
     config.output === 'multiple_choice'
       ? choices.map((choice) => [sample.context, `${delimiter}${choice}`])
-      : [
-          [
-            sample.context,
-            { until: config.generation?.stop ?? [], max_gen_toks: config.generation?.maxTokens ?? null },
-          ],
-        ];
+      : [[sample.context, { until: generation?.stop ?? [], max_gen_toks: generation?.maxTokens ?? null }]];
   const scored = (sample.loglikelihoods ?? []).map((ll, i) => [ll, sample.greedy?.[i] ?? false]);
   const firstFilter = Object.values(sample.filtered ?? {})[0];
   const responses = config.output === 'multiple_choice' ? scored.map((pair) => [pair]) : [sample.generations ?? []];

@@ -240,7 +240,7 @@ describe('evaluateModel on other data', () => {
     });
     // The same numbers in lm-evaluation-harness's keys.
     expect(results.results?.sums).toEqual({ alias: 'sums', 'acc,none': 1, 'acc_stderr,none': 'N/A' });
-    expect(results['n-samples']?.sums).toEqual({ original: 3, effective: 1 });
+    expect(results['n-samples']?.sums).toEqual({ original: 3, effective: 3 });
     expect(results.configs?.unwritable).toBeUndefined(); // a failed task has no results
     expect(results.metrics.find((m) => m.task === 'sums')).toMatchObject({
       n: 1,

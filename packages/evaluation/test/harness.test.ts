@@ -415,7 +415,15 @@ describe('few-shot examples, provenance and progress', () => {
     // The task's own numFewshot and delimiter apply when the caller gives none.
     const own: string[] = [];
     runTask({ ...task, numFewshot: 1, fewshotDelimiter: ' | ' }, recorder(own), { seed: 7, limit: 2 });
-    expect(own[0]).toMatch(/^Q\d: right\d \| Q0:$/);
+    expect(own[0]).toMatch(/^Q[1-5]: right[1-5] \| Q0:$/);
+    // An item whose context repeats another's never gets that other one as an example.
+    const twins: TaskConfig = {
+      ...task,
+      data: { items: [items[0], { ...items[0], id: 'twin' }, items[1]] as typeof items },
+    };
+    const seen: string[] = [];
+    runTask(twins, recorder(seen), { seed: 3, numFewshot: 1 });
+    expect([...new Set(seen)]).toEqual(['Q1: right1\n\nQ0:', 'Q0: right0\n\nQ1:']);
     expect(() => runTask(task, recorder([]), { seed: 1, numFewshot: 6 })).toThrow(
       'task "shots": 6-shot needs 6 other items to draw examples from; it has 5',
     );
@@ -451,5 +459,27 @@ describe('few-shot examples, provenance and progress', () => {
       [128, 150],
       [150, 150],
     ]);
+    // Items of one context go to the model in the same call, however far apart they are.
+    const repeated: TaskConfig = {
+      ...task,
+      data: {
+        items: Array.from({ length: 150 }, (_, i) => ({ question: `${i % 70}`, choices: ['a', 'b'], answer: 0 })),
+      },
+    };
+    const callsOf = new Map<string, number>();
+    let call = 0;
+    const counting: LanguageModel = {
+      loglikelihood: (requests) => {
+        call++;
+        return requests.map((r) => {
+          expect(callsOf.get(r.context) ?? call).toBe(call);
+          callsOf.set(r.context, call);
+          return { logLikelihood: -1, isGreedy: false, tokens: 1, truncatedTokens: 0 };
+        });
+      },
+      generateUntil: () => [],
+    };
+    expect(runTask(repeated, counting, { seed: 1 }).n).toBe(150);
+    expect(call).toBeGreaterThan(1);
   });
 });

@@ -129,7 +129,7 @@ describe('loglikelihood', () => {
     });
     expect(unknownChoice).toMatchObject({
       skipped: 'unencodable',
-      message: expect.stringMatching(/cannot encode the continuation "2\+2=4x"/),
+      message: expect.stringMatching(/cannot encode the continuation "4x"/),
     });
     expect(tooLong).toEqual({
       skipped: 'too-long',

@@ -6,6 +6,7 @@
 import { join } from 'node:path';
 import {
   createTaskRegistry,
+  type EffectiveGeneration,
   failedTasks,
   formatMetricsTable,
   lmEvalSample,
@@ -49,7 +50,7 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
       let bar: { task: string; bar: ProgressBar; started: number } | undefined;
       const fileTasks = (options.taskFile ?? []).flatMap((file) => registerTaskFile(registry, file));
       const tasks = options.tasks || fileTasks.length > 0 ? [...(options.tasks ?? []), ...fileTasks] : undefined;
-      const results = await evaluateTrainedModel({
+      const evaluation = evaluateTrainedModel({
         tracker,
         runId,
         config,
@@ -67,18 +68,25 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
         ...(options.logSamples
           ? {
               logSamples: true,
-              onSamples: async (task: TaskConfig, samples: readonly SampleRecord[]) => {
+              onSamples: async (
+                task: TaskConfig,
+                samples: readonly SampleRecord[],
+                generation?: EffectiveGeneration,
+              ) => {
                 const path = join(runDir, `samples-${task.name}-step-${step}.jsonl`);
                 await writeFileAtomic(
                   path,
-                  samples.map((sample) => `${JSON.stringify(lmEvalSample(task, sample))}\n`).join(''),
+                  samples.map((sample) => `${JSON.stringify(lmEvalSample(task, sample, generation))}\n`).join(''),
                 );
                 samplePaths.push(path);
               },
             }
           : {}),
         onTaskProgress: (task, done, total) => {
-          if (bar?.task !== task) bar = { task, bar: new ProgressBar(`task ${task}`), started: performance.now() };
+          if (bar?.task !== task) {
+            bar?.bar.done(); // a task that failed half-way ends its line too
+            bar = { task, bar: new ProgressBar(`task ${task}`), started: performance.now() };
+          }
           const seconds = (performance.now() - bar.started) / 1000;
           bar.bar.update({
             done,
@@ -91,9 +99,13 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
         log: (m) => out.info(`evaluation: ${m}`),
         ...(options.record ? { onRecords: (records) => recordMetrics(tracker, runId, step, records) } : {}),
       });
+      // The progress line ends however the evaluation does.
+      const results = await evaluation.finally(() => bar?.bar.done());
       if (options.record) {
+        // The metrics went to the tracker as they came (onRecords): the file and its artifact remain.
         await recordEvaluation(tracker, runId, step, results, {
           resultsPath: join(runDir, `results-step-${step}.json`),
+          metrics: false,
         });
         // Replacing what training recorded at this step: say so, so `ftlab reproduce` knows why they differ.
         await tracker.addNote(

@@ -172,7 +172,9 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
       const [, contText] = splitWhitespace(contextText, continuation);
       const joined = encode(tokenizer, ctxText + contText, 'continuation');
       if (!Array.isArray(joined)) {
-        results[c] = joined;
+        // Name the continuation (with any whitespace moved from the context), not the joined text.
+        const alone = encode(tokenizer, contText, 'continuation');
+        results[c] = Array.isArray(alone) ? joined : alone;
         return [];
       }
       const cont = joined.slice(whole.length);

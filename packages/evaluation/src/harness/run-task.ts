@@ -18,7 +18,7 @@ import {
   type SkipReason,
 } from './model-calls.js';
 import type { RegisteredTask, TaskRegistry } from './registry.js';
-import { benchmarkOf, itemsHash, resolveTask, type TaskConfig, type TaskItem } from './task.js';
+import { benchmarkOf, resolveTask, type TaskConfig, type TaskItem } from './task.js';
 
 export const DEFAULT_MAX_TOKENS = 64;
 
@@ -37,6 +37,14 @@ export interface RunTaskOptions {
   numFewshot?: number;
   /** Called as items are done: at the start, then every PROGRESS_ITEMS items (multiple choice) or at the end. */
   onProgress?: (done: number, total: number) => void;
+}
+
+export interface EffectiveGeneration {
+  stop: string[];
+  maxTokens: number;
+  samples: number;
+  temperature: number;
+  topK: number;
 }
 
 /** Multiple-choice items scored per model call, so that progress shows within a long task. */
@@ -80,6 +88,8 @@ export interface TaskResult {
   dataHash: string;
   /** The task config's version (0 unless it says). */
   version: number;
+  /** Generative: the settings the generations ran with. */
+  generation?: EffectiveGeneration;
   metrics: MetricRecord[];
   samples?: SampleRecord[];
 }
@@ -112,12 +122,34 @@ function checkerOf(
 function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemCall[] {
   options.onProgress?.(0, items.length);
   if (config.output === 'multiple_choice') {
-    // Scores do not depend on how items are batched (each context's Z draws come from its text).
-    const calls: ItemCall[] = [];
-    for (let start = 0; start < items.length; start += PROGRESS_ITEMS) {
-      calls.push(...choiceCalls(config, items.slice(start, start + PROGRESS_ITEMS), lm));
-      options.onProgress?.(calls.length, items.length);
+    // Items go to the model about PROGRESS_ITEMS at a time, every item of one context in the same
+    // call: a context's choices are scored together (shared Z draws, one truncation), so the
+    // scores are those of one call with every item.
+    const byContext = new Map<string, number[]>();
+    for (const [i, item] of items.entries()) {
+      byContext.set(item.context, [...(byContext.get(item.context) ?? []), i]);
     }
+    const calls: ItemCall[] = new Array(items.length);
+    let batch: number[] = [];
+    let done = 0;
+    const flush = () => {
+      const scored = choiceCalls(
+        config,
+        batch.map((i) => items[i] as TaskItem),
+        lm,
+      );
+      batch.forEach((i, j) => {
+        calls[i] = scored[j] as ItemCall;
+      });
+      done += batch.length;
+      batch = [];
+      options.onProgress?.(done, items.length);
+    };
+    for (const indices of byContext.values()) {
+      batch.push(...indices);
+      if (batch.length >= PROGRESS_ITEMS) flush();
+    }
+    if (batch.length > 0) flush();
     return calls;
   }
   const calls = generationCalls(config, items, lm, options);
@@ -155,6 +187,25 @@ function choiceCalls(config: TaskConfig, items: TaskItem[], lm: LanguageModel): 
   });
 }
 
+/** The generation settings a task runs with: its own, else a benchmark's answer length and stop symbol, else the defaults. */
+export function effectiveGeneration(config: TaskConfig, dataConfig?: DataConfig): EffectiveGeneration {
+  const generation = config.generation ?? {};
+  const largestK = Math.max(
+    1,
+    ...config.metrics.map((m) => parseMetric(m)).flatMap((m) => (m.base === 'pass' ? [m.k as number] : [])),
+  );
+  // A benchmark's own answer length and stop symbol (for the evaluated model's options) are the defaults.
+  const benchmark = benchmarkOf(config, dataConfig);
+  return {
+    stop: generation.stop ?? (benchmark?.stop ? [benchmark.stop] : []),
+    maxTokens:
+      generation.maxTokens ?? (benchmark ? benchmark.maxOutputLength + (benchmark.stop ? 1 : 0) : DEFAULT_MAX_TOKENS),
+    samples: generation.samples ?? largestK,
+    temperature: generation.temperature ?? 1,
+    topK: generation.topK ?? 0,
+  };
+}
+
 /** All generations of a task in one call: how requests are grouped decides the random draws. */
 function generationCalls(
   config: TaskConfig,
@@ -162,24 +213,14 @@ function generationCalls(
   lm: LanguageModel,
   options: RunTaskOptions,
 ): ItemCall[] {
-  const generation = config.generation ?? {};
-  const largestK = Math.max(
-    1,
-    ...config.metrics.map((m) => parseMetric(m)).flatMap((m) => (m.base === 'pass' ? [m.k as number] : [])),
-  );
-  const samples = generation.samples ?? largestK;
-  const promptZ = options.promptZ ?? generation.promptZ;
-  // A benchmark's own answer length and stop symbol (for the evaluated model's options) are the defaults.
-  const benchmark = benchmarkOf(config, options.dataConfig);
-  const stop = generation.stop ?? (benchmark?.stop ? [benchmark.stop] : []);
-  const maxTokens =
-    generation.maxTokens ?? (benchmark ? benchmark.maxOutputLength + (benchmark.stop ? 1 : 0) : DEFAULT_MAX_TOKENS);
+  const { stop, maxTokens, samples, temperature, topK } = effectiveGeneration(config, options.dataConfig);
+  const promptZ = options.promptZ ?? config.generation?.promptZ;
   const generations = lm.generateUntil(
     items.map((item) => ({ context: item.context, stop, maxTokens, samples })),
     {
       seed: seedFor(options.seed, 'task', config.name),
-      temperature: generation.temperature ?? 1,
-      topK: generation.topK ?? 0,
+      temperature,
+      topK,
       ...(promptZ ? { promptZ } : {}),
     },
   );
@@ -229,7 +270,7 @@ export function runTask(
     registered = registry.get(task);
   } else registered = 'config' in task ? task : { config: task };
   const config = registered.config;
-  const { items, available } = resolveTask(config, {
+  const { items, available, dataHash } = resolveTask(config, {
     seed: options.seed,
     ...(options.limit === undefined ? {} : { limit: options.limit }),
     ...(options.dataConfig ? { dataConfig: options.dataConfig } : {}),
@@ -261,9 +302,7 @@ export function runTask(
   const provenance = {
     nShot: options.numFewshot ?? config.numFewshot ?? 0,
     limit: options.limit ?? null,
-    dataHash:
-      registered.dataHash ??
-      ('items' in config.data && config.data.sha256 ? config.data.sha256 : itemsHash(items.map((item) => item.fields))),
+    dataHash: registered.dataHash ?? dataHash,
     version: config.version ?? 0,
   };
   const note = coverageNote(coverage);
@@ -306,6 +345,7 @@ export function runTask(
     ...coverage,
     problems,
     ...provenance,
+    ...(config.output === 'generate_until' ? { generation: effectiveGeneration(config, options.dataConfig) } : {}),
     metrics,
   };
   if (options.keepSamples) {

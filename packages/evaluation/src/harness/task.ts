@@ -178,6 +178,7 @@ function solved(config: TaskConfig, item: TaskItem): string {
  * Puts `k` solved examples before each item's context, drawn without replacement by a generator
  * seeded per item: from the task's few-shot items, or (samePool) from its other items, never the
  * item itself, as lm-eval samples from the evaluated split when a task has no few-shot split.
+ * (The pool of a benchmark generated on the fly is the generated items: the limit, when given.)
  */
 function withFewshot(
   config: TaskConfig,
@@ -196,11 +197,20 @@ function withFewshot(
   const delimiter = config.fewshotDelimiter ?? DEFAULT_FEWSHOT_DELIMITER;
   return items.map((item, i) => {
     const rng = Rng.derive(seed, 'fewshot', config.name, i);
-    const others = pool.flatMap((_, j) => (samePool && j === i ? [] : [j]));
-    const examples = rng
-      .shuffle(others)
-      .slice(0, k)
-      .map((j) => solved(config, pool[j] as TaskItem));
+    // k distinct examples by rejection: never the item itself, nor another item with its very
+    // context (a repeated prompt would show its answer). O(k) per item, not a shuffle of the pool.
+    const chosen = new Set<number>();
+    for (let tries = 0; chosen.size < k; tries++) {
+      if (tries > 100 * k + 1000) {
+        throw new Error(
+          `task "${config.name}", item ${item.id}: not ${k} few-shot examples with another context than the item's`,
+        );
+      }
+      const j = rng.int(pool.length);
+      if ((samePool && j === i) || (pool[j] as TaskItem).context === item.context) continue;
+      chosen.add(j);
+    }
+    const examples = [...chosen].map((j) => solved(config, pool[j] as TaskItem));
     return { ...item, context: `${examples.join(delimiter)}${delimiter}${item.context}` };
   });
 }
@@ -214,12 +224,13 @@ export function resolveTaskItems(config: TaskConfig, options: ResolveItemsOption
 export function resolveTask(
   config: TaskConfig,
   options: ResolveItemsOptions,
-): { items: TaskItem[]; available: number } {
+): { items: TaskItem[]; available: number; dataHash: string } {
   const data = config.data;
   const limit = options.limit ?? config.defaultCount;
   const synthetic =
     options.dataConfig && options.dataConfig.kind !== 'text' ? (options.dataConfig as SyntheticDataConfig) : undefined;
   let raw: readonly RawItem[];
+  let fileHash: string | undefined;
   if ('benchmark' in data) {
     const benchmark = createBenchmark(synthetic?.kind === data.benchmark ? synthetic : data.benchmark);
     const items = benchmark.items({ seed: data.seed ?? 0, count: limit ?? data.count ?? DEFAULT_BENCHMARK_ITEMS });
@@ -230,7 +241,8 @@ export function resolveTask(
       reference: item.reference,
     }));
   } else if ('path' in data) {
-    raw = options.preloaded ?? readJsonlItems(data.path, config.output).items;
+    if (options.preloaded) raw = options.preloaded;
+    else ({ items: raw, sha256: fileHash } = readJsonlItems(data.path, config.output));
   } else if (typeof data.items === 'function') {
     raw = data.items({
       seed: options.seed,
@@ -267,6 +279,8 @@ export function resolveTask(
   return {
     items: preamble === '' ? withShots : withShots.map((item) => ({ ...item, context: `${preamble}${item.context}` })),
     available: raw.length,
+    // The file's bytes when the items were read from one; else all the items (before the limit).
+    dataHash: fileHash ?? ('items' in data && data.sha256 ? data.sha256 : itemsHash(raw)),
   };
 }
 
