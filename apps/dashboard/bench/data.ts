@@ -1,7 +1,7 @@
 // The bench database's shape: a sweep of 40 configs x 25 seeds (13 κ x 3 H Free Transformers and
 // the baseline), per run 8 training keys x 1,200 steps + 5 validation keys x 80 evaluations, and
 // two evaluation results. Shared by the generator (pages.ts) and the live writer (live-sweep.ts).
-import type { EvaluationInput, RunInput } from '@ftlab/tracker';
+import type { EvaluationInput, MetricPoint, RunInput } from '@ftlab/tracker';
 
 export const KAPPA_BITS = [1 / 64, 1 / 32, 1 / 16, 0.125, 0.25, 0.5, 0.75, 1, 1.5, 2, 3, 4, 8];
 export const LATENT_BITS = [4, 8, 16];
@@ -30,6 +30,18 @@ export function value(key: string, step: number, run: number, kappa: number): nu
   if (key.endsWith('tokens_per_sec')) return 2000 + 50 * Math.sin(step / 7 + run);
   if (key.endsWith('step_ms')) return 30 + Math.sin(step + run);
   return 1.5 + 2 * decay + 0.01 * Math.sin(step * 0.37 + run) - 0.02 * Math.log2(1 + kappa);
+}
+
+/** The points of steps [from, to) of a run: every training key per step, validation every VAL_EVERY. */
+export function metricPoints(runId: string, from: number, to: number, run: number, kappa: number): MetricPoint[] {
+  const points: MetricPoint[] = [];
+  for (let step = from; step < to; step++) {
+    for (const key of TRAIN_KEYS) points.push({ runId, key, step, value: value(key, step, run, kappa) });
+    if (step % VAL_EVERY === VAL_EVERY - 1) {
+      for (const key of VAL_KEYS) points.push({ runId, key, step, value: value(key, step, run, kappa) });
+    }
+  }
+  return points;
 }
 
 export function baselineRunInput(seed: number, steps = TRAIN_STEPS): RunInput {

@@ -1,8 +1,8 @@
 // What a sweep that is training does to the bench database: new runs appear in the sweep, log
 // their curves step by step, get their evaluations and finish. Used by the concurrent writer
 // (writer.ts, a child process) and by the bench's "right after a run finished" case.
-import type { MetricPoint, Tracker } from '@ftlab/tracker';
-import { benchRunInput, evaluationsOf, TRAIN_KEYS, VAL_EVERY, VAL_KEYS, value } from './data';
+import type { Tracker } from '@ftlab/tracker';
+import { baselineRunInput, benchRunInput, evaluationsOf, metricPoints } from './data';
 
 export interface LiveRun {
   id: string;
@@ -10,31 +10,27 @@ export interface LiveRun {
 }
 
 /**
- * A new run of the sweep (a seed the generated database does not have), claimed by `worker`. The
+ * The n-th new run of the sweep, claimed by `worker`: runs come in pairs of one seed the generated
+ * database does not have (1,000 + n/2), the baseline then a Free Transformer, with the generated
+ * runs' config (only fewer steps are logged), so the comparison pairs them like the others. The
  * claim takes the oldest PENDING run, which may be one another writer just created: the run
  * returned is the one claimed.
  */
-export async function startRun(tracker: Tracker, sweepId: string, seed: number, worker: string): Promise<LiveRun> {
-  const kappaBits = [0.25, 1, 4][seed % 3] as number;
-  await tracker.createRuns(sweepId, [benchRunInput(kappaBits, 8, seed, LIVE_RUN_STEPS)]);
+export async function startRun(tracker: Tracker, sweepId: string, n: number, worker: string): Promise<LiveRun> {
+  const seed = 1000 + Math.floor(n / 2);
+  const kappaBits = [0.25, 1, 4][Math.floor(n / 2) % 3] as number;
+  await tracker.createRuns(sweepId, [n % 2 === 0 ? baselineRunInput(seed) : benchRunInput(kappaBits, 8, seed)]);
   const run = await tracker.claimNextRun(sweepId, worker);
   if (run === null) throw new Error(`bench: the run of seed ${seed} was created but could not be claimed`);
   return { id: run.id, seed: run.seed ?? seed };
 }
 
-/** Steps of a run the live writers add (the generated runs have 1,200). */
+/** Steps a live run logs before it finishes (the generated runs log 1,200). */
 export const LIVE_RUN_STEPS = 200;
 
 /** Logs steps [from, to) of a run's curves, as a training process flushing its metric buffer. */
 export async function logSteps(tracker: Tracker, run: LiveRun, from: number, to: number): Promise<void> {
-  const points: MetricPoint[] = [];
-  for (let step = from; step < to; step++) {
-    for (const key of TRAIN_KEYS) points.push({ runId: run.id, key, step, value: value(key, step, run.seed, 1) });
-    if (step % VAL_EVERY === VAL_EVERY - 1) {
-      for (const key of VAL_KEYS) points.push({ runId: run.id, key, step, value: value(key, step, run.seed, 1) });
-    }
-  }
-  await tracker.logMetrics(points);
+  await tracker.logMetrics(metricPoints(run.id, from, to, run.seed, 1));
   await tracker.heartbeat(run.id, to - 1);
 }
 

@@ -16,7 +16,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } f
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type MetricPoint, openTracker, type RunInput, type Tracker } from '@ftlab/tracker';
+import { openTracker, type RunInput, type Tracker } from '@ftlab/tracker';
 import { ensureBuilt, startDashboardProcess } from '../test/helpers/dashboard';
 import {
   baselineRunInput,
@@ -24,12 +24,12 @@ import {
   evaluationsOf,
   KAPPA_BITS,
   LATENT_BITS,
+  metricPoints,
   SEEDS,
   TRAIN_KEYS,
   TRAIN_STEPS,
   VAL_EVERY,
   VAL_KEYS,
-  value,
 } from './data';
 import { finishRun, LIVE_RUN_STEPS, logSteps, startRun } from './live-sweep';
 
@@ -58,14 +58,7 @@ async function generate(path: string): Promise<void> {
     const run = await tracker.claimNextRun(sweep.id, 'bench');
     if (run === null) break;
     const kappa = ((run.config.model as { kappaNats?: number }).kappaNats ?? 0) / Math.LN2;
-    const points: MetricPoint[] = [];
-    for (let step = 0; step < TRAIN_STEPS; step++) {
-      for (const key of TRAIN_KEYS) points.push({ runId: run.id, key, step, value: value(key, step, index, kappa) });
-      if (step % VAL_EVERY === VAL_EVERY - 1) {
-        for (const key of VAL_KEYS) points.push({ runId: run.id, key, step, value: value(key, step, index, kappa) });
-      }
-    }
-    await tracker.logMetrics(points);
+    await tracker.logMetrics(metricPoints(run.id, 0, TRAIN_STEPS, index, kappa));
     await tracker.logEvaluations(run.id, evaluationsOf(TRAIN_STEPS - 1, index, kappa));
     // A few runs stay RUNNING, as in a live sweep.
     if (index % 50 !== 0) await tracker.finishRun(run.id, TRAIN_STEPS - 1);
@@ -161,7 +154,7 @@ async function time(url: string, pid: number, setName: string, page: Case): Prom
 /** The concurrent writer (writer.ts) in a child process, stopped with SIGTERM. */
 function startWriter(path: string, sweepId: string): { stop: () => Promise<void> } {
   const script = fileURLToPath(new URL('./writer.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, path, sweepId, '1000'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, path, sweepId, '0'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return {
@@ -203,9 +196,9 @@ async function main(): Promise<void> {
 
   // The bench's own writer for the "right after a run finished" case.
   const writer: Tracker = await openTracker(path);
-  let nextSeed = 100_000;
+  let next = 100_000; // the writer child numbers its runs from 0
   const finishOne = async () => {
-    const run = await startRun(writer, sweep.id, nextSeed++, 'bench');
+    const run = await startRun(writer, sweep.id, next++, 'bench');
     await logSteps(writer, run, 0, LIVE_RUN_STEPS);
     await finishRun(writer, run, LIVE_RUN_STEPS - 1);
   };

@@ -3,7 +3,7 @@
 // (8 training keys, validation every 15 steps) for each of its two runs; a run finishes after 200
 // steps with its evaluations, so a run of the sweep finishes about once a second and the next
 // sweep page view finds its comparison out of date.
-// Usage: node --import tsx bench/writer.ts <database> <sweep id> <first seed>
+// Usage: node --import tsx bench/writer.ts <database> <sweep id> <first run number>
 import { openTracker } from '@ftlab/tracker';
 import { finishRun, LIVE_RUN_STEPS, type LiveRun, logSteps, startRun } from './live-sweep';
 
