@@ -398,34 +398,19 @@ forEachDialect((open) => {
       const json = await collect({ format: 'json' });
       expect(json).toHaveLength(2 + count);
       const document = JSON.parse(json.join(''));
-      const summary = await tracker.sweepSummary(sweep.id);
-      const reference = {
-        format: 'ftlab-tracker-sweep',
-        version: 1,
-        sweep: await tracker.getSweep(sweep.id),
-        counts: summary.counts,
-        axes: summary.axes,
-        groups: summary.groups,
-        runs: await Promise.all(ids.map(async (id) => JSON.parse(await tracker.exportRun(id)).run)),
+      // What exportSweep wrote before it streamed: one JSON.stringify of the whole document.
+      const reference = async (id: string, runIds: string[]) => {
+        const { counts, axes, groups } = await tracker.sweepSummary(id);
+        const runs = await Promise.all(runIds.map(async (runId) => JSON.parse(await tracker.exportRun(runId)).run));
+        const document = { format: 'ftlab-tracker-sweep', version: 1, sweep: await tracker.getSweep(id) };
+        return `${JSON.stringify({ ...document, counts, axes, groups, runs }, null, 2)}\n`;
       };
-      expect(json.join('')).toBe(`${JSON.stringify(reference, null, 2)}\n`);
+      expect(json.join('')).toBe(await reference(sweep.id, ids));
       expect(document.runs[5].evaluations[0]).toMatchObject({ value: null, nonFinite: 'NaN' });
 
       // An empty sweep, and the refusals, which come before any piece.
       const { sweep: empty } = await tracker.ensureSweep({ name: 'empty', method: 'grid', space: {} });
-      const emptySummary = await tracker.sweepSummary(empty.id);
-      const emptyDocument = {
-        format: 'ftlab-tracker-sweep',
-        version: 1,
-        sweep: await tracker.getSweep(empty.id),
-        counts: emptySummary.counts,
-        axes: emptySummary.axes,
-        groups: emptySummary.groups,
-        runs: [],
-      };
-      expect((await collect({ format: 'json' }, empty.id)).join('')).toBe(
-        `${JSON.stringify(emptyDocument, null, 2)}\n`,
-      );
+      expect((await collect({ format: 'json' }, empty.id)).join('')).toBe(await reference(empty.id, []));
       expect(await tracker.exportSweep(empty.id, { format: 'csv' })).toMatch(/^id,name,status,[^\n]*\n$/);
       await expect(tracker.streamSweepExport('nope').next()).rejects.toThrow(/no sweep with id "nope"/);
       await expect(tracker.streamSweepExport(sweep.id, { format: 'xml' as never }).next()).rejects.toThrow(
