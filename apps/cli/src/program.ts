@@ -194,7 +194,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option(
       '--task-file <file>',
-      'register tasks from a JSON task config (repeatable)',
+      "register tasks from a task config: ours (JSON), or lm-evaluation-harness's (YAML, or JSON with a task key) for local data (repeatable)",
       (v: string, p: string[] = []) => [...p, v],
     )
     .option('--rows <n>', 'validation rows for the likelihood metrics', integer(1))

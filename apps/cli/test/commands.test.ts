@@ -223,6 +223,54 @@ describe('read-side commands', () => {
     }
   });
 
+  it("eval --task-file takes lm-evaluation-harness's YAML config as written, with local data", async () => {
+    const tasks = join(dir, 'lm-eval-yaml');
+    mkdirSync(join(tasks, 'letters'), { recursive: true });
+    const docs = ['A', 'B', 'C'].map((letter, i) => ({ prompt: `${letter}>`, options: ['AB', 'BA', 'CA'], gold: i }));
+    writeFileSync(join(tasks, 'letters', 'test.jsonl'), docs.map((doc) => JSON.stringify(doc)).join('\n'));
+    writeFileSync(
+      join(tasks, 'letters.yaml'),
+      [
+        'task: letters',
+        'dataset_path: ./letters',
+        'test_split: test',
+        'output_type: multiple_choice',
+        'doc_to_text: "{{prompt}}"',
+        'doc_to_target: gold',
+        'doc_to_choice: options',
+        'target_delimiter: ""',
+        'metric_list:',
+        '  - metric: acc',
+        '    aggregation: mean',
+        '    higher_is_better: true',
+        'metadata:',
+        '  version: 2.0',
+      ].join('\n'),
+    );
+    const out = await ftlabOk([
+      'eval',
+      runId,
+      '--db',
+      db,
+      '--task-file',
+      join(tasks, 'letters.yaml'),
+      '--no-likelihood',
+      '--no-record',
+      '--json',
+    ]);
+    const results = JSON.parse(out.slice(out.indexOf('{')));
+    expect(results.tasks.letters).toMatchObject({ requested: 3, n: 3, version: 2 });
+    expect(results.results.letters).toHaveProperty(['acc,none']);
+    const unsupported = join(tasks, 'bad.yaml');
+    writeFileSync(
+      unsupported,
+      'task: bad\ndataset_path: ./letters\ntest_split: test\noutput_type: multiple_choice\nuse_prompt: x\n',
+    );
+    const refused = await ftlab(['eval', runId, '--db', db, '--task-file', unsupported, '--no-record']).done;
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/bad\.yaml: use_prompt: not a key we support/);
+  });
+
   it('reproduce re-runs the run and reports that everything matches', async () => {
     const out = await ftlabOk(['reproduce', runId, '--db', db, '--backend', 'wasm']);
     expect(out).toMatch(new RegExp(`run ${runId} reproduced exactly by run \\w+`));

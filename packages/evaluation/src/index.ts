@@ -43,6 +43,14 @@ export {
 } from './harness/filters.js';
 export { JsonlError, type JsonlProblem, parseJsonlItems, readJsonlItems } from './harness/jsonl.js';
 export {
+  compileLmEvalTask,
+  isLmEvalTaskConfig,
+  LM_EVAL_TASK_KEYS,
+  LmEvalConfigError,
+  loadLmEvalTask,
+  PROCESS_DOCS,
+} from './harness/lm-eval-task.js';
+export {
   aggregateScores,
   type ItemOutcome,
   isMetricName,

@@ -8,6 +8,7 @@ import { PROMPT_Z_MODES } from '@ftlab/model';
 import { builtinTasks } from './builtin-tasks.js';
 import { FILTER_FUNCTIONS, pythonRegex } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
+import { compileLmEvalTask, isLmEvalTaskConfig, LmEvalConfigError, readLmEvalConfigFile } from './lm-eval-task.js';
 import { metricOutput, parseMetric } from './metrics.js';
 import { type RawItem, TASK_OUTPUTS, type TaskConfig } from './task.js';
 
@@ -247,14 +248,35 @@ export function createTaskRegistry(options: { builtins?: boolean } = {}): TaskRe
 
 /**
  * Registers the task config(s) of a JSON file (one config or a list). A relative data.path is
- * read from the config file's directory. All or nothing, like `register`. Returns the names.
+ * read from the config file's directory. An lm-evaluation-harness task config (YAML, or JSON
+ * with a "task" key) is compiled first (lm-eval-task.ts). All or nothing, like `register`.
+ * Returns the names.
  */
 export function registerTaskFile(registry: TaskRegistry, path: string): string[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(path, 'utf8'));
+    parsed = /\.ya?ml$/i.test(path) ? readLmEvalConfigFile(path) : JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new TaskConfigError([`${path}: cannot read a JSON task config (${(error as Error).message})`]);
+    if (error instanceof LmEvalConfigError) throw new TaskConfigError(error.problems.map((p) => `${path}: ${p}`));
+    const kind = /\.ya?ml$/i.test(path) ? 'YAML' : 'JSON';
+    throw new TaskConfigError([`${path}: cannot read a ${kind} task config (${(error as Error).message})`]);
+  }
+  // lm-evaluation-harness's own configs (a "task" key) are compiled into ours, their data read.
+  if (isLmEvalTaskConfig(parsed)) {
+    let compiled: TaskConfig;
+    try {
+      compiled = compileLmEvalTask(parsed as Record<string, unknown>, path);
+    } catch (error) {
+      if (error instanceof LmEvalConfigError) throw new TaskConfigError(error.problems.map((p) => `${path}: ${p}`));
+      throw error;
+    }
+    try {
+      registry.register(compiled);
+    } catch (error) {
+      if (error instanceof TaskConfigError) throw new TaskConfigError(error.problems.map((p) => `${path}: ${p}`));
+      throw error;
+    }
+    return [compiled.name];
   }
   const list = (Array.isArray(parsed) ? parsed : [parsed]) as TaskConfig[];
   const configs = list.map((config) => {

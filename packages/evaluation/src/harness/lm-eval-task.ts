@@ -1,0 +1,494 @@
+// lm-evaluation-harness task configs as they are written (YAML, or JSON of the same keys), for
+// local data files. A config is compiled into one of our TaskConfigs: its documents are read from
+// the split files, rendered through its Jinja templates (doc_to_text, doc_to_target,
+// doc_to_choice, rendered by @huggingface/jinja, a maintained JavaScript Jinja), and turned into
+// items; its delimiters, shots, generation settings, filters and metric options map onto ours.
+//
+// Data: `dataset_path` is a directory holding `<split>.jsonl` (or `.json`, a list), or a single
+// file (the evaluated split); or, as lm-eval writes local files, `dataset_path: json` with
+// `dataset_kwargs.data_files: { <split>: <file> }`. Paths are relative to the config file. The
+// evaluated split is test_split, else validation_split; few-shot examples come from fewshot_split,
+// else training_split, else validation_split (when it is not the evaluated one), else from the
+// evaluated split's other documents.
+//
+// Templates follow lm-eval's rules: a string naming a field of the document is that field; an
+// integer or a list is itself; anything else is a Jinja template. A rendered choice list is read
+// as a list; a multiple-choice target is an index, a digit string, or the text of a choice. Python
+// list.index(x), which lm-eval's ARC config calls and the JavaScript Jinja lacks, is provided. A
+// template naming a variable the document does not have is an error (Jinja would render "").
+//
+// Every key is either supported or refused by name: a key silently ignored would change a score
+// without a word. `process_docs` names one of PROCESS_DOCS (ports of lm-eval's Python
+// preprocessors); `!function module.fn` cannot run here and says so.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { Template } from '@huggingface/jinja';
+import { parseDocument } from 'yaml';
+import type { FilterPipeline, FilterStep } from './filters.js';
+import type { MetricName, RawItem, TaskConfig } from './task.js';
+
+/** The keys of an lm-eval task config we read; any other is refused by name. */
+export const LM_EVAL_TASK_KEYS = [
+  'task',
+  'tag',
+  'dataset_path',
+  'dataset_name',
+  'dataset_kwargs',
+  'test_split',
+  'validation_split',
+  'training_split',
+  'fewshot_split',
+  'output_type',
+  'process_docs',
+  'doc_to_text',
+  'doc_to_target',
+  'doc_to_choice',
+  'description',
+  'target_delimiter',
+  'fewshot_delimiter',
+  'num_fewshot',
+  'generation_kwargs',
+  'filter_list',
+  'metric_list',
+  'repeats',
+  'should_decontaminate',
+  'doc_to_decontamination_query',
+  'metadata',
+] as const;
+
+/** Named document preprocessors, ports of lm-eval's `utils.process_docs` functions. */
+export const PROCESS_DOCS: Record<string, (doc: Record<string, unknown>) => Record<string, unknown>> = {
+  /**
+   * lm-eval's hellaswag/utils.py: the query from activity label and context, cleaned endings, the
+   * gold index, added to the document's own fields (as datasets' map adds columns).
+   */
+  hellaswag: (doc) => {
+    const clean = (text: string) =>
+      text
+        .trim()
+        .replaceAll(' [title]', '. ')
+        .replace(/\[.*?\]/g, '')
+        .replaceAll('  ', ' ');
+    const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1).toLowerCase();
+    const ctx = `${String(doc.ctx_a)} ${capitalize(String(doc.ctx_b))}`;
+    return {
+      ...doc,
+      query: clean(`${String(doc.activity_label)}: ${ctx}`),
+      choices: (doc.endings as unknown[]).map((ending) => clean(String(ending))),
+      gold: Number.parseInt(String(doc.label), 10),
+    };
+  },
+};
+
+export class LmEvalConfigError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(
+      `${file}: ${problems.length} problem(s) in an lm-eval task config:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
+    this.name = 'LmEvalConfigError';
+  }
+}
+
+/** `!function module.fn` in a YAML config: Python we cannot run. */
+class PythonFunction {
+  constructor(readonly name: string) {}
+}
+
+const YAML_TAGS = [
+  {
+    tag: '!function',
+    resolve: (value: string) => new PythonFunction(value),
+    identify: (value: unknown) => value instanceof PythonFunction,
+  },
+];
+
+/** Does this parsed JSON/YAML value look like an lm-eval task config (it has `task`, not `name`)? */
+export function isLmEvalTaskConfig(value: unknown): boolean {
+  return value !== null && typeof value === 'object' && 'task' in value && !('name' in value);
+}
+
+/** Reads a YAML (or JSON) file holding one lm-eval task config. */
+export function readLmEvalConfigFile(path: string): Record<string, unknown> {
+  const document = parseDocument(readFileSync(path, 'utf8'), { customTags: YAML_TAGS });
+  if (document.errors.length > 0) {
+    throw new LmEvalConfigError(
+      path,
+      document.errors.map((e) => e.message),
+    );
+  }
+  const value = document.toJS() as unknown;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new LmEvalConfigError(path, ['expected one task config (a mapping with a "task" key)']);
+  }
+  return value as Record<string, unknown>;
+}
+
+type Doc = Record<string, unknown>;
+
+/** The JavaScript value of a Jinja runtime value (what a provided function receives). */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  const inner = (value as { value?: unknown } | null)?.value;
+  if (Array.isArray(inner)) return inner.map(plain);
+  if (inner instanceof Map) return Object.fromEntries([...inner].map(([k, v]) => [k, plain(v)]));
+  return inner === undefined ? value : inner;
+}
+
+/** Python's list.index, as a function the rewritten templates call. */
+const LIST_INDEX = '__ftlab_list_index';
+function listIndex(list: unknown, item: unknown): number {
+  const [values, wanted] = [plain(list), plain(item)];
+  const at = Array.isArray(values) ? values.indexOf(wanted) : -1;
+  if (at < 0) throw new Error(`${JSON.stringify(wanted)} is not in ${JSON.stringify(values)}`);
+  return at;
+}
+
+/** A compiled template with the variables it reads; `x.index(y)` becomes a call the JavaScript Jinja can make. */
+interface CompiledTemplate {
+  template: Template;
+  variables: string[];
+}
+
+function compileTemplate(source: string): CompiledTemplate {
+  const rewritten = source.replace(
+    /([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[[^\]]*\])*)\.index\(([^()]*)\)/g,
+    (_, list: string, item: string) => `${LIST_INDEX}(${list}, ${item})`,
+  );
+  const variables = new Set<string>();
+  for (const block of rewritten.matchAll(/\{\{(.*?)\}\}|\{%(.*?)%\}/gs)) {
+    const body = (block[1] ?? block[2] ?? '').replace(/'[^']*'|"[^"]*"/g, '');
+    for (const name of body.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) variables.add(name[1] as string);
+  }
+  const known = new Set([
+    LIST_INDEX,
+    'true',
+    'false',
+    'none',
+    'True',
+    'False',
+    'None',
+    'and',
+    'or',
+    'not',
+    'in',
+    'is',
+    'if',
+    'else',
+    'for',
+    'endfor',
+    'endif',
+    'set',
+    'loop',
+    'range',
+  ]);
+  return { template: new Template(rewritten), variables: [...variables].filter((v) => !known.has(v)) };
+}
+
+/** lm-eval's doc_to_* rule: a field name is the field, a number or list is itself, else a template. */
+function docValue(spec: unknown, doc: Doc, templates: Map<string, CompiledTemplate>, what: string): unknown {
+  if (typeof spec === 'number' || Array.isArray(spec)) return spec;
+  if (typeof spec !== 'string') throw new Error(`${what} must be a field name, a template, a number or a list`);
+  if (Object.hasOwn(doc, spec)) return doc[spec];
+  let compiled = templates.get(spec);
+  if (compiled === undefined) {
+    compiled = compileTemplate(spec);
+    templates.set(spec, compiled);
+  }
+  const missing = compiled.variables.filter((name) => !Object.hasOwn(doc, name));
+  if (missing.length > 0) {
+    throw new Error(
+      `${what} ${JSON.stringify(spec)} reads ${missing.join(', ')}, which the document does not have (fields: ${Object.keys(doc).join(', ')})`,
+    );
+  }
+  try {
+    return compiled.template.render({ ...doc, [LIST_INDEX]: listIndex });
+  } catch (error) {
+    throw new Error(`${what} ${JSON.stringify(spec)}: ${(error as Error).message}`);
+  }
+}
+
+function choicesOf(value: unknown, what: string): string[] {
+  let list = value;
+  if (typeof value === 'string') {
+    try {
+      list = JSON.parse(value);
+    } catch {
+      throw new Error(`${what} rendered ${JSON.stringify(value.slice(0, 80))}, not a list of choices`);
+    }
+  }
+  if (!Array.isArray(list) || list.length < 2) throw new Error(`${what} must give a list of at least two choices`);
+  return list.map((choice) => String(choice));
+}
+
+function targetIndex(value: unknown, choices: string[], what: string): number {
+  let index: number;
+  if (typeof value === 'number') index = value;
+  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) index = Number(value);
+  else if (typeof value === 'string' && choices.includes(value)) index = choices.indexOf(value);
+  else throw new Error(`${what} gave ${JSON.stringify(value)}: not an index nor one of the choices`);
+  if (!Number.isInteger(index) || index < 0 || index >= choices.length) {
+    throw new Error(`${what} gave ${index}, outside the ${choices.length} choices`);
+  }
+  return index;
+}
+
+/** The documents of a split file: JSON lines, or one JSON list. */
+function readDocs(path: string): { docs: Doc[]; sha256: string } {
+  const bytes = readFileSync(path);
+  const text = bytes.toString('utf8');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  if (path.endsWith('.json')) {
+    const parsed = JSON.parse(text) as unknown;
+    if (!Array.isArray(parsed)) throw new Error(`${path}: expected a JSON list of documents`);
+    return { docs: parsed as Doc[], sha256 };
+  }
+  const docs: Doc[] = [];
+  for (const [i, line] of text.split('\n').entries()) {
+    if (line.trim() === '') continue;
+    try {
+      docs.push(JSON.parse(line) as Doc);
+    } catch (error) {
+      throw new Error(`${path}:${i + 1}: ${(error as Error).message}`);
+    }
+  }
+  return { docs, sha256 };
+}
+
+function asList(value: unknown): unknown[] {
+  return value === undefined || value === null ? [] : Array.isArray(value) ? value : [value];
+}
+
+/**
+ * Compiles an lm-eval task config into our TaskConfig, its documents turned into items. Every
+ * problem of the config is reported at once (LmEvalConfigError); a document a template fails on
+ * names its index.
+ */
+export function compileLmEvalTask(raw: Record<string, unknown>, file: string): TaskConfig {
+  const problems: string[] = [];
+  const bad = (message: string) => problems.push(message);
+  for (const key of Object.keys(raw)) {
+    if (!(LM_EVAL_TASK_KEYS as readonly string[]).includes(key)) {
+      bad(
+        `${key}: not a key we support (supported: ${LM_EVAL_TASK_KEYS.join(', ')}); refusing rather than ignoring it`,
+      );
+    }
+  }
+  const name = raw.task;
+  if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(name))
+    bad('task must be a name of letters, digits, _ . : or -');
+  const output = raw.output_type;
+  if (output === 'loglikelihood' || output === 'loglikelihood_rolling') {
+    bad(`output_type ${output} is not supported yet (multiple_choice and generate_until are)`);
+  } else if (output !== 'multiple_choice' && output !== 'generate_until') {
+    bad(`output_type must be multiple_choice or generate_until, got ${JSON.stringify(output)}`);
+  }
+  if (raw.repeats !== undefined && raw.repeats !== 1) bad('repeats other than 1 is not supported');
+  if (typeof raw.description === 'string' && raw.description.includes('{{')) {
+    bad('description as a template is not supported (a plain text is)');
+  }
+  for (const key of ['target_delimiter', 'fewshot_delimiter', 'description'] as const) {
+    if (raw[key] !== undefined && typeof raw[key] !== 'string') bad(`${key} must be a string`);
+  }
+  if (raw.num_fewshot !== undefined && (!Number.isInteger(raw.num_fewshot) || (raw.num_fewshot as number) < 0)) {
+    bad('num_fewshot must be an integer >= 0');
+  }
+
+  // Splits and their files.
+  const baseDir = dirname(resolve(file));
+  const kwargs = (raw.dataset_kwargs ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(kwargs)) {
+    if (key !== 'data_files' && key !== 'trust_remote_code') {
+      bad(`dataset_kwargs.${key}: not supported (data_files, and trust_remote_code, which local files do not need)`);
+    }
+  }
+  const path = typeof raw.dataset_path === 'string' ? raw.dataset_path : undefined;
+  if (path === undefined)
+    bad('dataset_path must name a local file or directory (or be "json" with dataset_kwargs.data_files)');
+  const fileOf = (split: string): string | undefined => {
+    const files = kwargs.data_files as Record<string, unknown> | undefined;
+    const local = (p: string) => (isAbsolute(p) ? p : join(baseDir, p));
+    if (files && typeof files === 'object') {
+      const given = files[split];
+      return typeof given === 'string' ? local(given) : undefined;
+    }
+    if (path === undefined || path === 'json') return undefined;
+    const where = local(path);
+    if (existsSync(where) && statSync(where).isDirectory()) {
+      for (const extension of ['.jsonl', '.json']) {
+        const candidate = join(where, `${split}${extension}`);
+        if (existsSync(candidate)) return candidate;
+      }
+      return undefined;
+    }
+    return split === evaluated ? where : undefined;
+  };
+  const splitName = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+  const evaluated = splitName('test_split') ?? splitName('validation_split');
+  if (evaluated === undefined) bad('test_split or validation_split must name the split to evaluate');
+  const evaluatedFile = evaluated === undefined ? undefined : fileOf(evaluated);
+  if (evaluated !== undefined && path !== undefined && (evaluatedFile === undefined || !existsSync(evaluatedFile))) {
+    bad(`the ${evaluated} split has no file (looked for ${evaluatedFile ?? `${path}/${evaluated}.jsonl`})`);
+  }
+  const fewshotSplit = [splitName('fewshot_split'), splitName('training_split'), splitName('validation_split')].find(
+    (split) =>
+      split !== undefined && split !== evaluated && fileOf(split) !== undefined && existsSync(fileOf(split) as string),
+  );
+
+  // process_docs
+  let process: ((doc: Doc) => Doc) | undefined;
+  if (raw.process_docs instanceof PythonFunction) {
+    bad(
+      `process_docs: !function ${raw.process_docs.name} is Python, which cannot run here; name one of our ports instead: ${Object.keys(PROCESS_DOCS).join(', ')}`,
+    );
+  } else if (typeof raw.process_docs === 'string') {
+    process = PROCESS_DOCS[raw.process_docs];
+    if (!process) bad(`process_docs "${raw.process_docs}" is not one of ${Object.keys(PROCESS_DOCS).join(', ')}`);
+  } else if (raw.process_docs !== undefined) bad('process_docs must name a preprocessor');
+
+  // Metrics and their options.
+  const metrics: MetricName[] = [];
+  let exactMatch: TaskConfig['exactMatch'];
+  for (const [i, entry] of asList(raw.metric_list).entries()) {
+    const m = entry as Record<string, unknown>;
+    const where = `metric_list[${i}]`;
+    for (const key of Object.keys(m ?? {})) {
+      if (
+        ![
+          'metric',
+          'aggregation',
+          'higher_is_better',
+          'ignore_case',
+          'ignore_punctuation',
+          'regexes_to_ignore',
+        ].includes(key)
+      ) {
+        bad(`${where}.${key}: not supported`);
+      }
+    }
+    if (m?.aggregation !== undefined && m.aggregation !== 'mean') bad(`${where}.aggregation must be mean`);
+    if (m?.metric === 'acc' || m?.metric === 'acc_norm' || m?.metric === 'exact_match') {
+      metrics.push(m.metric);
+      if (m.metric === 'exact_match') {
+        exactMatch = {
+          ...(m.ignore_case === undefined ? {} : { ignoreCase: Boolean(m.ignore_case) }),
+          ...(m.ignore_punctuation === undefined ? {} : { ignorePunctuation: Boolean(m.ignore_punctuation) }),
+          ...(m.regexes_to_ignore === undefined ? {} : { regexesToIgnore: asList(m.regexes_to_ignore).map(String) }),
+        };
+      }
+    } else bad(`${where}.metric ${JSON.stringify(m?.metric)} is not supported (acc, acc_norm, exact_match)`);
+  }
+  if (metrics.length === 0 && raw.metric_list === undefined) {
+    metrics.push(...((output === 'generate_until' ? ['exact_match'] : ['acc', 'acc_norm']) as MetricName[]));
+  }
+
+  // Generation settings.
+  const generation: NonNullable<TaskConfig['generation']> = {};
+  const kw = (raw.generation_kwargs ?? {}) as Record<string, unknown>;
+  for (const key of Object.keys(kw)) {
+    if (!['until', 'max_gen_toks', 'do_sample', 'temperature'].includes(key))
+      bad(`generation_kwargs.${key}: not supported`);
+  }
+  if (kw.until !== undefined) generation.stop = asList(kw.until).map(String);
+  if (kw.max_gen_toks !== undefined) generation.maxTokens = Number(kw.max_gen_toks);
+  // do_sample false (lm-eval's default) is greedy, whatever the temperature says.
+  generation.temperature = kw.do_sample === true ? Number(kw.temperature ?? 1) : 0;
+
+  // Filters.
+  const filters: FilterPipeline[] = [];
+  for (const [i, entry] of asList(raw.filter_list).entries()) {
+    const f = entry as Record<string, unknown>;
+    const steps: FilterStep[] = [];
+    for (const [j, stepRaw] of asList(f?.filter).entries()) {
+      const step = stepRaw as Record<string, unknown>;
+      const where = `filter_list[${i}].filter[${j}]`;
+      switch (step?.function) {
+        case 'regex':
+          steps.push({
+            function: 'regex',
+            pattern: String(step.regex_pattern ?? ''),
+            ...(step.group_select === undefined ? {} : { groupSelect: Number(step.group_select) }),
+            ...(step.fallback === undefined ? {} : { fallback: String(step.fallback) }),
+          });
+          break;
+        case 'take_first':
+        case 'lowercase':
+        case 'uppercase':
+        case 'remove_whitespace':
+          steps.push({ function: step.function });
+          break;
+        default:
+          bad(
+            `${where}.function ${JSON.stringify(step?.function)} is not supported (regex, take_first, lowercase, uppercase, remove_whitespace)`,
+          );
+      }
+    }
+    filters.push({ name: String(f?.name ?? `filter${i}`), steps });
+  }
+
+  const version = Number((raw.metadata as Record<string, unknown> | undefined)?.version ?? 0);
+  if (problems.length > 0) throw new LmEvalConfigError(file, problems);
+
+  // Documents to items.
+  const templates = new Map<string, CompiledTemplate>();
+  const toItems = (path: string): { items: RawItem[]; sha256: string } => {
+    let read: { docs: Doc[]; sha256: string };
+    try {
+      read = readDocs(path);
+    } catch (error) {
+      throw new LmEvalConfigError(file, [(error as Error).message]);
+    }
+    const { docs, sha256 } = read;
+    const itemProblems: string[] = [];
+    const items = docs.flatMap((original, index): RawItem[] => {
+      try {
+        const doc = process ? process(original) : original;
+        const text = String(docValue(raw.doc_to_text, doc, templates, 'doc_to_text'));
+        if (output === 'multiple_choice') {
+          const choices = choicesOf(docValue(raw.doc_to_choice, doc, templates, 'doc_to_choice'), 'doc_to_choice');
+          const answer = targetIndex(
+            docValue(raw.doc_to_target, doc, templates, 'doc_to_target'),
+            choices,
+            'doc_to_target',
+          );
+          return [{ id: `${name}-${index}`, question: text, choices, answer }];
+        }
+        const target = docValue(raw.doc_to_target, doc, templates, 'doc_to_target');
+        return [{ id: `${name}-${index}`, prompt: text, reference: String(target) }];
+      } catch (error) {
+        if (itemProblems.length < 10) itemProblems.push(`${path}, document ${index}: ${(error as Error).message}`);
+        return [];
+      }
+    });
+    if (itemProblems.length > 0) throw new LmEvalConfigError(file, itemProblems);
+    return { items, sha256 };
+  };
+  const { items, sha256 } = toItems(evaluatedFile as string);
+  const config: TaskConfig = {
+    name: name as string,
+    description: `lm-eval task config ${file}`,
+    output: output as TaskConfig['output'],
+    data: { items, sha256 },
+    metrics,
+    targetDelimiter: (raw.target_delimiter as string | undefined) ?? ' ',
+    fewshotDelimiter: (raw.fewshot_delimiter as string | undefined) ?? '\n\n',
+    numFewshot: (raw.num_fewshot as number | undefined) ?? 0,
+    version,
+  };
+  if (typeof raw.description === 'string' && raw.description !== '') config.preamble = raw.description;
+  if (fewshotSplit !== undefined) config.fewshotItems = toItems(fileOf(fewshotSplit) as string).items;
+  if (output === 'generate_until') {
+    config.generation = generation;
+    if (filters.length > 0) config.filters = filters;
+    if (exactMatch) config.exactMatch = exactMatch;
+  }
+  return config;
+}
+
+/** Reads and compiles an lm-eval task config file. */
+export function loadLmEvalTask(path: string): TaskConfig {
+  return compileLmEvalTask(readLmEvalConfigFile(path), path);
+}
