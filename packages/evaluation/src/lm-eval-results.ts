@@ -139,13 +139,21 @@ export function lmEvalSample(
 ): Record<string, unknown> {
   const choices = sample.choices ?? [];
   const delimiter = config.targetDelimiter ?? '';
+  const rolling = config.output === 'loglikelihood_rolling';
   const args =
     config.output === 'multiple_choice'
       ? choices.map((choice) => [sample.context, `${delimiter}${choice}`])
-      : [[sample.context, { until: generation?.stop ?? [], max_gen_toks: generation?.maxTokens ?? null }]];
+      : rolling
+        ? [[sample.target ?? '']]
+        : [[sample.context, { until: generation?.stop ?? [], max_gen_toks: generation?.maxTokens ?? null }]];
   const scored = (sample.loglikelihoods ?? []).map((ll, i) => [ll, sample.greedy?.[i] ?? false]);
   const firstFilter = Object.values(sample.filtered ?? {})[0];
-  const responses = config.output === 'multiple_choice' ? scored.map((pair) => [pair]) : [sample.generations ?? []];
+  const responses =
+    config.output === 'multiple_choice'
+      ? scored.map((pair) => [pair])
+      : rolling
+        ? [[sample.rolling?.logLikelihood ?? null]]
+        : [sample.generations ?? []];
   const target = sample.target ?? '';
   return {
     doc_id: sample.index,
@@ -154,7 +162,13 @@ export function lmEvalSample(
     arguments: args,
     resps: responses,
     filtered_resps:
-      config.output === 'multiple_choice' ? scored : firstFilter !== undefined ? [firstFilter] : responses[0],
+      config.output === 'multiple_choice'
+        ? scored
+        : rolling
+          ? responses[0]
+          : firstFilter !== undefined
+            ? [firstFilter]
+            : responses[0],
     filter: LM_EVAL_FILTER,
     metrics: Object.keys(sample.scores),
     doc_hash: sha256(JSON.stringify(sample.doc)),

@@ -483,3 +483,46 @@ describe('few-shot examples, provenance and progress', () => {
     expect(call).toBeGreaterThan(1);
   });
 });
+
+describe('perplexity tasks (loglikelihood_rolling)', () => {
+  /** Every token has probability 1/vocab: a model that knows nothing. */
+  const uniform = (vocab: number): LanguageModel => ({
+    loglikelihood: () => [],
+    generateUntil: () => [],
+    loglikelihoodRolling: (texts) =>
+      texts.map((text) =>
+        text === ''
+          ? { skipped: 'empty', message: 'empty' }
+          : { logLikelihood: -(text.length - 1) * Math.log(vocab), tokens: text.length - 1 },
+      ),
+  });
+  const task: TaskConfig = {
+    name: 'corpus',
+    output: 'loglikelihood_rolling',
+    data: { items: [{ text: 'the cat sat' }, { text: 'on the mat' }, { text: '' }] },
+    metrics: ['word_perplexity', 'byte_perplexity', 'bits_per_byte'],
+  };
+
+  it("gives lm-eval's corpus-level perplexities: summed log-likelihood over summed words or bytes", () => {
+    const result = runTask(task, uniform(27), { seed: 1 });
+    const ll = -(10 + 9) * Math.log(27); // 11- and 10-character texts, the first character given
+    const [words, bytes] = [6, 21];
+    expect(result.metrics.map((m) => [m.metric, m.stderr, m.n])).toEqual([
+      ['word_perplexity', null, 2],
+      ['byte_perplexity', null, 2],
+      ['bits_per_byte', null, 2],
+    ]);
+    expect(result.metrics[0]?.value).toBeCloseTo(Math.exp(-ll / words), 9);
+    expect(result.metrics[1]?.value).toBeCloseTo(Math.exp(-ll / bytes), 9);
+    expect(result.metrics[2]?.value).toBeCloseTo(-ll / bytes / Math.LN2, 9);
+    expect(result.skipped.empty).toBe(1);
+  });
+
+  it('needs a model that scores whole texts, and no few-shot examples', () => {
+    const { loglikelihoodRolling: _, ...without } = uniform(2);
+    expect(() => runTask(task, without, { seed: 1 })).toThrow(/this model cannot score whole texts/);
+    expect(() => createTaskRegistry({ builtins: false }).register({ ...task, numFewshot: 1 })).toThrow(
+      /numFewshot must be 0 for a loglikelihood_rolling task/,
+    );
+  });
+});

@@ -66,7 +66,7 @@ describe('JSONL items', () => {
     expect(e.message).toMatch(/tasks\/mine.jsonl:5: expected a JSON object, got \[1,2\]/);
     expect(e.message).toMatch(/tasks\/mine.jsonl:6: multiple choice: "choices" must be a list of at least two strings/);
     expect(e.message).toMatch(/tasks\/mine.jsonl:7: a generate_until item in a multiple_choice file/);
-    expect(e.message).toMatch(/tasks\/mine.jsonl:8: neither shape/);
+    expect(e.message).toMatch(/tasks\/mine.jsonl:8: no known shape/);
   });
 
   it('refuses an empty file, a missing file and the wrong shape for the task', () => {

@@ -329,6 +329,47 @@ describe('lm-eval task configs: GSM8K', () => {
   });
 });
 
+describe('lm-eval task configs: a perplexity task', () => {
+  it('scores doc_to_target whole and reports the three perplexities', () => {
+    const dir = tempDir();
+    write(dir, 'wiki/test.jsonl', jsonl([{ page: 'A short page.' }, { page: 'Another page, longer.' }]));
+    const config = loadLmEvalTask(
+      write(
+        dir,
+        'wikitext.yaml',
+        `task: wikitext_like
+dataset_path: ./wiki
+test_split: test
+output_type: loglikelihood_rolling
+doc_to_text: ""
+doc_to_target: "{{page}}"
+should_decontaminate: true
+doc_to_decontamination_query: "{{page}}"
+metric_list:
+  - metric: word_perplexity
+  - metric: byte_perplexity
+  - metric: bits_per_byte
+metadata:
+  version: 2.0
+`,
+      ),
+    );
+    expect((config.data as { items: unknown[] }).items).toEqual([
+      { id: 'wikitext_like-0', text: 'A short page.' },
+      { id: 'wikitext_like-1', text: 'Another page, longer.' },
+    ]);
+    const perByte: LanguageModel = {
+      loglikelihood: () => [],
+      generateUntil: () => [],
+      loglikelihoodRolling: (texts) =>
+        texts.map((text) => ({ logLikelihood: -Math.LN2 * text.length, tokens: text.length - 1 })),
+    };
+    const result = runTask(config, perByte, { seed: 1 });
+    expect(result.metrics.find((m) => m.metric === 'bits_per_byte')?.value).toBeCloseTo(1, 12);
+    expect(result.metrics.find((m) => m.metric === 'byte_perplexity')?.value).toBeCloseTo(2, 12);
+  });
+});
+
 describe('lm-eval task configs: what is refused', () => {
   it('names every key, type and metric it does not support, and a template field the documents lack, at once', () => {
     const dir = tempDir();
@@ -339,14 +380,14 @@ describe('lm-eval task configs: what is refused', () => {
       `task: bad
 dataset_path: ./data
 test_split: test
-output_type: loglikelihood_rolling
+output_type: loglikelihood
 doc_to_text: "{{q}}"
 doc_to_target: "{{a}}"
 doc_to_image: "{{q}}"
 use_prompt: "promptsource:x"
 metric_list:
   - metric: bleu
-  - metric: word_perplexity
+  - metric: f1
 generation_kwargs:
   top_p: 0.9
 `,
@@ -361,9 +402,9 @@ generation_kwargs:
     expect(problems.map((p) => p.slice(path.length + 2))).toEqual([
       expect.stringMatching(/^doc_to_image: not a key we support/),
       expect.stringMatching(/^use_prompt: not a key we support/),
-      'output_type loglikelihood_rolling is not supported yet (multiple_choice and generate_until are)',
-      'metric_list[0].metric "bleu" is not supported (acc, acc_norm, exact_match)',
-      'metric_list[1].metric "word_perplexity" is not supported (acc, acc_norm, exact_match)',
+      'output_type loglikelihood is not supported yet (multiple_choice, generate_until and loglikelihood_rolling are)',
+      'metric_list[0].metric "bleu" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
+      'metric_list[1].metric "f1" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
       'generation_kwargs.top_p: not supported',
     ]);
     const typo = write(

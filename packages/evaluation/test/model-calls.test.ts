@@ -183,6 +183,30 @@ describe('loglikelihood', () => {
   });
 });
 
+describe('loglikelihoodRolling', () => {
+  it("scores a whole text in windows of the model's context, each as one forward pass would", () => {
+    const m = model({ variant: 'baseline' });
+    const lm = modelCalls(m, tokenizer, { seed: 1 });
+    const short = '12+3=15\n'; // 8 tokens: one window predicting the last 7
+    const long = '123+456=579\n98-7=91\n'; // 20 tokens: windows predicting tokens 1-12 and 13-19
+    const rolling = lm.loglikelihoodRolling as NonNullable<typeof lm.loglikelihoodRolling>;
+    const [a, b, unknown, single] = rolling([short, long, '1+a', '7']);
+    expect(a).toMatchObject({ tokens: 7 });
+    expect((a as { logLikelihood: number }).logLikelihood).toBeCloseTo(direct(m, '1', short.slice(1)).logLikelihood, 4);
+    const windows =
+      direct(m, long[0] as string, long.slice(1, 13)).logLikelihood +
+      direct(m, long[12] as string, long.slice(13)).logLikelihood;
+    expect(b).toMatchObject({ tokens: 19 });
+    expect((b as { logLikelihood: number }).logLikelihood).toBeCloseTo(windows, 4);
+    expect(unknown).toMatchObject({
+      skipped: 'unencodable',
+      message: expect.stringMatching(/cannot encode the text "1\+a"/),
+    });
+    expect(single).toEqual({ skipped: 'empty', message: 'the text has fewer than two tokens: nothing to predict' });
+    m.dispose();
+  });
+});
+
 describe('generateUntil', () => {
   it('returns `samples` generations per request, cut at the stop string, within maxTokens, reproducibly', () => {
     const m = model({ zeroInitPostSampler: false }, 3);

@@ -281,10 +281,12 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(name))
     bad('task must be a name of letters, digits, _ . : or -');
   const output = raw.output_type;
-  if (output === 'loglikelihood' || output === 'loglikelihood_rolling') {
-    bad(`output_type ${output} is not supported yet (multiple_choice and generate_until are)`);
-  } else if (output !== 'multiple_choice' && output !== 'generate_until') {
-    bad(`output_type must be multiple_choice or generate_until, got ${JSON.stringify(output)}`);
+  if (output === 'loglikelihood') {
+    bad(
+      'output_type loglikelihood is not supported yet (multiple_choice, generate_until and loglikelihood_rolling are)',
+    );
+  } else if (output !== 'multiple_choice' && output !== 'generate_until' && output !== 'loglikelihood_rolling') {
+    bad(`output_type must be multiple_choice, generate_until or loglikelihood_rolling, got ${JSON.stringify(output)}`);
   }
   if (raw.repeats !== undefined && raw.repeats !== 1) bad('repeats other than 1 is not supported');
   if (typeof raw.description === 'string' && raw.description.includes('{{')) {
@@ -370,8 +372,9 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
       }
     }
     if (m?.aggregation !== undefined && m.aggregation !== 'mean') bad(`${where}.aggregation must be mean`);
-    if (m?.metric === 'acc' || m?.metric === 'acc_norm' || m?.metric === 'exact_match') {
-      metrics.push(m.metric);
+    const supported = ['acc', 'acc_norm', 'exact_match', 'word_perplexity', 'byte_perplexity', 'bits_per_byte'];
+    if (typeof m?.metric === 'string' && supported.includes(m.metric)) {
+      metrics.push(m.metric as MetricName);
       if (m.metric === 'exact_match') {
         exactMatch = {
           ...(m.ignore_case === undefined ? {} : { ignoreCase: Boolean(m.ignore_case) }),
@@ -379,10 +382,15 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
           ...(m.regexes_to_ignore === undefined ? {} : { regexesToIgnore: asList(m.regexes_to_ignore).map(String) }),
         };
       }
-    } else bad(`${where}.metric ${JSON.stringify(m?.metric)} is not supported (acc, acc_norm, exact_match)`);
+    } else bad(`${where}.metric ${JSON.stringify(m?.metric)} is not supported (${supported.join(', ')})`);
   }
   if (metrics.length === 0 && raw.metric_list === undefined) {
-    metrics.push(...((output === 'generate_until' ? ['exact_match'] : ['acc', 'acc_norm']) as MetricName[]));
+    const defaults: Record<string, MetricName[]> = {
+      multiple_choice: ['acc', 'acc_norm'],
+      generate_until: ['exact_match'],
+      loglikelihood_rolling: ['word_perplexity', 'byte_perplexity', 'bits_per_byte'],
+    };
+    metrics.push(...(defaults[output as string] ?? []));
   }
 
   // Generation settings.
@@ -446,7 +454,8 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     const items = docs.flatMap((original, index): RawItem[] => {
       try {
         const doc = process ? process(original) : original;
-        const text = String(docValue(raw.doc_to_text, doc, templates, 'doc_to_text'));
+        const text =
+          output === 'loglikelihood_rolling' ? '' : String(docValue(raw.doc_to_text, doc, templates, 'doc_to_text'));
         if (output === 'multiple_choice') {
           const choices = choicesOf(docValue(raw.doc_to_choice, doc, templates, 'doc_to_choice'), 'doc_to_choice');
           const answer = targetIndex(
@@ -457,6 +466,8 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
           return [{ id: `${name}-${index}`, question: text, choices, answer }];
         }
         const target = docValue(raw.doc_to_target, doc, templates, 'doc_to_target');
+        // A rolling task scores its target text whole (lm-eval's doc_to_target); doc_to_text is unused.
+        if (output === 'loglikelihood_rolling') return [{ id: `${name}-${index}`, text: String(target) }];
         return [{ id: `${name}-${index}`, prompt: text, reference: String(target) }];
       } catch (error) {
         if (itemProblems.length < 10) itemProblems.push(`${path}, document ${index}: ${(error as Error).message}`);

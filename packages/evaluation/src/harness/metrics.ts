@@ -11,20 +11,56 @@ import { bootstrapStderr, type Estimate, mean, meanEstimate } from '../stats.js'
 import type { MetricName, TaskOutput } from './task.js';
 
 export interface ParsedMetric {
-  base: 'acc' | 'acc_norm' | 'exact_match' | 'pass';
+  base: 'acc' | 'acc_norm' | 'exact_match' | 'pass' | 'word_perplexity' | 'byte_perplexity' | 'bits_per_byte';
   k?: number;
 }
+
+/** Corpus-level metrics of a loglikelihood_rolling task (lm-eval's weighted perplexities). */
+export const PERPLEXITY_METRICS = ['word_perplexity', 'byte_perplexity', 'bits_per_byte'] as const;
 
 /** Which model call a metric needs, and what the task must provide for it. */
 export function parseMetric(name: string): ParsedMetric {
   if (name === 'acc' || name === 'acc_norm' || name === 'exact_match') return { base: name };
+  if ((PERPLEXITY_METRICS as readonly string[]).includes(name)) return { base: name as ParsedMetric['base'] };
   const match = /^pass@([1-9][0-9]*)$/.exec(name);
   if (match) return { base: 'pass', k: Number(match[1]) };
-  throw new Error(`unknown metric "${name}": use acc, acc_norm, exact_match or pass@k (k >= 1)`);
+  throw new Error(
+    `unknown metric "${name}": use acc, acc_norm, exact_match, pass@k (k >= 1), word_perplexity, byte_perplexity or bits_per_byte`,
+  );
 }
 
 export function metricOutput(metric: ParsedMetric): TaskOutput {
-  return metric.base === 'acc' || metric.base === 'acc_norm' ? 'multiple_choice' : 'generate_until';
+  if (metric.base === 'acc' || metric.base === 'acc_norm') return 'multiple_choice';
+  if ((PERPLEXITY_METRICS as readonly string[]).includes(metric.base)) return 'loglikelihood_rolling';
+  return 'generate_until';
+}
+
+/** A loglikelihood_rolling item's log-likelihood and its size in words and UTF-8 bytes. */
+export interface RollingOutcome {
+  logLikelihood: number;
+  words: number;
+  bytes: number;
+}
+
+/**
+ * The corpus-level value of a perplexity metric (lm-eval's weighted_perplexity and bits_per_byte:
+ * the log-likelihoods summed over items, divided by the words or bytes summed).
+ */
+export function corpusPerplexity(
+  metric: (typeof PERPLEXITY_METRICS)[number],
+  outcomes: readonly RollingOutcome[],
+): number {
+  const ll = outcomes.reduce((sum, o) => sum + o.logLikelihood, 0);
+  const words = outcomes.reduce((sum, o) => sum + o.words, 0);
+  const bytes = outcomes.reduce((sum, o) => sum + o.bytes, 0);
+  if (metric === 'word_perplexity') return Math.exp(-ll / words);
+  if (metric === 'byte_perplexity') return Math.exp(-ll / bytes);
+  return -ll / bytes / Math.LN2;
+}
+
+/** Words as lm-eval counts them (split on runs of whitespace) and UTF-8 bytes. */
+export function textSize(text: string): { words: number; bytes: number } {
+  return { words: text.split(/\s+/).length, bytes: Buffer.byteLength(text, 'utf8') };
 }
 
 /** The unbiased pass@k for n samples of which c are correct; needs n >= k. */
@@ -60,6 +96,8 @@ export interface ItemOutcome {
   reference?: string;
   /** Generative with a checker: is each generation correct? */
   correct?: boolean[];
+  /** loglikelihood_rolling: the text's log-likelihood and size. */
+  rolling?: RollingOutcome;
 }
 
 /** The score of one item for one metric. */
@@ -78,6 +116,10 @@ export function itemScore(metric: ParsedMetric, outcome: ItemOutcome): number {
       if (outcome.reference === undefined) throw new Error('exact_match needs a reference');
       return outcome.generations?.[0] === outcome.reference ? 1 : 0;
     }
+    case 'word_perplexity':
+    case 'byte_perplexity':
+    case 'bits_per_byte':
+      throw new Error(`${metric.base} is a corpus-level metric (corpusPerplexity), not a per-item score`);
     case 'pass': {
       const correct = outcome.correct;
       if (!correct) throw new Error('pass@k needs a checker');

@@ -74,6 +74,13 @@ export interface GenerateCallOptions {
   promptZ?: PromptZMode;
 }
 
+/** The log-likelihood of a whole text, and how many of its tokens were predicted. */
+export interface RollingResult {
+  logLikelihood: number;
+  /** Tokens predicted: all but the first, which is given (our vocabularies have no start token). */
+  tokens: number;
+}
+
 /**
  * What the harness calls. Implement it to evaluate anything that scores or produces text. A
  * request the model cannot take (see SkippedRequest) is answered with its reason, not thrown.
@@ -82,6 +89,8 @@ export interface LanguageModel {
   loglikelihood(requests: readonly LoglikelihoodRequest[]): Array<LoglikelihoodResult | SkippedRequest>;
   /** One result per request: its `samples` generations, or why there are none. */
   generateUntil(requests: readonly GenerateRequest[], options: GenerateCallOptions): GenerateResult[];
+  /** loglikelihood_rolling tasks: each text's log-likelihood in windows of the model's context. */
+  loglikelihoodRolling?(texts: readonly string[]): Array<RollingResult | SkippedRequest>;
 }
 
 export interface ModelCallOptions {
@@ -257,7 +266,56 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
     return results as Array<LoglikelihoodResult | SkippedRequest>;
   };
 
+  /**
+   * A text's log-likelihood in disjoint windows of at most contextLength predictions, each
+   * conditioned on the tokens before it within its window (lm-eval's rolling windows with one
+   * token of context). Every position's Z is a prior draw (a text is scored as it would be
+   * generated, with nothing to infer Z from); zSamples draws are averaged in probability per window.
+   */
+  const scoreText = (text: string): RollingResult | SkippedRequest => {
+    const tokens = encode(tokenizer, text, 'text');
+    if (!Array.isArray(tokens)) return tokens;
+    if (tokens.length < 2)
+      return { skipped: 'empty', message: 'the text has fewer than two tokens: nothing to predict' };
+    const seed = seedFor(options.seed, 'loglikelihood-rolling', text);
+    const zRng = Rng.derive(seed, 'z');
+    let total = 0;
+    for (let start = 1; start < tokens.length; start += context) {
+      const end = Math.min(tokens.length, start + context);
+      const time = end - start;
+      const inputs = new Int32Array(draws * time);
+      const targets = new Int32Array(draws * time);
+      const codes = new Int32Array(draws * time);
+      for (let k = 0; k < draws; k++) {
+        for (let t = 0; t < time; t++) {
+          inputs[k * time + t] = tokens[start - 1 + t] as number;
+          targets[k * time + t] = tokens[start + t] as number;
+          codes[k * time + t] = latent ? zRng.int(codeCount) : 0;
+        }
+      }
+      const ce = tf.tidy(() => {
+        const x = tf.tensor2d(inputs, [draws, time], 'int32');
+        const y = tf.tensor2d(targets, [draws, time], 'int32');
+        const z = latent ? { mode: 'given' as const, codes } : { mode: 'posterior' as const };
+        return model.forward(x, y, { z, seed: seedFor(seed, 'window', start) }).cePerToken;
+      });
+      const values = ce.dataSync() as Float32Array;
+      ce.dispose();
+      const perDraw = Array.from({ length: draws }, (_, k) => {
+        let logp = 0;
+        for (let t = 0; t < time; t++) logp -= values[k * time + t] as number;
+        return logp;
+      });
+      total += draws === 1 ? (perDraw[0] as number) : logMeanExp(perDraw);
+    }
+    return { logLikelihood: total, tokens: tokens.length - 1 };
+  };
+
   return {
+    loglikelihoodRolling(texts) {
+      return texts.map(scoreText);
+    },
+
     loglikelihood(requests) {
       // One forward pass per distinct context, all of its continuations together.
       const byContext = new Map<string, number[]>();

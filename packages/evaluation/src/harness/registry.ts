@@ -101,6 +101,8 @@ export function taskConfigProblems(config: TaskConfig): string[] {
   if (config.check !== undefined && typeof config.check !== 'function') bad('check must be a function');
   if (config.numFewshot !== undefined && (!Number.isInteger(config.numFewshot) || config.numFewshot < 0)) {
     bad(`numFewshot must be an integer >= 0, got ${config.numFewshot}`);
+  } else if (config.output === 'loglikelihood_rolling' && (config.numFewshot ?? 0) > 0) {
+    bad('numFewshot must be 0 for a loglikelihood_rolling task (a text is scored whole)');
   }
   if (config.fewshotDelimiter !== undefined && typeof config.fewshotDelimiter !== 'string') {
     bad('fewshotDelimiter must be a string');

@@ -8,7 +8,16 @@ import type { PromptZMode } from '@ftlab/model';
 import type { MetricRecord } from '../metric-record.js';
 import { seedFor } from '../stats.js';
 import { applyFilters, exactMatch, type FilterPipeline, NO_FILTER } from './filters.js';
-import { aggregateScores, type ItemOutcome, itemScore, parseMetric } from './metrics.js';
+import {
+  aggregateScores,
+  corpusPerplexity,
+  type ItemOutcome,
+  itemScore,
+  PERPLEXITY_METRICS,
+  parseMetric,
+  type RollingOutcome,
+  textSize,
+} from './metrics.js';
 import {
   isSkipped,
   type LanguageModel,
@@ -121,6 +130,26 @@ function checkerOf(
 
 function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemCall[] {
   options.onProgress?.(0, items.length);
+  if (config.output === 'loglikelihood_rolling') {
+    if (!lm.loglikelihoodRolling) {
+      throw new Error(`task "${config.name}": this model cannot score whole texts (it has no loglikelihoodRolling)`);
+    }
+    const results = lm.loglikelihoodRolling(items.map((item) => item.text ?? ''));
+    if (results.length !== items.length) {
+      throw new Error(
+        `task "${config.name}": loglikelihoodRolling returned ${results.length} results for ${items.length} texts`,
+      );
+    }
+    options.onProgress?.(items.length, items.length);
+    return items.map((item, i) => {
+      const result = results[i] as (typeof results)[number];
+      if (isSkipped(result)) return { outcome: result, truncated: false };
+      return {
+        outcome: { rolling: { logLikelihood: result.logLikelihood, ...textSize(item.text ?? '') } },
+        truncated: false,
+      };
+    });
+  }
   if (config.output === 'multiple_choice') {
     // Items go to the model about PROGRESS_ITEMS at a time, every item of one context in the same
     // call: a context's choices are scored together (shared Z draws, one truncation), so the
@@ -312,16 +341,31 @@ export function runTask(
     (name): Array<{ name: string; filter: FilterPipeline }> =>
       name === 'exact_match' ? pipelines.map((filter) => ({ name, filter })) : [{ name, filter: NO_FILTER }],
   );
+  const isCorpus = (name: string): name is (typeof PERPLEXITY_METRICS)[number] =>
+    (PERPLEXITY_METRICS as readonly string[]).includes(name);
   const scoreOf = (name: string, filter: FilterPipeline, outcome: ItemOutcome): number =>
     name === 'exact_match'
       ? exactMatch(applyFilters(filter, outcome.generations ?? []), outcome.reference ?? '', config.exactMatch)
-      : itemScore(parseMetric(name), outcome);
+      : isCorpus(name)
+        ? corpusPerplexity(name, [outcome.rolling as RollingOutcome])
+        : itemScore(parseMetric(name), outcome);
   const keyOf = (name: string, filter: FilterPipeline) =>
     filter.name === NO_FILTER.name ? name : `${name},${filter.name}`;
   if (config.metrics.includes('exact_match') && items.some((item) => item.reference === undefined)) {
     throw new Error(`task "${config.name}": exact_match needs a "reference" in every item`);
   }
   const metrics = instances.map(({ name, filter }) => {
+    // Perplexities are corpus-level (summed log-likelihood over summed words or bytes), without a
+    // standard error, as lm-eval reports them.
+    if (isCorpus(name)) {
+      const value = corpusPerplexity(
+        name,
+        scored.map(({ outcome }) => outcome.rolling as RollingOutcome),
+      );
+      const record: MetricRecord = { task: config.name, metric: name, value, stderr: null, n: scored.length };
+      if (note !== undefined) record.note = note;
+      return record;
+    }
     const scores = scored.map(({ outcome }) => scoreOf(name, filter, outcome));
     const estimate = aggregateScores(
       scores,
@@ -357,7 +401,9 @@ export function runTask(
       target:
         config.output === 'multiple_choice'
           ? ((item.choices as string[])[item.answer as number] as string)
-          : (item.reference ?? null),
+          : config.output === 'loglikelihood_rolling'
+            ? (item.text ?? null)
+            : (item.reference ?? null),
       ...outcome,
       ...(outcome.generations
         ? { filtered: Object.fromEntries(pipelines.map((f) => [f.name, applyFilters(f, outcome.generations ?? [])])) }

@@ -7,12 +7,22 @@ import type { PromptZMode } from '@ftlab/model';
 import type { ExactMatchOptions, FilterPipeline } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
 
-/** multiple_choice: score each choice by log-likelihood; generate_until: sample and compare. */
-export type TaskOutput = 'multiple_choice' | 'generate_until';
-export const TASK_OUTPUTS: readonly TaskOutput[] = ['multiple_choice', 'generate_until'];
+/**
+ * multiple_choice: score each choice by log-likelihood; generate_until: sample and compare;
+ * loglikelihood_rolling: the log-likelihood of a whole text (perplexity).
+ */
+export type TaskOutput = 'multiple_choice' | 'generate_until' | 'loglikelihood_rolling';
+export const TASK_OUTPUTS: readonly TaskOutput[] = ['multiple_choice', 'generate_until', 'loglikelihood_rolling'];
 
 /** acc, acc_norm (multiple choice); exact_match (needs a reference); pass@k (needs a checker). */
-export type MetricName = 'acc' | 'acc_norm' | 'exact_match' | `pass@${number}`;
+export type MetricName =
+  | 'acc'
+  | 'acc_norm'
+  | 'exact_match'
+  | `pass@${number}`
+  | 'word_perplexity'
+  | 'byte_perplexity'
+  | 'bits_per_byte';
 
 /** An item as written: the JSONL shapes ({question, choices, answer} or {prompt, reference}), or any fields. */
 export type RawItem = Record<string, unknown>;
@@ -63,6 +73,8 @@ export interface TaskItem {
   /** Index of the correct choice. */
   answer?: number;
   reference?: string;
+  /** loglikelihood_rolling: the text whose log-likelihood is scored. */
+  text?: string;
 }
 
 export interface TaskConfig {
@@ -124,6 +136,10 @@ export function toTaskItem(config: TaskConfig, raw: RawItem, index: number): Tas
   }
   const id = typeof raw.id === 'string' || typeof raw.id === 'number' ? String(raw.id) : `${config.name}-${index}`;
   const where = `task "${config.name}", item ${id}`;
+  if (config.output === 'loglikelihood_rolling') {
+    if (typeof raw.text !== 'string') throw new Error(`task "${config.name}", item ${id}: "text" must be a string`);
+    return { id, fields: raw, context: '', text: raw.text };
+  }
   const template = config.promptTemplate ?? (config.output === 'multiple_choice' ? '{{question}}' : '{{prompt}}');
   const item: TaskItem = { id, fields: raw, context: renderTemplate(template, raw, where) };
   if (config.output === 'multiple_choice') {
