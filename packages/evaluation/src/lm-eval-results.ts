@@ -20,7 +20,7 @@ export interface LmEvalTaskConfig {
   target_delimiter: string;
   fewshot_delimiter: string;
   num_fewshot: number;
-  metric_list: Array<{ metric: string; aggregation: 'mean'; higher_is_better: boolean }>;
+  metric_list: Array<{ metric: string; aggregation: string; higher_is_better: boolean }>;
   generation_kwargs?: { until: string[]; max_gen_toks: number; do_sample: boolean; temperature: number };
   metadata: { version: number };
 }
@@ -35,11 +35,16 @@ export function lmEvalTaskConfig(
     task: config.name,
     output_type: config.output,
     dataset_path: 'path' in data ? data.path : 'benchmark' in data ? `ftlab:${data.benchmark}` : null,
-    description: config.description ?? '',
+    description: config.preamble ?? '',
     target_delimiter: config.targetDelimiter ?? '',
     fewshot_delimiter: config.fewshotDelimiter ?? DEFAULT_FEWSHOT_DELIMITER,
     num_fewshot: nShot,
-    metric_list: config.metrics.map((metric) => ({ metric, aggregation: 'mean', higher_is_better: true })),
+    metric_list: config.metrics.map((metric) => ({
+      metric,
+      aggregation:
+        metric === 'bits_per_byte' ? 'bits_per_byte' : metric.endsWith('perplexity') ? 'weighted_perplexity' : 'mean',
+      higher_is_better: higherIsBetter(metric),
+    })),
     metadata: { version: config.version ?? 0 },
   };
   if (generation) {

@@ -60,6 +60,15 @@ describe('answer extraction filters', () => {
     expect(applyFilters(numbers(5), ['1 22 333'])).toBe('[invalid]');
   });
 
+  it("follows Python's findall and $: one empty group is an empty answer, $ matches before a final newline", () => {
+    const oneGroup = { name: 'g', steps: [{ function: 'regex' as const, pattern: 'answer:(\\d*)' }] };
+    expect(applyFilters(oneGroup, ['answer: none'])).toBe('');
+    expect(applyFilters(oneGroup, ['no answer'])).toBe('[invalid]');
+    expect(exactMatch('72.\n', '72', { regexesToIgnore: ['\\.$'] })).toBe(0); // the newline itself stays
+    expect(exactMatch('72.\n', '72\n', { regexesToIgnore: ['\\.$'] })).toBe(1);
+    expect(applyFilters({ name: 'w', steps: [{ function: 'remove_whitespace' }] }, ['\n\t 5'])).toBe('5');
+  });
+
   it('exact_match ignores case and punctuation only when asked', () => {
     expect(exactMatch('Paris.', 'paris')).toBe(0);
     expect(exactMatch('Paris.', 'paris', { ignoreCase: true })).toBe(0);

@@ -182,7 +182,7 @@ metadata:
 describe('lm-eval task configs: ARC', () => {
   it("renders lm-eval's templates (list.index included) and scores 1 right, chance when blind", () => {
     const dir = tempDir();
-    write(dir, 'arc/test.jsonl', jsonl(ARC_DOCS));
+    write(dir, 'arc/ARC-Easy/test.jsonl', jsonl(ARC_DOCS)); // dataset_name is a subdirectory
     const config = loadLmEvalTask(write(dir, 'arc_easy.yaml', ARC_YAML));
     const items = (config.data as { items: Array<Record<string, unknown>> }).items;
     expect(items.map((item) => [item.question, item.choices, item.answer])).toEqual(
@@ -367,6 +367,64 @@ metadata:
     const result = runTask(config, perByte, { seed: 1 });
     expect(result.metrics.find((m) => m.metric === 'bits_per_byte')?.value).toBeCloseTo(1, 12);
     expect(result.metrics.find((m) => m.metric === 'byte_perplexity')?.value).toBeCloseTo(2, 12);
+  });
+});
+
+describe("lm-eval task configs: lm-eval's finer rules", () => {
+  /** Compiles a config over `docs` (test split) and returns its items; `extra` files by name. */
+  function compile(yaml: string, docs: object[], extra: Record<string, string> = {}) {
+    const dir = tempDir();
+    write(dir, 'data/test.jsonl', jsonl(docs));
+    for (const [name, text] of Object.entries(extra)) write(dir, name, text);
+    const config = loadLmEvalTask(write(dir, 'task.yaml', `task: t\ndataset_path: ./data\ntest_split: test\n${yaml}`));
+    return { config, items: (config.data as { items: Array<Record<string, unknown>> }).items };
+  }
+
+  it('a generative task with choices has the choice text as its reference; no generation_kwargs stops at the few-shot delimiter', () => {
+    const { config, items } = compile(
+      'output_type: generate_until\ndoc_to_text: "{{q}}"\ndoc_to_choice: ["A", "B", "C", "D"]\ndoc_to_target: answer\n',
+      [{ q: 'Pick one:', answer: 2 }],
+    );
+    expect(items[0]).toMatchObject({ prompt: 'Pick one:', reference: 'C' });
+    expect(config.generation).toEqual({ stop: ['\n\n'], maxTokens: 256, temperature: 0 });
+  });
+
+  it("renders templates as lm-eval's Jinja environment does: trailing newline kept, blocks not trimmed", () => {
+    const { items } = compile(
+      'output_type: generate_until\ndoc_to_text: "{% if q %}\\n{{ q | trim }}{% endif %}{% for o in opts %} {{o}}{% endfor %}\\n"\ndoc_to_target: a\n',
+      [{ q: '  Q?  ', opts: ['x', 'y'], a: 'z' }],
+    );
+    expect(items[0]?.prompt).toBe('\nQ? x y\n');
+  });
+
+  it('a string field holding digits is a choice text, not an index; a number doc_to_text is refused', () => {
+    const { items } = compile(
+      'output_type: multiple_choice\ndoc_to_text: q\ndoc_to_choice: opts\ndoc_to_target: gold\n',
+      [{ q: 'Which?', opts: ['0', '2', '1'], gold: '1' }],
+    );
+    expect(items[0]?.answer).toBe(2);
+    expect(() =>
+      compile('output_type: multiple_choice\ndoc_to_text: 0\ndoc_to_choice: opts\ndoc_to_target: gold\n', [
+        { opts: ['a', 'b'], gold: 0 },
+      ]),
+    ).toThrow(/doc_to_text must be a field name or a template/);
+  });
+
+  it('a named few-shot split, a dataset_name or a training split for shots must have its files', () => {
+    const mc = 'output_type: multiple_choice\ndoc_to_text: q\ndoc_to_choice: opts\ndoc_to_target: 0\n';
+    const docs = [{ q: 'a', opts: ['x', 'y'] }];
+    expect(() => compile(`${mc}fewshot_split: train\n`, docs)).toThrow(/fewshot_split train has no file/);
+    expect(() => compile(`${mc}training_split: train\nnum_fewshot: 2\n`, docs)).toThrow(
+      /num_fewshot 2 draws from training_split train, which has no file/,
+    );
+    expect(() => compile(`${mc}dataset_name: main\n`, docs)).toThrow(
+      /dataset_name main: expected its documents in .*data\/main/,
+    );
+    // A .json file may hold JSON lines, as the json loader of datasets accepts.
+    const { config } = compile(`${mc}fewshot_split: train\n`, docs, {
+      'data/train.json': jsonl([{ q: 'b', opts: ['x', 'y'] }]),
+    });
+    expect(config.fewshotItems).toHaveLength(1);
   });
 });
 

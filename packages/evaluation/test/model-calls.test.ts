@@ -193,9 +193,10 @@ describe('loglikelihoodRolling', () => {
     const [a, b, unknown, single] = rolling([short, long, '1+a', '7']);
     expect(a).toMatchObject({ tokens: 7 });
     expect((a as { logLikelihood: number }).logLikelihood).toBeCloseTo(direct(m, '1', short.slice(1)).logLikelihood, 4);
+    // The second window predicts tokens 13-19 from the 12 tokens before 19 (lm-eval keeps a full context).
     const windows =
       direct(m, long[0] as string, long.slice(1, 13)).logLikelihood +
-      direct(m, long[12] as string, long.slice(13)).logLikelihood;
+      direct(m, long.slice(7, 13), long.slice(13)).logLikelihood;
     expect(b).toMatchObject({ tokens: 19 });
     expect((b as { logLikelihood: number }).logLikelihood).toBeCloseTo(windows, 4);
     expect(unknown).toMatchObject({
@@ -225,9 +226,10 @@ describe('generateUntil', () => {
     }
     expect([...(out[2]?.[0] ?? '')]).toHaveLength(11); // no stop: exactly maxTokens (one past the context)
     expect(lm.generateUntil(requests, { seed: 4 })).toEqual(results);
-    expect(() => lm.generateUntil([{ context: '1', stop: [], maxTokens: 13 }], { seed: 1 })).toThrow(
-      /leaves no room for a prompt/,
-    );
+    // A budget past the context (lm-eval's default is 256) is cut to it, one prompt token kept.
+    const [cut] = lm.generateUntil([{ context: '123', stop: [], maxTokens: 256 }], { seed: 1 });
+    expect(cut).toMatchObject({ truncatedTokens: 2 });
+    expect([...(generated(cut)[0] ?? '')]).toHaveLength(12);
     // Data it cannot take is answered with the reason; a long prompt is cut from the left and counted.
     const [empty, unknown, long] = lm.generateUntil(
       [

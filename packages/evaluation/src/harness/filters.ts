@@ -6,12 +6,14 @@
 //                       non-empty group, stripped of surrounding whitespace; no match gives
 //                       `fallback` ("[invalid]")
 //     take_first        the first generation
-//     lowercase, uppercase, remove_whitespace (leading spaces, as lm-eval's WhitespaceFilter)
+//     lowercase, uppercase, remove_whitespace (leading whitespace, as lm-eval's WhitespaceFilter's lstrip)
 //   exact_match           Hugging Face evaluate's: every regex of regexesToIgnore removed from both
 //                       sides, then ignoreCase, ignorePunctuation (ASCII punctuation, Python's
 //                       string.punctuation), then equality.
 // Python regex syntax is accepted where JavaScript's agrees; a leading inline flag group such as
-// (?s) or (?i) becomes the JavaScript flag.
+// (?s) or (?i) becomes the JavaScript flag, and a final `$` also matches before a final newline, as
+// Python's does. Known differences left: \d and \w match ASCII only here (Unicode in Python), and a
+// `groupSelect` past the last match gives the fallback where lm-eval raises.
 
 export type FilterStep =
   | { function: 'regex'; pattern: string; groupSelect?: number; fallback?: string }
@@ -55,6 +57,8 @@ export function pythonRegex(pattern: string, extraFlags = ''): RegExp {
     for (const flag of given) if (!flags.includes(flag)) flags += flag;
     body = pattern.slice(inline[0].length);
   }
+  // Python's `$` (without the m flag) also matches just before a final newline.
+  if (!flags.includes('m') && /(?<!\\)\$$/.test(body)) body = `${body.slice(0, -1)}(?=\n?$)`;
   try {
     return new RegExp(body, flags);
   } catch (error) {
@@ -70,8 +74,14 @@ function regexStep(values: string[], step: Extract<FilterStep, { function: 'rege
     const matches = [...value.matchAll(regex)];
     const match = matches[select < 0 ? matches.length + select : select];
     if (match === undefined) return fallback;
-    // Python's findall: one group gives the group, several the first non-empty one; then strip().
-    const found = match.length > 1 ? match.slice(1).find((group) => group !== undefined && group !== '') : match[0];
+    // Python's findall: no group gives the match, one group the group (even empty), several the
+    // first non-empty one (else the fallback); then strip().
+    const found =
+      match.length === 1
+        ? match[0]
+        : match.length === 2
+          ? (match[1] ?? '')
+          : match.slice(1).find((group) => group !== undefined && group !== '');
     return found === undefined ? fallback : found.trim();
   });
 }
@@ -94,7 +104,7 @@ export function applyFilters(pipeline: FilterPipeline, generations: readonly str
         values = values.map((v) => v.toUpperCase());
         break;
       case 'remove_whitespace':
-        values = values.map((v) => v.replace(/^ +/, ''));
+        values = values.map((v) => v.replace(/^\s+/, ''));
         break;
     }
   }

@@ -23,7 +23,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { Template } from '@huggingface/jinja';
+import { Environment, Interpreter, parse, tokenize } from '@huggingface/jinja';
 import { parseDocument } from 'yaml';
 import type { FilterPipeline, FilterStep } from './filters.js';
 import type { MetricName, RawItem, TaskConfig } from './task.js';
@@ -56,6 +56,9 @@ export const LM_EVAL_TASK_KEYS = [
   'doc_to_decontamination_query',
   'metadata',
 ] as const;
+
+/** lm-eval's default budget of new tokens (its Hugging Face model's max_gen_toks). */
+export const LM_EVAL_MAX_GEN_TOKS = 256;
 
 /** Named document preprocessors, ports of lm-eval's `utils.process_docs` functions. */
 export const PROCESS_DOCS: Record<string, (doc: Record<string, unknown>) => Record<string, unknown>> = {
@@ -149,8 +152,32 @@ function listIndex(list: unknown, item: unknown): number {
 
 /** A compiled template with the variables it reads; `x.index(y)` becomes a call the JavaScript Jinja can make. */
 interface CompiledTemplate {
-  template: Template;
+  render: (context: Record<string, unknown>) => string;
   variables: string[];
+}
+
+/**
+ * A Jinja program as lm-eval's environment builds it: no block trimming, the trailing newline kept
+ * (@huggingface/jinja's Template trims blocks and drops a final newline, so its parts are used).
+ */
+function jinja(source: string): (context: Record<string, unknown>) => string {
+  // tokenize drops one trailing newline, as Jinja's default does; lm-eval keeps it.
+  const program = parse(tokenize(source.endsWith('\n') ? `${source}\n` : source, {}));
+  return (context) => {
+    const env = new Environment();
+    for (const [name, value] of Object.entries({
+      true: true,
+      false: false,
+      none: null,
+      True: true,
+      False: false,
+      None: null,
+    })) {
+      env.set(name, value);
+    }
+    for (const [name, value] of Object.entries(context)) env.set(name, value);
+    return String(new Interpreter(env).run(program).value);
+  };
 }
 
 function compileTemplate(source: string): CompiledTemplate {
@@ -158,10 +185,20 @@ function compileTemplate(source: string): CompiledTemplate {
     /([A-Za-z_][\w]*(?:\.[A-Za-z_]\w*|\[[^\]]*\])*)\.index\(([^()]*)\)/g,
     (_, list: string, item: string) => `${LIST_INDEX}(${list}, ${item})`,
   );
+  // The top-level names a template reads (attributes, filter and test names, keyword arguments,
+  // names it binds itself and string literals aside): each must be a field of the document.
   const variables = new Set<string>();
+  const bound = new Set<string>();
   for (const block of rewritten.matchAll(/\{\{(.*?)\}\}|\{%(.*?)%\}/gs)) {
-    const body = (block[1] ?? block[2] ?? '').replace(/'[^']*'|"[^"]*"/g, '');
-    for (const name of body.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) variables.add(name[1] as string);
+    const body = (block[1] ?? block[2] ?? '').replace(/'[^']*'|"[^"]*"/g, "''");
+    for (const binding of body.matchAll(/\b(?:for|set)\s+([\w\s,]+?)\s*(?:\bin\b|=)/g)) {
+      for (const name of (binding[1] as string).split(',')) bound.add(name.trim());
+    }
+    const names = body
+      .replace(/\|\s*[A-Za-z_]\w*/g, '|') // filters
+      .replace(/\bis\s+(?:not\s+)?[A-Za-z_]\w*/g, 'is') // tests
+      .replace(/\b[A-Za-z_]\w*\s*=(?!=)/g, ''); // keyword arguments and set targets
+    for (const name of names.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) variables.add(name[1] as string);
   }
   const known = new Set([
     LIST_INDEX,
@@ -178,21 +215,29 @@ function compileTemplate(source: string): CompiledTemplate {
     'is',
     'if',
     'else',
+    'elif',
     'for',
     'endfor',
     'endif',
     'set',
+    'endset',
     'loop',
-    'range',
+    'namespace',
   ]);
-  return { template: new Template(rewritten), variables: [...variables].filter((v) => !known.has(v)) };
+  return { render: jinja(rewritten), variables: [...variables].filter((v) => !known.has(v) && !bound.has(v)) };
+}
+
+/** A doc_to_* value, and whether it is a field's own value (not a template's text). */
+interface DocValue {
+  value: unknown;
+  raw: boolean;
 }
 
 /** lm-eval's doc_to_* rule: a field name is the field, a number or list is itself, else a template. */
-function docValue(spec: unknown, doc: Doc, templates: Map<string, CompiledTemplate>, what: string): unknown {
-  if (typeof spec === 'number' || Array.isArray(spec)) return spec;
+function docValue(spec: unknown, doc: Doc, templates: Map<string, CompiledTemplate>, what: string): DocValue {
+  if (typeof spec === 'number' || Array.isArray(spec)) return { value: spec, raw: true };
   if (typeof spec !== 'string') throw new Error(`${what} must be a field name, a template, a number or a list`);
-  if (Object.hasOwn(doc, spec)) return doc[spec];
+  if (Object.hasOwn(doc, spec)) return { value: doc[spec], raw: true };
   let compiled = templates.get(spec);
   if (compiled === undefined) {
     compiled = compileTemplate(spec);
@@ -205,13 +250,13 @@ function docValue(spec: unknown, doc: Doc, templates: Map<string, CompiledTempla
     );
   }
   try {
-    return compiled.template.render({ ...doc, [LIST_INDEX]: listIndex });
+    return { value: compiled.render({ ...doc, [LIST_INDEX]: listIndex }), raw: false };
   } catch (error) {
     throw new Error(`${what} ${JSON.stringify(spec)}: ${(error as Error).message}`);
   }
 }
 
-function choicesOf(value: unknown, what: string): string[] {
+function choicesOf({ value }: DocValue, what: string): string[] {
   let list = value;
   if (typeof value === 'string') {
     try {
@@ -224,10 +269,16 @@ function choicesOf(value: unknown, what: string): string[] {
   return list.map((choice) => String(choice));
 }
 
-function targetIndex(value: unknown, choices: string[], what: string): number {
+/**
+ * The index of the correct choice, as lm-eval reads doc_to_target: a number is the index; a
+ * template's digit text is a number; any other text (a field's string value included, even
+ * digits) is looked up among the choices.
+ */
+function targetIndex({ value, raw }: DocValue, choices: string[], what: string): number {
   let index: number;
+  if (Array.isArray(value)) throw new Error(`${what} gave a list: several targets are not supported`);
   if (typeof value === 'number') index = value;
-  else if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) index = Number(value);
+  else if (typeof value === 'string' && !raw && /^\s*\d+\s*$/.test(value)) index = Number(value);
   else if (typeof value === 'string' && choices.includes(value)) index = choices.indexOf(value);
   else throw new Error(`${what} gave ${JSON.stringify(value)}: not an index nor one of the choices`);
   if (!Number.isInteger(index) || index < 0 || index >= choices.length) {
@@ -241,7 +292,7 @@ function readDocs(path: string): { docs: Doc[]; sha256: string } {
   const bytes = readFileSync(path);
   const text = bytes.toString('utf8');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (path.endsWith('.json')) {
+  if (path.endsWith('.json') && text.trimStart().startsWith('[')) {
     const parsed = JSON.parse(text) as unknown;
     if (!Array.isArray(parsed)) throw new Error(`${path}: expected a JSON list of documents`);
     return { docs: parsed as Doc[], sha256 };
@@ -310,23 +361,34 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
   const path = typeof raw.dataset_path === 'string' ? raw.dataset_path : undefined;
   if (path === undefined)
     bad('dataset_path must name a local file or directory (or be "json" with dataset_kwargs.data_files)');
+  const local = (p: string) => (isAbsolute(p) ? p : join(baseDir, p));
+  // A dataset_name (a Hugging Face config such as ARC-Easy) is a subdirectory of dataset_path.
+  const datasetName = typeof raw.dataset_name === 'string' ? raw.dataset_name : undefined;
+  const files = kwargs.data_files as Record<string, unknown> | undefined;
+  let directory: string | undefined;
+  if (!files && path !== undefined && path !== 'json') {
+    const where = local(path);
+    if (datasetName !== undefined) {
+      directory = join(where, datasetName);
+      if (!existsSync(directory) || !statSync(directory).isDirectory()) {
+        bad(`dataset_name ${datasetName}: expected its documents in ${directory}/<split>.jsonl`);
+      }
+    } else if (existsSync(where) && statSync(where).isDirectory()) directory = where;
+  }
   const fileOf = (split: string): string | undefined => {
-    const files = kwargs.data_files as Record<string, unknown> | undefined;
-    const local = (p: string) => (isAbsolute(p) ? p : join(baseDir, p));
     if (files && typeof files === 'object') {
       const given = files[split];
       return typeof given === 'string' ? local(given) : undefined;
     }
     if (path === undefined || path === 'json') return undefined;
-    const where = local(path);
-    if (existsSync(where) && statSync(where).isDirectory()) {
+    if (directory !== undefined) {
       for (const extension of ['.jsonl', '.json']) {
-        const candidate = join(where, `${split}${extension}`);
+        const candidate = join(directory, `${split}${extension}`);
         if (existsSync(candidate)) return candidate;
       }
       return undefined;
     }
-    return split === evaluated ? where : undefined;
+    return split === evaluated ? local(path) : undefined;
   };
   const splitName = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
   const evaluated = splitName('test_split') ?? splitName('validation_split');
@@ -335,10 +397,18 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
   if (evaluated !== undefined && path !== undefined && (evaluatedFile === undefined || !existsSync(evaluatedFile))) {
     bad(`the ${evaluated} split has no file (looked for ${evaluatedFile ?? `${path}/${evaluated}.jsonl`})`);
   }
-  const fewshotSplit = [splitName('fewshot_split'), splitName('training_split'), splitName('validation_split')].find(
-    (split) =>
-      split !== undefined && split !== evaluated && fileOf(split) !== undefined && existsSync(fileOf(split) as string),
+  const hasFile = (split: string) => fileOf(split) !== undefined && existsSync(fileOf(split) as string);
+  // A named few-shot split must be there: falling back to another would change the examples silently.
+  const namedFewshot = splitName('fewshot_split');
+  if (namedFewshot !== undefined && !hasFile(namedFewshot)) bad(`fewshot_split ${namedFewshot} has no file`);
+  const fewshotSplit = [namedFewshot, splitName('training_split'), splitName('validation_split')].find(
+    (split) => split !== undefined && split !== evaluated && hasFile(split),
   );
+  const shots = typeof raw.num_fewshot === 'number' ? raw.num_fewshot : 0;
+  const training = splitName('training_split');
+  if (shots > 0 && namedFewshot === undefined && training !== undefined && !hasFile(training)) {
+    bad(`num_fewshot ${shots} draws from training_split ${training}, which has no file`);
+  }
 
   // process_docs
   let process: ((doc: Doc) => Doc) | undefined;
@@ -400,8 +470,13 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     if (!['until', 'max_gen_toks', 'do_sample', 'temperature'].includes(key))
       bad(`generation_kwargs.${key}: not supported`);
   }
+  // lm-eval's defaults: without generation_kwargs, stop at the few-shot delimiter; 256 new tokens
+  // (its Hugging Face model's max_gen_toks), which the model calls cut to what its context holds.
   if (kw.until !== undefined) generation.stop = asList(kw.until).map(String);
-  if (kw.max_gen_toks !== undefined) generation.maxTokens = Number(kw.max_gen_toks);
+  else if (raw.generation_kwargs === undefined)
+    generation.stop = [(raw.fewshot_delimiter as string | undefined) ?? '\n\n'];
+  else generation.stop = [];
+  generation.maxTokens = kw.max_gen_toks === undefined ? LM_EVAL_MAX_GEN_TOKS : Number(kw.max_gen_toks);
   // do_sample false (lm-eval's default) is greedy, whatever the temperature says.
   generation.temperature = kw.do_sample === true ? Number(kw.temperature ?? 1) : 0;
 
@@ -417,7 +492,8 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
         case 'regex':
           steps.push({
             function: 'regex',
-            pattern: String(step.regex_pattern ?? ''),
+            // lm-eval's RegexFilter default pattern (GSM8K's answer line).
+            pattern: String(step.regex_pattern ?? '#### (\\-?[0-9\\.\\,]+)'),
             ...(step.group_select === undefined ? {} : { groupSelect: Number(step.group_select) }),
             ...(step.fallback === undefined ? {} : { fallback: String(step.fallback) }),
           });
@@ -454,21 +530,32 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     const items = docs.flatMap((original, index): RawItem[] => {
       try {
         const doc = process ? process(original) : original;
-        const text =
-          output === 'loglikelihood_rolling' ? '' : String(docValue(raw.doc_to_text, doc, templates, 'doc_to_text'));
-        if (output === 'multiple_choice') {
-          const choices = choicesOf(docValue(raw.doc_to_choice, doc, templates, 'doc_to_choice'), 'doc_to_choice');
-          const answer = targetIndex(
-            docValue(raw.doc_to_target, doc, templates, 'doc_to_target'),
-            choices,
-            'doc_to_target',
-          );
-          return [{ id: `${name}-${index}`, question: text, choices, answer }];
-        }
         const target = docValue(raw.doc_to_target, doc, templates, 'doc_to_target');
         // A rolling task scores its target text whole (lm-eval's doc_to_target); doc_to_text is unused.
-        if (output === 'loglikelihood_rolling') return [{ id: `${name}-${index}`, text: String(target) }];
-        return [{ id: `${name}-${index}`, prompt: text, reference: String(target) }];
+        if (output === 'loglikelihood_rolling') return [{ id: `${name}-${index}`, text: String(target.value) }];
+        if (typeof raw.doc_to_text !== 'string') {
+          throw new Error(
+            'doc_to_text must be a field name or a template (several inputs per document are not supported)',
+          );
+        }
+        const text = String(docValue(raw.doc_to_text, doc, templates, 'doc_to_text').value);
+        const choices =
+          raw.doc_to_choice === undefined
+            ? undefined
+            : choicesOf(docValue(raw.doc_to_choice, doc, templates, 'doc_to_choice'), 'doc_to_choice');
+        if (output === 'multiple_choice') {
+          if (choices === undefined) throw new Error('a multiple_choice task needs doc_to_choice');
+          return [
+            { id: `${name}-${index}`, question: text, choices, answer: targetIndex(target, choices, 'doc_to_target') },
+          ];
+        }
+        // Generation with choices (lm-eval's generative multiple choice): the reference is the choice's text.
+        if (Array.isArray(target.value))
+          throw new Error('doc_to_target gave a list: several targets are not supported');
+        const reference = choices
+          ? (choices[targetIndex(target, choices, 'doc_to_target')] as string)
+          : String(target.value);
+        return [{ id: `${name}-${index}`, prompt: text, reference }];
       } catch (error) {
         if (itemProblems.length < 10) itemProblems.push(`${path}, document ${index}: ${(error as Error).message}`);
         return [];

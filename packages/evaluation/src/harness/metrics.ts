@@ -1,10 +1,12 @@
-// Per-item scores and their aggregation. Every metric is the mean of a per-item score, so its
-// standard error is s / sqrt(n) over items (lm-evaluation-harness's mean_stderr), or a seeded
-// bootstrap over items where the task asks for one.
+// Per-item scores and their aggregation. Every metric but the perplexities is the mean of a
+// per-item score, so its standard error is s / sqrt(n) over items (lm-evaluation-harness's
+// mean_stderr), or a seeded bootstrap over items where the task asks for one; the perplexities are
+// corpus-level (corpusPerplexity), without a standard error, as lm-eval reports them.
 //   acc          1 when the choice of highest log-likelihood is the answer (ties: the first)
 //   acc_norm     the same with log-likelihood / characters of the choice, delimiter excluded
 //                (lm-evaluation-harness's length normalisation)
-//   exact_match  1 when the first generation equals the reference
+//   exact_match  1 when the first generation equals the reference (run-task applies the task's
+//                filters and exact_match options first: filters.ts)
 //   pass@k       1 - C(n - c, k) / C(n, k) with n generations, c of them correct by the checker
 //                (Chen et al. 2021's unbiased estimator)
 import { bootstrapStderr, type Estimate, mean, meanEstimate } from '../stats.js';

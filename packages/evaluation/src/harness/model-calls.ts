@@ -267,10 +267,11 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
   };
 
   /**
-   * A text's log-likelihood in disjoint windows of at most contextLength predictions, each
-   * conditioned on the tokens before it within its window (lm-eval's rolling windows with one
-   * token of context). Every position's Z is a prior draw (a text is scored as it would be
-   * generated, with nothing to infer Z from); zSamples draws are averaged in probability per window.
+   * A text's log-likelihood in disjoint ranges of at most contextLength predictions, each window
+   * reading the contextLength tokens before its range's end (lm-eval's rolling windows: the last,
+   * shorter range keeps a full context). Every position's Z is a prior draw (a text is scored as
+   * it would be generated, with nothing to infer Z from); zSamples draws are averaged in
+   * probability per window.
    */
   const scoreText = (text: string): RollingResult | SkippedRequest => {
     const tokens = encode(tokenizer, text, 'text');
@@ -281,15 +282,18 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
     const zRng = Rng.derive(seed, 'z');
     let total = 0;
     for (let start = 1; start < tokens.length; start += context) {
+      // Predict tokens [start, end); the window reads the `context` tokens before `end`, so the
+      // last, shorter window still sees a full context (lm-eval's rolling windows).
       const end = Math.min(tokens.length, start + context);
-      const time = end - start;
+      const first = Math.max(0, end - 1 - context);
+      const time = end - 1 - first;
       const inputs = new Int32Array(draws * time);
       const targets = new Int32Array(draws * time);
       const codes = new Int32Array(draws * time);
       for (let k = 0; k < draws; k++) {
         for (let t = 0; t < time; t++) {
-          inputs[k * time + t] = tokens[start - 1 + t] as number;
-          targets[k * time + t] = tokens[start + t] as number;
+          inputs[k * time + t] = tokens[first + t] as number;
+          targets[k * time + t] = tokens[first + t + 1] as number;
           codes[k * time + t] = latent ? zRng.int(codeCount) : 0;
         }
       }
@@ -301,9 +305,10 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
       });
       const values = ce.dataSync() as Float32Array;
       ce.dispose();
+      const counted = end - start; // the window's last positions; earlier ones are context
       const perDraw = Array.from({ length: draws }, (_, k) => {
         let logp = 0;
-        for (let t = 0; t < time; t++) logp -= values[k * time + t] as number;
+        for (let t = time - counted; t < time; t++) logp -= values[k * time + t] as number;
         return logp;
       });
       total += draws === 1 ? (perDraw[0] as number) : logMeanExp(perDraw);
@@ -347,11 +352,9 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
         }
         if (!Number.isInteger(samples) || samples < 1)
           throw new Error(`generateUntil: samples must be an integer >= 1, got ${samples}`);
-        if (request.maxTokens > context) {
-          throw new Error(
-            `generateUntil: maxTokens ${request.maxTokens} leaves no room for a prompt in a context of ${context}`,
-          );
-        }
+        // A budget past the model's context (lm-eval's default is 256 new tokens) is cut to it: at
+        // least one prompt token stays.
+        const budget = Math.min(request.maxTokens, context);
         const encoded = encode(tokenizer, request.context, 'context');
         if (!Array.isArray(encoded)) {
           results[index] = encoded;
@@ -361,10 +364,10 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
           results[index] = { skipped: 'empty', message: 'the context is empty: the model needs at least one token' };
           return;
         }
-        const prompt = encoded.slice(Math.max(0, encoded.length - (context + 1 - request.maxTokens)));
+        const prompt = encoded.slice(Math.max(0, encoded.length - (context + 1 - budget)));
         results[index] = { outputs: [], truncatedTokens: encoded.length - prompt.length };
         // One generate() call per prompt length, token budget and stop list.
-        const key = JSON.stringify([prompt.length, request.maxTokens, request.stop]);
+        const key = JSON.stringify([prompt.length, budget, request.stop]);
         const group = groups.get(key) ?? [];
         group.push({ index, prompt });
         groups.set(key, group);
@@ -387,8 +390,14 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
           if (ids.length === 1) stopTokens.push(ids[0] as number);
         }
         const result = model.generate(rows, {
-          maxNewTokens: first.maxTokens,
-          seed: seedFor(call.seed, 'generate-until', length, first.maxTokens, JSON.stringify(first.stop)),
+          maxNewTokens: Math.min(first.maxTokens, context),
+          seed: seedFor(
+            call.seed,
+            'generate-until',
+            length,
+            Math.min(first.maxTokens, context),
+            JSON.stringify(first.stop),
+          ),
           temperature: call.temperature ?? 1,
           topK: call.topK ?? 0,
           promptZ: call.promptZ ?? promptZ,

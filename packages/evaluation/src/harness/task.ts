@@ -84,7 +84,10 @@ export interface TaskConfig {
   data: TaskData;
   /** `{{field}}` placeholders filled from the item; default '{{question}}' or '{{prompt}}'. */
   promptTemplate?: string;
-  /** Written between the context and each choice (lm-evaluation-harness's target_delimiter); default ''. */
+  /**
+   * Written between the context and each choice (lm-evaluation-harness's target_delimiter);
+   * default '' (a compiled lm-eval config has lm-eval's default, " ").
+   */
   targetDelimiter?: string;
   /** Solved examples put before each item's context (lm-eval's num_fewshot); default 0. */
   numFewshot?: number;
