@@ -42,6 +42,18 @@ function scorer(right: (context: string, continuation: string) => boolean | null
   };
 }
 
+/** The metric_list and metadata that lm-eval's HellaSwag and ARC configs share. */
+const ACC_METRICS_V1 = `metric_list:
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+  - metric: acc_norm
+    aggregation: mean
+    higher_is_better: true
+metadata:
+  version: 1.0
+`;
+
 const HELLASWAG_DOCS = [0, 1, 2, 3].map((label) => ({
   ind: label,
   activity_label: 'Removing ice from car',
@@ -67,16 +79,7 @@ process_docs: hellaswag
 doc_to_text: "{{query}}"
 doc_to_target: "{{label}}"
 doc_to_choice: "choices"
-metric_list:
-  - metric: acc
-    aggregation: mean
-    higher_is_better: true
-  - metric: acc_norm
-    aggregation: mean
-    higher_is_better: true
-metadata:
-  version: 1.0
-`;
+${ACC_METRICS_V1}`;
 
 describe('lm-eval task configs: HellaSwag', () => {
   it('reads the documents, preprocesses them as lm-eval does, and scores 1 right and chance when blind', () => {
@@ -168,16 +171,7 @@ doc_to_target: "{{choices.label.index(answerKey)}}"
 doc_to_choice: "{{choices.text}}"
 should_decontaminate: true
 doc_to_decontamination_query: "Question: {{question}}\\nAnswer:"
-metric_list:
-  - metric: acc
-    aggregation: mean
-    higher_is_better: true
-  - metric: acc_norm
-    aggregation: mean
-    higher_is_better: true
-metadata:
-  version: 1.0
-`;
+${ACC_METRICS_V1}`;
 
 describe('lm-eval task configs: ARC', () => {
   it("renders lm-eval's templates (list.index included) and scores 1 right, chance when blind", () => {
