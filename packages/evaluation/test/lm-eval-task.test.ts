@@ -419,6 +419,11 @@ describe("lm-eval task configs: lm-eval's finer rules", () => {
       'data/train.json': jsonl([{ q: 'b', opts: ['x', 'y'] }]),
     });
     expect(config.fewshotItems).toHaveLength(1);
+    // The evaluated split named as the few-shot split means its other documents, not another split.
+    const own = compile(`${mc}fewshot_split: test\ntraining_split: train\n`, docs, {
+      'data/train.jsonl': jsonl([{ q: 'b', opts: ['x', 'y'] }]),
+    });
+    expect(own.config.fewshotItems).toBeUndefined();
   });
 });
 

@@ -401,9 +401,16 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
   // A named few-shot split must be there: falling back to another would change the examples silently.
   const namedFewshot = splitName('fewshot_split');
   if (namedFewshot !== undefined && !hasFile(namedFewshot)) bad(`fewshot_split ${namedFewshot} has no file`);
-  const fewshotSplit = [namedFewshot, splitName('training_split'), splitName('validation_split')].find(
-    (split) => split !== undefined && split !== evaluated && hasFile(split),
-  );
+  // The named few-shot split if any (the evaluated one itself means its other documents), else the
+  // first of training and validation that exists besides the evaluated split.
+  const fewshotSplit =
+    namedFewshot !== undefined
+      ? namedFewshot === evaluated
+        ? undefined
+        : namedFewshot
+      : [splitName('training_split'), splitName('validation_split')].find(
+          (split) => split !== undefined && split !== evaluated && hasFile(split),
+        );
   const shots = typeof raw.num_fewshot === 'number' ? raw.num_fewshot : 0;
   const training = splitName('training_split');
   if (shots > 0 && namedFewshot === undefined && training !== undefined && !hasFile(training)) {
