@@ -343,6 +343,8 @@ metric_list:
   - metric: word_perplexity
   - metric: byte_perplexity
   - metric: bits_per_byte
+    aggregation: bits_per_byte
+    higher_is_better: false
 metadata:
   version: 2.0
 `,
@@ -445,6 +447,8 @@ use_prompt: "promptsource:x"
 metric_list:
   - metric: bleu
   - metric: f1
+  - metric: acc
+    aggregation: median
 generation_kwargs:
   top_p: 0.9
 `,
@@ -462,6 +466,7 @@ generation_kwargs:
       'output_type loglikelihood is not supported yet (multiple_choice, generate_until and loglikelihood_rolling are)',
       'metric_list[0].metric "bleu" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
       'metric_list[1].metric "f1" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
+      'metric_list[2].aggregation must be mean for acc',
       'generation_kwargs.top_p: not supported',
     ]);
     const typo = write(

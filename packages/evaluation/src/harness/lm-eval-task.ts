@@ -448,7 +448,16 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
         bad(`${where}.${key}: not supported`);
       }
     }
-    if (m?.aggregation !== undefined && m.aggregation !== 'mean') bad(`${where}.aggregation must be mean`);
+    // lm-eval's aggregations: a mean of per-item scores, or the corpus-level perplexities.
+    const aggregation =
+      m?.metric === 'bits_per_byte'
+        ? 'bits_per_byte'
+        : typeof m?.metric === 'string' && m.metric.endsWith('perplexity')
+          ? 'weighted_perplexity'
+          : 'mean';
+    if (m?.aggregation !== undefined && m.aggregation !== aggregation) {
+      bad(`${where}.aggregation must be ${aggregation} for ${String(m?.metric)}`);
+    }
     const supported = ['acc', 'acc_norm', 'exact_match', 'word_perplexity', 'byte_perplexity', 'bits_per_byte'];
     if (typeof m?.metric === 'string' && supported.includes(m.metric)) {
       metrics.push(m.metric as MetricName);
