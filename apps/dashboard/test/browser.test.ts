@@ -15,6 +15,7 @@ import {
   type LabDatabase,
   priorCe,
   SEEDS,
+  STEPS,
   XSS_NOTE,
   XSS_RUN_NAME,
   XSS_TAG_VALUE,
@@ -211,6 +212,46 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     // Two band series (low + width) per group.
     expect(option.series.length).toBe(6);
     await screenshot('compare-grouped');
+  });
+
+  it('compares benchmarks: configurations as columns, differences to the baseline paired by seed, a row over steps', async () => {
+    const baselines = SEEDS.map((seed) => lab.baselines.get(seed)?.id as string);
+    const free = SEEDS.map((seed) => lab.freeRuns.get(`4/8/${seed}`)?.id as string);
+    // One more evaluation at an earlier step for the chart over steps.
+    const writer = await openTracker(lab.path);
+    await writer.logEvaluations(free[1] as string, [
+      { step: 40, task: 'likelihood', metric: 'prior_ce_bits_per_token', value: 3, stderr: 0.02, n: 256 },
+    ]);
+    await writer.close();
+    const key = 'likelihood/prior_ce_bits_per_token';
+    await open(`/compare?runs=${[...baselines, ...free].join(',')}&group=config`);
+    const table = page.getByTestId('benchmark-table');
+    await expect
+      .poll(() => table.locator('th').allTextContents())
+      .toEqual([
+        'Task / metric',
+        expect.stringMatching(/\(2 seeds\) \(baseline\)$/),
+        expect.stringMatching(/\(2 seeds\)$/),
+      ]);
+    const row = table.locator(`[data-key="${key}"]`);
+    const expected =
+      SEEDS.reduce((sum, seed) => sum + (priorCe(4, 8, seed) - priorCe(null, null, seed)) / Math.LN2, 0) / 2;
+    const delta = await row.getByTestId('benchmark-delta').textContent();
+    expect(Number(/^([+-][0-9.]+)/.exec(delta ?? '')?.[1])).toBeCloseTo(expected, 3);
+    expect(delta).toMatch(/ ±[0-9.]+/);
+    // The same runs one by one: each with its own stderr and n.
+    await open(`/compare?runs=${baselines.join(',')}`);
+    expect(await page.getByTestId('benchmark-table').locator(`[data-key="${key}"] td`).nth(1).textContent()).toMatch(
+      /^[0-9.]+ ± 0\.010 n=256$/,
+    );
+    // Picking a row draws it over the evaluated steps.
+    await open(`/compare?runs=${free.join(',')}`);
+    await page.getByTestId('benchmark-table').getByRole('link', { name: key }).click();
+    await page.waitForURL(/bench=likelihood%2Fprior_ce_bits_per_token/);
+    const option = await chartOption(page, 'benchmark-history');
+    const steps = visibleSeries(option).map((series) => (series.data as Array<[number, number]>).map(([step]) => step));
+    expect(steps).toEqual([[STEPS - 1], [40, STEPS - 1]]);
+    await screenshot('compare-benchmarks');
   });
 
   it('draws the sweep heatmap with one cell per (κ, H) holding the mean over seeds', async () => {

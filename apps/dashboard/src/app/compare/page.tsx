@@ -6,12 +6,21 @@ import Link from 'next/link';
 import { CompareChart } from '../../charts/compare-chart';
 import type { LineSeries, ReferenceLine } from '../../charts/series';
 import { AutoRefresh } from '../../components/auto-refresh';
+import { BenchmarkPanel } from '../../components/compare/benchmark-panel';
 import { CompareControls } from '../../components/compare/compare-controls';
 import { CompareSummary } from '../../components/compare/compare-summary';
 import { DatabaseProblemView } from '../../components/database-problem';
 import { EmptyState } from '../../components/empty-state';
 import { Warnings } from '../../components/warnings';
-import { type CompareView, chooseMetric, MAX_COMPARE_RUNS, parseCompareView } from '../../lib/compare-view';
+import { benchmarkHistory, benchmarkTable } from '../../lib/benchmarks';
+import {
+  type CompareView,
+  chooseMetric,
+  compareHref,
+  MAX_COMPARE_RUNS,
+  parseCompareView,
+} from '../../lib/compare-view';
+import { loadEvaluationModule } from '../../lib/comparison';
 import { configLabel, differingParams } from '../../lib/config-diff';
 import { CURVE_POINTS, groupCurveToSeries, loadSeries } from '../../lib/curves';
 import { loadFromTracker } from '../../lib/database';
@@ -74,7 +83,31 @@ async function loadComparison(tracker: Tracker, view: CompareView) {
       }
     }
   }
-  return { runs, metrics, metric, series, notes };
+  return { runs, metrics, metric, series, notes, benchmarks: await loadBenchmarks(tracker, runs, view) };
+}
+
+/** The benchmark table and one benchmark over steps, or why there is none. */
+async function loadBenchmarks(tracker: Tracker, runs: RunSummary[], view: CompareView) {
+  let evaluation: Awaited<ReturnType<typeof loadEvaluationModule>>;
+  try {
+    evaluation = await loadEvaluationModule();
+  } catch (error) {
+    return {
+      ok: false as const,
+      message: `The benchmark table needs the evaluation package (${(error as Error).message}).`,
+    };
+  }
+  const evaluations = await tracker.listEvaluations({ ids: runs.map((run) => run.id) });
+  const table = benchmarkTable(
+    runs,
+    evaluations,
+    view.grouping,
+    evaluation.defaultComparisonRows,
+    evaluation.pairedInterval,
+  );
+  const keys = table.rows.map((row) => row.key);
+  const chosen = keys.includes(view.benchmark) ? view.benchmark : (keys[0] ?? '');
+  return { ok: true as const, table, chosen, history: benchmarkHistory(runs, evaluations, chosen, runLabels(runs)) };
 }
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
@@ -97,7 +130,7 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
   }
   const loaded = await loadFromTracker((tracker) => loadComparison(tracker, view));
   if (!loaded.ok) return <DatabaseProblemView problem={loaded.problem} />;
-  const { runs, metrics, metric, series, notes } = loaded.data;
+  const { runs, metrics, metric, series, notes, benchmarks } = loaded.data;
   const active = runs.some((run) => run.status === 'RUNNING' || run.status === 'PENDING');
   const differing = differingParams(
     runs.map((run) => run.params),
@@ -139,6 +172,16 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             initialSmoothing={view.smoothing}
           />
           <CompareSummary runs={runs} differing={differing} metric={metric} />
+          {benchmarks.ok ? (
+            <BenchmarkPanel
+              table={benchmarks.table}
+              chosen={benchmarks.chosen}
+              history={benchmarks.history}
+              hrefFor={(key) => compareHref(view, { bench: key })}
+            />
+          ) : (
+            <div className="notice">{benchmarks.message}</div>
+          )}
         </>
       )}
     </>
