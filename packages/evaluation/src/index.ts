@@ -55,7 +55,7 @@ export {
   type ItemOutcome,
   isMetricName,
   itemScore,
-  metricOutput,
+  metricOutputs,
   type ParsedMetric,
   parseMetric,
   passAtK,

@@ -42,7 +42,13 @@ export function lmEvalTaskConfig(
     metric_list: config.metrics.map((metric) => ({
       metric,
       aggregation:
-        metric === 'bits_per_byte' ? 'bits_per_byte' : metric.endsWith('perplexity') ? 'weighted_perplexity' : 'mean',
+        metric === 'bits_per_byte'
+          ? 'bits_per_byte'
+          : metric === 'perplexity'
+            ? 'perplexity'
+            : metric.endsWith('perplexity')
+              ? 'weighted_perplexity'
+              : 'mean',
       higher_is_better: higherIsBetter(metric),
     })),
     metadata: { version: config.version ?? 0 },
@@ -145,20 +151,25 @@ export function lmEvalSample(
   const choices = sample.choices ?? [];
   const delimiter = config.targetDelimiter ?? '';
   const rolling = config.output === 'loglikelihood_rolling';
+  const single = config.output === 'loglikelihood';
   const args =
     config.output === 'multiple_choice'
       ? choices.map((choice) => [sample.context, `${delimiter}${choice}`])
-      : rolling
-        ? [[sample.target ?? '']]
-        : [[sample.context, { until: generation?.stop ?? [], max_gen_toks: generation?.maxTokens ?? null }]];
+      : single
+        ? [[sample.context, sample.target ?? '']]
+        : rolling
+          ? [[sample.target ?? '']]
+          : [[sample.context, { until: generation?.stop ?? [], max_gen_toks: generation?.maxTokens ?? null }]];
   const scored = (sample.loglikelihoods ?? []).map((ll, i) => [ll, sample.greedy?.[i] ?? false]);
   const firstFilter = Object.values(sample.filtered ?? {})[0];
   const responses =
     config.output === 'multiple_choice'
       ? scored.map((pair) => [pair])
-      : rolling
-        ? [[sample.rolling?.logLikelihood ?? null]]
-        : [sample.generations ?? []];
+      : single
+        ? [[[sample.continuation?.logLikelihood ?? null, sample.continuation?.isGreedy ?? false]]]
+        : rolling
+          ? [[sample.rolling?.logLikelihood ?? null]]
+          : [sample.generations ?? []];
   const target = sample.target ?? '';
   return {
     doc_id: sample.index,
@@ -169,7 +180,7 @@ export function lmEvalSample(
     filtered_resps:
       config.output === 'multiple_choice'
         ? scored
-        : rolling
+        : single || rolling
           ? responses[0]
           : firstFilter !== undefined
             ? [firstFilter]

@@ -209,7 +209,7 @@ describe('task configs and the registry', () => {
     const problems = (error as TaskConfigError).problems.join('\n');
     expect(problems).toMatch(/name "bad name" must be letters/);
     expect(problems).toMatch(/data.benchmark "chess" is not one of toy, arithmetic, reviews/);
-    expect(problems).toMatch(/metric acc needs a multiple_choice task, but output is generate_until/);
+    expect(problems).toMatch(/metric acc needs a multiple_choice or loglikelihood task, but output is generate_until/);
     expect(problems).toMatch(/unknown metric "bleu"/);
     expect(problems).toMatch(/generation.samples must be an integer >= 1, got 0/);
     expect(problems).toMatch(/generation.temperature must be a finite number >= 0/);
@@ -524,5 +524,51 @@ describe('perplexity tasks (loglikelihood_rolling)', () => {
     expect(() => createTaskRegistry({ builtins: false }).register({ ...task, numFewshot: 1 })).toThrow(
       /numFewshot must be 0 for a loglikelihood_rolling task/,
     );
+  });
+});
+
+describe('loglikelihood tasks', () => {
+  it("scores one continuation per item: lm-eval's perplexity over items and the greedy accuracy", () => {
+    const task: TaskConfig = {
+      name: 'cloze',
+      output: 'loglikelihood',
+      data: {
+        items: [
+          { context: 'one two', continuation: ' three' },
+          { context: 'red green', continuation: ' blue' },
+          { context: '€', continuation: ' x' },
+        ],
+      },
+      metrics: ['perplexity', 'acc'],
+    };
+    const seen: string[] = [];
+    const model: LanguageModel = {
+      loglikelihood: (requests) =>
+        requests.map((r) => {
+          seen.push(`${r.context}|${r.continuation}`);
+          if (r.context === '€') return { skipped: 'unencodable', message: 'cannot encode "€"' };
+          return {
+            logLikelihood: r.continuation === ' three' ? -0.5 : -1.5,
+            isGreedy: r.continuation === ' three',
+            tokens: 1,
+            truncatedTokens: 0,
+          };
+        }),
+      generateUntil: () => [],
+    };
+    const result = runTask(task, model, { seed: 1, keepSamples: true });
+    expect(seen).toEqual(['one two| three', 'red green| blue', '€| x']);
+    expect(result.metrics.map((m) => [m.metric, m.value, m.n])).toEqual([
+      ['perplexity', Math.exp(1), 2],
+      ['acc', 0.5, 2],
+    ]);
+    expect(result.skipped.unencodable).toBe(1);
+    expect(result.samples?.[0]).toMatchObject({
+      target: ' three',
+      continuation: { logLikelihood: -0.5, isGreedy: true },
+    });
+    expect(() =>
+      createTaskRegistry({ builtins: false }).register({ ...task, name: 'norm', metrics: ['acc_norm'] }),
+    ).toThrow(/metric acc_norm needs a multiple_choice task, but output is loglikelihood/);
   });
 });

@@ -323,6 +323,62 @@ describe('lm-eval task configs: GSM8K', () => {
   });
 });
 
+describe('lm-eval task configs: a loglikelihood task (LAMBADA-shaped)', () => {
+  it("scores the last word after the rest, with lm-eval's perplexity and greedy accuracy", () => {
+    const dir = tempDir();
+    const texts = ['the cat sat on the mat', 'a dog ran far away'];
+    write(dir, 'lambada/default/test.jsonl', jsonl(texts.map((text) => ({ text }))));
+    const config = loadLmEvalTask(
+      write(
+        dir,
+        'lambada.yaml',
+        `task: lambada_like
+dataset_path: ./lambada
+dataset_name: default
+output_type: loglikelihood
+test_split: test
+doc_to_text: "{{text.split(' ')[:-1]|join(' ')}}"
+doc_to_target: "{{' '+text.split(' ')[-1]}}"
+target_delimiter: ""
+metric_list:
+  - metric: perplexity
+    aggregation: perplexity
+    higher_is_better: false
+  - metric: acc
+    aggregation: mean
+    higher_is_better: true
+metadata:
+  version: 1.0
+`,
+      ),
+    );
+    expect((config.data as { items: unknown[] }).items).toEqual([
+      { id: 'lambada_like-0', context: 'the cat sat on the', continuation: ' mat' },
+      { id: 'lambada_like-1', context: 'a dog ran far', continuation: ' away' },
+    ]);
+    const seen: string[] = [];
+    const model: LanguageModel = {
+      loglikelihood: (requests) =>
+        requests.map((r) => {
+          seen.push(`${r.context}|${r.continuation}`);
+          return {
+            logLikelihood: r.continuation === ' mat' ? -1 : -3,
+            isGreedy: r.continuation === ' mat',
+            tokens: 1,
+            truncatedTokens: 0,
+          };
+        }),
+      generateUntil: () => [],
+    };
+    const result = runTask(config, model, { seed: 1 });
+    expect(seen).toEqual(['the cat sat on the| mat', 'a dog ran far| away']);
+    expect(result.metrics.map((m) => [m.metric, m.value, m.stderr])).toEqual([
+      ['perplexity', Math.exp(2), null],
+      ['acc', 0.5, 0.5],
+    ]);
+  });
+});
+
 describe('lm-eval task configs: a perplexity task', () => {
   it('scores doc_to_target whole and reports the three perplexities', () => {
     const dir = tempDir();
@@ -439,7 +495,7 @@ describe('lm-eval task configs: what is refused', () => {
       `task: bad
 dataset_path: ./data
 test_split: test
-output_type: loglikelihood
+output_type: multiple_choice_or_so
 doc_to_text: "{{q}}"
 doc_to_target: "{{a}}"
 doc_to_image: "{{q}}"
@@ -463,9 +519,9 @@ generation_kwargs:
     expect(problems.map((p) => p.slice(path.length + 2))).toEqual([
       expect.stringMatching(/^doc_to_image: not a key we support/),
       expect.stringMatching(/^use_prompt: not a key we support/),
-      'output_type loglikelihood is not supported yet (multiple_choice, generate_until and loglikelihood_rolling are)',
-      'metric_list[0].metric "bleu" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
-      'metric_list[1].metric "f1" is not supported (acc, acc_norm, exact_match, word_perplexity, byte_perplexity, bits_per_byte)',
+      'output_type must be one of multiple_choice, generate_until, loglikelihood, loglikelihood_rolling, got "multiple_choice_or_so"',
+      'metric_list[0].metric "bleu" is not supported (acc, acc_norm, exact_match, perplexity, word_perplexity, byte_perplexity, bits_per_byte)',
+      'metric_list[1].metric "f1" is not supported (acc, acc_norm, exact_match, perplexity, word_perplexity, byte_perplexity, bits_per_byte)',
       'metric_list[2].aggregation must be mean for acc',
       'generation_kwargs.top_p: not supported',
     ]);

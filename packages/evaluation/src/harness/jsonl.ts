@@ -1,6 +1,7 @@
 // Tasks users bring as JSONL files, in lm-evaluation-harness's two common shapes:
 //   multiple choice  {"question": "2+2=", "choices": ["4", "5"], "answer": 0}
 //   generative       {"prompt": "2+2=", "reference": "4"}
+//   loglikelihood    {"context": "The capital of France is", "continuation": " Paris"}
 //   perplexity       {"text": "A whole document."}  (loglikelihood_rolling)
 // (plus an optional "id" and any other fields, which prompt templates may use). Blank lines are
 // skipped. One file holds one shape.
@@ -36,6 +37,7 @@ export class JsonlError extends Error {
 function shapeOf(value: Record<string, unknown>): TaskOutput | undefined {
   if ('choices' in value || 'question' in value || 'answer' in value) return 'multiple_choice';
   if ('prompt' in value || 'reference' in value) return 'generate_until';
+  if ('continuation' in value) return 'loglikelihood';
   if ('text' in value) return 'loglikelihood_rolling';
   return undefined;
 }
@@ -55,6 +57,12 @@ function shapeProblem(value: Record<string, unknown>, shape: TaskOutput): string
       return `multiple choice: "answer" must be the index of the correct choice, 0..${choices.length - 1}; got ${JSON.stringify(value.answer)}`;
     }
     return null;
+  }
+  if (shape === 'loglikelihood') {
+    if (typeof value.context !== 'string') return 'loglikelihood: "context" must be a string';
+    return typeof value.continuation === 'string' && value.continuation !== ''
+      ? null
+      : 'loglikelihood: "continuation" must be a non-empty string';
   }
   if (shape === 'loglikelihood_rolling') {
     return typeof value.text === 'string' ? null : 'perplexity: "text" must be a string';

@@ -332,12 +332,9 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
   if (typeof name !== 'string' || !/^[A-Za-z0-9_.:-]+$/.test(name))
     bad('task must be a name of letters, digits, _ . : or -');
   const output = raw.output_type;
-  if (output === 'loglikelihood') {
-    bad(
-      'output_type loglikelihood is not supported yet (multiple_choice, generate_until and loglikelihood_rolling are)',
-    );
-  } else if (output !== 'multiple_choice' && output !== 'generate_until' && output !== 'loglikelihood_rolling') {
-    bad(`output_type must be multiple_choice, generate_until or loglikelihood_rolling, got ${JSON.stringify(output)}`);
+  const OUTPUTS = ['multiple_choice', 'generate_until', 'loglikelihood', 'loglikelihood_rolling'];
+  if (!OUTPUTS.includes(output as string)) {
+    bad(`output_type must be one of ${OUTPUTS.join(', ')}, got ${JSON.stringify(output)}`);
   }
   if (raw.repeats !== undefined && raw.repeats !== 1) bad('repeats other than 1 is not supported');
   if (typeof raw.description === 'string' && raw.description.includes('{{')) {
@@ -452,13 +449,23 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     const aggregation =
       m?.metric === 'bits_per_byte'
         ? 'bits_per_byte'
-        : typeof m?.metric === 'string' && m.metric.endsWith('perplexity')
-          ? 'weighted_perplexity'
-          : 'mean';
+        : m?.metric === 'perplexity'
+          ? 'perplexity'
+          : typeof m?.metric === 'string' && m.metric.endsWith('perplexity')
+            ? 'weighted_perplexity'
+            : 'mean';
     if (m?.aggregation !== undefined && m.aggregation !== aggregation) {
       bad(`${where}.aggregation must be ${aggregation} for ${String(m?.metric)}`);
     }
-    const supported = ['acc', 'acc_norm', 'exact_match', 'word_perplexity', 'byte_perplexity', 'bits_per_byte'];
+    const supported = [
+      'acc',
+      'acc_norm',
+      'exact_match',
+      'perplexity',
+      'word_perplexity',
+      'byte_perplexity',
+      'bits_per_byte',
+    ];
     if (typeof m?.metric === 'string' && supported.includes(m.metric)) {
       metrics.push(m.metric as MetricName);
       if (m.metric === 'exact_match') {
@@ -474,6 +481,7 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     const defaults: Record<string, MetricName[]> = {
       multiple_choice: ['acc', 'acc_norm'],
       generate_until: ['exact_match'],
+      loglikelihood: ['perplexity', 'acc'],
       loglikelihood_rolling: ['word_perplexity', 'byte_perplexity', 'bits_per_byte'],
     };
     metrics.push(...(defaults[output as string] ?? []));
@@ -559,6 +567,12 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
           raw.doc_to_choice === undefined
             ? undefined
             : choicesOf(docValue(raw.doc_to_choice, doc, templates, 'doc_to_choice'), 'doc_to_choice');
+        if (output === 'loglikelihood') {
+          // lm-eval scores target_delimiter + doc_to_target after the context.
+          if (Array.isArray(target.value))
+            throw new Error('doc_to_target gave a list: several targets are not supported');
+          return [{ id: `${name}-${index}`, context: text, continuation: String(target.value) }];
+        }
         if (output === 'multiple_choice') {
           if (choices === undefined) throw new Error('a multiple_choice task needs doc_to_choice');
           return [

@@ -13,7 +13,15 @@ import { bootstrapStderr, type Estimate, mean, meanEstimate } from '../stats.js'
 import type { MetricName, TaskOutput } from './task.js';
 
 export interface ParsedMetric {
-  base: 'acc' | 'acc_norm' | 'exact_match' | 'pass' | 'word_perplexity' | 'byte_perplexity' | 'bits_per_byte';
+  base:
+    | 'acc'
+    | 'acc_norm'
+    | 'exact_match'
+    | 'pass'
+    | 'perplexity'
+    | 'word_perplexity'
+    | 'byte_perplexity'
+    | 'bits_per_byte';
   k?: number;
 }
 
@@ -23,18 +31,23 @@ export const PERPLEXITY_METRICS = ['word_perplexity', 'byte_perplexity', 'bits_p
 /** Which model call a metric needs, and what the task must provide for it. */
 export function parseMetric(name: string): ParsedMetric {
   if (name === 'acc' || name === 'acc_norm' || name === 'exact_match') return { base: name };
-  if ((PERPLEXITY_METRICS as readonly string[]).includes(name)) return { base: name as ParsedMetric['base'] };
+  if ((PERPLEXITY_METRICS as readonly string[]).includes(name) || name === 'perplexity') {
+    return { base: name as ParsedMetric['base'] };
+  }
   const match = /^pass@([1-9][0-9]*)$/.exec(name);
   if (match) return { base: 'pass', k: Number(match[1]) };
   throw new Error(
-    `unknown metric "${name}": use acc, acc_norm, exact_match, pass@k (k >= 1), word_perplexity, byte_perplexity or bits_per_byte`,
+    `unknown metric "${name}": use acc, acc_norm, exact_match, pass@k (k >= 1), perplexity, word_perplexity, byte_perplexity or bits_per_byte`,
   );
 }
 
-export function metricOutput(metric: ParsedMetric): TaskOutput {
-  if (metric.base === 'acc' || metric.base === 'acc_norm') return 'multiple_choice';
-  if ((PERPLEXITY_METRICS as readonly string[]).includes(metric.base)) return 'loglikelihood_rolling';
-  return 'generate_until';
+/** The task outputs a metric can score. */
+export function metricOutputs(metric: ParsedMetric): TaskOutput[] {
+  if (metric.base === 'acc') return ['multiple_choice', 'loglikelihood'];
+  if (metric.base === 'acc_norm') return ['multiple_choice'];
+  if (metric.base === 'perplexity') return ['loglikelihood'];
+  if ((PERPLEXITY_METRICS as readonly string[]).includes(metric.base)) return ['loglikelihood_rolling'];
+  return ['generate_until'];
 }
 
 /** A loglikelihood_rolling item's log-likelihood and its size in words and UTF-8 bytes. */
@@ -100,6 +113,8 @@ export interface ItemOutcome {
   correct?: boolean[];
   /** loglikelihood_rolling: the text's log-likelihood and size. */
   rolling?: RollingOutcome;
+  /** loglikelihood: the continuation's log-likelihood, and whether greedy decoding gives it. */
+  continuation?: { logLikelihood: number; isGreedy: boolean };
 }
 
 /** The score of one item for one metric. */
@@ -107,6 +122,8 @@ export function itemScore(metric: ParsedMetric, outcome: ItemOutcome): number {
   switch (metric.base) {
     case 'acc':
     case 'acc_norm': {
+      // A loglikelihood task's accuracy: greedy decoding gives the continuation (lm-eval's is_greedy).
+      if (metric.base === 'acc' && outcome.continuation) return outcome.continuation.isGreedy ? 1 : 0;
       const ll = outcome.loglikelihoods;
       if (!ll || outcome.answer === undefined)
         throw new Error(`${metric.base} needs choice log-likelihoods and an answer`);
@@ -118,6 +135,7 @@ export function itemScore(metric: ParsedMetric, outcome: ItemOutcome): number {
       if (outcome.reference === undefined) throw new Error('exact_match needs a reference');
       return outcome.generations?.[0] === outcome.reference ? 1 : 0;
     }
+    case 'perplexity':
     case 'word_perplexity':
     case 'byte_perplexity':
     case 'bits_per_byte':

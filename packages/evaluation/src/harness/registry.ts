@@ -9,7 +9,7 @@ import { builtinTasks } from './builtin-tasks.js';
 import { FILTER_FUNCTIONS, pythonRegex } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
 import { compileLmEvalTask, isLmEvalTaskConfig, LmEvalConfigError, readLmEvalConfigFile } from './lm-eval-task.js';
-import { metricOutput, parseMetric } from './metrics.js';
+import { metricOutputs, parseMetric } from './metrics.js';
 import { type RawItem, TASK_OUTPUTS, type TaskConfig } from './task.js';
 
 export interface RegisteredTask {
@@ -60,8 +60,8 @@ export function taskConfigProblems(config: TaskConfig): string[] {
       bad((error as Error).message);
       continue;
     }
-    if (TASK_OUTPUTS.includes(config.output) && metricOutput(parsed) !== config.output) {
-      bad(`metric ${metric} needs a ${metricOutput(parsed)} task, but output is ${config.output}`);
+    if (TASK_OUTPUTS.includes(config.output) && !metricOutputs(parsed).includes(config.output)) {
+      bad(`metric ${metric} needs a ${metricOutputs(parsed).join(' or ')} task, but output is ${config.output}`);
     }
     if (parsed.base === 'pass') {
       largestK = Math.max(largestK, parsed.k as number);

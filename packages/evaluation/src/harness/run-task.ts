@@ -150,6 +150,25 @@ function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, opti
       };
     });
   }
+  if (config.output === 'loglikelihood') {
+    const results = lm.loglikelihood(
+      items.map((item) => ({ context: item.context, continuation: item.continuation ?? '' })),
+    );
+    if (results.length !== items.length) {
+      throw new Error(
+        `task "${config.name}": loglikelihood returned ${results.length} results for ${items.length} requests`,
+      );
+    }
+    options.onProgress?.(items.length, items.length);
+    return items.map((_, i) => {
+      const result = results[i] as (typeof results)[number];
+      if (isSkipped(result)) return { outcome: result, truncated: false };
+      return {
+        outcome: { continuation: { logLikelihood: result.logLikelihood, isGreedy: result.isGreedy } },
+        truncated: result.truncatedTokens > 0,
+      };
+    });
+  }
   if (config.output === 'multiple_choice') {
     // Items go to the model about PROGRESS_ITEMS at a time, every item of one context in the same
     // call: a context's choices are scored together (shared Z draws, one truncation), so the
@@ -341,13 +360,21 @@ export function runTask(
     (name): Array<{ name: string; filter: FilterPipeline }> =>
       name === 'exact_match' ? pipelines.map((filter) => ({ name, filter })) : [{ name, filter: NO_FILTER }],
   );
-  const isCorpus = (name: string): name is (typeof PERPLEXITY_METRICS)[number] =>
-    (PERPLEXITY_METRICS as readonly string[]).includes(name);
+  const isCorpus = (name: string): name is (typeof PERPLEXITY_METRICS)[number] | 'perplexity' =>
+    name === 'perplexity' || (PERPLEXITY_METRICS as readonly string[]).includes(name);
+  /** lm-eval's `perplexity` aggregation over loglikelihood items: exp of minus the mean log-likelihood. */
+  const corpusValue = (name: (typeof PERPLEXITY_METRICS)[number] | 'perplexity', outcomes: ItemOutcome[]) =>
+    name === 'perplexity'
+      ? Math.exp(-outcomes.reduce((sum, o) => sum + (o.continuation?.logLikelihood ?? 0), 0) / outcomes.length)
+      : corpusPerplexity(
+          name,
+          outcomes.map((o) => o.rolling as RollingOutcome),
+        );
   const scoreOf = (name: string, filter: FilterPipeline, outcome: ItemOutcome): number =>
     name === 'exact_match'
       ? exactMatch(applyFilters(filter, outcome.generations ?? []), outcome.reference ?? '', config.exactMatch)
       : isCorpus(name)
-        ? corpusPerplexity(name, [outcome.rolling as RollingOutcome])
+        ? corpusValue(name, [outcome])
         : itemScore(parseMetric(name), outcome);
   const keyOf = (name: string, filter: FilterPipeline) =>
     filter.name === NO_FILTER.name ? name : `${name},${filter.name}`;
@@ -358,9 +385,9 @@ export function runTask(
     // Perplexities are corpus-level (summed log-likelihood over summed words or bytes), without a
     // standard error, as lm-eval reports them.
     if (isCorpus(name)) {
-      const value = corpusPerplexity(
+      const value = corpusValue(
         name,
-        scored.map(({ outcome }) => outcome.rolling as RollingOutcome),
+        scored.map(({ outcome }) => outcome),
       );
       const record: MetricRecord = { task: config.name, metric: name, value, stderr: null, n: scored.length };
       if (note !== undefined) record.note = note;
@@ -403,7 +430,9 @@ export function runTask(
           ? ((item.choices as string[])[item.answer as number] as string)
           : config.output === 'loglikelihood_rolling'
             ? (item.text ?? null)
-            : (item.reference ?? null),
+            : config.output === 'loglikelihood'
+              ? (item.continuation ?? null)
+              : (item.reference ?? null),
       ...outcome,
       ...(outcome.generations
         ? { filtered: Object.fromEntries(pipelines.map((f) => [f.name, applyFilters(f, outcome.generations ?? [])])) }

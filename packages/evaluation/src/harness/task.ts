@@ -9,10 +9,16 @@ import { readJsonlItems } from './jsonl.js';
 
 /**
  * multiple_choice: score each choice by log-likelihood; generate_until: sample and compare;
+ * loglikelihood: the log-likelihood of one continuation (and whether greedy decoding gives it);
  * loglikelihood_rolling: the log-likelihood of a whole text (perplexity).
  */
-export type TaskOutput = 'multiple_choice' | 'generate_until' | 'loglikelihood_rolling';
-export const TASK_OUTPUTS: readonly TaskOutput[] = ['multiple_choice', 'generate_until', 'loglikelihood_rolling'];
+export type TaskOutput = 'multiple_choice' | 'generate_until' | 'loglikelihood' | 'loglikelihood_rolling';
+export const TASK_OUTPUTS: readonly TaskOutput[] = [
+  'multiple_choice',
+  'generate_until',
+  'loglikelihood',
+  'loglikelihood_rolling',
+];
 
 /** acc, acc_norm (multiple choice); exact_match (needs a reference); pass@k (needs a checker). */
 export type MetricName =
@@ -20,6 +26,7 @@ export type MetricName =
   | 'acc_norm'
   | 'exact_match'
   | `pass@${number}`
+  | 'perplexity'
   | 'word_perplexity'
   | 'byte_perplexity'
   | 'bits_per_byte';
@@ -75,6 +82,8 @@ export interface TaskItem {
   reference?: string;
   /** loglikelihood_rolling: the text whose log-likelihood is scored. */
   text?: string;
+  /** loglikelihood: what is scored after the context. */
+  continuation?: string;
 }
 
 export interface TaskConfig {
@@ -143,6 +152,13 @@ export function toTaskItem(config: TaskConfig, raw: RawItem, index: number): Tas
     if (typeof raw.text !== 'string') throw new Error(`task "${config.name}", item ${id}: "text" must be a string`);
     return { id, fields: raw, context: '', text: raw.text };
   }
+  if (config.output === 'loglikelihood') {
+    if (typeof raw.continuation !== 'string' || raw.continuation === '') {
+      throw new Error(`task "${config.name}", item ${id}: "continuation" must be a non-empty string`);
+    }
+    const context = renderTemplate(config.promptTemplate ?? '{{context}}', raw, `task "${config.name}", item ${id}`);
+    return { id, fields: raw, context, continuation: `${config.targetDelimiter ?? ''}${raw.continuation}` };
+  }
   const template = config.promptTemplate ?? (config.output === 'multiple_choice' ? '{{question}}' : '{{prompt}}');
   const item: TaskItem = { id, fields: raw, context: renderTemplate(template, raw, where) };
   if (config.output === 'multiple_choice') {
@@ -186,7 +202,11 @@ export function itemsHash(raw: readonly RawItem[]): string {
 /** A solved example: the context, the target delimiter and the answer (the correct choice, or the reference). */
 function solved(config: TaskConfig, item: TaskItem): string {
   const answer =
-    config.output === 'multiple_choice' ? (item.choices as string[])[item.answer as number] : item.reference;
+    config.output === 'multiple_choice'
+      ? (item.choices as string[])[item.answer as number]
+      : config.output === 'loglikelihood'
+        ? item.fields.continuation
+        : item.reference;
   if (answer === undefined) {
     throw new Error(`task "${config.name}", item ${item.id}: a few-shot example needs a "reference"`);
   }
