@@ -1,4 +1,6 @@
 // The `ftlab` command line. Every command takes --db, --backend and --json.
+
+import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES } from '@ftlab/backend';
 import { DEFAULT_MAX_RESUMES, RUN_STATUSES, type RunStatus } from '@ftlab/tracker';
 import { Command, InvalidArgumentError, Option } from 'commander';
@@ -61,12 +63,19 @@ function tag(value: string, previous: Record<string, string> = {}): Record<strin
  */
 export const INVALID_INPUT_EXIT_CODE = 2;
 
+/** The CLI's version, from its package.json (beside src/ and dist/). */
+export function cliVersion(): string {
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return manifest.version;
+}
+
 /** Runs a command, turning its result into the process exit code. */
 type Action<A extends unknown[]> = (...args: A) => Promise<number>;
 
 export function buildProgram(run: (action: () => Promise<number>) => void): Command {
   const program = new Command('ftlab')
     .description('Free Transformer Lab: train, sweep, evaluate and compare latent-variable language models')
+    .version(`ftlab ${cliVersion()} (Node.js ${process.versions.node})`, '-V, --version', 'print the version and exit')
     .addOption(
       new Option('--db <file|url>', 'tracker database: a SQLite file, or postgres://user@host/db for several machines')
         .env('FTLAB_DB')

@@ -387,6 +387,21 @@ describe('bench', () => {
   );
 });
 
+describe('the command line itself', () => {
+  it('--version and -V print the version of the package and exit 0', async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    for (const flag of ['--version', '-V']) {
+      const result = await ftlab([flag]).done;
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(`ftlab ${version} (Node.js ${process.versions.node})\n`);
+    }
+    // A usage error exits 2, as every refused input does.
+    expect((await ftlab(['--no-such-option']).done).code).toBe(2);
+  });
+});
+
 describe('write-side guarantees', () => {
   it('a malformed config is refused with file, line, field and fix, and the database is not touched', async () => {
     const bad = writeFile(dir, 'bad.yaml', TINY().replace('batchSize: 4', 'batchSize: 0'));
