@@ -7,8 +7,9 @@
 import type { PairedInterval } from '@ftlab/evaluation';
 import type { Evaluation, RunSummary } from '@ftlab/tracker';
 import type { LineSeries } from '../charts/series';
-import { configLabel, differingParams } from './config-diff';
+import { configGroups } from './config-diff';
 import { isBaselineVariant, runVariant } from './run-row';
+import { aggregate } from './sweep-grid';
 
 export type PairedIntervalFn = (differences: number[], level: number) => PairedInterval;
 
@@ -48,16 +49,6 @@ export function latestEvaluations(evaluations: readonly Evaluation[]): Map<strin
   return byRun;
 }
 
-function mean(values: number[]): number {
-  return values.reduce((sum, v) => sum + v, 0) / values.length;
-}
-
-function std(values: number[]): number | null {
-  if (values.length < 2) return null;
-  const m = mean(values);
-  return Math.sqrt(values.reduce((sum, v) => sum + (v - m) ** 2, 0) / (values.length - 1));
-}
-
 /**
  * The table for `runs` in page order. `rows` orders and filters the keys (the evaluation
  * package's defaultComparisonRows); `paired` computes a paired interval at 95%.
@@ -86,18 +77,13 @@ export function benchmarkTable(
       })),
     };
   }
-  const groups = new Map<string, RunSummary[]>();
-  for (const run of runs) groups.set(run.configHash, [...(groups.get(run.configHash) ?? []), run]);
-  const members = [...groups.values()];
-  const labelKeys = differingParams(members.map((group) => (group[0] as RunSummary).params));
-  const columns: BenchmarkColumn[] = members.map((group) => {
-    const first = group[0] as RunSummary;
-    return {
-      label: `${configLabel(first.params, labelKeys) || first.name} (${group.length} seed${group.length > 1 ? 's' : ''})`,
-      runIds: group.map((run) => run.id),
-      isBaseline: isBaselineVariant(runVariant(first)),
-    };
-  });
+  const groups = configGroups(runs);
+  const members = groups.map((group) => group.runs);
+  const columns: BenchmarkColumn[] = groups.map(({ runs: group, label }) => ({
+    label: `${label} (${group.length} seed${group.length > 1 ? 's' : ''})`,
+    runIds: group.map((run) => run.id),
+    isBaseline: isBaselineVariant(runVariant(group[0] as RunSummary)),
+  }));
   const baselineIndex = columns.findIndex((column) => column.isBaseline);
   const baselineBySeed = new Map<number, string>();
   if (baselineIndex >= 0) {
@@ -115,11 +101,8 @@ export function benchmarkTable(
           const value = evaluationOf(run.id, key)?.value;
           return value === null || value === undefined ? [] : [value];
         });
-        const cell: BenchmarkCell = {
-          value: values.length > 0 ? mean(values) : null,
-          spread: std(values),
-          n: values.length,
-        };
+        const pooled = aggregate(values);
+        const cell: BenchmarkCell = { value: pooled?.mean ?? null, spread: pooled?.std ?? null, n: values.length };
         if (baselineIndex >= 0 && index !== baselineIndex) {
           const differences = group.flatMap((run) => {
             const baseline = run.seed === null ? undefined : baselineBySeed.get(run.seed);

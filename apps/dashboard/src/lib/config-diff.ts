@@ -1,6 +1,6 @@
 // Which config params tell a set of runs apart, and short labels made of them ("κ=0.5 bits, H=8"):
 // how the compare page names runs and seed groups, and which columns its table shows.
-import type { ParamValue } from '@ftlab/tracker';
+import type { ParamValue, RunSummary } from '@ftlab/tracker';
 import { formatNumber } from './format';
 import { NATS_PER_BIT, PARAM } from './keys';
 
@@ -41,4 +41,23 @@ export function paramLabel(key: string, value: ParamValue | undefined): string {
 
 export function configLabel(params: Record<string, ParamValue>, keys: string[]): string {
   return keys.map((key) => paramLabel(key, params[key])).join(', ');
+}
+
+/**
+ * Runs grouped by config hash (the seeds of one config), in first-seen order, each group labelled
+ * by the params that tell the groups apart (else by its first run's name).
+ */
+export function configGroups(runs: readonly RunSummary[]): Array<{ runs: RunSummary[]; label: string }> {
+  const groups = new Map<string, RunSummary[]>();
+  for (const run of runs) {
+    const group = groups.get(run.configHash);
+    if (group) group.push(run);
+    else groups.set(run.configHash, [run]);
+  }
+  const members = [...groups.values()];
+  const labelKeys = differingParams(members.map((group) => (group[0] as RunSummary).params));
+  return members.map((group) => {
+    const first = group[0] as RunSummary;
+    return { runs: group, label: configLabel(first.params, labelKeys) || first.name };
+  });
 }

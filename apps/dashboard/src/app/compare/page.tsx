@@ -21,7 +21,7 @@ import {
   parseCompareView,
 } from '../../lib/compare-view';
 import { loadEvaluationModule } from '../../lib/comparison';
-import { configLabel, differingParams } from '../../lib/config-diff';
+import { configGroups, differingParams } from '../../lib/config-diff';
 import { CURVE_POINTS, groupCurveToSeries, loadSeries } from '../../lib/curves';
 import { loadFromTracker } from '../../lib/database';
 import { formatNumber } from '../../lib/format';
@@ -62,16 +62,11 @@ async function loadComparison(tracker: Tracker, view: CompareView) {
   const series: LineSeries[] = [];
   if (metric !== '') {
     if (view.grouping === 'config') {
-      const groups = new Map<string, RunSummary[]>();
-      for (const run of runs) groups.set(run.configHash, [...(groups.get(run.configHash) ?? []), run]);
-      const members = [...groups.values()];
-      const labelKeys = differingParams(members.map((group) => (group[0] as RunSummary).params));
-      for (const group of members) {
+      for (const { runs: group, label } of configGroups(runs)) {
         const curve = await tracker.groupCurves({ runIds: group.map((run) => run.id) }, metric, {
           maxPoints: CURVE_POINTS,
         });
         if (curve.points.length === 0) continue;
-        const label = configLabel((group[0] as RunSummary).params, labelKeys) || (group[0] as RunSummary).name;
         series.push(groupCurveToSeries(curve, `${label} (${group.length} run${group.length > 1 ? 's' : ''})`));
       }
     } else {

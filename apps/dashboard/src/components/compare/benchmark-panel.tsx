@@ -5,15 +5,11 @@ import Link from 'next/link';
 import { MetricChart } from '../../charts/metric-chart';
 import type { LineSeries } from '../../charts/series';
 import type { BenchmarkCell, BenchmarkTable } from '../../lib/benchmarks';
-
-function fixed(value: number | null): string {
-  return value === null ? '' : Number.isFinite(value) ? value.toFixed(3) : String(value);
-}
+import { fixed, PairedDelta } from '../paired-delta';
 
 function Cell({ cell, grouped }: { cell: BenchmarkCell; grouped: boolean }) {
   if (cell.value === null) return <td className="num faint">—</td>;
   const delta = cell.delta;
-  const half = delta && delta.low !== null && delta.high !== null ? (delta.high - delta.low) / 2 : null;
   return (
     <td className="num" data-significant={delta?.significant ? '1' : undefined}>
       <div>
@@ -22,16 +18,12 @@ function Cell({ cell, grouped }: { cell: BenchmarkCell; grouped: boolean }) {
         <span className="faint small"> {grouped ? `${cell.n} seed${cell.n === 1 ? '' : 's'}` : `n=${cell.n}`}</span>
       </div>
       {delta && delta.n > 0 ? (
-        <div
-          className="small muted nowrap"
-          data-testid="benchmark-delta"
+        <PairedDelta
+          delta={delta}
+          testId="benchmark-delta"
           title={`mean paired difference to the baseline over ${delta.n} seed(s), 95% interval`}
-        >
-          {delta.mean >= 0 ? '+' : ''}
-          {fixed(delta.mean)}
-          {half !== null ? ` ±${fixed(half)}` : ' (one seed: no interval)'}
-          {delta.significant ? <span className="sig"> *</span> : null}
-        </div>
+          noInterval=" (one seed: no interval)"
+        />
       ) : null}
     </td>
   );

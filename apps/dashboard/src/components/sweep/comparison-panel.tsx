@@ -1,24 +1,15 @@
 import type { ColumnVerdict, ComparisonCell, ComparisonTable } from '@ftlab/evaluation';
 import { type ComparisonResult, TABLE_FORMATS } from '../../lib/comparison';
-
-function fixed(value: number): string {
-  return Number.isFinite(value) ? value.toFixed(3) : String(value);
-}
+import { fixed, PairedDelta } from '../paired-delta';
 
 function Cell({ cell }: { cell: ComparisonCell }) {
   if (cell.mean === null) return <td className="num faint">—</td>;
   const delta = cell.delta;
-  const half = delta && delta.low !== null && delta.high !== null ? (delta.high - delta.low) / 2 : null;
   return (
     <td className="num" data-significant={delta?.significant ? '1' : undefined}>
       <div>{fixed(cell.mean)}</div>
       {delta && delta.n > 0 ? (
-        <div className="small muted nowrap" title={`mean paired difference over ${delta.n} seed(s)`}>
-          {delta.mean >= 0 ? '+' : ''}
-          {fixed(delta.mean)}
-          {half !== null ? ` ±${fixed(half)}` : ''}
-          {delta.significant ? <span className="sig"> *</span> : null}
-        </div>
+        <PairedDelta delta={delta} title={`mean paired difference over ${delta.n} seed(s)`} />
       ) : null}
     </td>
   );
