@@ -128,46 +128,48 @@ function checkerOf(
   };
 }
 
+/** A model call's results, checked to be one per request (a LanguageModel written elsewhere may not be). */
+function onePerRequest<T>(config: TaskConfig, call: string, results: T[], requests: number): T[] {
+  if (results.length !== requests) {
+    throw new Error(`task "${config.name}": ${call} returned ${results.length} results for ${requests} requests`);
+  }
+  return results;
+}
+
+/** One call per item: a skipped request stays skipped, any other result becomes the item's outcome. */
+function perItem<R extends object>(
+  results: readonly (R | SkippedRequest)[],
+  outcome: (result: R, index: number) => ItemCall,
+): ItemCall[] {
+  return results.map((result, i) => (isSkipped(result) ? { outcome: result, truncated: false } : outcome(result, i)));
+}
+
 function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, options: RunTaskOptions): ItemCall[] {
   options.onProgress?.(0, items.length);
   if (config.output === 'loglikelihood_rolling') {
     if (!lm.loglikelihoodRolling) {
       throw new Error(`task "${config.name}": this model cannot score whole texts (it has no loglikelihoodRolling)`);
     }
-    const results = lm.loglikelihoodRolling(items.map((item) => item.text ?? ''));
-    if (results.length !== items.length) {
-      throw new Error(
-        `task "${config.name}": loglikelihoodRolling returned ${results.length} results for ${items.length} texts`,
-      );
-    }
+    const results = onePerRequest(
+      config,
+      'loglikelihoodRolling',
+      lm.loglikelihoodRolling(items.map((item) => item.text ?? '')),
+      items.length,
+    );
     options.onProgress?.(items.length, items.length);
-    return items.map((item, i) => {
-      const result = results[i] as (typeof results)[number];
-      if (isSkipped(result)) return { outcome: result, truncated: false };
-      return {
-        outcome: { rolling: { logLikelihood: result.logLikelihood, ...textSize(item.text ?? '') } },
-        truncated: false,
-      };
-    });
+    return perItem(results, (result, i) => ({
+      outcome: { rolling: { logLikelihood: result.logLikelihood, ...textSize(items[i]?.text ?? '') } },
+      truncated: false,
+    }));
   }
   if (config.output === 'loglikelihood') {
-    const results = lm.loglikelihood(
-      items.map((item) => ({ context: item.context, continuation: item.continuation ?? '' })),
-    );
-    if (results.length !== items.length) {
-      throw new Error(
-        `task "${config.name}": loglikelihood returned ${results.length} results for ${items.length} requests`,
-      );
-    }
+    const requests = items.map((item) => ({ context: item.context, continuation: item.continuation ?? '' }));
+    const results = onePerRequest(config, 'loglikelihood', lm.loglikelihood(requests), requests.length);
     options.onProgress?.(items.length, items.length);
-    return items.map((_, i) => {
-      const result = results[i] as (typeof results)[number];
-      if (isSkipped(result)) return { outcome: result, truncated: false };
-      return {
-        outcome: { continuation: { logLikelihood: result.logLikelihood, isGreedy: result.isGreedy } },
-        truncated: result.truncatedTokens > 0,
-      };
-    });
+    return perItem(results, (result) => ({
+      outcome: { continuation: { logLikelihood: result.logLikelihood, isGreedy: result.isGreedy } },
+      truncated: result.truncatedTokens > 0,
+    }));
   }
   if (config.output === 'multiple_choice') {
     // Items go to the model about PROGRESS_ITEMS at a time, every item of one context in the same
@@ -175,7 +177,9 @@ function callsFor(config: TaskConfig, items: TaskItem[], lm: LanguageModel, opti
     // scores are those of one call with every item.
     const byContext = new Map<string, number[]>();
     for (const [i, item] of items.entries()) {
-      byContext.set(item.context, [...(byContext.get(item.context) ?? []), i]);
+      const indices = byContext.get(item.context);
+      if (indices) indices.push(i);
+      else byContext.set(item.context, [i]);
     }
     const calls: ItemCall[] = new Array(items.length);
     let batch: number[] = [];
@@ -209,12 +213,7 @@ function choiceCalls(config: TaskConfig, items: TaskItem[], lm: LanguageModel): 
   const requests = items.flatMap((item) =>
     (item.continuations ?? []).map((continuation) => ({ context: item.context, continuation })),
   );
-  const results = lm.loglikelihood(requests);
-  if (results.length !== requests.length) {
-    throw new Error(
-      `task "${config.name}": loglikelihood returned ${results.length} results for ${requests.length} requests`,
-    );
-  }
+  const results = onePerRequest(config, 'loglikelihood', lm.loglikelihood(requests), requests.length);
   let next = 0;
   return items.map((item) => {
     const choices = item.choices ?? [];
@@ -263,24 +262,23 @@ function generationCalls(
 ): ItemCall[] {
   const { stop, maxTokens, samples, temperature, topK } = effectiveGeneration(config, options.dataConfig);
   const promptZ = options.promptZ ?? config.generation?.promptZ;
-  const generations = lm.generateUntil(
-    items.map((item) => ({ context: item.context, stop, maxTokens, samples })),
-    {
-      seed: seedFor(options.seed, 'task', config.name),
-      temperature,
-      topK,
-      ...(promptZ ? { promptZ } : {}),
-    },
+  const generations = onePerRequest(
+    config,
+    'generateUntil',
+    lm.generateUntil(
+      items.map((item) => ({ context: item.context, stop, maxTokens, samples })),
+      {
+        seed: seedFor(options.seed, 'task', config.name),
+        temperature,
+        topK,
+        ...(promptZ ? { promptZ } : {}),
+      },
+    ),
+    items.length,
   );
-  if (generations.length !== items.length) {
-    throw new Error(
-      `task "${config.name}": generateUntil returned ${generations.length} results for ${items.length} requests`,
-    );
-  }
   const check = checkerOf(config, options.dataConfig);
-  return items.map((item, i) => {
-    const result = generations[i] as (typeof generations)[number];
-    if (isSkipped(result)) return { outcome: result, truncated: false };
+  return perItem(generations, (result, i) => {
+    const item = items[i] as TaskItem;
     const outcome: ItemOutcome = { generations: result.outputs };
     if (item.reference !== undefined) outcome.reference = item.reference;
     if (check) outcome.correct = result.outputs.map((output) => check(item, output));
