@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { redactUrl } from '@ftlab/contract';
 
 const appDir = dirname(fileURLToPath(import.meta.url));
 
@@ -134,7 +135,7 @@ async function main() {
   const port = values.port.trim() === '' ? Number.NaN : Number(values.port);
   try {
     const dashboard = await startDashboard({ db: values.db, port, host: values.host });
-    const shown = dashboard.db.replace(/^(postgres(?:ql)?:\/\/[^:/@]+):[^@/]*@/, '$1:***@');
+    const shown = redactUrl(dashboard.db);
     console.log(`dashboard: ${dashboard.url} (database ${shown})`);
     const stop = () => {
       dashboard.close().finally(() => process.exit(0));

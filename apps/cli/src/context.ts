@@ -1,6 +1,7 @@
 // Options every command takes (--db, --backend, --threads, --json) and what they open.
 import { resolve } from 'node:path';
 import { type BackendInfo, initBackend, setEngineThreads } from '@ftlab/backend';
+import { DEFAULT_STALE_AFTER_MS } from '@ftlab/contract';
 import { isPostgresUrl, openTracker, resolveTrackerLocation, type Tracker } from '@ftlab/tracker';
 import { defaultArtifactRoot } from '@ftlab/training';
 
@@ -17,7 +18,7 @@ export const DEFAULT_DB = './ftlab.db';
 /** Author of the note `ftlab eval` leaves when it re-records a run's evaluations. */
 export const EVAL_NOTE_AUTHOR = 'ftlab eval';
 /** Seconds without a heartbeat after which a RUNNING run counts as crashed (--stale-after). */
-export const DEFAULT_STALE_AFTER_S = 60;
+export const DEFAULT_STALE_AFTER_S = DEFAULT_STALE_AFTER_MS / 1000;
 
 /**
  * The database from --db, else $FTLAB_DB, else ./ftlab.db: a SQLite path or sqlite:/file: URL

@@ -2,7 +2,8 @@
 
 import { readFileSync } from 'node:fs';
 import { BACKEND_NAMES } from '@ftlab/backend';
-import { DEFAULT_MAX_RESUMES, RUN_STATUSES, type RunStatus } from '@ftlab/tracker';
+import { RUN_STATUSES, type RunStatus } from '@ftlab/contract';
+import { DEFAULT_MAX_RESUMES } from '@ftlab/tracker';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { BENCH_CASE_NAMES, benchCommand } from './commands/bench.js';
 import { copyCommand } from './commands/copy.js';

@@ -1,7 +1,7 @@
 // The compare page's benchmark table on a real tracker database: runs as columns with their own
 // stderr, configurations as columns with the spread over seeds and differences to the baseline
 // paired by seed, and a benchmark's values over the evaluated steps.
-import { defaultComparisonRows, pairedInterval } from '@ftlab/evaluation';
+import { pairedInterval } from '@ftlab/evaluation/report';
 import { openTracker, type RunSummary, type Tracker } from '@ftlab/tracker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchmarkHistory, benchmarkTable } from '../src/lib/benchmarks';
@@ -33,7 +33,7 @@ describe('benchmarkTable', () => {
     const ids = [lab.baselines.get(0)?.id, lab.freeRuns.get('1/8/0')?.id] as string[];
     const runs = await load(ids);
     const evaluations = await reader.listEvaluations({ ids });
-    const table = benchmarkTable(runs, evaluations, 'runs', defaultComparisonRows, pairedInterval);
+    const table = benchmarkTable(runs, evaluations, 'runs');
     expect(table.columns.map((c) => c.runIds)).toEqual(ids.map((id) => [id]));
     const row = table.rows.find((r) => r.key === KEY);
     expect(row?.cells.map((c) => [c.value, c.spread, c.n])).toEqual([
@@ -48,7 +48,7 @@ describe('benchmarkTable', () => {
     const free = SEEDS.map((seed) => lab.freeRuns.get(`4/8/${seed}`)?.id as string);
     const runs = await load([...baselines, ...free]);
     const evaluations = await reader.listEvaluations({ ids: [...baselines, ...free] });
-    const table = benchmarkTable(runs, evaluations, 'config', defaultComparisonRows, pairedInterval);
+    const table = benchmarkTable(runs, evaluations, 'config');
     expect(table.columns.map((c) => [c.isBaseline, c.runIds.length])).toEqual([
       [true, 2],
       [false, 2],

@@ -1,6 +1,7 @@
 // Multi-digit addition and subtraction with exact-match answers: "123+45=168\n".
+
+import type { Rng } from '@ftlab/contract';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
-import type { Rng } from './rng.js';
 import { type BenchmarkItem, checkOptionNames, type SyntheticTask, untilStop } from './synthetic-task.js';
 
 export interface ArithmeticConfig {

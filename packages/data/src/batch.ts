@@ -1,7 +1,6 @@
-// Batches of B rows of T+1 tokens, their resumable position, and their conversion to tensors.
+// Batches of B rows of T+1 tokens and their resumable position (the model turns them into tensors).
 // A dataset defines row r of each split as a pure function of (seed, split, r), so a position is
 // just the next row's index: resuming needs no replay and batches do not depend on batch size.
-import { tf } from '@ftlab/backend';
 import type { ToyHidden } from './toy-task.js';
 
 export type Split = 'train' | 'validation' | 'test';
@@ -132,26 +131,5 @@ export function rowBatchIterator(
       return assembleBatch(rows, sequenceLength + 1);
     },
     position: () => ({ dataset: fingerprint, split, nextRow }),
-  };
-}
-
-/** Splits a batch into model inputs (first T tokens of each row) and targets (last T), int32 [B, T] each. */
-export function batchToTensors(batch: Batch): { inputs: tf.Tensor2D; targets: tf.Tensor2D } {
-  const { tokens, batchSize, length } = batch;
-  if (length < 2 || tokens.length !== batchSize * length) {
-    throw new Error(
-      `A batch needs rows of at least 2 tokens and ${batchSize} x ${length} tokens; got ${tokens.length}.`,
-    );
-  }
-  const T = length - 1;
-  const inputs = new Int32Array(batchSize * T);
-  const targets = new Int32Array(batchSize * T);
-  for (let b = 0; b < batchSize; b++) {
-    inputs.set(tokens.subarray(b * length, b * length + T), b * T);
-    targets.set(tokens.subarray(b * length + 1, (b + 1) * length), b * T);
-  }
-  return {
-    inputs: tf.tensor2d(inputs, [batchSize, T], 'int32'),
-    targets: tf.tensor2d(targets, [batchSize, T], 'int32'),
   };
 }

@@ -1,10 +1,11 @@
 // Benchmarks over the synthetic languages: deterministic items from a seed plus the rule that
 // scores a model's output. @ftlab/evaluation runs the model; this package only defines the tasks.
+
+import { Rng } from '@ftlab/contract';
 import { createArithmeticTask } from './arithmetic.js';
 import type { CharTokenizer } from './char-tokenizer.js';
 import { resolveDataConfig, type SyntheticDataConfig } from './data-config.js';
 import { createReviewsTask } from './reviews.js';
-import { Rng } from './rng.js';
 import type { BenchmarkItem, SyntheticTask } from './synthetic-task.js';
 import { createToyTask } from './toy-task.js';
 

@@ -1,4 +1,6 @@
 // @ftlab/data: reproducible data for the Free Transformer Lab.
+
+export { deriveSeed, type Purpose, Rng, type RngState } from '@ftlab/contract';
 export {
   type ArithmeticConfig,
   createArithmeticTask,
@@ -10,7 +12,6 @@ export {
   type BatchIterator,
   type BatchOptions,
   type BatchPosition,
-  batchToTensors,
   SPLITS,
   type Split,
 } from './batch.js';
@@ -61,7 +62,6 @@ export {
   resolveReviewsConfig,
   type Sentiment,
 } from './reviews.js';
-export { deriveSeed, type Purpose, Rng, type RngState } from './rng.js';
 export { splitText, type TextSplits } from './splits.js';
 export type { BenchmarkItem, SyntheticSequence, SyntheticTask } from './synthetic-task.js';
 export { TextDataset } from './text-dataset.js';

@@ -2,8 +2,9 @@
 // take the sentiment drawn first, so a model must commit to it once and stay consistent
 // across the sentence, the kind of latent decision the Free Transformer is meant to make.
 //   "the soup was very bland and the staff seemed rude, never again.\n"
+
+import type { Rng } from '@ftlab/contract';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
-import type { Rng } from './rng.js';
 import { type BenchmarkItem, checkOptionNames, type SyntheticTask, untilStop } from './synthetic-task.js';
 
 export type Sentiment = 'positive' | 'negative';

@@ -1,6 +1,8 @@
 // Datasets of the synthetic languages (toy, arithmetic, reviews). Toy rows hold exactly one
 // sequence with its hidden choices; the others pack whole sequences, each ending in '\n', from
 // the start of the row until it is full (the last one cut), so every row starts like a prompt.
+
+import { Rng } from '@ftlab/contract';
 import {
   type Batch,
   type BatchIterator,
@@ -16,7 +18,6 @@ import {
 import { createSyntheticTask } from './benchmark.js';
 import type { SyntheticDataConfig } from './data-config.js';
 import { type Dataset, datasetFingerprint, type EvaluationBatchOptions } from './dataset-interface.js';
-import { Rng } from './rng.js';
 import type { SyntheticTask } from './synthetic-task.js';
 import { type Tokenizer, type TokenizerJson, tokenizerFromJSON } from './tokenizer.js';
 

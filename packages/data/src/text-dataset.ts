@@ -1,5 +1,7 @@
 // A text corpus as a dataset: contiguous splits of its characters, each tokenized on its own,
 // and rows that are windows of T+1 tokens lying entirely inside one split.
+
+import { Rng } from '@ftlab/contract';
 import {
   type Batch,
   type BatchIterator,
@@ -17,7 +19,6 @@ import { charTokenizer } from './char-tokenizer.js';
 import { type Corpus, loadCorpus, TINY_SHAKESPEARE } from './corpus.js';
 import type { SplitFractions, TextDataConfig } from './data-config.js';
 import { type Dataset, datasetFingerprint, type EvaluationBatchOptions } from './dataset-interface.js';
-import { Rng } from './rng.js';
 import { splitText, type TextSplits } from './splits.js';
 import { type Tokenizer, type TokenizerJson, tokenizerFromJSON } from './tokenizer.js';
 

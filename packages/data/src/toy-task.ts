@@ -2,8 +2,9 @@
 // of X repeated blockLength times at a uniform start, then i.i.d. noise '!' over the body.
 // Sequence: "X>" + body. The hidden choices (letter, block start, noise mask) are returned with
 // every sample, because evaluation asks whether Z encodes them.
+
+import type { Rng } from '@ftlab/contract';
 import { type CharTokenizer, charTokenizerFromSymbols } from './char-tokenizer.js';
-import type { Rng } from './rng.js';
 import type { BenchmarkItem, SyntheticTask } from './synthetic-task.js';
 
 export interface ToyTaskConfig {

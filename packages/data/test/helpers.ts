@@ -1,4 +1,4 @@
-import type { Rng } from '../src/index.js';
+import type { Rng } from '@ftlab/contract';
 
 // Pools of code points that stress a tokenizer: ASCII (with the pre-tokenizer's contractions
 // and digits), odd whitespace, combining marks, CJK, Hangul, emoji (with ZWJ and skin tones),

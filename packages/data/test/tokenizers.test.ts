@@ -1,3 +1,4 @@
+import { Rng } from '@ftlab/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type BpeTokenizer,
@@ -6,7 +7,6 @@ import {
   charTokenizerFromSymbols,
   loadCorpus,
   pretokenize,
-  Rng,
   splitText,
   type TokenizerJson,
   tokenizerFromJSON,

@@ -1,8 +1,8 @@
+import { Rng } from '@ftlab/contract';
 import { describe, expect, it } from 'vitest';
 import {
   analyseToyBody,
   generateToySample,
-  Rng,
   type ToySample,
   toySequenceLength,
   toySymbols,

@@ -6,7 +6,9 @@
 //
 // Pairing refuses runs whose configs differ in anything but the seeds, the swept axes and the
 // latent's own fields: a delta between runs trained differently is not the effect of Z.
-import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, type Tracker } from '@ftlab/tracker';
+
+import { flattenConfig, isSeedKey, type JsonObject, type JsonValue } from '@ftlab/contract';
+import type { Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
 import { TOY_STUDY_TASK } from './toy-group-effect.js';
 import { type ColumnVerdict, columnVerdict, VERDICT_KEYS, VERDICT_RULE } from './verdicts.js';

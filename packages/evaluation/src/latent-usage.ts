@@ -3,18 +3,12 @@
 // channels are alive; over training it shows collapse (KL falls to ~0 and stays there: the model
 // is then a baseline plus one block) or pinning at the free-bits budget kappa (spec section 4).
 import { tf } from '@ftlab/backend';
+import { DEFAULT_COLLAPSE_THRESHOLD_BITS, DEFAULT_COLLAPSE_WINDOW, DEFAULT_LIVE_THRESHOLD_BITS } from '@ftlab/contract';
 import type { Batch } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
-import {
-  DEFAULT_COLLAPSE_THRESHOLD_BITS,
-  DEFAULT_COLLAPSE_WINDOW,
-  DEFAULT_LIVE_THRESHOLD_BITS,
-} from './latent-thresholds.js';
 import type { LikelihoodMetrics } from './likelihood.js';
 import type { MetricRecord } from './metric-record.js';
 import { seedFor } from './stats.js';
-
-export { DEFAULT_COLLAPSE_THRESHOLD_BITS, DEFAULT_COLLAPSE_WINDOW, DEFAULT_LIVE_THRESHOLD_BITS };
 
 export interface LatentUsage {
   /** Mean KL per token in bits (the sum over bits). */

@@ -8,7 +8,8 @@
 //                            percentile interval from resampling each condition's units.
 //   wilsonInterval           across seeds: the fraction of seeds with a positive verdict.
 // Means across seeds use pairedInterval (Student's t) from stats.ts.
-import { Rng } from '@ftlab/data';
+
+import { Rng } from '@ftlab/contract';
 import { sampleStd } from './stats.js';
 
 /** The significance level every verdict of this package uses (one-sided). */
@@ -225,4 +226,10 @@ export function bootstrapDifference<T>(
     high: quantile(1 - (1 - level) / 2),
     level,
   };
+}
+
+/** A p-value for people: 2 significant digits, "< 0.001" below that. */
+export function formatPValue(p: number): string {
+  if (!Number.isFinite(p)) return 'n/a';
+  return p < 0.001 ? '< 0.001' : p.toPrecision(2);
 }

@@ -3,7 +3,7 @@
 // over sqrt(n): what lm-evaluation-harness reports); statistics that are not plain means (ratios
 // of pooled counts) get a bootstrap over their independent units with a seeded generator.
 // Confidence intervals across seeds use Student's t.
-import { deriveSeed, Rng } from '@ftlab/data';
+import { deriveSeed, Rng } from '@ftlab/contract';
 
 /** A number with its uncertainty: stderr is null where it cannot be estimated (n < 2). */
 export interface Estimate {

@@ -5,11 +5,12 @@
 // independent ones. As data (for the dashboard), Markdown text and a standalone SVG.
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import { analyseToyBody, resolveToyTaskConfig, type ToyTaskConfig } from '@ftlab/data';
+import { analyseToyBody, resolveToyTaskConfig, type ToyTaskConfig } from '@ftlab/data/toy-task';
 import type { Tracker } from '@ftlab/tracker';
 import { type CompareSweepOptions, type ComparisonTable, compareSweep } from './compare.js';
 import type { EvaluationResults } from './results.js';
-import { formatPValue, type ToyGroup } from './toy-z-study.js';
+import { formatPValue } from './significance.js';
+import type { ToyGroup } from './toy-z-study.js';
 
 export interface ToyFigureLine {
   letter: string;

@@ -8,7 +8,7 @@
 //     model ignores Z, a pinned group is just N independent generations, so the labels are
 //     exchangeable and the p-value is calibrated (test/significance.test.ts simulates it).
 // A run "shows" the effect when p < VERDICT_ALPHA.
-import { analyseToyBody, type ToyTaskConfig } from '@ftlab/data';
+import { analyseToyBody, type ToyTaskConfig } from '@ftlab/data/toy-task';
 import type { MetricRecord } from './metric-record.js';
 import { bootstrapDifference, type DifferenceInterval, permutationTest, VERDICT_ALPHA } from './significance.js';
 import { seedFor } from './stats.js';

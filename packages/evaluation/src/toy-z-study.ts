@@ -13,9 +13,12 @@
 // Pairs within a group are not independent, so ratios are pooled over all pairs and their
 // standard errors come from a bootstrap over groups (seeded). Whether Z controls the block start
 // and the noise in this run is a test over groups: toy-group-effect.ts.
-import { Rng, resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
+
+import { Rng } from '@ftlab/contract';
+import { resolveToyTaskConfig, type ToyTaskConfig, toyTokenizer } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
 import type { MetricRecord } from './metric-record.js';
+import { formatPValue } from './significance.js';
 import { bootstrapStderr, type Estimate, seedFor } from './stats.js';
 import {
   type GroupCounts,
@@ -309,12 +312,6 @@ export function toyStudyRecords(
 
 function signedPct(value: number): string {
   return Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${(100 * value).toFixed(1)}%` : 'n/a';
-}
-
-/** A p-value for people: 2 significant digits, "< 0.001" below that. */
-export function formatPValue(p: number): string {
-  if (!Number.isFinite(p)) return 'n/a';
-  return p < 0.001 ? '< 0.001' : p.toPrecision(2);
 }
 
 /**

@@ -18,7 +18,7 @@
 // vary widely (prior CE rises by +0.8 to +4.4 bits per token across eight seeds at kappa = 4), so
 // four seeds that all show the cost can still have a mean interval that includes 0.
 // Claims that do not hold are still reported with their numbers.
-import { DEFAULT_COLLAPSE_THRESHOLD_BITS } from './latent-thresholds.js';
+import { DEFAULT_COLLAPSE_THRESHOLD_BITS } from '@ftlab/contract';
 import { type Fraction, VERDICT_ALPHA, wilsonInterval } from './significance.js';
 import { type PairedInterval, pairedInterval } from './stats.js';
 import { TOY_STUDY_TASK, Z_CARRIES_BLOCK_POSITION, Z_CARRIES_NOISE } from './toy-group-effect.js';

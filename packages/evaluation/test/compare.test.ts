@@ -1,18 +1,10 @@
 import { join } from 'node:path';
 import { type JsonObject, openTracker } from '@ftlab/tracker';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  buildComparison,
-  ComparisonError,
-  compareSweep,
-  comparisonToCsv,
-  comparisonToLatex,
-  comparisonToMarkdown,
-  defaultComparisonRows,
-  exportComparison,
-  type RunEvaluations,
-  studentTQuantile,
-} from '../src/index.js';
+import { buildComparison, type RunEvaluations } from '../src/compare.js';
+import { ComparisonError, compareSweep, defaultComparisonRows, exportComparison } from '../src/index.js';
+import { studentTQuantile } from '../src/stats.js';
+import { comparisonToCsv, comparisonToLatex, comparisonToMarkdown } from '../src/table-export.js';
 import { tempDir } from './helpers.js';
 
 const KAPPA_A = Math.LN2 / 4; // a quarter of a bit

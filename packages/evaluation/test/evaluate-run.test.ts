@@ -4,9 +4,9 @@ import { createDataset } from '@ftlab/data';
 import { createModel, type Model } from '@ftlab/model';
 import { openTracker } from '@ftlab/tracker';
 import { beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { defaultTasksFor } from '../src/evaluate-run.js';
 import {
   charactersPerToken,
-  defaultTasksFor,
   type EvaluationResults,
   evaluateModel,
   failedTasks,

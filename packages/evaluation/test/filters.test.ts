@@ -1,17 +1,11 @@
 // Answer extraction and exact match as lm-evaluation-harness's GSM8K config scores them.
 import { describe, expect, it } from 'vitest';
-import {
-  applyFilters,
-  createTaskRegistry,
-  type ExactMatchOptions,
-  exactMatch,
-  type FilterPipeline,
-  type LanguageModel,
-  lmEvalResults,
-  runTask,
-  type TaskConfig,
-  TaskConfigError,
-} from '../src/index.js';
+import { applyFilters, type ExactMatchOptions, exactMatch, type FilterPipeline } from '../src/harness/filters.js';
+import type { LanguageModel } from '../src/harness/model-calls.js';
+import { TaskConfigError } from '../src/harness/registry.js';
+import { runTask } from '../src/harness/run-task.js';
+import { createTaskRegistry, type TaskConfig } from '../src/index.js';
+import { lmEvalResults } from '../src/lm-eval-results.js';
 
 // lm-eval's gsm8k.yaml: the two answer extractions and the exact_match options.
 const STRICT: FilterPipeline = {

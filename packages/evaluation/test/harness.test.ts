@@ -3,21 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyseReview, createBenchmark } from '@ftlab/data';
 import { describe, expect, it } from 'vitest';
-import {
-  builtinTasks,
-  createTaskRegistry,
-  type GenerateRequest,
-  type LanguageModel,
-  type LoglikelihoodRequest,
-  parseMetric,
-  passAtK,
-  renderTemplate,
-  resolveTaskItems,
-  runTask,
-  type TaskConfig,
-  TaskConfigError,
-  TaskRegistry,
-} from '../src/index.js';
+import { builtinTasks } from '../src/harness/builtin-tasks.js';
+import { parseMetric, passAtK } from '../src/harness/metrics.js';
+import type { GenerateRequest, LanguageModel, LoglikelihoodRequest } from '../src/harness/model-calls.js';
+import { TaskConfigError } from '../src/harness/registry.js';
+import { runTask } from '../src/harness/run-task.js';
+import { renderTemplate, resolveTaskItems } from '../src/harness/task.js';
+import { createTaskRegistry, type TaskConfig, TaskRegistry } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 /** A scorer whose log-likelihoods are a table: what the harness does with them is then known exactly. */

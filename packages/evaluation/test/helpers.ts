@@ -5,8 +5,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { selectBackend, type Tensor, tf } from '@ftlab/backend';
-import { type Batch, batchToTensors, type Dataset, Rng } from '@ftlab/data';
-import { createModel, lossAndGradients, type Model, type ModelConfigInput } from '@ftlab/model';
+import { Rng } from '@ftlab/contract';
+import type { Batch, Dataset } from '@ftlab/data';
+import { batchToTensors, createModel, lossAndGradients, type Model, type ModelConfigInput } from '@ftlab/model';
 import { onTestFinished } from 'vitest';
 
 export async function useWasm(): Promise<void> {

@@ -1,16 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  createTaskRegistry,
-  JsonlError,
-  type LanguageModel,
-  parseJsonlItems,
-  readJsonlItems,
-  registerTaskFile,
-  runTask,
-  TaskConfigError,
-} from '../src/index.js';
+import { JsonlError, parseJsonlItems, readJsonlItems } from '../src/harness/jsonl.js';
+import type { LanguageModel } from '../src/harness/model-calls.js';
+import { TaskConfigError } from '../src/harness/registry.js';
+import { runTask } from '../src/harness/run-task.js';
+import { createTaskRegistry, registerTaskFile } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 const MC = [

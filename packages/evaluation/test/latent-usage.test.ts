@@ -1,13 +1,8 @@
 import { createDataset } from '@ftlab/data';
 import { createModel } from '@ftlab/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  detectCollapse,
-  evaluateLikelihood,
-  latentUsage,
-  latentUsageRecords,
-  measureLatentUsage,
-} from '../src/index.js';
+import { evaluateLikelihood } from '../src/index.js';
+import { detectCollapse, latentUsage, latentUsageRecords, measureLatentUsage } from '../src/latent-usage.js';
 import { randomizeWeights, useWasm } from './helpers.js';
 
 beforeAll(useWasm);

@@ -1,8 +1,11 @@
 import { tf } from '@ftlab/backend';
-import { type Batch, batchToTensors, createDataset, Rng } from '@ftlab/data';
-import { createModel, type Model } from '@ftlab/model';
+import { Rng } from '@ftlab/contract';
+import { type Batch, createDataset } from '@ftlab/data';
+import { batchToTensors, createModel, type Model } from '@ftlab/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { evaluateLikelihood, inUnit, type LikelihoodMetrics, likelihoodRecords, logSumExp } from '../src/index.js';
+import { evaluateLikelihood, type LikelihoodMetrics } from '../src/index.js';
+import { inUnit, likelihoodRecords } from '../src/likelihood.js';
+import { logSumExp } from '../src/stats.js';
 import { batchOf, randomizeWeights, train, useWasm } from './helpers.js';
 
 beforeAll(useWasm);

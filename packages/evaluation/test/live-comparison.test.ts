@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { type JsonObject, openTracker, type Tracker } from '@ftlab/tracker';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { ComparisonError, compareSweep, LIVE_COMPARISON_MAX_AGE_MS, LiveComparison } from '../src/index.js';
+import { ComparisonError, compareSweep, LiveComparison } from '../src/index.js';
+import { LIVE_COMPARISON_MAX_AGE_MS } from '../src/live-comparison.js';
 import { tempDir } from './helpers.js';
 
 function config(variant: string, kappaNats: number, seed: number): JsonObject {

@@ -5,14 +5,11 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import {
-  createTaskRegistry,
-  type LanguageModel,
-  loadLmEvalTask,
-  registerTaskFile,
-  runTask,
-  TaskConfigError,
-} from '../src/index.js';
+import { loadLmEvalTask } from '../src/harness/lm-eval-task.js';
+import type { LanguageModel } from '../src/harness/model-calls.js';
+import { TaskConfigError } from '../src/harness/registry.js';
+import { runTask } from '../src/harness/run-task.js';
+import { createTaskRegistry, registerTaskFile } from '../src/index.js';
 import { tempDir } from './helpers.js';
 
 function write(dir: string, name: string, text: string): string {

@@ -3,15 +3,15 @@ import { createBenchmark } from '@ftlab/data';
 import { createModel, type Model, type ModelConfigInput } from '@ftlab/model';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createTaskRegistry,
   cutAtStop,
   type GenerateResult,
   isSkipped,
   type LoglikelihoodResult,
   modelCalls,
-  runTask,
   type SkippedRequest,
-} from '../src/index.js';
+} from '../src/harness/model-calls.js';
+import { runTask } from '../src/harness/run-task.js';
+import { createTaskRegistry } from '../src/index.js';
 import { randomizeWeights, useWasm } from './helpers.js';
 
 beforeAll(useWasm);

@@ -1,20 +1,18 @@
 // The tests and intervals that decide verdicts, checked for what they promise: calibrated
 // p-values under the null, power against a known effect, nominal coverage of the intervals.
-import { generateToySample, Rng, resolveToyTaskConfig } from '@ftlab/data';
+
+import { Rng } from '@ftlab/contract';
+import { generateToySample, resolveToyTaskConfig } from '@ftlab/data';
 import { describe, expect, it } from 'vitest';
+import { pairedInterval, testToyEffects } from '../src/index.js';
 import {
-  blockStartAgreement,
   bootstrapDifference,
-  type GroupCounts,
-  groupCounts,
   normalQuantile,
-  pairedInterval,
   permutationTest,
-  testToyEffects,
-  toyEffectRecords,
   VERDICT_ALPHA,
   wilsonInterval,
-} from '../src/index.js';
+} from '../src/significance.js';
+import { blockStartAgreement, type GroupCounts, groupCounts, toyEffectRecords } from '../src/toy-group-effect.js';
 
 describe('normalQuantile', () => {
   it('matches tabulated quantiles in the centre and both tails', () => {

@@ -1,15 +1,15 @@
-import { Rng } from '@ftlab/data';
+import { Rng } from '@ftlab/contract';
 import { describe, expect, it } from 'vitest';
+import { pairedInterval } from '../src/index.js';
 import {
   bootstrapStderr,
   logMeanExp,
   logSumExp,
   meanEstimate,
-  pairedInterval,
   proportionEstimate,
   studentTCdf,
   studentTQuantile,
-} from '../src/index.js';
+} from '../src/stats.js';
 
 describe('Student t', () => {
   it('matches the tabulated 97.5% quantiles', () => {

@@ -1,18 +1,19 @@
 // The toy figure's text and SVG: what a panel holds, and that nothing in a label or a body can
 // become markup.
-import { generateToySample, Rng } from '@ftlab/data';
+
+import { Rng } from '@ftlab/contract';
+import { generateToySample } from '@ftlab/data';
 import { describe, expect, it } from 'vitest';
 import {
   analyseToyGroups,
-  escapeXml,
   type ToyFigure,
   type ToyGroup,
   testToyEffects,
   toyChanceLevels,
   toyFigureMarkdown,
-  toyFigurePanel,
   toyFigureSvg,
 } from '../src/index.js';
+import { escapeXml, toyFigurePanel } from '../src/toy-figure.js';
 
 function groups(seed: number, pinned: boolean): ToyGroup[] {
   const rng = Rng.fromSeed(seed);

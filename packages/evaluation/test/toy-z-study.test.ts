@@ -1,14 +1,9 @@
-import { analyseToyBody, generateToySample, Rng, type ToyTaskConfig } from '@ftlab/data';
+import { Rng } from '@ftlab/contract';
+import { analyseToyBody, generateToySample, type ToyTaskConfig } from '@ftlab/data';
 import { createModel } from '@ftlab/model';
 import { beforeAll, describe, expect, it } from 'vitest';
-import {
-  analyseToyGroups,
-  formatToySheet,
-  runToyZStudy,
-  type ToyGeneration,
-  toyChanceLevels,
-  toyStudyRecords,
-} from '../src/index.js';
+import { analyseToyGroups, toyChanceLevels, toyStudyRecords } from '../src/index.js';
+import { formatToySheet, runToyZStudy, type ToyGeneration } from '../src/toy-z-study.js';
 import { randomizeWeights, useWasm } from './helpers.js';
 
 beforeAll(useWasm);

@@ -1,18 +1,11 @@
 // The sweep's verdicts: which claims hold per kappa, from each seed's own test, in words and numbers.
 import type { JsonObject } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import {
-  buildComparison,
-  columnVerdict,
-  comparisonToMarkdown,
-  formatFraction,
-  formatInterval,
-  VERDICT_KEYS as K,
-  pairedInterval,
-  type RunEvaluations,
-  verdictLines,
-  wilsonInterval,
-} from '../src/index.js';
+import { buildComparison, type RunEvaluations } from '../src/compare.js';
+import { pairedInterval, verdictLines } from '../src/index.js';
+import { wilsonInterval } from '../src/significance.js';
+import { comparisonToMarkdown } from '../src/table-export.js';
+import { columnVerdict, formatFraction, formatInterval, VERDICT_KEYS as K } from '../src/verdicts.js';
 
 const SEEDS = [1, 2, 3, 4, 5, 6];
 

@@ -1,4 +1,5 @@
 export { writeFileAtomic } from './atomic-file.js';
+export { batchToTensors, type TokenRows } from './batch-tensors.js';
 export { posteriorUniforms } from './binary-mapper.js';
 export {
   CHECKPOINT_FORMAT,

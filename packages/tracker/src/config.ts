@@ -1,14 +1,8 @@
-// Configs as the store sees them: validated JSON, a hash that ignores seeds (so seeds of one
-// config group together), and flattened typed params (`model.kappaNats` -> 0.347) so that
-// numeric hyper-parameters can be range-filtered, which MLflow's string-only params cannot do.
+// Configs as the store sees them: validated JSON and a hash that ignores seeds (so seeds of one
+// config group together). Flattening into typed params is @ftlab/contract's flattenConfig.
 import { createHash } from 'node:crypto';
+import { isSeedKey, type JsonObject, type JsonValue } from '@ftlab/contract';
 import { InvalidInputError } from './errors.js';
-import type { JsonObject, JsonValue, ParamValue } from './types.js';
-
-/** Keys left out of the config hash: `seed` and any key ending in `Seed` (dataSeed, initSeed), at any depth. */
-export function isSeedKey(key: string): boolean {
-  return key === 'seed' || key.endsWith('Seed');
-}
 
 /** Throws unless `value` is plain JSON (finite numbers, no functions, no cycles). */
 export function assertJson(value: unknown, where: string, seen: Set<object> = new Set()): asserts value is JsonValue {
@@ -69,30 +63,4 @@ export function configHash(config: JsonObject): string {
     .update(JSON.stringify(canonical(config, true)))
     .digest('hex')
     .slice(0, 16);
-}
-
-export function paramValue(value: JsonValue): ParamValue {
-  if (typeof value === 'number') return { number: value, text: String(value) };
-  if (typeof value === 'boolean') return { number: value ? 1 : 0, text: String(value) };
-  if (typeof value === 'string') return { number: null, text: value };
-  return { number: null, text: JSON.stringify(value) };
-}
-
-/**
- * Dotted paths to the leaves of a config: `{ model: { kappaNats: 0.35 } }` gives
- * `model.kappaNats`. Arrays and empty objects are leaves (stored as JSON text).
- */
-export function flattenConfig(config: JsonObject, prefix = ''): Array<[string, ParamValue]> {
-  const out: Array<[string, ParamValue]> = [];
-  for (const key of Object.keys(config).sort()) {
-    const value = config[key];
-    if (value === undefined) continue;
-    const path = prefix === '' ? key : `${prefix}.${key}`;
-    if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length > 0) {
-      out.push(...flattenConfig(value, path));
-    } else {
-      out.push([path, paramValue(value)]);
-    }
-  }
-  return out;
 }

@@ -2,8 +2,9 @@
 // are checked in full before anything is written; a run's config is stored whole, hashed without
 // its seeds, and flattened into typed params.
 import { hostname } from 'node:os';
+import { flattenConfig } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
-import { assertJson, configHash, flattenConfig } from './config.js';
+import { assertJson, configHash } from './config.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, UnknownExperimentError, UnknownSweepError } from './errors.js';
 import { type Row, toRun } from './rows.js';

@@ -1,7 +1,7 @@
 // @ftlab/tracker: the experiment store. Runs, params, metrics, evaluations and artifacts in SQLite
 // (better-sqlite3, embedded) or PostgreSQL (pg, for sweeps across machines), with drizzle-orm
 // schemas and migrations for both; the runs table is the sweep queue.
-export { assertJson, canonicalJson, configHash, flattenConfig, isSeedKey } from './config.js';
+export { assertJson, canonicalJson, configHash } from './config.js';
 export type { CopyOptions, CopyReport, CopyTableReport } from './copy.js';
 export { type CreatedRun, defaultWorkerName } from './create-runs.js';
 export type { Curve, CurveOptions, CurvePoint, GroupCurve, GroupCurvePoint, GroupSelector } from './curves.js';
@@ -27,7 +27,7 @@ export {
   openTracker,
   resolveTrackerLocation,
 } from './open.js';
-export { openPostgresDriver, type PostgresOpenOptions, redactUrl } from './postgres.js';
+export { openPostgresDriver, type PostgresOpenOptions } from './postgres.js';
 export type {
   EvaluationFilter,
   ListRunsOptions,

@@ -3,10 +3,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { redactUrl } from '@ftlab/contract';
 import type { SqlDriver } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
 import { migrate } from './migrate.js';
-import { openPostgresDriver, redactUrl } from './postgres.js';
+import { openPostgresDriver } from './postgres.js';
 import { openSqliteDriver } from './sqlite.js';
 import { Tracker } from './tracker.js';
 

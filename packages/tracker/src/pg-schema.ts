@@ -14,6 +14,7 @@
 //   'train/loss' and 'trainer' differently, so the dashboard would list keys in another order).
 //
 // This file must stay self-contained (drizzle-kit loads it on its own).
+import { RUN_STATUSES, SWEEP_METHODS, SWEEP_STATUSES } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
 import {
   bigint,
@@ -26,6 +27,7 @@ import {
   primaryKey,
   uniqueIndex,
 } from 'drizzle-orm/pg-core';
+import { literalList } from './sql-util.js';
 
 const nonFiniteCheck = (name: string) =>
   check(
@@ -77,8 +79,8 @@ export const sweeps = pgTable(
     createdAt: long('created_at').notNull(),
   },
   () => [
-    check('sweeps_method_check', sql`method IN ('grid', 'random')`),
-    check('sweeps_status_check', sql`status IN ('ACTIVE', 'FINISHED', 'CANCELLED')`),
+    check('sweeps_method_check', sql`method IN (${literalList(SWEEP_METHODS)})`),
+    check('sweeps_status_check', sql`status IN (${literalList(SWEEP_STATUSES)})`),
   ],
 );
 
@@ -112,7 +114,7 @@ export const runs = pgTable(
     failureReason: text('failure_reason'),
   },
   (t) => [
-    check('runs_status_check', sql`status IN ('PENDING', 'RUNNING', 'FINISHED', 'FAILED', 'CRASHED', 'KILLED')`),
+    check('runs_status_check', sql`status IN (${literalList(RUN_STATUSES)})`),
     uniqueIndex('runs_sweep_config_seed_unique').on(t.sweepId, t.configHash, t.seed),
     index('runs_queue_idx').on(t.status, t.sweepId, t.queuePosition, t.createdAt),
     index('runs_status_heartbeat_idx').on(t.status, t.heartbeatAt),

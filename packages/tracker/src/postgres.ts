@@ -15,6 +15,7 @@
 // - The clock is the server's (statement_timestamp), so workers' clocks never matter.
 // - 64-bit integers and NUMERIC aggregates come back as JavaScript numbers (node-postgres would
 //   return strings); the store only writes safe integers, so nothing is lost.
+import { redactUrl } from '@ftlab/contract';
 import { SQL, sql } from 'drizzle-orm';
 import { PgDialect } from 'drizzle-orm/pg-core';
 import type pg from 'pg';
@@ -85,17 +86,6 @@ const postgresFragments: DialectFragments = {
   forUpdate: sql`FOR UPDATE`,
   migrationLock: sql`SELECT pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`,
 };
-
-/** The URL without its password, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
-}
 
 function pgCode(error: unknown): string | undefined {
   const code = (error as { code?: unknown } | null)?.code;

@@ -1,11 +1,13 @@
 // The run list and the run page: what the dashboard and the CLI read.
+
+import { RUN_STATUSES } from '@ftlab/contract';
 import { type SQL, sql } from 'drizzle-orm';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError } from './errors.js';
 import { type Row, toArtifact, toEvaluation, toNote, toRun, toStoredMetric } from './rows.js';
 import { requireRun } from './runs.js';
 import { chunks, containsPattern, inList } from './sql-util.js';
-import { type Evaluation, RUN_STATUSES, type Run, type RunDetail, type RunStatus, type RunSummary } from './types.js';
+import type { Evaluation, Run, RunDetail, RunStatus, RunSummary } from './types.js';
 import { checkId, checkKey, checkNonNegativeInteger, checkPositiveInteger } from './values.js';
 
 /** Conditions on a param (by its number, or its text for strings) or on a latest metric value. All given must hold. */

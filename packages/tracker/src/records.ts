@@ -1,8 +1,10 @@
 // What a run records besides its metrics: params, tags, notes, evaluations and artifacts.
 // Every write checks the run exists first (a clear UnknownRunError instead of a foreign-key
 // failure) and is idempotent where a resumed run may repeat it.
+
+import { flattenConfig } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
-import { assertJson, flattenConfig } from './config.js';
+import { assertJson } from './config.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError } from './errors.js';
 import { type Row, toArtifact, toEvaluation, toNote } from './rows.js';

@@ -10,8 +10,10 @@
 //   never as NaN (PostgreSQL and JSON cannot agree on NaN; MLflow's is_nan column is the model).
 //
 // This file must stay self-contained (drizzle-kit loads it on its own).
+import { RUN_STATUSES, SWEEP_METHODS, SWEEP_STATUSES } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import { literalList } from './sql-util.js';
 
 const nonFiniteCheck = (name: string) =>
   check(
@@ -58,8 +60,8 @@ export const sweeps = sqliteTable(
     createdAt: integer('created_at').notNull(),
   },
   () => [
-    check('sweeps_method_check', sql`method IN ('grid', 'random')`),
-    check('sweeps_status_check', sql`status IN ('ACTIVE', 'FINISHED', 'CANCELLED')`),
+    check('sweeps_method_check', sql`method IN (${literalList(SWEEP_METHODS)})`),
+    check('sweeps_status_check', sql`status IN (${literalList(SWEEP_STATUSES)})`),
   ],
 );
 
@@ -95,7 +97,7 @@ export const runs = sqliteTable(
     failureReason: text('failure_reason'),
   },
   (t) => [
-    check('runs_status_check', sql`status IN ('PENDING', 'RUNNING', 'FINISHED', 'FAILED', 'CRASHED', 'KILLED')`),
+    check('runs_status_check', sql`status IN (${literalList(RUN_STATUSES)})`),
     // Re-expanding a sweep inserts only the (config, seed) pairs it does not hold yet. NULL
     // sweep ids are distinct in a unique index, so standalone runs may repeat a config.
     uniqueIndex('runs_sweep_config_seed_unique').on(t.sweepId, t.configHash, t.seed),

@@ -9,6 +9,11 @@ export function inList(values: readonly unknown[]): SQL {
   )})`;
 }
 
+/** `'a', 'b'` as SQL text for a CHECK constraint, which takes no parameters (our own constant words only). */
+export function literalList(values: readonly string[]): SQL {
+  return sql.raw(values.map((value) => `'${value.replaceAll("'", "''")}'`).join(', '));
+}
+
 /** Splits `items` into lists of at most `size` (IN lists stay under every dialect's parameter limit). */
 export function chunks<T>(items: readonly T[], size = 500): T[][] {
   const out: T[][] = [];

@@ -1,25 +1,24 @@
 // Experiments (named groups of runs), sweeps (a search space whose expanded runs wait in the
 // queue), and the sweep summary the dashboard shows: counts by status, the axes that vary,
 // per-run latest metrics, and seeds of one config aggregated together.
+
+import { isSeedKey, RUN_STATUSES, SWEEP_METHODS, SWEEP_STATUSES } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
-import { assertJson, isSeedKey } from './config.js';
+import { assertJson } from './config.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, UnknownExperimentError, UnknownSweepError } from './errors.js';
 import { summarize } from './queries.js';
 import { type Row, toExperiment, toRun, toSweep } from './rows.js';
 import { Welford } from './stats.js';
-import {
-  type Experiment,
-  type JsonValue,
-  type ParamValue,
-  RUN_STATUSES,
-  type RunStatus,
-  type RunSummary,
-  SWEEP_METHODS,
-  SWEEP_STATUSES,
-  type Sweep,
-  type SweepMethod,
-  type SweepStatus,
+import type {
+  Experiment,
+  JsonValue,
+  ParamValue,
+  RunStatus,
+  RunSummary,
+  Sweep,
+  SweepMethod,
+  SweepStatus,
 } from './types.js';
 import { checkId, checkKey, checkText, newId } from './values.js';
 

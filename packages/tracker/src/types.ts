@@ -1,20 +1,12 @@
 // The store's public data shapes. Times are milliseconds since the Unix epoch, stamped by the
-// database's clock; JSON columns come back parsed.
+// database's clock; JSON columns come back parsed. The words and shapes other packages share
+// (statuses, JSON, params) are @ftlab/contract's.
+import type { JsonObject, JsonValue, ParamValue, RunStatus, SweepMethod, SweepStatus } from '@ftlab/contract';
 
-export const RUN_STATUSES = ['PENDING', 'RUNNING', 'FINISHED', 'FAILED', 'CRASHED', 'KILLED'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
-
-export const SWEEP_METHODS = ['grid', 'random'] as const;
-export type SweepMethod = (typeof SWEEP_METHODS)[number];
-
-export const SWEEP_STATUSES = ['ACTIVE', 'FINISHED', 'CANCELLED'] as const;
-export type SweepStatus = (typeof SWEEP_STATUSES)[number];
+export type { JsonObject, JsonValue, ParamValue, RunStatus, SweepMethod, SweepStatus };
 
 /** How a value that is not a finite number was logged (it is stored as NULL plus this marker). */
 export type NonFinite = 'NaN' | 'Infinity' | '-Infinity';
-
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
 
 export interface Experiment {
   id: string;
@@ -80,13 +72,6 @@ export interface RunInput {
   artifactRoot?: string | null;
   totalSteps?: number | null;
   tags?: Record<string, string>;
-}
-
-export interface ParamValue {
-  /** The value as a number where it is one (booleans are 0/1), so it can be range-filtered. */
-  number: number | null;
-  /** The value as text: strings as written, everything else as JSON. */
-  text: string;
 }
 
 export interface MetricPoint {

@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BACKEND_NAMES, BackendUnavailableError, selectBackend, tf } from '@ftlab/backend';
+import { TRAIN_METRICS } from '@ftlab/contract';
 import { createModel, lossAndGradients } from '@ftlab/model';
 import { openTracker } from '@ftlab/tracker';
-import { TRAIN_METRICS } from './metric-keys.js';
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 
 const LOGGED_STEPS = 20_000;

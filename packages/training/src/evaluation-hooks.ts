@@ -3,6 +3,7 @@
 // collapse, the toy Z study, the benchmark tasks), recorded in the tracker and results.json.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { VAL_METRICS } from '@ftlab/contract';
 import type { Dataset } from '@ftlab/data';
 
 import {
@@ -20,19 +21,6 @@ import type { Model } from '@ftlab/model';
 import type { Tracker } from '@ftlab/tracker';
 import type { RunConfig } from './config.js';
 import type { RunEvaluationHooks } from './execute-run.js';
-
-/** Validation metric keys (nats per token unless the key says bits). */
-export const VAL_METRICS = {
-  posteriorCe: 'val/posterior_ce',
-  elbo: 'val/elbo',
-  priorCe: 'val/prior_ce',
-  klNats: 'val/kl_nats',
-  klBits: 'val/kl_bits',
-  /** Bits per character of the ELBO (text runs; equals bits per token for char tokenizers). */
-  elboBitsPerChar: 'val/elbo_bpc',
-  /** IWAE bound with VALIDATION_IWAE_SAMPLES importance samples (at most evaluation.iwaeSamples). */
-  iwae: 'val/iwae',
-} as const;
 
 /** Importance samples of the IWAE bound at each validation (the final evaluation uses evaluation.iwaeSamples). */
 export const VALIDATION_IWAE_SAMPLES = 4;

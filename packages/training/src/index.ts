@@ -51,7 +51,6 @@ export {
   type EvaluationHookOptions,
   evaluateTrainedModel,
   evaluationHooks,
-  VAL_METRICS,
 } from './evaluation-hooks.js';
 export {
   type ExecuteRunOptions,
@@ -69,7 +68,6 @@ export {
   HuggingFaceExportError,
   type HuggingFaceExportInput,
 } from './hf-export.js';
-export { TRAIN_METRICS } from './metric-keys.js';
 export { AdamW, type AdamWSettings, type AdamWState, clipByGlobalNorm, type OptimizedParameter } from './optimizer.js';
 export { configHash, defaultArtifactRoot, runDirectory, runInput } from './run-record.js';
 export { type LrSchedule, learningRate } from './schedule.js';

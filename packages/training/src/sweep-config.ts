@@ -20,7 +20,7 @@
 // drawn twice) and more than MAX_SWEEP_RUNS runs (counted before any run is built) all fail with
 // the field named.
 import { dirname, resolve } from 'node:path';
-import { Rng } from '@ftlab/data';
+import { Rng } from '@ftlab/contract';
 import { z } from 'zod';
 import { type RunConfig, resolveRunConfig, withAbsoluteDataPath } from './config.js';
 import { configPathProblem, setPath } from './config-path.js';

@@ -4,13 +4,13 @@
 // returns KILLED, divergence detection (divergence.ts) that returns FAILED with the step and the
 // reason before the step's update is applied and without writing another checkpoint.
 import { tf } from '@ftlab/backend';
-import { type BatchPosition, batchToTensors, type Dataset, deriveSeed } from '@ftlab/data';
-import { createModel, lossAndGradients, type Model } from '@ftlab/model';
+import { deriveSeed, TRAIN_METRICS } from '@ftlab/contract';
+import type { BatchPosition, Dataset } from '@ftlab/data';
+import { batchToTensors, createModel, lossAndGradients, type Model } from '@ftlab/model';
 import { type MetricWriter, RunStateError, type Tracker } from '@ftlab/tracker';
 import { type LogWindow, latestCheckpointDir, loadTrainingCheckpoint, saveTrainingCheckpoint } from './checkpoint.js';
 import type { RunConfig } from './config.js';
 import { DEFAULT_DIVERGENCE, DivergenceDetector, type DivergenceState } from './divergence.js';
-import { TRAIN_METRICS } from './metric-keys.js';
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 import { learningRate } from './schedule.js';
 

@@ -3,7 +3,9 @@
 // compare-and-set claim guarantees no run is trained twice at once. When the queue is empty a
 // worker looks for runs whose worker died (no heartbeat), requeues them and resumes them from
 // their checkpoints; it exits once every run of the sweep has ended.
+
 import type { BackendInfo } from '@ftlab/backend';
+import { DEFAULT_STALE_AFTER_MS } from '@ftlab/contract';
 import type { Run, Tracker } from '@ftlab/tracker';
 import { executeRun, type RunEvaluationHooks } from './execute-run.js';
 import type { Progress, TrainOutcome } from './trainer.js';
@@ -45,7 +47,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export async function runWorker(options: WorkerOptions): Promise<WorkerSummary> {
   const { tracker, sweepId, worker } = options;
-  const staleAfterMs = options.staleAfterMs ?? 60_000;
+  const staleAfterMs = options.staleAfterMs ?? DEFAULT_STALE_AFTER_MS;
   const summary: WorkerSummary = { runs: [], stoppedBy: 'empty-queue' };
   // Runs this worker handed back because it cannot reach their files; other workers may.
   const released = new Set<string>();

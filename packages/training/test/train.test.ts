@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/contract';
 import { describe, expect, it } from 'vitest';
-import { evaluationHooks, executeRun, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
+import { evaluationHooks, executeRun } from '../src/index.js';
 import {
   backend,
   deterministicSeries,

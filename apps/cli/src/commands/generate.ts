@@ -1,7 +1,8 @@
 // ftlab generate <run>: sample from a run's model. With --z pinned, every sample of a group
 // shares one Z sequence (drawn from the prior, or given with --codes), so what Z controls shows
 // as what the group's samples have in common; --z prior draws a fresh Z per token.
-import { deriveSeed, Rng } from '@ftlab/data';
+
+import { deriveSeed, Rng } from '@ftlab/contract';
 import { hasLatent } from '@ftlab/model';
 import { type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';

@@ -1,6 +1,7 @@
 // ftlab status: the runs in the database with their progress, newest first.
+
+import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/contract';
 import { type RunStatus, type RunSummary, UnknownSweepError } from '@ftlab/tracker';
-import { TRAIN_METRICS, VAL_METRICS } from '@ftlab/training';
 import { DEFAULT_STALE_AFTER_S, type GlobalOptions, openStore } from '../context.js';
 import { createOutput, formatDuration, formatNumber, formatTable } from '../output.js';
 

@@ -1,6 +1,6 @@
 // A mean difference paired by seed with the half-width of its interval, and a mark where the
 // interval excludes 0: the sweep's paper table and the compare page's benchmark table show it alike.
-import type { PairedInterval } from '@ftlab/evaluation';
+import type { PairedInterval } from '@ftlab/evaluation/report';
 
 /** Three decimals, or the non-finite value as written. */
 export function fixed(value: number): string {

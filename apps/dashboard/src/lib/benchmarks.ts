@@ -4,14 +4,12 @@
 // spread, and, against the baseline configuration, the mean difference paired by seed with its
 // interval (the same paired t as the sweep's comparison table). Also a benchmark's values over the
 // evaluated steps, per run.
-import type { PairedInterval } from '@ftlab/evaluation';
+import { defaultComparisonRows, type PairedInterval, pairedInterval } from '@ftlab/evaluation/report';
 import type { Evaluation, RunSummary } from '@ftlab/tracker';
 import type { LineSeries } from '../charts/series';
 import { configGroups } from './config-diff';
 import { isBaselineVariant, runVariant } from './run-row';
 import { aggregate } from './sweep-grid';
-
-export type PairedIntervalFn = (differences: number[], level: number) => PairedInterval;
 
 export interface BenchmarkCell {
   /** A run's value, or the mean over a configuration's seeds (null: none has it). */
@@ -50,18 +48,16 @@ export function latestEvaluations(evaluations: readonly Evaluation[]): Map<strin
 }
 
 /**
- * The table for `runs` in page order. `rows` orders and filters the keys (the evaluation
- * package's defaultComparisonRows); `paired` computes a paired interval at 95%.
+ * The table for `runs` in page order, rows ordered and filtered as in the sweep's comparison
+ * (defaultComparisonRows); paired intervals at 95%.
  */
 export function benchmarkTable(
   runs: readonly RunSummary[],
   evaluations: readonly Evaluation[],
   grouping: 'runs' | 'config',
-  rows: (keys: string[]) => string[],
-  paired: PairedIntervalFn,
 ): BenchmarkTable {
   const latest = latestEvaluations(evaluations);
-  const keys = rows([...new Set([...latest.values()].flatMap((values) => [...values.keys()]))]);
+  const keys = defaultComparisonRows([...new Set([...latest.values()].flatMap((values) => [...values.keys()]))]);
   const evaluationOf = (runId: string, key: string) => latest.get(runId)?.get(key);
   if (grouping === 'runs') {
     const columns = runs.map((run) => ({ label: run.name, runIds: [run.id], isBaseline: false }));
@@ -112,7 +108,7 @@ export function benchmarkTable(
             ];
             return typeof a === 'number' && typeof b === 'number' ? [a - b] : [];
           });
-          cell.delta = differences.length > 0 ? paired(differences, 0.95) : null;
+          cell.delta = differences.length > 0 ? pairedInterval(differences, 0.95) : null;
         }
         return cell;
       }),

@@ -1,23 +1,15 @@
-// The paper-style comparison table comes from @ftlab/evaluation (compareSweep pairs each Free
-// Transformer run with the baseline of its seed and computes paired confidence intervals;
-// exportComparison writes Markdown, LaTeX and CSV). Like the tracker it is loaded at run time
-// from its package (it pulls TensorFlow.js in, which must not be bundled), and only when a page
-// needs it. If it cannot load, the sweep page says so and shows everything else.
-import type { ComparisonTable, LiveComparison, TableFormat } from '@ftlab/evaluation';
+// The paper-style comparison table comes from @ftlab/evaluation/report (compareSweep pairs each
+// Free Transformer run with the baseline of its seed and computes paired confidence intervals;
+// exportComparison writes Markdown, LaTeX and CSV). That entry computes from recorded values only
+// and loads no TensorFlow.js, so the dashboard imports it like any module.
+import {
+  ComparisonError,
+  type ComparisonTable,
+  exportComparison,
+  LiveComparison,
+  type TableFormat,
+} from '@ftlab/evaluation/report';
 import type { Tracker } from '@ftlab/tracker';
-
-type EvaluationModule = typeof import('@ftlab/evaluation');
-let evaluationModule: Promise<EvaluationModule> | undefined;
-
-export function loadEvaluationModule(): Promise<EvaluationModule> {
-  evaluationModule ??= import(/* turbopackIgnore: true */ /* webpackIgnore: true */ '@ftlab/evaluation').catch(
-    (error: unknown) => {
-      evaluationModule = undefined; // retry on the next request (e.g. after a build)
-      throw error;
-    },
-  );
-  return evaluationModule;
-}
 
 export type ComparisonResult = { ok: true; table: ComparisonTable } | { ok: false; message: string };
 
@@ -50,20 +42,11 @@ const comparisons = globalCache.__ftlabComparisons;
  * recorded after a run ended show up within a minute), never rebuilt from the database per view.
  */
 export async function sweepComparison(tracker: Tracker, sweepId: string): Promise<ComparisonResult> {
-  let evaluation: EvaluationModule;
-  try {
-    evaluation = await loadEvaluationModule();
-  } catch (error) {
-    return {
-      ok: false,
-      message: `The comparison table needs the evaluation package, which did not load (${(error as Error).message}). Build it: pnpm --filter @ftlab/evaluation build`,
-    };
-  }
   const key = `${tracker.location}\u0000${sweepId}`;
   let cached = comparisons.get(key);
   // A reopened database (the file was replaced) is a new tracker: start again.
   if (cached === undefined || cached.tracker !== tracker) {
-    cached = { tracker, live: new evaluation.LiveComparison(tracker, sweepId) };
+    cached = { tracker, live: new LiveComparison(tracker, sweepId) };
   }
   // Most recently viewed last; the least recently viewed sweeps are let go beyond the limit.
   comparisons.delete(key);
@@ -75,13 +58,13 @@ export async function sweepComparison(tracker: Tracker, sweepId: string): Promis
   try {
     return { ok: true, table: (await cached.live.update()).table };
   } catch (error) {
-    if (error instanceof evaluation.ComparisonError) return { ok: false, message: error.message };
+    if (error instanceof ComparisonError) return { ok: false, message: error.message };
     // A failed read (a damaged database) must not leave a half-updated comparison behind.
     if (comparisons.get(key) === cached) comparisons.delete(key);
     throw error;
   }
 }
 
-export async function exportTable(table: ComparisonTable, format: TableFormatName): Promise<string> {
-  return (await loadEvaluationModule()).exportComparison(table, format);
+export function exportTable(table: ComparisonTable, format: TableFormatName): string {
+  return exportComparison(table, format);
 }

@@ -4,6 +4,7 @@
 // exception to crash on but a problem to explain on the page, with the command that fixes it.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { redactUrl } from '@ftlab/contract';
 import type { Tracker } from '@ftlab/tracker';
 import { connection } from 'next/server';
 
@@ -60,7 +61,7 @@ export function databasePath(): string {
 
 /** The location as the page shows it: a server URL without its password. */
 export function displayLocation(location: string): string {
-  return isServerUrl(location) ? location.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@') : location;
+  return isServerUrl(location) ? redactUrl(location) : location;
 }
 
 function forget(path: string): void {

@@ -1,36 +1,34 @@
 // The names the dashboard reads from the tracker, in one place: metric keys the training loop
 // logs, flattened config paths it records as params, artifact kinds and evaluation fields the
-// evaluation package writes. Change a name here and every page follows.
-import type { RunStatus, SweepStatus } from '@ftlab/tracker';
+// evaluation package writes. Metric keys, statuses and thresholds are @ftlab/contract's, shared
+// with training and the CLI; the dashboard only gives them its short names here.
+import {
+  DEFAULT_COLLAPSE_THRESHOLD_BITS,
+  DEFAULT_STALE_AFTER_MS,
+  RUN_STATUSES,
+  type RunStatus,
+  type SweepStatus,
+  TRAIN_METRICS,
+  VAL_METRICS,
+} from '@ftlab/contract';
 
-/** The tracker's run statuses (a copy: only types may be imported statically from the tracker). */
-export const RUN_STATUSES = [
-  'PENDING',
-  'RUNNING',
-  'FINISHED',
-  'FAILED',
-  'CRASHED',
-  'KILLED',
-] as const satisfies readonly RunStatus[];
-// Fails to compile if the tracker gains a status this list lacks.
-type UnlistedStatus = Exclude<RunStatus, (typeof RUN_STATUSES)[number]>;
-export const EVERY_STATUS_LISTED: [UnlistedStatus] extends [never] ? true : UnlistedStatus = true;
-export type { RunStatus, SweepStatus };
+export { NATS_PER_BIT } from '@ftlab/contract';
+export { RUN_STATUSES, type RunStatus, type SweepStatus };
 
 /** Metric keys: nats per token unless the key says bits. */
 export const METRIC = {
-  trainLoss: 'train/loss',
-  trainCe: 'train/ce',
-  trainKlNats: 'train/kl_nats',
-  trainKlBits: 'train/kl_bits',
-  learningRate: 'train/lr',
-  gradNorm: 'train/grad_norm',
-  tokensPerSec: 'train/tokens_per_sec',
-  valPosteriorCe: 'val/posterior_ce',
-  valElbo: 'val/elbo',
-  valPriorCe: 'val/prior_ce',
-  valKlBits: 'val/kl_bits',
-  valIwae: 'val/iwae',
+  trainLoss: TRAIN_METRICS.loss,
+  trainCe: TRAIN_METRICS.ce,
+  trainKlNats: TRAIN_METRICS.klNats,
+  trainKlBits: TRAIN_METRICS.klBits,
+  learningRate: TRAIN_METRICS.lr,
+  gradNorm: TRAIN_METRICS.gradNorm,
+  tokensPerSec: TRAIN_METRICS.tokensPerSec,
+  valPosteriorCe: VAL_METRICS.posteriorCe,
+  valElbo: VAL_METRICS.elbo,
+  valPriorCe: VAL_METRICS.priorCe,
+  valKlBits: VAL_METRICS.klBits,
+  valIwae: VAL_METRICS.iwae,
 } as const;
 
 /** Params are flattened config paths. */
@@ -50,7 +48,7 @@ export const PARAM = {
  * shown as silent: its process has probably died. The dashboard only reads the database, so it
  * does not mark it CRASHED; the next `ftlab sweep`, `worker` or `resume` does.
  */
-export const SILENT_AFTER_MS = 60_000;
+export const SILENT_AFTER_MS = DEFAULT_STALE_AFTER_MS;
 
 /** Model variants (see @ftlab/model's MODEL_VARIANTS); the first two have no latent. */
 export const VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
@@ -70,7 +68,7 @@ export const Z_SHEET_EXTRA_FIELDS = ['sheet', 'zSheet', 'text'] as const;
  * A latent run whose latest KL (train/kl_bits) is below this many bits per token is marked as
  * collapsed: Z carries (almost) nothing and the model is a baseline plus one block.
  */
-export const COLLAPSE_THRESHOLD_BITS = 0.01;
+export const COLLAPSE_THRESHOLD_BITS = DEFAULT_COLLAPSE_THRESHOLD_BITS;
 
 /** How often pages with RUNNING or PENDING runs re-read the tracker, and pages without any. */
 export const REFRESH_ACTIVE_MS = 4000;
@@ -78,5 +76,3 @@ export const REFRESH_IDLE_MS = 20000;
 /** A sweep page over many runs costs ~1 s of server CPU to render: refresh it less often. */
 export const REFRESH_LARGE_SWEEP_MS = 15000;
 export const LARGE_SWEEP_RUNS = 200;
-
-export const NATS_PER_BIT = Math.LN2;

@@ -1,9 +1,8 @@
 // The paper's toy figure for a sweep (evaluation's sweepToyFigure): one panel per comparison
-// column, each one seed's pinned-Z groups next to its independent-Z groups. The evaluation
-// package is loaded at run time, like the comparison table (lib/comparison.ts).
-import type { ToyFigure } from '@ftlab/evaluation';
+// column, each one seed's pinned-Z groups next to its independent-Z groups.
+import { sweepToyFigure, type ToyFigure, toyFigureSvg } from '@ftlab/evaluation/report';
 import type { Tracker } from '@ftlab/tracker';
-import { loadEvaluationModule, sweepComparison } from './comparison';
+import { sweepComparison } from './comparison';
 import { databasePath } from './database';
 import { artifactPath } from './z-sheet';
 
@@ -42,8 +41,7 @@ export function parseFigureRequest(params: URLSearchParams): FigureRequest | str
 export async function sweepFigure(tracker: Tracker, sweepId: string, request: FigureRequest): Promise<FigureResult> {
   const comparison = await sweepComparison(tracker, sweepId);
   if (!comparison.ok) return { ok: false, message: comparison.message };
-  const evaluation = await loadEvaluationModule();
-  const figure = await evaluation.sweepToyFigure(tracker, sweepId, {
+  const figure = await sweepToyFigure(tracker, sweepId, {
     ...(request.seed === undefined ? {} : { seed: request.seed }),
     groups: request.groups,
     table: comparison.table,
@@ -52,6 +50,6 @@ export async function sweepFigure(tracker: Tracker, sweepId: string, request: Fi
   return { ok: true, figure };
 }
 
-export async function figureSvg(figure: ToyFigure): Promise<string> {
-  return (await loadEvaluationModule()).toyFigureSvg(figure);
+export function figureSvg(figure: ToyFigure): string {
+  return toyFigureSvg(figure);
 }

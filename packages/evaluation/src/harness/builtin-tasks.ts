@@ -11,7 +11,9 @@
 //   reviews            generate the rest of a review; pass@1 = grammatical and consistent
 //   reviews_choice     the reference ending against the same ending whose sentiment flips
 //                      part-way (inconsistent), by log-likelihood (acc, acc_norm)
-import { createBenchmark, REVIEW_WORDS, Rng } from '@ftlab/data';
+
+import { Rng } from '@ftlab/contract';
+import { createBenchmark, REVIEW_WORDS } from '@ftlab/data';
 import type { ItemSourceOptions, RawItem, TaskConfig } from './task.js';
 
 const NEWLINE = '\n';

@@ -21,7 +21,8 @@
 // has no byte fallback: the model never saw such a token), a continuation longer than the model's
 // context, nothing to condition on. The harness counts skipped items per task.
 import { tf } from '@ftlab/backend';
-import { Rng, type Tokenizer } from '@ftlab/data';
+import { Rng } from '@ftlab/contract';
+import type { Tokenizer } from '@ftlab/data';
 import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
 import { logMeanExp, seedFor } from '../stats.js';
 

@@ -2,7 +2,8 @@
 // becomes a prompt, the answer choices or the reference, the metrics and the generation settings,
 // plus a checker function where data is not enough. `resolveTaskItems` turns a task into items.
 import { createHash } from 'node:crypto';
-import { type BenchmarkName, createBenchmark, type DataConfig, Rng, type SyntheticDataConfig } from '@ftlab/data';
+import { Rng } from '@ftlab/contract';
+import { type BenchmarkName, createBenchmark, type DataConfig, type SyntheticDataConfig } from '@ftlab/data';
 import type { PromptZMode } from '@ftlab/model';
 import type { ExactMatchOptions, FilterPipeline } from './filters.js';
 import { readJsonlItems } from './jsonl.js';

@@ -1,5 +1,6 @@
 // Compare: overlaid curves of chosen runs (or of seed groups, mean ± std), EMA smoothing, and
 // the params that tell the runs apart.
+
 import type { RunSummary, Tracker } from '@ftlab/tracker';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -20,7 +21,6 @@ import {
   MAX_COMPARE_RUNS,
   parseCompareView,
 } from '../../lib/compare-view';
-import { loadEvaluationModule } from '../../lib/comparison';
 import { configGroups, differingParams } from '../../lib/config-diff';
 import { CURVE_POINTS, groupCurveToSeries, loadSeries } from '../../lib/curves';
 import { loadFromTracker } from '../../lib/database';
@@ -81,28 +81,13 @@ async function loadComparison(tracker: Tracker, view: CompareView) {
   return { runs, metrics, metric, series, notes, benchmarks: await loadBenchmarks(tracker, runs, view) };
 }
 
-/** The benchmark table and one benchmark over steps, or why there is none. */
+/** The benchmark table and one benchmark over steps. */
 async function loadBenchmarks(tracker: Tracker, runs: RunSummary[], view: CompareView) {
-  let evaluation: Awaited<ReturnType<typeof loadEvaluationModule>>;
-  try {
-    evaluation = await loadEvaluationModule();
-  } catch (error) {
-    return {
-      ok: false as const,
-      message: `The benchmark table needs the evaluation package (${(error as Error).message}).`,
-    };
-  }
   const evaluations = await tracker.listEvaluations({ ids: runs.map((run) => run.id) });
-  const table = benchmarkTable(
-    runs,
-    evaluations,
-    view.grouping,
-    evaluation.defaultComparisonRows,
-    evaluation.pairedInterval,
-  );
+  const table = benchmarkTable(runs, evaluations, view.grouping);
   const keys = table.rows.map((row) => row.key);
   const chosen = keys.includes(view.benchmark) ? view.benchmark : (keys[0] ?? '');
-  return { ok: true as const, table, chosen, history: benchmarkHistory(runs, evaluations, chosen, runLabels(runs)) };
+  return { table, chosen, history: benchmarkHistory(runs, evaluations, chosen, runLabels(runs)) };
 }
 
 export default async function ComparePage({ searchParams }: { searchParams: Promise<SearchParams> }) {
@@ -167,16 +152,12 @@ export default async function ComparePage({ searchParams }: { searchParams: Prom
             initialSmoothing={view.smoothing}
           />
           <CompareSummary runs={runs} differing={differing} metric={metric} />
-          {benchmarks.ok ? (
-            <BenchmarkPanel
-              table={benchmarks.table}
-              chosen={benchmarks.chosen}
-              history={benchmarks.history}
-              hrefFor={(key) => compareHref(view, { bench: key })}
-            />
-          ) : (
-            <div className="notice">{benchmarks.message}</div>
-          )}
+          <BenchmarkPanel
+            table={benchmarks.table}
+            chosen={benchmarks.chosen}
+            history={benchmarks.history}
+            hrefFor={(key) => compareHref(view, { bench: key })}
+          />
         </>
       )}
     </>

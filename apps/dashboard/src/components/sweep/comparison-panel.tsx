@@ -1,4 +1,4 @@
-import type { ColumnVerdict, ComparisonCell, ComparisonTable } from '@ftlab/evaluation';
+import type { ColumnVerdict, ComparisonCell, ComparisonTable } from '@ftlab/evaluation/report';
 import { type ComparisonResult, TABLE_FORMATS } from '../../lib/comparison';
 import { fixed, PairedDelta } from '../paired-delta';
 

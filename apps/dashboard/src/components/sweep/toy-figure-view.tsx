@@ -1,4 +1,4 @@
-import type { ToyFigure, ToyFigureGroup, ToyFigureLine, ToyFigurePanel } from '@ftlab/evaluation';
+import type { ToyFigure, ToyFigureGroup, ToyFigureLine, ToyFigurePanel } from '@ftlab/evaluation/report';
 
 function percent(value: number): string {
   return Number.isFinite(value) ? `${(100 * value).toFixed(1)}%` : 'n/a';

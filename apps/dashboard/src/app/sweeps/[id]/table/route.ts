@@ -20,6 +20,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   const { sweep, comparison } = loaded.data;
   if (!comparison.ok) return textError(409, comparison.message);
   const spec = TABLE_FORMATS[format as TableFormatName];
-  const body = await exportTable(comparison.table, format as TableFormatName);
+  const body = exportTable(comparison.table, format as TableFormatName);
   return attachment(body, `${sweep.name}-comparison.${spec.extension}`, spec.contentType);
 }

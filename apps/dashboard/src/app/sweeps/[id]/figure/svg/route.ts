@@ -21,7 +21,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     return textError(409, `Nothing to draw for seed ${result.figure.seed}: ${result.figure.missing.join('; ')}`);
   }
   return attachment(
-    await figureSvg(result.figure),
+    figureSvg(result.figure),
     `${sweep.name}-figure-seed-${result.figure.seed}.svg`,
     'image/svg+xml; charset=utf-8',
   );

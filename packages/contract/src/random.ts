@@ -1,4 +1,4 @@
-// The one source of randomness for everything in data: xoshiro128** (Blackman & Vigna, 2018),
+// The lab's seeded PRNG: xoshiro128** (Blackman & Vigna, 2018),
 // a 32-bit generator whose operations are exact in JavaScript (Math.imul, shifts), so the same
 // seed gives the same bytes on every engine. Streams are named, not consumed: a stream's state
 // is a hash of (seed, purpose path), so adding a consumer of one stream never shifts another.

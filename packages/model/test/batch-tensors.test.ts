@@ -1,6 +1,7 @@
 import { selectBackend, tf } from '@ftlab/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Batch, batchToTensors, createDataset } from '../src/index.js';
+import { batchToTensors, type TokenRows } from '../src/batch-tensors.js';
+import { Rng } from '../src/random.js';
 
 describe('batchToTensors', () => {
   beforeAll(async () => {
@@ -8,7 +9,7 @@ describe('batchToTensors', () => {
   });
 
   it('gives int32 [B, T] inputs (first T tokens of each row) and targets (the next T)', () => {
-    const batch: Batch = { tokens: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), batchSize: 2, length: 4 };
+    const batch: TokenRows = { tokens: Int32Array.from([1, 2, 3, 4, 5, 6, 7, 8]), batchSize: 2, length: 4 };
     const { inputs, targets } = batchToTensors(batch);
     expect(inputs.shape).toEqual([2, 3]);
     expect(inputs.dtype).toBe('int32');
@@ -24,9 +25,13 @@ describe('batchToTensors', () => {
     tf.dispose([inputs, targets]);
   });
 
-  it('keeps a dataset batch intact: targets are inputs shifted by one, on the tfjs engine in use', () => {
-    const dataset = createDataset({ kind: 'toy' }, { seed: 0 });
-    const batch = dataset.batches('train', { batchSize: 8, sequenceLength: 65 }).next();
+  it('keeps a batch intact: targets are inputs shifted by one, on the tfjs engine in use', () => {
+    const rng = new Rng(0);
+    const batch: TokenRows = {
+      tokens: Int32Array.from({ length: 8 * 66 }, () => rng.int(29)),
+      batchSize: 8,
+      length: 66,
+    };
     const before = tf.memory().numTensors;
     const { inputs, targets } = batchToTensors(batch);
     const rowsIn = inputs.arraySync();

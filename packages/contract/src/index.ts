@@ -1,0 +1,29 @@
+// @ftlab/contract: what the packages, the CLI and the dashboard agree on, defined once. It has no
+// dependencies and no tensors, so a page or a script can import it without loading TensorFlow.js
+// or a database driver.
+export {
+  flattenConfig,
+  isSeedKey,
+  type JsonObject,
+  type JsonValue,
+  type ParamValue,
+  paramValue,
+} from './config-params.js';
+export { TRAIN_METRICS, VAL_METRICS } from './metric-keys.js';
+export { deriveSeed, type Purpose, Rng, type RngState } from './random.js';
+export { redactUrl } from './redact-url.js';
+export {
+  DEFAULT_STALE_AFTER_MS,
+  RUN_STATUSES,
+  type RunStatus,
+  SWEEP_METHODS,
+  SWEEP_STATUSES,
+  type SweepMethod,
+  type SweepStatus,
+} from './run-status.js';
+export {
+  DEFAULT_COLLAPSE_THRESHOLD_BITS,
+  DEFAULT_COLLAPSE_WINDOW,
+  DEFAULT_LIVE_THRESHOLD_BITS,
+  NATS_PER_BIT,
+} from './thresholds.js';
