@@ -20,7 +20,7 @@ import torch
 
 from .model import FreeTransformerConfig, FreeTransformerForCausalLM
 
-# ftlab's trainer defaults, as `ftlab bench` uses them (packages/training/src/bench.ts).
+# ftlab's trainer defaults, as `ftlab bench` uses them (packages/training/src/throughput-benchmark.ts).
 ADAMW = {"lr": 1e-3, "betas": (0.9, 0.95), "eps": 1e-8, "weight_decay": 0.1}
 CLIP_NORM = 1.0
 

@@ -17,6 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTracker, type RunInput, type Tracker } from '@ftlab/tracker';
+import { benchArgs } from '../../../bench.shared';
 import { ensureBuilt, startDashboardProcess } from '../test/helpers/dashboard';
 import {
   baselineRunInput,
@@ -154,7 +155,8 @@ async function time(url: string, pid: number, setName: string, page: Case): Prom
 /** The concurrent writer (writer.ts) in a child process, stopped with SIGTERM. */
 function startWriter(path: string, sweepId: string): { stop: () => Promise<void> } {
   const script = fileURLToPath(new URL('./writer.ts', import.meta.url));
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, path, sweepId, '0'], {
+  const args = ['--database', path, '--sweep', sweepId, '--first-run', '0'];
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
   return {
@@ -173,9 +175,17 @@ function startWriter(path: string, sweepId: string): { stop: () => Promise<void>
 }
 
 async function main(): Promise<void> {
+  const args = benchArgs({
+    usage: 'pnpm --filter @ftlab/dashboard bench',
+    description:
+      'p50/p95 server response time of every page of the built dashboard on a database of 1,000 runs x ' +
+      `10,000 points generated once under ${dir}, quiet and while a sweep writes to it: one JSON line per ` +
+      'page, then a Markdown table. BENCH_REPEATS sets the timed requests per page (default 20).',
+    options: { fresh: { type: 'boolean', help: 'generate the database again' } },
+  });
   mkdirSync(dir, { recursive: true });
   const pristine = join(dir, 'bench.db');
-  if (process.argv.includes('--fresh') || !existsSync(pristine)) {
+  if (args.flag('fresh') || !existsSync(pristine)) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${pristine}${suffix}`, { force: true });
     await generate(pristine);
   }

@@ -1,12 +1,4 @@
 // @ftlab/training: run configs, the training loop, checkpoints, resumption and sweep workers.
-export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './bench.js';
-export {
-  REFERENCE_DEFAULT_CASES,
-  type ReferenceBenchmarkOptions,
-  type ReferenceRecord,
-  runReferenceBenchmarks,
-  type TorchSide,
-} from './bench-reference.js';
 export {
   CHECKPOINT_LEFTOVER_AGE_MS,
   checkpointDigest,
@@ -69,6 +61,13 @@ export {
   type HuggingFaceExportInput,
 } from './hf-export.js';
 export { AdamW, type AdamWSettings, type AdamWState, clipByGlobalNorm, type OptimizedParameter } from './optimizer.js';
+export {
+  REFERENCE_DEFAULT_CASES,
+  type ReferenceBenchmarkOptions,
+  type ReferenceRecord,
+  runReferenceBenchmarks,
+  type TorchSide,
+} from './reference-benchmark.js';
 export { configHash, defaultArtifactRoot, runDirectory, runInput } from './run-record.js';
 export { type LrSchedule, learningRate } from './schedule.js';
 export {
@@ -80,6 +79,7 @@ export {
   type SweepLoadOptions,
   type SweepRunSpec,
 } from './sweep-config.js';
+export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './throughput-benchmark.js';
 export { type Progress, type TrainOptions, type TrainOutcome, train, type Validator } from './trainer.js';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';
 export { ConfigError } from './yaml-errors.js';

@@ -131,8 +131,32 @@ export function cutAtStop(text: string, stop: readonly string[]): string {
   return text.slice(0, end);
 }
 
+/** What every call of one modelCalls() shares: the model, its tokenizer and the settings, resolved once. */
+interface CallSettings {
+  model: Model;
+  tokenizer: Tokenizer;
+  seed: number;
+  latent: boolean;
+  /** Z draws averaged per log-likelihood: zSamples for a latent model, else 1. */
+  draws: number;
+  /** 2^H, the codes a latent position can take. */
+  codeCount: number;
+  /** The model's context length. */
+  context: number;
+  promptZ: PromptZMode;
+}
+
 /** The harness's model calls for a @ftlab/model model and the tokenizer it was trained with. */
 export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCallOptions): LanguageModel {
+  const settings = callSettings(model, tokenizer, options);
+  return {
+    loglikelihoodRolling: (texts) => texts.map((text) => rollingLoglikelihood(settings, text)),
+    loglikelihood: (requests) => loglikelihood(settings, requests),
+    generateUntil: (requests, call) => generateUntil(settings, requests, call),
+  };
+}
+
+function callSettings(model: Model, tokenizer: Tokenizer, options: ModelCallOptions): CallSettings {
   if (model.config.vocabSize !== tokenizer.vocabSize) {
     throw new Error(
       `modelCalls: the model has ${model.config.vocabSize} tokens but the tokenizer ${tokenizer.vocabSize}; use the tokenizer the model was trained with`,
@@ -143,278 +167,339 @@ export function modelCalls(model: Model, tokenizer: Tokenizer, options: ModelCal
   if (!Number.isInteger(zSamples) || zSamples < 1)
     throw new Error(`modelCalls: zSamples must be an integer >= 1, got ${zSamples}`);
   const latent = hasLatent(model.config);
-  const draws = latent ? zSamples : 1;
-  const codeCount = 2 ** model.config.latentBits;
-  const context = model.config.contextLength;
-  const promptZ = options.promptZ ?? model.config.promptZ;
-
-  /** K draws of the context's codes [K][P]: from the encoder over the context, or the prior. */
-  const contextCodes = (ctx: number[], seed: number): Int32Array[] => {
-    if (!latent) return Array.from({ length: draws }, () => new Int32Array(ctx.length));
-    if (promptZ === 'prior') {
-      const rng = Rng.derive(seed, 'prompt-z');
-      return Array.from({ length: draws }, () => Int32Array.from(ctx, () => rng.int(codeCount)));
-    }
-    const codes = tf.tidy(() => {
-      const x = tf.tensor2d(
-        Int32Array.from({ length: draws * ctx.length }, (_, i) => ctx[i % ctx.length] as number),
-        [draws, ctx.length],
-        'int32',
-      );
-      return model.forward(x, null, { seed: seedFor(seed, 'prompt-posterior') }).codes;
-    });
-    const flat = codes.dataSync() as Int32Array;
-    codes.dispose();
-    return Array.from({ length: draws }, (_, k) => flat.slice(k * ctx.length, (k + 1) * ctx.length));
-  };
-
-  const scoreContext = (contextText: string, continuations: string[]): Array<LoglikelihoodResult | SkippedRequest> => {
-    const [ctxText] = splitWhitespace(contextText, '');
-    const whole = encode(tokenizer, ctxText, 'context');
-    const results: Array<LoglikelihoodResult | SkippedRequest | null> = continuations.map(() => null);
-    if (!Array.isArray(whole)) return continuations.map(() => whole);
-    if (whole.length === 0) {
-      const empty: SkippedRequest = { skipped: 'empty', message: 'the context is empty: nothing to condition on' };
-      return continuations.map(() => empty);
-    }
-    // Each continuation's tokens: what follows the context's own encoding in the joined text.
-    const conts = continuations.map((continuation, c): number[] => {
-      const [, contText] = splitWhitespace(contextText, continuation);
-      const joined = encode(tokenizer, ctxText + contText, 'continuation');
-      if (!Array.isArray(joined)) {
-        // Name the continuation (with any whitespace moved from the context), not the joined text.
-        const alone = encode(tokenizer, contText, 'continuation');
-        results[c] = Array.isArray(alone) ? joined : alone;
-        return [];
-      }
-      const cont = joined.slice(whole.length);
-      if (cont.length === 0) {
-        results[c] = {
-          skipped: 'empty',
-          message: `an empty continuation of ${JSON.stringify(contextText.slice(0, 60))}`,
-        };
-      } else if (cont.length > context) {
-        results[c] = {
-          skipped: 'too-long',
-          message: `a continuation of ${cont.length} tokens does not fit the model's context of ${context}`,
-        };
-      }
-      return cont;
-    });
-    const scored = conts.flatMap((_, c) => (results[c] === null ? [c] : []));
-    if (scored.length === 0) return results as SkippedRequest[];
-    const longest = Math.max(...scored.map((c) => (conts[c] as number[]).length));
-    // Inputs are context + continuation minus its last token: at most contextLength of them.
-    const ctx = whole.slice(Math.max(0, whole.length - (context + 1 - longest)));
-    const truncatedTokens = whole.length - ctx.length;
-    const seed = seedFor(options.seed, 'loglikelihood', contextText);
-    const ctxCodes = contextCodes(ctx, seed);
-    const zRng = Rng.derive(seed, 'continuation-z');
-    const time = ctx.length + longest - 1;
-    // Continuation codes: one prior draw per (draw, position), shared by every choice.
-    const contCodes = Array.from({ length: draws }, () =>
-      Int32Array.from({ length: longest }, () => (latent ? zRng.int(codeCount) : 0)),
-    );
-    const rows = scored.length * draws;
-    const inputs = new Int32Array(rows * time);
-    const targets = new Int32Array(rows * time);
-    const codes = new Int32Array(rows * time);
-    scored.forEach((c, r) => {
-      const full = [...ctx, ...(conts[c] as number[])];
-      for (let k = 0; k < draws; k++) {
-        const row = (r * draws + k) * time;
-        for (let t = 0; t < full.length - 1; t++) {
-          inputs[row + t] = full[t] as number;
-          targets[row + t] = full[t + 1] as number;
-          codes[row + t] =
-            t < ctx.length
-              ? ((ctxCodes[k] as Int32Array)[t] as number)
-              : ((contCodes[k] as Int32Array)[t - ctx.length] as number);
-        }
-      }
-    });
-    const [ce, argmax] = tf.tidy(() => {
-      const x = tf.tensor2d(inputs, [rows, time], 'int32');
-      const y = tf.tensor2d(targets, [rows, time], 'int32');
-      const z = latent ? { mode: 'given' as const, codes } : { mode: 'posterior' as const };
-      const out = model.forward(x, y, { z, seed: seedFor(seed, 'score') });
-      return [out.cePerToken, tf.argMax(out.logits, -1)];
-    });
-    const ceValues = ce.dataSync() as Float32Array;
-    const best = argmax.dataSync() as Int32Array;
-    tf.dispose([ce, argmax]);
-    scored.forEach((c, r) => {
-      const cont = conts[c] as number[];
-      const perDraw: number[] = [];
-      let isGreedy = true;
-      for (let k = 0; k < draws; k++) {
-        const row = (r * draws + k) * time;
-        let logp = 0;
-        for (let j = 0; j < cont.length; j++) {
-          const t = ctx.length - 1 + j; // the position whose target is continuation token j
-          logp -= ceValues[row + t] as number;
-          if (k === 0 && best[row + t] !== cont[j]) isGreedy = false;
-        }
-        perDraw.push(logp);
-      }
-      results[c] = {
-        logLikelihood: draws === 1 ? (perDraw[0] as number) : logMeanExp(perDraw),
-        isGreedy,
-        tokens: cont.length,
-        truncatedTokens,
-      };
-    });
-    return results as Array<LoglikelihoodResult | SkippedRequest>;
-  };
-
-  /**
-   * A text's log-likelihood in disjoint ranges of at most contextLength predictions, each window
-   * reading the contextLength tokens before its range's end (lm-eval's rolling windows: the last,
-   * shorter range keeps a full context). Every position's Z is a prior draw (a text is scored as
-   * it would be generated, with nothing to infer Z from); zSamples draws are averaged in
-   * probability per window.
-   */
-  const scoreText = (text: string): RollingResult | SkippedRequest => {
-    const tokens = encode(tokenizer, text, 'text');
-    if (!Array.isArray(tokens)) return tokens;
-    if (tokens.length < 2)
-      return { skipped: 'empty', message: 'the text has fewer than two tokens: nothing to predict' };
-    const seed = seedFor(options.seed, 'loglikelihood-rolling', text);
-    const zRng = Rng.derive(seed, 'z');
-    let total = 0;
-    for (let start = 1; start < tokens.length; start += context) {
-      // Predict tokens [start, end); the window reads the `context` tokens before `end`, so the
-      // last, shorter window still sees a full context (lm-eval's rolling windows).
-      const end = Math.min(tokens.length, start + context);
-      const first = Math.max(0, end - 1 - context);
-      const time = end - 1 - first;
-      const inputs = new Int32Array(draws * time);
-      const targets = new Int32Array(draws * time);
-      const codes = new Int32Array(draws * time);
-      for (let k = 0; k < draws; k++) {
-        for (let t = 0; t < time; t++) {
-          inputs[k * time + t] = tokens[first + t] as number;
-          targets[k * time + t] = tokens[first + t + 1] as number;
-          codes[k * time + t] = latent ? zRng.int(codeCount) : 0;
-        }
-      }
-      const ce = tf.tidy(() => {
-        const x = tf.tensor2d(inputs, [draws, time], 'int32');
-        const y = tf.tensor2d(targets, [draws, time], 'int32');
-        const z = latent ? { mode: 'given' as const, codes } : { mode: 'posterior' as const };
-        return model.forward(x, y, { z, seed: seedFor(seed, 'window', start) }).cePerToken;
-      });
-      const values = ce.dataSync() as Float32Array;
-      ce.dispose();
-      const counted = end - start; // the window's last positions; earlier ones are context
-      const perDraw = Array.from({ length: draws }, (_, k) => {
-        let logp = 0;
-        for (let t = time - counted; t < time; t++) logp -= values[k * time + t] as number;
-        return logp;
-      });
-      total += draws === 1 ? (perDraw[0] as number) : logMeanExp(perDraw);
-    }
-    return { logLikelihood: total, tokens: tokens.length - 1 };
-  };
-
   return {
-    loglikelihoodRolling(texts) {
-      return texts.map(scoreText);
-    },
-
-    loglikelihood(requests) {
-      // One forward pass per distinct context, all of its continuations together.
-      const byContext = new Map<string, number[]>();
-      requests.forEach((r, i) => {
-        const list = byContext.get(r.context) ?? [];
-        list.push(i);
-        byContext.set(r.context, list);
-      });
-      const results = new Array<LoglikelihoodResult | SkippedRequest>(requests.length);
-      for (const [contextText, indices] of byContext) {
-        const scored = scoreContext(
-          contextText,
-          indices.map((i) => (requests[i] as LoglikelihoodRequest).continuation),
-        );
-        indices.forEach((i, j) => {
-          results[i] = scored[j] as LoglikelihoodResult | SkippedRequest;
-        });
-      }
-      return results;
-    },
-
-    generateUntil(requests, call) {
-      const groups = new Map<string, Array<{ index: number; prompt: number[] }>>();
-      const results: GenerateResult[] = requests.map(() => ({ outputs: [], truncatedTokens: 0 }));
-      requests.forEach((request, index) => {
-        const samples = request.samples ?? 1;
-        if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
-          throw new Error(`generateUntil: maxTokens must be an integer >= 1, got ${request.maxTokens}`);
-        }
-        if (!Number.isInteger(samples) || samples < 1)
-          throw new Error(`generateUntil: samples must be an integer >= 1, got ${samples}`);
-        // A budget past the model's context (lm-eval's default is 256 new tokens) is cut to it: at
-        // least one prompt token stays.
-        const budget = Math.min(request.maxTokens, context);
-        const encoded = encode(tokenizer, request.context, 'context');
-        if (!Array.isArray(encoded)) {
-          results[index] = encoded;
-          return;
-        }
-        if (encoded.length === 0) {
-          results[index] = { skipped: 'empty', message: 'the context is empty: the model needs at least one token' };
-          return;
-        }
-        const prompt = encoded.slice(Math.max(0, encoded.length - (context + 1 - budget)));
-        results[index] = { outputs: [], truncatedTokens: encoded.length - prompt.length };
-        // One generate() call per prompt length, token budget and stop list.
-        const key = JSON.stringify([prompt.length, budget, request.stop]);
-        const group = groups.get(key) ?? [];
-        group.push({ index, prompt });
-        groups.set(key, group);
-      });
-      // Stop strings that are single tokens stop generation early; the text is cut either way.
-      for (const group of groups.values()) {
-        const first = requests[(group[0] as { index: number }).index] as GenerateRequest;
-        const length = (group[0] as { prompt: number[] }).prompt.length;
-        const rows: Int32Array[] = [];
-        const owners: number[] = [];
-        for (const { index, prompt } of group) {
-          for (let s = 0; s < ((requests[index] as GenerateRequest).samples ?? 1); s++) {
-            rows.push(Int32Array.from(prompt));
-            owners.push(index);
-          }
-        }
-        const stopTokens: number[] = [];
-        for (const s of first.stop) {
-          const ids = s === '' ? [] : safeEncode(tokenizer, s);
-          if (ids.length === 1) stopTokens.push(ids[0] as number);
-        }
-        const result = model.generate(rows, {
-          maxNewTokens: Math.min(first.maxTokens, context),
-          seed: seedFor(
-            call.seed,
-            'generate-until',
-            length,
-            Math.min(first.maxTokens, context),
-            JSON.stringify(first.stop),
-          ),
-          temperature: call.temperature ?? 1,
-          topK: call.topK ?? 0,
-          promptZ: call.promptZ ?? promptZ,
-          z: 'prior',
-          ...(stopTokens.length > 0 ? { stopTokens } : {}),
-        });
-        result.tokens.forEach((row, r) => {
-          const request = requests[owners[r] as number] as GenerateRequest;
-          const generated = row.subarray(length);
-          const result = results[owners[r] as number] as { outputs: string[] };
-          result.outputs.push(cutAtStop(tokenizer.decode(generated), request.stop));
-        });
-      }
-      return results;
-    },
+    model,
+    tokenizer,
+    seed: options.seed,
+    latent,
+    draws: latent ? zSamples : 1,
+    codeCount: 2 ** model.config.latentBits,
+    context: model.config.contextLength,
+    promptZ: options.promptZ ?? model.config.promptZ,
   };
+}
+
+/** The loglikelihood call: one forward pass per distinct context, all of its continuations together. */
+function loglikelihood(
+  settings: CallSettings,
+  requests: readonly LoglikelihoodRequest[],
+): Array<LoglikelihoodResult | SkippedRequest> {
+  const byContext = new Map<string, number[]>();
+  requests.forEach((r, i) => {
+    const list = byContext.get(r.context) ?? [];
+    list.push(i);
+    byContext.set(r.context, list);
+  });
+  const results = new Array<LoglikelihoodResult | SkippedRequest>(requests.length);
+  for (const [contextText, indices] of byContext) {
+    const scored = scoreContext(
+      settings,
+      contextText,
+      indices.map((i) => (requests[i] as LoglikelihoodRequest).continuation),
+    );
+    indices.forEach((i, j) => {
+      results[i] = scored[j] as LoglikelihoodResult | SkippedRequest;
+    });
+  }
+  return results;
+}
+
+/** Every continuation of one context: scored together, or skipped with its reason. */
+function scoreContext(
+  settings: CallSettings,
+  contextText: string,
+  continuations: string[],
+): Array<LoglikelihoodResult | SkippedRequest> {
+  const [ctxText] = splitWhitespace(contextText, '');
+  const whole = encode(settings.tokenizer, ctxText, 'context');
+  if (!Array.isArray(whole)) return continuations.map(() => whole);
+  if (whole.length === 0) {
+    const empty: SkippedRequest = { skipped: 'empty', message: 'the context is empty: nothing to condition on' };
+    return continuations.map(() => empty);
+  }
+  const conts = continuations.map((continuation) =>
+    continuationTokens(settings, contextText, ctxText, whole, continuation),
+  );
+  const scored = conts.filter((cont) => Array.isArray(cont));
+  if (scored.length === 0) return conts as SkippedRequest[];
+  const results = scoreContinuations(settings, contextText, whole, scored).values();
+  return conts.map((cont) => (Array.isArray(cont) ? (results.next().value as LoglikelihoodResult) : cont));
+}
+
+/** A continuation's tokens: what follows the context's own encoding (`whole`) in the joined text. */
+function continuationTokens(
+  { tokenizer, context }: CallSettings,
+  contextText: string,
+  ctxText: string,
+  whole: number[],
+  continuation: string,
+): number[] | SkippedRequest {
+  const [, contText] = splitWhitespace(contextText, continuation);
+  const joined = encode(tokenizer, ctxText + contText, 'continuation');
+  if (!Array.isArray(joined)) {
+    // Name the continuation (with any whitespace moved from the context), not the joined text.
+    const alone = encode(tokenizer, contText, 'continuation');
+    return Array.isArray(alone) ? joined : alone;
+  }
+  const cont = joined.slice(whole.length);
+  if (cont.length === 0) {
+    return { skipped: 'empty', message: `an empty continuation of ${JSON.stringify(contextText.slice(0, 60))}` };
+  }
+  if (cont.length > context) {
+    return {
+      skipped: 'too-long',
+      message: `a continuation of ${cont.length} tokens does not fit the model's context of ${context}`,
+    };
+  }
+  return cont;
+}
+
+/** log p(cont | ctx) of each continuation after the context's tokens `whole`, in one forward pass. */
+function scoreContinuations(
+  settings: CallSettings,
+  contextText: string,
+  whole: number[],
+  conts: number[][],
+): LoglikelihoodResult[] {
+  const { latent, draws, codeCount, context } = settings;
+  const longest = Math.max(...conts.map((cont) => cont.length));
+  // Inputs are context + continuation minus its last token: at most contextLength of them.
+  const ctx = whole.slice(Math.max(0, whole.length - (context + 1 - longest)));
+  const truncatedTokens = whole.length - ctx.length;
+  const seed = seedFor(settings.seed, 'loglikelihood', contextText);
+  const ctxCodes = contextCodes(settings, ctx, seed);
+  const zRng = Rng.derive(seed, 'continuation-z');
+  // Continuation codes: one prior draw per (draw, position), shared by every choice.
+  const contCodes = Array.from({ length: draws }, () =>
+    Int32Array.from({ length: longest }, () => (latent ? zRng.int(codeCount) : 0)),
+  );
+  const batch = tokenRows(conts.length * draws, ctx.length + longest - 1);
+  conts.forEach((cont, r) => {
+    const full = [...ctx, ...cont];
+    for (let k = 0; k < draws; k++) {
+      const row = (r * draws + k) * batch.time;
+      for (let t = 0; t < full.length - 1; t++) {
+        batch.inputs[row + t] = full[t] as number;
+        batch.targets[row + t] = full[t + 1] as number;
+        batch.codes[row + t] =
+          t < ctx.length
+            ? ((ctxCodes[k] as Int32Array)[t] as number)
+            : ((contCodes[k] as Int32Array)[t - ctx.length] as number);
+      }
+    }
+  });
+  const { ce, best } = forwardRows(settings, batch, seedFor(seed, 'score'), true);
+  return conts.map((cont, r) => {
+    const perDraw: number[] = [];
+    let isGreedy = true;
+    for (let k = 0; k < draws; k++) {
+      const row = (r * draws + k) * batch.time;
+      let logp = 0;
+      for (let j = 0; j < cont.length; j++) {
+        const t = ctx.length - 1 + j; // the position whose target is continuation token j
+        logp -= ce[row + t] as number;
+        if (k === 0 && best?.[row + t] !== cont[j]) isGreedy = false;
+      }
+      perDraw.push(logp);
+    }
+    return { logLikelihood: overDraws(perDraw), isGreedy, tokens: cont.length, truncatedTokens };
+  });
+}
+
+/** K draws of the context's codes [K][P]: from the encoder over the context, or the prior. */
+function contextCodes(settings: CallSettings, ctx: number[], seed: number): Int32Array[] {
+  const { model, latent, draws, codeCount, promptZ } = settings;
+  if (!latent) return Array.from({ length: draws }, () => new Int32Array(ctx.length));
+  if (promptZ === 'prior') {
+    const rng = Rng.derive(seed, 'prompt-z');
+    return Array.from({ length: draws }, () => Int32Array.from(ctx, () => rng.int(codeCount)));
+  }
+  const codes = tf.tidy(() => {
+    const x = tf.tensor2d(
+      Int32Array.from({ length: draws * ctx.length }, (_, i) => ctx[i % ctx.length] as number),
+      [draws, ctx.length],
+      'int32',
+    );
+    return model.forward(x, null, { seed: seedFor(seed, 'prompt-posterior') }).codes;
+  });
+  const flat = codes.dataSync() as Int32Array;
+  codes.dispose();
+  return Array.from({ length: draws }, (_, k) => flat.slice(k * ctx.length, (k + 1) * ctx.length));
+}
+
+/**
+ * The loglikelihood_rolling call for one text: its log-likelihood in disjoint ranges of at most
+ * contextLength predictions, each window reading the contextLength tokens before its range's end
+ * (lm-eval's rolling windows: the last, shorter range keeps a full context). Every position's Z
+ * is a prior draw (a text is scored as it would be generated, with nothing to infer Z from);
+ * zSamples draws are averaged in probability per window.
+ */
+function rollingLoglikelihood(settings: CallSettings, text: string): RollingResult | SkippedRequest {
+  const { tokenizer, latent, draws, codeCount, context } = settings;
+  const tokens = encode(tokenizer, text, 'text');
+  if (!Array.isArray(tokens)) return tokens;
+  if (tokens.length < 2) return { skipped: 'empty', message: 'the text has fewer than two tokens: nothing to predict' };
+  const seed = seedFor(settings.seed, 'loglikelihood-rolling', text);
+  const zRng = Rng.derive(seed, 'z');
+  let total = 0;
+  for (let start = 1; start < tokens.length; start += context) {
+    // Predict tokens [start, end); the window reads the `context` tokens before `end`, so the
+    // last, shorter window still sees a full context (lm-eval's rolling windows).
+    const end = Math.min(tokens.length, start + context);
+    const first = Math.max(0, end - 1 - context);
+    const time = end - 1 - first;
+    const batch = tokenRows(draws, time);
+    for (let k = 0; k < draws; k++) {
+      for (let t = 0; t < time; t++) {
+        batch.inputs[k * time + t] = tokens[first + t] as number;
+        batch.targets[k * time + t] = tokens[first + t + 1] as number;
+        batch.codes[k * time + t] = latent ? zRng.int(codeCount) : 0;
+      }
+    }
+    const { ce } = forwardRows(settings, batch, seedFor(seed, 'window', start), false);
+    const counted = end - start; // the window's last positions; earlier ones are context
+    const perDraw = Array.from({ length: draws }, (_, k) => {
+      let logp = 0;
+      for (let t = time - counted; t < time; t++) logp -= ce[k * time + t] as number;
+      return logp;
+    });
+    total += overDraws(perDraw);
+  }
+  return { logLikelihood: total, tokens: tokens.length - 1 };
+}
+
+/** A request's prompt as generate() gets it. */
+interface Prompt {
+  index: number;
+  prompt: number[];
+}
+
+/** The generateUntil call: one generate() per prompt length, token budget and stop list. */
+function generateUntil(
+  settings: CallSettings,
+  requests: readonly GenerateRequest[],
+  call: GenerateCallOptions,
+): GenerateResult[] {
+  const results: GenerateResult[] = requests.map(() => ({ outputs: [], truncatedTokens: 0 }));
+  const groups = new Map<string, Prompt[]>();
+  requests.forEach((request, index) => {
+    const prompt = promptOf(settings, request);
+    if (isSkipped(prompt)) {
+      results[index] = prompt;
+      return;
+    }
+    results[index] = { outputs: [], truncatedTokens: prompt.truncatedTokens };
+    const key = JSON.stringify([prompt.tokens.length, prompt.budget, request.stop]);
+    const group = groups.get(key) ?? [];
+    group.push({ index, prompt: prompt.tokens });
+    groups.set(key, group);
+  });
+  for (const group of groups.values()) generateGroup(settings, requests, group, call, results);
+  return results;
+}
+
+/** A request's checked settings and its prompt, cut from the left to leave room for its budget. */
+function promptOf(
+  { tokenizer, context }: CallSettings,
+  request: GenerateRequest,
+): { tokens: number[]; budget: number; truncatedTokens: number } | SkippedRequest {
+  const samples = request.samples ?? 1;
+  if (!Number.isInteger(request.maxTokens) || request.maxTokens < 1) {
+    throw new Error(`generateUntil: maxTokens must be an integer >= 1, got ${request.maxTokens}`);
+  }
+  if (!Number.isInteger(samples) || samples < 1)
+    throw new Error(`generateUntil: samples must be an integer >= 1, got ${samples}`);
+  // A budget past the model's context (lm-eval's default is 256 new tokens) is cut to it: at
+  // least one prompt token stays.
+  const budget = Math.min(request.maxTokens, context);
+  const encoded = encode(tokenizer, request.context, 'context');
+  if (!Array.isArray(encoded)) return encoded;
+  if (encoded.length === 0) {
+    return { skipped: 'empty', message: 'the context is empty: the model needs at least one token' };
+  }
+  const tokens = encoded.slice(Math.max(0, encoded.length - (context + 1 - budget)));
+  return { tokens, budget, truncatedTokens: encoded.length - tokens.length };
+}
+
+/** Generates every sample of a group's requests (same prompt length, budget and stops) at once. */
+function generateGroup(
+  settings: CallSettings,
+  requests: readonly GenerateRequest[],
+  group: Prompt[],
+  call: GenerateCallOptions,
+  results: GenerateResult[],
+): void {
+  const { model, tokenizer, context } = settings;
+  const first = requests[(group[0] as Prompt).index] as GenerateRequest;
+  const length = (group[0] as Prompt).prompt.length;
+  const rows: Int32Array[] = [];
+  const owners: number[] = [];
+  for (const { index, prompt } of group) {
+    for (let s = 0; s < ((requests[index] as GenerateRequest).samples ?? 1); s++) {
+      rows.push(Int32Array.from(prompt));
+      owners.push(index);
+    }
+  }
+  // Stop strings that are single tokens stop generation early; the text is cut either way.
+  const stopTokens: number[] = [];
+  for (const s of first.stop) {
+    const ids = s === '' ? [] : safeEncode(tokenizer, s);
+    if (ids.length === 1) stopTokens.push(ids[0] as number);
+  }
+  const result = model.generate(rows, {
+    maxNewTokens: Math.min(first.maxTokens, context),
+    seed: seedFor(call.seed, 'generate-until', length, Math.min(first.maxTokens, context), JSON.stringify(first.stop)),
+    temperature: call.temperature ?? 1,
+    topK: call.topK ?? 0,
+    promptZ: call.promptZ ?? settings.promptZ,
+    z: 'prior',
+    ...(stopTokens.length > 0 ? { stopTokens } : {}),
+  });
+  result.tokens.forEach((row, r) => {
+    const request = requests[owners[r] as number] as GenerateRequest;
+    const generated = row.subarray(length);
+    const outputs = (results[owners[r] as number] as { outputs: string[] }).outputs;
+    outputs.push(cutAtStop(tokenizer.decode(generated), request.stop));
+  });
+}
+
+/** Rows of tokens for one forward pass: row r, position t at r * time + t. */
+interface TokenRows {
+  inputs: Int32Array;
+  targets: Int32Array;
+  /** Each position's Z code (ignored by a model without a latent). */
+  codes: Int32Array;
+  rows: number;
+  time: number;
+}
+
+function tokenRows(rows: number, time: number): TokenRows {
+  const size = rows * time;
+  return { inputs: new Int32Array(size), targets: new Int32Array(size), codes: new Int32Array(size), rows, time };
+}
+
+/** Each position's cross-entropy (nats) with Z as given, and with `greedy` the argmax of its distribution. */
+function forwardRows(
+  { model, latent }: CallSettings,
+  batch: TokenRows,
+  seed: number,
+  greedy: boolean,
+): { ce: Float32Array; best?: Int32Array } {
+  const tensors = tf.tidy(() => {
+    const x = tf.tensor2d(batch.inputs, [batch.rows, batch.time], 'int32');
+    const y = tf.tensor2d(batch.targets, [batch.rows, batch.time], 'int32');
+    const z = latent ? { mode: 'given' as const, codes: batch.codes } : { mode: 'posterior' as const };
+    const out = model.forward(x, y, { z, seed });
+    return greedy ? [out.cePerToken, tf.argMax(out.logits, -1)] : [out.cePerToken];
+  });
+  const [ce, best] = tensors.map((t) => t.dataSync());
+  tf.dispose(tensors);
+  return { ce: ce as Float32Array, ...(best ? { best: best as Int32Array } : {}) };
+}
+
+/** The log-likelihood over Z: the one draw's, or the mean in probability of K draws'. */
+function overDraws(perDraw: number[]): number {
+  return perDraw.length === 1 ? (perDraw[0] as number) : logMeanExp(perDraw);
 }
 
 function safeEncode(tokenizer: Tokenizer, text: string): number[] {

@@ -1,9 +1,10 @@
-// `pnpm --filter @ftlab/native bench` (node dist/bench.js [repeats]): GFLOP/s of the addon's SGEMM
-// on the products of one training step of the reference config (d=128, SwiGLU width 352, vocab
-// 28, B*T = 2048 tokens): forward x W, the input gradient dY W^T and the weight gradient X^T dY
-// (K = 2048), plus the micro-kernel's ceiling on a product that fits in L1. Prints one JSON line
-// per shape: median and best GFLOP/s over the repeats.
-import { loadNative } from './load.js';
+// `pnpm --filter @ftlab/native bench [--repeats n]`: GFLOP/s of the addon's SGEMM on the products of
+// one training step of the reference config (d=128, SwiGLU width 352, vocab 28, B*T = 2048 tokens):
+// forward x W, the input gradient dY W^T and the weight gradient X^T dY (K = 2048), plus the
+// micro-kernel's ceiling on a product that fits in L1. Prints one JSON line per shape: median and
+// best GFLOP/s over the repeats.
+import { benchArgs } from '../../../bench.shared.js';
+import { loadNative } from '../src/load.js';
 
 interface Shape {
   name: string;
@@ -33,6 +34,14 @@ const SHAPES: Shape[] = [
 ];
 
 function main(): void {
+  const args = benchArgs({
+    usage: 'pnpm --filter @ftlab/native bench',
+    description:
+      "GFLOP/s of the addon's SGEMM on the products of one training step of the reference config, and " +
+      "the micro-kernel's ceiling on an L1-sized product: one JSON line per shape (median and best).",
+    options: { repeats: { type: 'string', value: 'n', help: 'samples per shape (default 40)' } },
+  });
+  const repeats = args.integer('repeats', 1) ?? 40;
   const status = loadNative();
   if (!status.available) {
     console.error(`@ftlab/native bench: the addon is not available: ${status.reason}`);
@@ -40,9 +49,6 @@ function main(): void {
     return;
   }
   const addon = status.addon;
-  const repeats = Number(process.argv[2] ?? 40);
-  if (!Number.isInteger(repeats) || repeats < 1)
-    throw new Error(`bench: repeats must be a positive integer, got ${process.argv[2]}`);
   for (const s of SHAPES) {
     const sizes = [s.m * s.k, s.k * s.n, s.m * s.n];
     const memory = new Float32Array(sizes[0]! + sizes[1]! + sizes[2]!);

@@ -3,8 +3,8 @@
 import { nativeTestSkipReason } from '@ftlab/backend';
 import { parameterCount, testPythonPath } from '@ftlab/model';
 import { describe, expect, it } from 'vitest';
-import { benchCaseConfig } from '../src/bench.js';
-import { cpuDescription, referencePython, runReferenceBenchmarks } from '../src/bench-reference.js';
+import { cpuDescription, referencePython, runReferenceBenchmarks } from '../src/reference-benchmark.js';
+import { benchCaseConfig } from '../src/throughput-benchmark.js';
 
 const PYTHON = testPythonPath('the PyTorch side of ftlab bench --reference torch', ['torch', 'numpy']);
 

@@ -1,16 +1,24 @@
 // `ftlab bench --reference torch`: ftlab against PyTorch on the same machine, in one invocation.
-// For each case, rounds alternate: ftlab trains the case in a child process (bench.ts), then the
-// PyTorch twin (python/ftlab_torch/bench.py) trains the same config with the same step (loss and
-// gradients, global-norm clipping at 1, AdamW) and batch shape, one thread each (or --threads N
-// each: ftlab's native kernels and torch.set_num_threads). The ratio per
-// round is ftlab's tokens/s over PyTorch's; the record holds every round's pair, so a reader sees
-// the spread as well as the median, and what each side ran on (CPU model and its vector ISA,
-// ftlab's GEMM kernel and SIMD build, PyTorch's version, its kernels' ISA and its BLAS core).
+// For each case, rounds alternate: ftlab trains the case in a child process
+// (throughput-benchmark.ts), then the PyTorch twin (python/ftlab_torch/bench.py) trains the same
+// config with the same step (loss and gradients, global-norm clipping at 1, AdamW) and batch
+// shape, one thread each (or --threads N each: ftlab's native kernels and torch.set_num_threads).
+// The ratio per round is ftlab's tokens/s over PyTorch's; the record holds every round's pair, so
+// a reader sees the spread as well as the median, and what each side ran on (CPU model and its
+// vector ISA, ftlab's GEMM kernel and SIMD build, PyTorch's version, its kernels' ISA and its BLAS
+// core).
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type BackendName, checkEngineThreads, type NativeInfo, nativeKernelInfo } from '@ftlab/backend';
 import { findPython, runPythonJson, TWIN_PYTHON_DIR } from '@ftlab/model';
-import { availableEngines, BENCH_BATCH, BENCH_TIME, benchCaseConfig, startChild, stepsFor } from './bench.js';
+import {
+  availableEngines,
+  BENCH_BATCH,
+  BENCH_TIME,
+  benchCaseConfig,
+  startChild,
+  stepsFor,
+} from './throughput-benchmark.js';
 
 /** Cases the comparison runs by default: the two the per-core goal is stated for. */
 export const REFERENCE_DEFAULT_CASES = ['baseline', 'ft-h8-dense'] as const;

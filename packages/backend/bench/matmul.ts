@@ -2,9 +2,10 @@
 // matmul chain (the shape of one transformer MLP at d=128, B*T=2048 tokens) on each engine that
 // starts here, with tf.matMul's own gradient and with the explicit-transpose `matMul`.
 // Prints one JSON line per (engine, matmul) case.
-import { matMul } from './matmul.js';
-import { BACKEND_NAMES, BackendUnavailableError, selectBackend } from './select.js';
-import { type Tensor, tf } from './tf.js';
+import { benchArgs } from '../../../bench.shared.js';
+import { matMul } from '../src/matmul.js';
+import { BACKEND_NAMES, BackendUnavailableError, selectBackend } from '../src/select.js';
+import { type Tensor, tf } from '../src/tf.js';
 
 const tokens = 2048;
 const width = 128;
@@ -23,6 +24,13 @@ function step(x: Tensor, w1: Tensor, w2: Tensor, mm: MatMul): void {
 }
 
 async function main(): Promise<void> {
+  benchArgs({
+    usage: 'pnpm --filter @ftlab/backend bench',
+    description:
+      `Forward + backward of a matmul chain [${tokens},${width}]x[${width},${hidden}]x[${hidden},${width}] on each ` +
+      'engine that starts here, with tf.matMul and the explicit-transpose matMul: one JSON line per case.',
+    options: {},
+  });
   for (const engine of BACKEND_NAMES) {
     try {
       await selectBackend(engine);

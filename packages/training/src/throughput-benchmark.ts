@@ -1,15 +1,14 @@
-// Training throughput benchmark (`pnpm --filter @ftlab/training bench`, or runBenchmarks()).
+// Training throughput benchmark: runBenchmarks(), what `ftlab bench` runs (and the package's
+// `bench` script, bench/throughput.ts).
 //
 // Trains the reference config (d=128, L=4, heads=4, SwiGLU, T=64, B=32, vocab 28) with the
 // real step of the trainer (lossAndGradients + clipByGlobalNorm + AdamW) for a fixed number of
-// steps after warm-up, and prints one JSON line per (case, engine). Every case runs in its own
-// child process, so its peak RSS is its own. The multi-process case starts N such processes at
-// once (N = 1..cores) and reports their total tokens/s against N x one process.
-//
-//   node dist/bench.js [--cases baseline,ft-h8-dense] [--engines native,wasm] [--steps 10]
-//                      [--processes 1,2] [--no-multi]
+// steps after warm-up, and returns one record per (case, engine). Every case runs in its own
+// child process (throughput-child.ts), so its peak RSS is its own. The multi-process case starts
+// N such processes at once (N = 1..cores) and reports their total tokens/s against N x one process.
 import { spawn } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   BACKEND_NAMES,
@@ -160,8 +159,8 @@ async function waitForGo(): Promise<void> {
   });
 }
 
-/** Runs one case in this process and returns its record (the child side). */
-async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
+/** Runs one case in this process and returns its record (the child side, throughput-child.ts). */
+export async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
   const config = benchCaseConfig(spec.caseName);
   await selectBackend(spec.engine);
   setEngineThreads(spec.engine, spec.threads ?? 1);
@@ -225,9 +224,10 @@ async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
   };
 }
 
-/** node + the flags that let a child run this file, whether it is dist/bench.js or src/bench.ts. */
+/** node + the flags that run the child entry beside this file: dist/throughput-child.js or the .ts source. */
 function childCommand(spec: ChildSpec): string[] {
-  const script = fileURLToPath(import.meta.url);
+  const here = fileURLToPath(import.meta.url);
+  const script = fileURLToPath(new URL(`./throughput-child${extname(here)}`, import.meta.url));
   const flags = [...process.execArgv];
   // tsx registered by a flag (--import tsx, --import=tsx); a path that merely contains "tsx"
   // (vitest's own, from node_modules/.pnpm/vitest@..._tsx@...) does not count.
@@ -239,7 +239,7 @@ function childCommand(spec: ChildSpec): string[] {
   if (script.endsWith('.ts') && !hasTsx) {
     flags.push('--conditions=@ftlab/source', '--import', 'tsx');
   }
-  return [...flags, script, '--child', JSON.stringify(spec)];
+  return [...flags, script, JSON.stringify(spec)];
 }
 
 export interface Child {
@@ -364,37 +364,3 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   }
   return records;
 }
-
-function listArg(args: string[], name: string): string[] | undefined {
-  const i = args.indexOf(name);
-  if (i < 0) return undefined;
-  const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new Error(`bench: ${name} needs a comma-separated list`);
-  return value.split(',').filter((v) => v.length > 0);
-}
-
-async function main(args: string[]): Promise<void> {
-  const childAt = args.indexOf('--child');
-  if (childAt >= 0) {
-    const record = await measureCase(JSON.parse(args[childAt + 1] as string) as ChildSpec);
-    process.stdout.write(`${JSON.stringify(record)}\n`);
-    return;
-  }
-  const engines = listArg(args, '--engines');
-  for (const engine of engines ?? []) {
-    if (!(BACKEND_NAMES as readonly string[]).includes(engine)) {
-      throw new Error(`bench: --engines ${engine} is not an engine; use ${BACKEND_NAMES.join(', ')}`);
-    }
-  }
-  const steps = listArg(args, '--steps');
-  await runBenchmarks({
-    cases: listArg(args, '--cases'),
-    engines: engines as BackendName[] | undefined,
-    steps: steps ? Number(steps[0]) : undefined,
-    processes: args.includes('--no-multi') ? [] : listArg(args, '--processes')?.map(Number),
-    onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
-  });
-}
-
-// Run as a program (node dist/bench.js), not when imported (runBenchmarks from the CLI).
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await main(process.argv.slice(2));

@@ -9,7 +9,8 @@ import { BACKEND_NAMES, BackendUnavailableError, selectBackend, tf } from '@ftla
 import { TRAIN_METRICS } from '@ftlab/contract';
 import { createModel, lossAndGradients } from '@ftlab/model';
 import { openTracker } from '@ftlab/tracker';
-import { AdamW, clipByGlobalNorm } from './optimizer.js';
+import { benchArgs } from '../../../bench.shared.js';
+import { AdamW, clipByGlobalNorm } from '../src/optimizer.js';
 
 const LOGGED_STEPS = 20_000;
 
@@ -72,6 +73,13 @@ async function loggingMsPerStep(): Promise<number> {
   }
 }
 
+benchArgs({
+  usage: 'pnpm --filter @ftlab/training bench:tracking',
+  description:
+    `The time the trainer spends handing ${LOGGED_STEPS} steps of metric points to the tracker, next to one ` +
+    'training step of the reference config on the fastest engine here: one JSON line.',
+  options: {},
+});
 const engine = await fastestEngine();
 const step = stepMs();
 const logging = await loggingMsPerStep();

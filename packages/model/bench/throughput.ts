@@ -1,4 +1,4 @@
-// `pnpm --filter @ftlab/model bench` (node dist/bench.js [case ...]): training throughput of
+// `pnpm --filter @ftlab/model bench [--cases a,b]`: training throughput of
 // the baseline and the Free Transformer at d=128, L=4, heads=4, T=64, B=32, vocab 64, on the
 // engine FTLAB_BACKEND names (default: native where its addon is built, else wasm). A step is
 // forward + backward + a plain SGD update; @ftlab/training's bench measures the real training
@@ -7,10 +7,11 @@
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { nativeUnavailableReason, parseBackendChoice, selectBackend, type Tensor2D, tf } from '@ftlab/backend';
-import { type ModelConfigInput, resolveModelConfig } from './config.js';
-import { flopsPerToken, parameterCount } from './cost.js';
-import { createModel } from './free-transformer.js';
-import { lossAndGradients } from './gradients.js';
+import { benchArgs } from '../../../bench.shared.js';
+import { type ModelConfigInput, resolveModelConfig } from '../src/config.js';
+import { flopsPerToken, parameterCount } from '../src/cost.js';
+import { createModel } from '../src/free-transformer.js';
+import { lossAndGradients } from '../src/gradients.js';
 
 const SHAPE = { vocabSize: 64, width: 128, layers: 4, heads: 4, contextLength: 64 } as const;
 const BATCH = 32;
@@ -26,9 +27,7 @@ const CASES: Record<string, ModelConfigInput> = {
 const DEFAULT_CASES = ['baseline', 'ft-h8-dense', 'ft-h16-dense', 'ft-h16-factored'];
 
 async function runCase(name: string): Promise<void> {
-  const overrides = CASES[name];
-  if (overrides === undefined)
-    throw new Error(`bench: unknown case "${name}"; cases: ${Object.keys(CASES).join(', ')}`);
+  const overrides = CASES[name] as ModelConfigInput;
   const requested = process.env.FTLAB_BACKEND || (nativeUnavailableReason() === null ? 'native' : 'wasm');
   const engine = (await selectBackend(parseBackendChoice(requested))).name;
   const config = resolveModelConfig({ ...SHAPE, ...overrides, kappa: { bits: 0.5 } });
@@ -79,12 +78,28 @@ async function runCase(name: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const args = process.argv.slice(2);
-  if (args[0] === '--case') {
-    await runCase(args[1] as string);
+  const names = Object.keys(CASES);
+  const args = benchArgs({
+    usage: 'pnpm --filter @ftlab/model bench',
+    description:
+      `Training throughput (forward + backward + SGD) at d=${SHAPE.width}, L=${SHAPE.layers}, ` +
+      `T=${SHAPE.contextLength}, B=${BATCH} on the engine FTLAB_BACKEND names (default native where built, ` +
+      'else wasm), each case in a child process: one JSON line per case.',
+    options: {
+      cases: {
+        type: 'string',
+        value: 'a,b',
+        help: `cases to run (default ${DEFAULT_CASES.join(',')}): ${names.join(', ')}`,
+      },
+      case: { type: 'string', value: 'name', help: 'measure this one case in this process (what each child runs)' },
+    },
+  });
+  const only = args.choice('case', names);
+  if (only !== undefined) {
+    await runCase(only);
     return;
   }
-  for (const name of args.length > 0 ? args : DEFAULT_CASES) {
+  for (const name of args.list('cases', names) ?? DEFAULT_CASES) {
     // A child per case: peak RSS is per process.
     const output = execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--case', name], {
       encoding: 'utf8',

@@ -1,11 +1,20 @@
 // `pnpm --filter @ftlab/data bench`: how long the data side takes, to compare with a training
 // step (~2,600 tokens/s on wasm here): BPE training and encoding on tiny-shakespeare, dataset
 // construction, and batch throughput of each dataset kind. Prints numbers; asserts nothing.
-import { trainBpe } from './bpe.js';
-import { loadCorpus } from './corpus.js';
-import type { DataConfig } from './data-config.js';
-import { createDataset } from './dataset.js';
-import { splitText } from './splits.js';
+import { benchArgs } from '../../../bench.shared.js';
+import { trainBpe } from '../src/bpe.js';
+import { loadCorpus } from '../src/corpus.js';
+import type { DataConfig } from '../src/data-config.js';
+import { createDataset } from '../src/dataset.js';
+import { splitText } from '../src/splits.js';
+
+benchArgs({
+  usage: 'pnpm --filter @ftlab/data bench',
+  description:
+    'BPE training, encoding and decoding on tiny-shakespeare, then dataset construction and batch ' +
+    'throughput of each dataset kind: one line of text per measurement.',
+  options: {},
+});
 
 function time<T>(run: () => T): [T, number] {
   const start = performance.now();

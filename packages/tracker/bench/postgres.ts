@@ -15,20 +15,31 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { isPostgresUrl, openTracker } from './open.js';
+import { type BenchArgs, benchArgs } from '../../../bench.shared.js';
+import { isPostgresUrl, openTracker } from '../src/open.js';
 
 const print = (record: Record<string, unknown>) => console.log(JSON.stringify(record));
-const arg = (name: string) => {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-};
+
+/** What a claim worker child is told (--claim-worker). */
+interface ClaimWorkerSpec {
+  location: string;
+  sweepId: string;
+  name: string;
+}
+
+/** What an ingest worker child is told (--ingest-worker). */
+interface IngestWorkerSpec {
+  location: string;
+  runId: string;
+  points: number;
+}
 
 function percentile(sorted: number[], q: number): number {
   return +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number).toFixed(2);
 }
 
 /** Child mode: claims (and finishes) runs until none is left, then prints its claim latencies. */
-async function claimWorker(location: string, sweepId: string, name: string): Promise<void> {
+async function claimWorker({ location, sweepId, name }: ClaimWorkerSpec): Promise<void> {
   const tracker = await openTracker(location);
   console.log(JSON.stringify({ ready: true }));
   await once(process.stdin, 'data');
@@ -46,7 +57,7 @@ async function claimWorker(location: string, sweepId: string, name: string): Pro
 }
 
 /** Child mode: streams `points` points of two keys for one run through a MetricWriter. */
-async function ingestWorker(location: string, runId: string, points: number): Promise<void> {
+async function ingestWorker({ location, runId, points }: IngestWorkerSpec): Promise<void> {
   const tracker = await openTracker(location);
   const writer = await tracker.metricWriter(runId, { maxBatch: 1000, flushIntervalMs: 0 });
   console.log(JSON.stringify({ ready: true }));
@@ -62,12 +73,16 @@ async function ingestWorker(location: string, runId: string, points: number): Pr
 }
 
 /** Starts `count` children of this script, releases them together, and collects their last lines. */
-async function together(count: number, args: (i: number) => string[]): Promise<{ seconds: number; lines: string[] }> {
-  const children = Array.from({ length: count }, (_, i) =>
-    spawn(process.execPath, [...process.execArgv, process.argv[1] as string, ...args(i)], {
+async function together(
+  count: number,
+  args: (i: number) => [string, ClaimWorkerSpec | IngestWorkerSpec],
+): Promise<{ seconds: number; lines: string[] }> {
+  const children = Array.from({ length: count }, (_, i) => {
+    const [mode, spec] = args(i);
+    return spawn(process.execPath, [...process.execArgv, process.argv[1] as string, mode, JSON.stringify(spec)], {
       stdio: ['pipe', 'pipe', 'inherit'],
-    }),
-  );
+    });
+  });
   const outputs = children.map((child) => createInterface({ input: child.stdout })[Symbol.asyncIterator]());
   for (const output of outputs) await output.next(); // {"ready":true}
   const start = performance.now();
@@ -86,7 +101,10 @@ async function claimBench(engine: string, location: string, processes: number, r
     Array.from({ length: runs }, (_, i) => ({ name: `run ${i}`, seed: i, config: { i } })),
   );
   await tracker.close();
-  const { seconds, lines } = await together(processes, (i) => ['--claim-worker', location, sweep.id, `bench:${i}`]);
+  const { seconds, lines } = await together(processes, (i) => [
+    '--claim-worker',
+    { location, sweepId: sweep.id, name: `bench:${i}` },
+  ]);
   const latencies = lines.flatMap((line) => (JSON.parse(line) as { latencies: number[] }).latencies);
   if (latencies.length !== runs) throw new Error(`${engine}: ${latencies.length} claims for ${runs} runs`);
   latencies.sort((a, b) => a - b);
@@ -105,7 +123,10 @@ async function ingestBench(engine: string, location: string, processes: number, 
   const runIds: string[] = [];
   for (let i = 0; i < processes; i++) runIds.push((await tracker.startRun({ name: `ingest ${i}`, config: {} })).id);
   await tracker.close();
-  const { seconds } = await together(processes, (i) => ['--ingest-worker', location, runIds[i] as string, `${points}`]);
+  const { seconds } = await together(processes, (i) => [
+    '--ingest-worker',
+    { location, runId: runIds[i] as string, points },
+  ]);
   const check = await openTracker(location, { readonly: true });
   for (const runId of runIds) {
     const stored = (await check.metricHistory(runId, 'train/loss')).length * 2;
@@ -147,21 +168,45 @@ async function withDatabases(url: string, work: (engine: string, location: strin
   }
 }
 
+/** A worker child's JSON spec (written by `together`), or a usage error. */
+function workerSpec<T>(args: BenchArgs<string>, option: string): T | undefined {
+  const text = args.string(option);
+  if (text === undefined) return undefined;
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    return args.fail(`--${option} takes the JSON its parent writes: ${(error as Error).message}`);
+  }
+}
+
 async function main(): Promise<void> {
-  if (process.argv[2] === '--claim-worker') {
-    return claimWorker(process.argv[3] as string, process.argv[4] as string, process.argv[5] as string);
-  }
-  if (process.argv[2] === '--ingest-worker') {
-    return ingestWorker(process.argv[3] as string, process.argv[4] as string, Number(process.argv[5]));
-  }
-  const url = arg('--url') ?? process.env.FTLAB_BENCH_PG_URL ?? process.env.FTLAB_TEST_PG_URL;
+  const args = benchArgs({
+    usage: 'pnpm --filter @ftlab/tracker bench:postgres',
+    description:
+      'The run queue (N processes claiming runs of one sweep) and the metric stream (N processes writing ' +
+      'points) on PostgreSQL next to SQLite, with real processes: one JSON line per measurement. ' +
+      "PostgreSQL runs on a new database beside the URL's, created and then dropped.",
+    options: {
+      url: {
+        type: 'string',
+        value: 'postgres://user@host:port/db',
+        help: 'the server (default FTLAB_BENCH_PG_URL, then FTLAB_TEST_PG_URL)',
+      },
+      'claim-worker': { type: 'string', value: 'json', help: 'run as one claiming child (what the bench starts)' },
+      'ingest-worker': { type: 'string', value: 'json', help: 'run as one writing child (what the bench starts)' },
+    },
+  });
+  const claim = workerSpec<ClaimWorkerSpec>(args, 'claim-worker');
+  if (claim !== undefined) return claimWorker(claim);
+  const ingest = workerSpec<IngestWorkerSpec>(args, 'ingest-worker');
+  if (ingest !== undefined) return ingestWorker(ingest);
+  const url = args.string('url') ?? process.env.FTLAB_BENCH_PG_URL ?? process.env.FTLAB_TEST_PG_URL;
   if (!url || !isPostgresUrl(url)) {
-    console.error(
-      'bench:postgres needs a server: pass --url postgres://user@host:port/db (or set FTLAB_BENCH_PG_URL); ' +
+    return args.fail(
+      `needs a PostgreSQL server${url ? `, and ${JSON.stringify(url)} is not a postgres:// URL` : ''}: pass ` +
+        '--url postgres://user@host:port/db (or set FTLAB_BENCH_PG_URL); ' +
         'packages/tracker/scripts/with-postgres.sh starts a throwaway one.',
     );
-    process.exitCode = 2;
-    return;
   }
   await withDatabases(url, async (engine, location) => {
     await claimBench(engine, location, 1, 500);

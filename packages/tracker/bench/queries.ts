@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { openTracker } from './open.js';
-import type { Tracker } from './tracker.js';
-import type { RunInput } from './types.js';
+import { benchArgs } from '../../../bench.shared.js';
+import { openTracker } from '../src/open.js';
+import type { Tracker } from '../src/tracker.js';
+import type { RunInput } from '../src/types.js';
 
 const RUNS = 1000;
 const STEPS = 5000;
@@ -203,9 +204,17 @@ async function queries(path: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const args = benchArgs({
+    usage: 'pnpm --filter @ftlab/tracker bench',
+    description:
+      `Metric ingest rate through the store's API, then p50/p95 of the dashboard's queries on a database of ` +
+      `${RUNS.toLocaleString('en-US')} runs x ${(STEPS * KEYS.length).toLocaleString('en-US')} points, generated once under ${dir}: ` +
+      'one JSON line per measurement.',
+    options: { fresh: { type: 'boolean', help: 'generate the big database again' } },
+  });
   mkdirSync(dir, { recursive: true });
   const path = join(dir, 'bench.db');
-  if (process.argv.includes('--fresh') || !existsSync(path)) {
+  if (args.flag('fresh') || !existsSync(path)) {
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
     await generate(path);
   }
