@@ -9,25 +9,20 @@ export {
   fusedSwiGlu,
   hasFusedKernels,
 } from './fused.js';
-export { linear, matMul, sumToShape, transposeLast2 } from './matmul.js';
-export { NATIVE_TF_BACKEND, nativeKernelInfo, nativeUnavailableReason } from './native-engine.js';
-export { type AdamWResult, type AdamWStep, adamWUpdate, sumOfSquares } from './optimizer-ops.js';
+export { linear, matMul, sumToShape } from './matmul.js';
+export { nativeKernelInfo, nativeUnavailableReason } from './native-engine.js';
+export { adamWUpdate, sumOfSquares } from './optimizer-ops.js';
 export {
   BACKEND_NAMES,
   type BackendChoice,
   type BackendInfo,
-  type BackendLoader,
   type BackendName,
   BackendUnavailableError,
-  currentBackend,
-  DEFAULT_LOADERS,
-  describeBackend,
   type InitBackendOptions,
   initBackend,
   parseBackendChoice,
-  type SkippedBackend,
   selectBackend,
 } from './select.js';
-export type { Rank, Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Variable } from './tf.js';
+export type { Rank, Tensor, Tensor2D, Tensor3D, Variable } from './tf.js';
 export { tf } from './tf.js';
-export { checkEngineThreads, engineThreads, MAX_ENGINE_THREADS, setEngineThreads } from './threads.js';
+export { checkEngineThreads, setEngineThreads } from './threads.js';

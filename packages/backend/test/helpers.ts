@@ -1,4 +1,6 @@
-import { DEFAULT_LOADERS, NATIVE_TF_BACKEND, nativeTestSkipReason, tf } from '../src/index.js';
+import { nativeTestSkipReason, tf } from '../src/index.js';
+import { NATIVE_TF_BACKEND } from '../src/native-engine.js';
+import { DEFAULT_LOADERS } from '../src/select.js';
 
 /** Why the native engine's tests are skipped on this machine, or null when they run. */
 export const NATIVE_SKIP_REASON = nativeTestSkipReason();

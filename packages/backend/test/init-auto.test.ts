@@ -1,6 +1,7 @@
 // Its own file: initBackend's choice lasts for the whole (test) process.
 import { afterEach, expect, it } from 'vitest';
-import { currentBackend, initBackend } from '../src/index.js';
+import { initBackend } from '../src/index.js';
+import { currentBackend } from '../src/select.js';
 
 const saved = process.env.FTLAB_BACKEND;
 afterEach(() => {

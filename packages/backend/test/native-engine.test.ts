@@ -6,16 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadNativeFrom } from '@ftlab/native';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import {
-  BackendUnavailableError,
-  DEFAULT_LOADERS,
-  hasFusedKernels,
-  matMul,
-  selectBackend,
-  type Tensor,
-  tf,
-} from '../src/index.js';
-import { nativeEngineLoader } from '../src/select.js';
+import { BackendUnavailableError, hasFusedKernels, matMul, selectBackend, type Tensor, tf } from '../src/index.js';
+import { DEFAULT_LOADERS, nativeEngineLoader } from '../src/select.js';
 import { maxAbsDiff, NATIVE_SKIP_REASON, uniform, useEngine } from './helpers.js';
 
 /** f on native and on a reference engine (wasm unless said), the largest difference between the results. */

@@ -4,16 +4,14 @@ import { dirname, join } from 'node:path';
 import { nativeTestSkipReason } from '@ftlab/native';
 import { describe, expect, it } from 'vitest';
 import {
-  type BackendLoader,
   type BackendName,
   BackendUnavailableError,
-  DEFAULT_LOADERS,
-  describeBackend,
   initBackend,
   parseBackendChoice,
   selectBackend,
   tf,
 } from '../src/index.js';
+import { type BackendLoader, DEFAULT_LOADERS, describeBackend } from '../src/select.js';
 
 const require = createRequire(import.meta.url);
 /**

@@ -1,6 +1,7 @@
 // setEngineThreads: more than one thread only where the engine has them (native), whole numbers only.
 import { describe, expect, it } from 'vitest';
-import { engineThreads, MAX_ENGINE_THREADS, nativeTestSkipReason, setEngineThreads } from '../src/index.js';
+import { nativeTestSkipReason, setEngineThreads } from '../src/index.js';
+import { engineThreads, MAX_ENGINE_THREADS } from '../src/threads.js';
 
 describe('setEngineThreads', () => {
   it('refuses counts that are not whole numbers from 1 to 64, on any engine', () => {

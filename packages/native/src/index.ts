@@ -1,14 +1,4 @@
 // @ftlab/native: optional C++ kernels (N-API) for the training step. The tfjs engine that uses
 // them lives in @ftlab/backend ("native"); this package only builds, loads and checks the addon.
-export { BINARY_OPS, type NativeAddon, type NativeBuffer, type NativeInfo, REDUCE_OPS, UNARY_OPS } from './addon.js';
-export {
-  ADDON_FILE,
-  BUILD_STATUS_FILE,
-  loadNative,
-  loadNativeFrom,
-  NATIVE_DIST_DIR,
-  type NativeStatus,
-  nativeRequired,
-  nativeTestSkipReason,
-} from './load.js';
-export { kernelSettings, referenceGemm, selfCheck, testValues } from './self-check.js';
+export { BINARY_OPS, type NativeAddon, type NativeInfo, REDUCE_OPS, UNARY_OPS } from './addon.js';
+export { loadNative, loadNativeFrom, type NativeStatus, nativeTestSkipReason } from './load.js';

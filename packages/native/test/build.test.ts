@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BUILD_STATUS_FILE, loadNative, loadNativeFrom, nativeTestSkipReason } from '../src/index.js';
+import { loadNative, loadNativeFrom, nativeTestSkipReason } from '../src/index.js';
+import { BUILD_STATUS_FILE } from '../src/load.js';
 
 const script = fileURLToPath(new URL('../scripts/build-addon.mjs', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'ftlab-native-build-'));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { referenceGemm } from '../src/index.js';
+import { referenceGemm } from '../src/self-check.js';
 import { addon, everyKernel, heapOf, maxError, SKIP_NOTE, values, view } from './helpers.js';
 
 describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {

@@ -1,4 +1,5 @@
-import { kernelSettings, loadNative, type NativeAddon, nativeTestSkipReason, testValues } from '../src/index.js';
+import { loadNative, type NativeAddon, nativeTestSkipReason } from '../src/index.js';
+import { kernelSettings, testValues } from '../src/self-check.js';
 
 const status = loadNative();
 // Throws where the addon is required (FTLAB_NATIVE_BUILD=require, as in CI) but missing.

@@ -2,7 +2,8 @@
 // adds nothing, a conflicting copy is refused with the destination untouched, and the dashboard's
 // read path gives the same answers on PostgreSQL as on SQLite for the same data.
 import { describe, expect, it } from 'vitest';
-import type { CopyTableReport, Tracker } from '../src/index.js';
+import type { CopyTableReport } from '../src/copy.js';
+import type { Tracker } from '../src/index.js';
 import { DIALECTS, freshStore, PG_URL, type TestStore } from './helpers.js';
 
 /** A small but varied history: an experiment, a sweep of 3 configs x 3 seeds in every state, a standalone run. */

@@ -7,14 +7,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, onTestFinished } from 'vitest';
-import {
-  loadMigrations,
-  type Migration,
-  type MigrationSet,
-  openTracker,
-  type Tracker,
-  testPostgresUrl,
-} from '../src/index.js';
+import { openTracker, type Tracker, testPostgresUrl } from '../src/index.js';
+import { loadMigrations, type Migration, type MigrationSet } from '../src/migrate.js';
 
 const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
 

@@ -3,7 +3,8 @@
 
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
-import { loadMigrations, openTracker, type RunInput } from '../src/index.js';
+import { openTracker, type RunInput } from '../src/index.js';
+import { loadMigrations } from '../src/migrate.js';
 import { type Fixture, forEachDialect, newLocation, nextJson, rowCount, spawnFixture } from './helpers.js';
 
 async function startTogether(fixtures: Fixture[]): Promise<void> {

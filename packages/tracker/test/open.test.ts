@@ -14,16 +14,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import {
-  defaultTrackerLocation,
-  loadMigrations,
-  migrate,
-  openSqliteDriver,
-  openTracker,
-  resolveTrackerLocation,
-  SchemaVersionError,
-  TrackerError,
-} from '../src/index.js';
+import { openTracker, resolveTrackerLocation, SchemaVersionError, TrackerError } from '../src/index.js';
+import { loadMigrations, migrate } from '../src/migrate.js';
+import { defaultTrackerLocation } from '../src/open.js';
+import { openSqliteDriver } from '../src/sqlite.js';
 import { countRows, freshTracker, snapshot, tempDir, withExtraMigration } from './helpers.js';
 
 const TABLES = [

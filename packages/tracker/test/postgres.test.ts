@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { loadMigrations, migrate, openPostgresDriver, openTracker, SchemaVersionError } from '../src/index.js';
+import { openPostgresDriver, openTracker, SchemaVersionError } from '../src/index.js';
+import { loadMigrations, migrate } from '../src/migrate.js';
 import { freshPostgresUrl, freshStore, PG_URL, tempDir, withExtraMigration } from './helpers.js';
 
 interface ColumnShape {
@@ -325,7 +326,7 @@ describe('migrations of both dialects', () => {
     const path = join(tempDir(), 'x.db');
     const tracker = await openTracker(path);
     await tracker.close();
-    const { openSqliteDriver } = await import('../src/index.js');
+    const { openSqliteDriver } = await import('../src/sqlite.js');
     const driver = openSqliteDriver(path, { readonly: false, busyTimeoutMs: 1000 });
     await expect(migrate(driver, loadMigrations('postgres'))).rejects.toThrow(
       /migrations written for postgres cannot be applied to a sqlite database/,

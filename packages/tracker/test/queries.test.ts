@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EXPORT_BATCH_RUNS, type Run, type Tracker } from '../src/index.js';
+import { EXPORT_BATCH_RUNS } from '../src/export.js';
+import type { Run, Tracker } from '../src/index.js';
 import { forEachDialect } from './helpers.js';
 
 /** A seeded generator so that failures reproduce. */

@@ -2,7 +2,8 @@
 // say how to run them, except in CI, where the missing server is a failure.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { TEST_PG_ENV, testPostgres, testPostgresUrl } from '../src/index.js';
+import { testPostgres, testPostgresUrl } from '../src/index.js';
+import { TEST_PG_ENV } from '../src/test-postgres.js';
 
 describe('testPostgres', () => {
   it('runs on the server FTLAB_TEST_PG_URL names, in CI or not', () => {
