@@ -1,4 +1,4 @@
-// The `ftlab` command line. Every command takes --db, --backend, --threads, --artifacts and --json.
+// The `ftlab` command line. Every command takes --db, --backend, --threads, --artifacts, --json and --quiet.
 
 import { readFileSync } from 'node:fs';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
@@ -118,6 +118,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void) {
     )
     .option('--artifacts <dir>', 'where run files (checkpoints, results) go (default: ftlab-runs/ beside the database)')
     .option('--json', 'machine-readable output on stdout', false)
+    .option('-q, --quiet', 'print only the result and errors: no progress bars or informational lines', false)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     // Commander has printed its message; a usage error exits like other refused input (it uses 1,
