@@ -1,4 +1,4 @@
-// Options every command takes (--db, --backend, --threads, --json) and what they open.
+// Options every command takes (--db, --backend, --threads, --json, --quiet) and what they open.
 import { resolve } from 'node:path';
 import { type BackendInfo, initBackend, setEngineThreads } from '@ftlab/backend';
 import { DEFAULT_STALE_AFTER_MS } from '@ftlab/contract';
@@ -11,6 +11,8 @@ export interface GlobalOptions {
   /** Threads of one run (the native engine's kernels); 1 by default, one process per core. */
   threads?: number;
   json: boolean;
+  /** Only the result and errors: no progress bars or informational lines. */
+  quiet: boolean;
   artifacts?: string;
 }
 
@@ -34,7 +36,7 @@ export function dbPath(options: Pick<GlobalOptions, 'db'>): string {
  * database has no "beside") ./ftlab-runs. Runs record it; for workers on several machines it must
  * be a path every machine reaches (a shared filesystem).
  */
-export function artifactRoot(options: GlobalOptions): string {
+export function artifactRoot(options: Pick<GlobalOptions, 'db' | 'artifacts'>): string {
   if (options.artifacts) return resolve(options.artifacts);
   return isPostgresUrl(options.db) ? resolve('ftlab-runs') : defaultArtifactRoot(dbPath(options));
 }

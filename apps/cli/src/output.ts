@@ -1,22 +1,41 @@
 // Human output (aligned tables, one-line messages on stderr) or, with --json, one JSON document
-// or JSON lines on stdout that scripts can parse.
+// or JSON lines on stdout that scripts can parse. With --quiet, only the result and what went
+// wrong: no informational lines, no progress bars.
+
+export interface OutputOptions {
+  json: boolean;
+  /** --quiet: the result, warnings and errors only. */
+  quiet?: boolean;
+}
 
 export interface Output {
   json: boolean;
-  /** A progress or status line for people (stderr, never in --json stdout). */
+  /** No progress bars or informational lines (--quiet). */
+  quiet: boolean;
+  /** A progress or status line for people (stderr, never in --json stdout); silent with --quiet. */
   info(line: string): void;
+  /** Something went wrong beside the result (a worker died, a setting changes nothing): stderr, even with --quiet. */
+  warn(line: string): void;
   /** The command's result: a JSON value with --json, else its text rendering. */
   result(value: unknown, text: () => string): void;
   /** One JSON line per event with --json (e.g. per finished run); text otherwise. */
   event(value: Record<string, unknown>, text: () => string): void;
+  /** A progress event for machines: a JSON line with --json, unless --quiet; nothing for people (they get a bar). */
+  progress(value: Record<string, unknown>): void;
 }
 
-export function createOutput(json: boolean): Output {
+export function createOutput({ json, quiet = false }: OutputOptions): Output {
+  const stderr = (line: string) => process.stderr.write(`${line}\n`);
   return {
     json,
-    info: (line) => process.stderr.write(`${line}\n`),
+    quiet,
+    info: quiet ? () => {} : stderr,
+    warn: stderr,
     result: (value, text) => process.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`),
     event: (value, text) => process.stdout.write(json ? `${JSON.stringify(value)}\n` : `${text()}\n`),
+    progress: (value) => {
+      if (json && !quiet) process.stdout.write(`${JSON.stringify(value)}\n`);
+    },
   };
 }
 

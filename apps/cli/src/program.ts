@@ -1,10 +1,10 @@
-// The `ftlab` command line. Every command takes --db, --backend and --json.
+// The `ftlab` command line. Every command takes --db, --backend, --threads, --artifacts, --json and --quiet.
 
 import { readFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { BACKEND_NAMES } from '@ftlab/backend';
 import { RUN_STATUSES, type RunStatus } from '@ftlab/contract';
 import { DEFAULT_MAX_RESUMES } from '@ftlab/tracker';
-import { Command, InvalidArgumentError, Option } from 'commander';
 import { BENCH_CASE_NAMES, benchCommand } from './commands/bench.js';
 import { copyCommand } from './commands/copy.js';
 import { dashboardCommand } from './commands/dashboard.js';
@@ -18,7 +18,7 @@ import { statusCommand } from './commands/status.js';
 import { sweepCommand } from './commands/sweep.js';
 import { trainCommand } from './commands/train.js';
 import { workerCommand } from './commands/worker.js';
-import { DEFAULT_DB, DEFAULT_STALE_AFTER_S, type GlobalOptions } from './context.js';
+import { DEFAULT_DB, DEFAULT_STALE_AFTER_S } from './context.js';
 
 function integer(min: number) {
   return (value: string): number => {
@@ -70,10 +70,30 @@ export function cliVersion(): string {
   return manifest.version;
 }
 
-/** Runs a command, turning its result into the process exit code. */
-type Action<A extends unknown[]> = (...args: A) => Promise<number>;
+/** The options a command reads (its options interface) that its definition below does not declare. */
+type Undeclared<Reads, Parsed> = Exclude<keyof Reads, keyof Parsed>;
 
-export function buildProgram(run: (action: () => Promise<number>) => void): Command {
+/**
+ * The parsed options (commander infers their types from the declarations), checked against the
+ * options interface of the function that runs the command: every option it reads must be
+ * declared, with the declared type (optional unless it has a default). A key read but not
+ * declared is a compile error that names it.
+ */
+type Declared<Reads, Parsed> = Parsed &
+  ([Undeclared<Reads, Parsed>] extends [never]
+    ? unknown
+    : { [K in Undeclared<Reads, Parsed>]: 'read by the command but not declared as an option' });
+
+/** Calls `command` with its arguments and its parsed options, checked as Declared says. */
+export function invoke<Args extends unknown[], Reads, Parsed extends Reads>(
+  command: (...args: [...Args, Reads]) => Promise<number>,
+  args: Args,
+  options: Declared<Reads, Parsed>,
+): Promise<number> {
+  return command(...args, options);
+}
+
+export function buildProgram(run: (action: () => Promise<number>) => void) {
   const program = new Command('ftlab')
     .description('Free Transformer Lab: train, sweep, evaluate and compare latent-variable language models')
     .version(`ftlab ${cliVersion()} (Node.js ${process.versions.node})`, '-V, --version', 'print the version and exit')
@@ -99,17 +119,12 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     )
     .option('--artifacts <dir>', 'where run files (checkpoints, results) go (default: ftlab-runs/ beside the database)')
     .option('--json', 'machine-readable output on stdout', false)
+    .option('-q, --quiet', 'print only the result and errors: no progress bars or informational lines', false)
     .showHelpAfterError('(run with --help for usage)')
     .configureHelp({ sortSubcommands: false })
     // Commander has printed its message; a usage error exits like other refused input (it uses 1,
     // which `ftlab` keeps for failures). Set before the subcommands, which inherit it.
     .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : INVALID_INPUT_EXIT_CODE));
-
-  const globals = (command: Command) => command.optsWithGlobals() as GlobalOptions & Record<string, unknown>;
-  const wrap =
-    <A extends unknown[]>(action: Action<A>) =>
-    (...args: A) =>
-      run(() => action(...args));
 
   program
     .command('train')
@@ -118,9 +133,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--name <name>', 'experiment name (default: the config name)')
     .option('--tag <key=value>', 'tag the run (repeatable; the value is everything after the first =)', tag)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after training (likelihood metrics only)')
-    .action(
-      wrap(async (config: string, _: unknown, command: Command) => trainCommand(config, globals(command) as never)),
-    );
+    .action((config, _, command) => run(() => invoke(trainCommand, [config], command.optsWithGlobals())));
 
   program
     .command('sweep')
@@ -147,7 +160,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       integer(0),
       0,
     )
-    .action(wrap(async (file: string, _: unknown, command: Command) => sweepCommand(file, globals(command) as never)));
+    .action((file, _, command) => run(() => invoke(sweepCommand, [file], command.optsWithGlobals())));
 
   program
     .command('worker')
@@ -162,7 +175,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--max-runs <n>', 'stop after this many runs', integer(1))
     .option('--max-resumes <n>', 'requeue a crashed run at most this many times', integer(0), DEFAULT_MAX_RESUMES)
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after each run')
-    .action(wrap(async (_: unknown, command: Command) => workerCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(workerCommand, [], command.optsWithGlobals())));
 
   program
     .command('resume')
@@ -181,9 +194,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       DEFAULT_MAX_RESUMES,
     )
     .option('--no-evaluate', 'skip the benchmark tasks and Z study after training')
-    .action(
-      wrap(async (runId: string, _: unknown, command: Command) => resumeCommand(runId, globals(command) as never)),
-    );
+    .action((runId, _, command) => run(() => invoke(resumeCommand, [runId], command.optsWithGlobals())));
 
   program
     .command('status')
@@ -191,7 +202,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--sweep <id>', 'only runs of this sweep')
     .option('--status <list>', 'only these statuses (comma separated)', statuses)
     .option('--limit <n>', 'at most this many runs', integer(1), 50)
-    .action(wrap(async (_: unknown, command: Command) => statusCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(statusCommand, [], command.optsWithGlobals())));
 
   program
     .command('eval')
@@ -215,7 +226,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--no-likelihood', 'skip the likelihood and latent metrics: benchmark tasks (and the toy study) only')
     .option('--seed <n>', 'evaluation seed', integer(0), 0)
     .option('--no-record', 'print only; do not store the results in the tracker')
-    .action(wrap(async (runId: string, _: unknown, command: Command) => evalCommand(runId, globals(command) as never)));
+    .action((runId, _, command) => run(() => invoke(evalCommand, [runId], command.optsWithGlobals())));
 
   program
     .command('generate')
@@ -236,9 +247,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       new Option('--prompt-z <mode>', "Z of the prompt (default: the model's promptZ)").choices(['posterior', 'prior']),
     )
     .option('--seed <n>', 'sampling seed', integer(0), 0)
-    .action(
-      wrap(async (runId: string, _: unknown, command: Command) => generateCommand(runId, globals(command) as never)),
-    );
+    .action((runId, _, command) => run(() => invoke(generateCommand, [runId], command.optsWithGlobals())));
 
   program
     .command('export')
@@ -256,23 +265,21 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .option('--seed <n>', 'figure: the seed whose runs are drawn (default: the smallest every column has)', integer(0))
     .option('--groups <n>', 'figure: groups per condition and panel', integer(1), 4)
     .option('--out <file>', 'write to this file (atomically) instead of stdout; --format hf: the folder to create')
-    .action(wrap(async (id: string, _: unknown, command: Command) => exportCommand(id, globals(command) as never)));
+    .action((id, _, command) => run(() => invoke(exportCommand, [id], command.optsWithGlobals())));
 
   program
     .command('reproduce')
     .description('train a finished run again from its recorded config and seed and check that everything matches')
     .argument('<run>', 'run id')
     .option('--tolerance <x>', 'relative tolerance for metric values (0: bit for bit)', number, 0)
-    .action(
-      wrap(async (runId: string, _: unknown, command: Command) => reproduceCommand(runId, globals(command) as never)),
-    );
+    .action((runId, _, command) => run(() => invoke(reproduceCommand, [runId], command.optsWithGlobals())));
 
   program
     .command('migrate')
     .description('prepare a tracker database or bring its schema up to date, and report its version')
     .option('--create', 'PostgreSQL: create the database if the server does not have it', false)
     .option('--check', 'only report; exit 1 if the database needs migrating', false)
-    .action(wrap(async (_: unknown, command: Command) => migrateCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(migrateCommand, [], command.optsWithGlobals())));
 
   program
     .command('copy')
@@ -280,7 +287,7 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
     .requiredOption('--from <file|url>', 'the database to copy from (read only)')
     .requiredOption('--to <file|url>', 'the database to copy into (created or migrated if needed)')
     .option('--batch <n>', 'rows per batch', integer(1), 1000)
-    .action(wrap(async (_: unknown, command: Command) => copyCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(copyCommand, [], command.optsWithGlobals())));
 
   program
     .command('bench')
@@ -305,14 +312,14 @@ export function buildProgram(run: (action: () => Promise<number>) => void): Comm
       '--python <path>',
       'with --reference: a python3 that imports torch (default: FTLAB_PYTHON, python3, /usr/bin/python3)',
     )
-    .action(wrap(async (_: unknown, command: Command) => benchCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(benchCommand, [], command.optsWithGlobals())));
 
   program
     .command('dashboard')
     .description('serve the dashboard for the database')
     .option('--port <n>', 'port (0: any free port)', integer(0), 3000)
     .option('--host <host>', 'interface to listen on', '127.0.0.1')
-    .action(wrap(async (_: unknown, command: Command) => dashboardCommand(globals(command) as never)));
+    .action((_, command) => run(() => invoke(dashboardCommand, [], command.optsWithGlobals())));
 
   return program;
 }

@@ -1,6 +1,6 @@
 // A one-line progress bar with ETA, throughput and the current loss, redrawn in place on a
 // terminal; elsewhere (CI logs, pipes) a plain line at most every few seconds.
-import { formatDuration, formatNumber } from './output.js';
+import { formatDuration, formatNumber, type Output } from './output.js';
 
 export interface ProgressState {
   done: number;
@@ -64,4 +64,9 @@ export class ProgressBar {
     if (this.drawn) this.stream.write('\n');
     this.drawn = false;
   }
+}
+
+/** A bar on stderr where people read the output; none with --json (machine output) or --quiet. */
+export function progressBar(out: Pick<Output, 'json' | 'quiet'>, label: string): ProgressBar | undefined {
+  return out.json || out.quiet ? undefined : new ProgressBar(label);
 }

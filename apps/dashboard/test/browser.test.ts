@@ -401,7 +401,7 @@ describe('dashboard on a missing or corrupt database', () => {
       const problem = page.getByTestId('database-problem');
       expect(await problem.getAttribute('data-kind')).toBe('missing');
       expect(await problem.textContent()).toContain('npm run demo');
-      expect(await problem.textContent()).toContain('npm run ftlab -- train experiments/toy-quick.yaml');
+      expect(await problem.textContent()).toContain('npx ftlab train experiments/toy-quick.yaml');
       expect(await problem.textContent()).toContain(join(dir, 'nothing-here.db'));
     }
     await page.screenshot({ path: join(SCREENSHOTS, 'missing-database.png'), fullPage: true });

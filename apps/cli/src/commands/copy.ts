@@ -16,7 +16,7 @@ export interface CopyCommandOptions extends GlobalOptions {
 }
 
 export async function copyCommand(options: CopyCommandOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const source = await openTracker(options.from, { readonly: true });
   try {
     const destination = await openTracker(options.to);

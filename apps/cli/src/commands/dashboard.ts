@@ -26,7 +26,7 @@ export async function loadDashboard(): Promise<StartDashboard> {
 }
 
 export async function dashboardCommand(options: DashboardOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const startDashboard = await loadDashboard();
   const server = await startDashboard({ db: dbPath(options), port: options.port, host: options.host });
   out.result(

@@ -20,7 +20,7 @@ import { writeFileAtomic } from '@ftlab/model';
 import { evaluateTrainedModel } from '@ftlab/training';
 import { EVAL_NOTE_AUTHOR, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput } from '../output.js';
-import { ProgressBar } from '../progress.js';
+import { type ProgressBar, progressBar } from '../progress.js';
 import { loadRunModel } from '../run-model.js';
 
 export interface EvalOptions extends GlobalOptions {
@@ -38,7 +38,7 @@ export interface EvalOptions extends GlobalOptions {
 }
 
 export async function evalCommand(runId: string, options: EvalOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   await startBackend(options, out.info);
   const tracker = await openStore(options, { readonly: !options.record, mustExist: true });
   try {
@@ -47,7 +47,7 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
     try {
       const registry = createTaskRegistry();
       const samplePaths: string[] = [];
-      let bar: { task: string; bar: ProgressBar; started: number } | undefined;
+      let bar: { task: string; bar: ProgressBar | undefined; started: number } | undefined;
       const fileTasks = (options.taskFile ?? []).flatMap((file) => registerTaskFile(registry, file));
       const tasks = options.tasks || fileTasks.length > 0 ? [...(options.tasks ?? []), ...fileTasks] : undefined;
       const evaluation = evaluateTrainedModel({
@@ -84,23 +84,23 @@ export async function evalCommand(runId: string, options: EvalOptions): Promise<
           : {}),
         onTaskProgress: (task, done, total) => {
           if (bar?.task !== task) {
-            bar?.bar.done(); // a task that failed half-way ends its line too
-            bar = { task, bar: new ProgressBar(`task ${task}`), started: performance.now() };
+            bar?.bar?.done(); // a task that failed half-way ends its line too
+            bar = { task, bar: progressBar(out, `task ${task}`), started: performance.now() };
           }
           const seconds = (performance.now() - bar.started) / 1000;
-          bar.bar.update({
+          bar.bar?.update({
             done,
             total,
             unit: 'items',
             note: seconds > 0 ? `${(done / seconds).toFixed(1)} items/s` : '',
           });
-          if (done === total) bar.bar.done();
+          if (done === total) bar.bar?.done();
         },
         log: (m) => out.info(`evaluation: ${m}`),
         ...(options.record ? { onRecords: (records) => recordMetrics(tracker, runId, step, records) } : {}),
       });
       // The progress line ends however the evaluation does.
-      const results = await evaluation.finally(() => bar?.bar.done());
+      const results = await evaluation.finally(() => bar?.bar?.done());
       if (options.record) {
         // The metrics went to the tracker as they came (onRecords): the file and its artifact remain.
         await recordEvaluation(tracker, runId, step, results, {

@@ -13,7 +13,7 @@ export interface ExportHfOptions extends GlobalOptions {
 }
 
 export async function exportHfCommand(runId: string, options: ExportHfOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   if (!options.out) {
     throw new Error('--format hf writes a folder: give it with --out DIR (a new or empty folder)');
   }

@@ -112,7 +112,8 @@ async function sweepSheets(tracker: Tracker, sweep: Sweep, format: ExportFormatN
 
 export async function exportCommand(id: string, options: ExportOptions): Promise<number> {
   if (options.format === 'hf') return exportHfCommand(id, options);
-  const out = createOutput(false);
+  // The format decides what stdout holds, not --json.
+  const out = createOutput({ json: false, quiet: options.quiet });
   const tracker = await openStore(options, { readonly: true });
   // A sweep's runs or metrics come from the tracker in pieces and are written as they come.
   let text: string | AsyncGenerator<string>;

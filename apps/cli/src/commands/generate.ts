@@ -22,7 +22,7 @@ export interface GenerateOptions extends GlobalOptions {
 }
 
 export async function generateCommand(runId: string, options: GenerateOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   await startBackend(options, out.info);
   const tracker = await openStore(options, { readonly: true });
   try {
@@ -39,7 +39,7 @@ export async function generateCommand(runId: string, options: GenerateOptions): 
         throw new Error(`--prompt is ${prompt.length} tokens; the model's context is ${config.model.contextLength}`);
       const latent = hasLatent(model.config);
       if (options.z === 'pinned' && !latent) {
-        out.info(`note: run ${runId} is a ${model.config.variant}: it has no Z, so --z pinned changes nothing`);
+        out.warn(`note: run ${runId} is a ${model.config.variant}: it has no Z, so --z pinned changes nothing`);
       }
       const positions = prompt.length + maxNewTokens;
       const codeCount = 2 ** model.config.latentBits;

@@ -12,7 +12,7 @@ export interface MigrateCommandOptions extends GlobalOptions {
 }
 
 export async function migrateCommand(options: MigrateCommandOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const location = dbPath(options);
   if (options.check) {
     try {

@@ -63,7 +63,7 @@ export function compareSeries(
 }
 
 export async function reproduceCommand(runId: string, options: ReproduceOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const tracker = await openStore(options, { mustExist: true });
   try {
     const original = await tracker.getRun(runId);
@@ -72,7 +72,7 @@ export async function reproduceCommand(runId: string, options: ReproduceOptions)
     }
     const backend = await startBackend(options, out.info);
     if (original.backend && original.backend !== backend.name) {
-      out.info(
+      out.warn(
         `note: run ${runId} ran on ${original.backend}, this reproduction on ${backend.name}: expect small differences`,
       );
     }
@@ -111,7 +111,7 @@ export async function reproduceCommand(runId: string, options: ReproduceOptions)
         return dir ? checkpointDigest(dir) : null;
       }),
     );
-    if (weights[0] === null) out.info(`note: run ${runId} has no checkpoint left to compare weights with`);
+    if (weights[0] === null) out.warn(`note: run ${runId} has no checkpoint left to compare weights with`);
     else if (weights[0] !== weights[1]) {
       differences.push({
         what: 'final weights (SHA-256 of values)',

@@ -12,7 +12,7 @@ export interface ResumeOptions extends GlobalOptions {
 }
 
 export async function resumeCommand(runId: string, options: ResumeOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const tracker = await openStore(options, { mustExist: true });
   try {
     let run = await tracker.getRun(runId);
@@ -35,7 +35,7 @@ export async function resumeCommand(runId: string, options: ResumeOptions): Prom
     }
     const backend = await startBackend(options, out.info);
     if (run.backend && run.backend !== backend.name) {
-      out.info(
+      out.warn(
         `note: run ${runId} trained on ${run.backend} so far; continuing on ${backend.name} (not bit-identical)`,
       );
     }
@@ -53,7 +53,7 @@ export async function resumeCommand(runId: string, options: ResumeOptions): Prom
     }
     const worker = defaultWorkerName();
     const claimed = await tracker.claimRun(runId, worker);
-    if (from?.fallback) out.info(`note: ${from.fallback}`);
+    if (from?.fallback) out.warn(`note: ${from.fallback}`);
     out.info(
       `resuming run ${runId} from ${from ? `its checkpoint at step ${from.step}` : 'step 0 (no checkpoint)'} ` +
         `(resume ${claimed.resumeCount}) on ${backend.name}`,

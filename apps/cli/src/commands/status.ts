@@ -31,7 +31,7 @@ function silent(run: { status: RunStatus; heartbeatAt: number | null }, now: num
 }
 
 export async function statusCommand(options: StatusOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const tracker = await openStore(options, { readonly: true });
   try {
     // A mistyped --sweep would otherwise list nothing and say "no runs yet".

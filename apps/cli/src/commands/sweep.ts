@@ -13,7 +13,7 @@ import type { Tracker } from '@ftlab/tracker';
 import { loadSweep, runInput } from '@ftlab/training';
 import { artifactRoot, dbPath, type GlobalOptions, openStore } from '../context.js';
 import { createOutput, formatTable, type Output } from '../output.js';
-import { ProgressBar } from '../progress.js';
+import { progressBar } from '../progress.js';
 import { onInterrupt } from '../signals.js';
 
 export interface SweepCommandOptions extends GlobalOptions {
@@ -82,7 +82,7 @@ function startWorker(
     child.on('exit', (code, signal) => {
       log.end();
       if (signal || (code !== 0 && code !== 130)) {
-        out.info(
+        out.warn(
           `worker ${index} ${signal ? `was killed by ${signal}` : `exited with code ${code}`}; its log: ${join(logDir, `worker-${index}.log`)}`,
         );
       }
@@ -108,7 +108,7 @@ async function sweepProgress(tracker: Tracker, sweepId: string) {
 }
 
 export async function sweepCommand(file: string, options: SweepCommandOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   // Every run validated before anything is written.
   const sweep = loadSweep(file, options.seedOffset ? { seedOffset: options.seedOffset } : {});
   const tracker = await openStore(options);
@@ -174,7 +174,7 @@ export async function sweepCommand(file: string, options: SweepCommandOptions): 
       );
       for (const w of workers) w.child.kill('SIGINT');
     });
-    const bar = out.json ? null : new ProgressBar(`sweep ${sweep.name}`);
+    const bar = progressBar(out, `sweep ${sweep.name}`);
     const timer = setInterval(async () => {
       const p = await sweepProgress(tracker, stored.id).catch(() => null);
       if (p && bar) {

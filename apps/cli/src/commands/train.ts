@@ -4,7 +4,7 @@ import { defaultWorkerName, type Run, type Tracker } from '@ftlab/tracker';
 import { evaluationHooks, executeRun, loadRunConfig, runInput, type TrainOutcome } from '@ftlab/training';
 import { artifactRoot, type GlobalOptions, openStore, startBackend } from '../context.js';
 import { createOutput, type Output } from '../output.js';
-import { ProgressBar } from '../progress.js';
+import { progressBar } from '../progress.js';
 import { onInterrupt } from '../signals.js';
 
 export interface TrainCommandOptions extends GlobalOptions {
@@ -22,7 +22,7 @@ export async function runInForeground(
   out: Output,
   options: { worker: string; evaluate: boolean },
 ): Promise<TrainOutcome> {
-  const bar = out.json ? null : new ProgressBar(`run ${run.id}`);
+  const bar = progressBar(out, `run ${run.id}`);
   const stop = new AbortController();
   const release = onInterrupt(() => {
     out.info(`\nstopping run ${run.id} at the next step: checkpointing (press Ctrl-C again to wait)`);
@@ -38,7 +38,7 @@ export async function runInForeground(
       signal: stop.signal,
       onProgress: (p) => {
         bar?.update({ done: p.step, total: p.totalSteps, unit: 'steps', tokensPerSec: p.tokensPerSec, loss: p.loss });
-        if (out.json) out.event({ event: 'progress', run: run.id, ...p }, () => '');
+        out.progress({ event: 'progress', run: run.id, ...p });
       },
     });
     bar?.done();
@@ -68,7 +68,7 @@ export function exitCodeFor(outcome: TrainOutcome): number {
 }
 
 export async function trainCommand(file: string, options: TrainCommandOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   // Validate before touching the database: a bad config writes nothing.
   const { config } = loadRunConfig(file);
   if (options.name) config.name = options.name;

@@ -17,7 +17,7 @@ export interface WorkerCommandOptions extends GlobalOptions {
 }
 
 export async function workerCommand(options: WorkerCommandOptions): Promise<number> {
-  const out = createOutput(options.json);
+  const out = createOutput(options);
   const backend = await startBackend(options, out.info);
   const tracker = await openStore(options, { mustExist: true });
   const worker = defaultWorkerName();

@@ -36,8 +36,8 @@ export function DatabaseProblemView({ problem }: { problem: DatabaseProblem }) {
           </p>
           <CommandList
             commands={[
-              { command: 'npm run ftlab -- dashboard --db path/to/ftlab.db', comment: 'another database' },
-              { command: 'npm run ftlab -- train experiments/toy-quick.yaml', comment: 'a new one in this directory' },
+              { command: 'npx ftlab dashboard --db path/to/ftlab.db', comment: 'another database' },
+              { command: 'npx ftlab train experiments/toy-quick.yaml', comment: 'a new one in this directory' },
             ]}
           />
         </>

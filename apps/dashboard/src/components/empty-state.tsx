@@ -22,6 +22,6 @@ export function EmptyState({
 
 export const START_COMMANDS: SuggestedCommand[] = [
   { command: 'npm run demo', comment: 'the quick paper-style ablation, ~10 min on 2 cores' },
-  { command: 'npm run ftlab -- train experiments/toy-quick.yaml', comment: 'one toy run, a few minutes' },
-  { command: 'npm run ftlab -- sweep experiments/toy-kappa-sweep.yaml', comment: "the paper's kappa sweep" },
+  { command: 'npx ftlab train experiments/toy-quick.yaml', comment: 'one toy run, a few minutes' },
+  { command: 'npx ftlab sweep experiments/toy-kappa-sweep.yaml', comment: "the paper's kappa sweep" },
 ];

@@ -27,7 +27,7 @@ export function SilentMarker({ runId, silentForMs }: { runId: string; silentForM
     <span
       className="badge silent"
       data-testid="silent-marker"
-      title={`No heartbeat for ${formatDuration(silentForMs)}: the process training it has probably died. The next ftlab sweep or worker marks it CRASHED and resumes it; or: npm run ftlab -- resume ${runId}`}
+      title={`No heartbeat for ${formatDuration(silentForMs)}: the process training it has probably died. The next ftlab sweep or worker marks it CRASHED and resumes it; or: npx ftlab resume ${runId}`}
     >
       no heartbeat {formatDuration(silentForMs)}
     </span>

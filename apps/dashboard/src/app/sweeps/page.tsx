@@ -56,7 +56,7 @@ export default async function SweepsPage() {
           title="No sweeps yet"
           commands={[
             {
-              command: 'npm run ftlab -- sweep experiments/toy-kappa-sweep.yaml',
+              command: 'npx ftlab sweep experiments/toy-kappa-sweep.yaml',
               comment: "the paper's toy kappa sweep",
             },
             { command: 'npm run demo', comment: 'a quick ablation with baselines, ~10 min' },
