@@ -22,7 +22,7 @@ const target = join(distDir, 'ftlab_native.node');
 const statusFile = join(distDir, 'native-build.json');
 const BUILD_TIMEOUT_MS = 300_000;
 // The rule as the package states it (dist/ is compiled just before this script runs).
-const { nativeRequired } = await import(pathToFileURL(join(root, 'dist', 'index.js')).href);
+const { nativeRequired } = await import(pathToFileURL(join(root, 'dist', 'load.js')).href);
 const required = nativeRequired();
 
 function record(status) {
