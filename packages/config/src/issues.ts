@@ -48,20 +48,28 @@ function describe(issue: z.core.$ZodIssue, knownKeys: Map<unknown, string[]>): C
         return { path: [...path, key], message: `unknown field${hint ? ` (did you mean ${hint}?)` : ''}` };
       });
     }
-    case 'invalid_type':
+    case 'invalid_type': {
+      const expected = issue.expected === 'int' ? 'integer' : issue.expected;
       return [
         {
           path,
           message:
             input === undefined
-              ? `is required (expected ${issue.expected})`
-              : `expected ${issue.expected}, got ${shown(input) ?? (Array.isArray(input) ? 'a list' : typeof input)}`,
+              ? `is required (expected ${expected})`
+              : `expected ${expected}, got ${shown(input) ?? (Array.isArray(input) ? 'a list' : typeof input)}`,
         },
       ];
+    }
     case 'custom':
       return [{ path, message: issue.message }];
     default: {
-      const value = shown(input);
+      // A tagged union names the tag's value, not the whole object.
+      const tag = issue.code === 'invalid_union' ? (issue as { discriminator?: string }).discriminator : undefined;
+      const value = shown(
+        tag !== undefined && input !== null && typeof input === 'object'
+          ? (input as Record<string, unknown>)[tag]
+          : input,
+      );
       return [{ path, message: value === undefined ? issue.message : `${issue.message}, got ${value}` }];
     }
   }
@@ -94,6 +102,8 @@ export interface FieldRules<T> {
   valid(...fields: (keyof T & string)[]): boolean;
   /** A problem of `field`: the field to change. */
   issue(field: keyof T & string, message: string): void;
+  /** A problem of the object as a whole (no one field to blame). */
+  problem(message: string): void;
 }
 
 /**
@@ -108,6 +118,7 @@ export function fieldRules<T extends object>(rules: (value: T, fields: FieldRule
       rules(value, {
         valid: (...fields) => fields.every((field) => !failed.has(field)),
         issue: (field, message) => ctx.addIssue({ code: 'custom', path: [field], message }),
+        problem: (message) => ctx.addIssue({ code: 'custom', path: [], message }),
       });
     },
     { when: (payload) => payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value) },

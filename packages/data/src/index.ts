@@ -1,6 +1,7 @@
 // @ftlab/data: reproducible data for the Free Transformer Lab.
 export {
   type ArithmeticConfig,
+  ArithmeticConfigSchema,
   createArithmeticTask,
   DEFAULT_ARITHMETIC,
   resolveArithmeticConfig,
@@ -36,6 +37,7 @@ export {
   type ArithmeticDataConfig,
   DATA_KINDS,
   type DataConfig,
+  DataConfigSchema,
   type DataKind,
   DEFAULT_BPE_VOCAB_SIZE,
   DEFAULT_EVALUATION_SEED,
@@ -44,6 +46,7 @@ export {
   type ReviewsDataConfig,
   resolveDataConfig,
   type SplitFractions,
+  SplitFractionsSchema,
   type SyntheticDataConfig,
   type TextDataConfig,
   type ToyDataConfig,
@@ -58,6 +61,7 @@ export {
   REVIEW_WORDS,
   type ReviewAnalysis,
   type ReviewsConfig,
+  ReviewsConfigSchema,
   resolveReviewsConfig,
   type Sentiment,
 } from './reviews.js';
@@ -79,6 +83,7 @@ export {
   type ToyHidden,
   type ToySample,
   type ToyTaskConfig,
+  ToyTaskConfigSchema,
   toySequenceLength,
   toySymbols,
   toyTokenizer,
