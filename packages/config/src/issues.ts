@@ -100,8 +100,8 @@ export function checkConfig<S extends z.ZodType>(schema: S, value: unknown): Con
 export interface FieldRules<T> {
   /** False when a field failed its own check (its value is then the one written, unchecked). */
   valid(...fields: (keyof T & string)[]): boolean;
-  /** A problem of `field`: the field to change. */
-  issue(field: keyof T & string, message: string): void;
+  /** A problem of `field` (or of a path inside it): the field to change. */
+  issue(field: (keyof T & string) | readonly [keyof T & string, ...(string | number)[]], message: string): void;
   /** A problem of the object as a whole (no one field to blame). */
   problem(message: string): void;
 }
@@ -117,7 +117,8 @@ export function fieldRules<T extends object>(rules: (value: T, fields: FieldRule
       const failed = new Set(ctx.issues.map((issue) => issue.path?.[0]));
       rules(value, {
         valid: (...fields) => fields.every((field) => !failed.has(field)),
-        issue: (field, message) => ctx.addIssue({ code: 'custom', path: [field], message }),
+        issue: (field, message) =>
+          ctx.addIssue({ code: 'custom', path: typeof field === 'string' ? [field] : [...field], message }),
         problem: (message) => ctx.addIssue({ code: 'custom', path: [], message }),
       });
     },

@@ -109,6 +109,7 @@ export {
   type TaskItem,
   type TaskOutput,
 } from './harness/task.js';
+export { TaskConfigFileSchema, TaskConfigSchema, TaskFileSchema } from './harness/task-schema.js';
 export {
   type CollapseOptions,
   type CollapseStatus,
@@ -158,6 +159,7 @@ export {
   type ToyStudySummary,
   writeResultsJson,
 } from './results.js';
+export { RunEvaluationSchema } from './run-evaluation.js';
 export {
   bootstrapDifference,
   type DifferenceInterval,
