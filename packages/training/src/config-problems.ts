@@ -32,6 +32,11 @@ export function linePrefix(lineOf: LineOf, path: ConfigPath): string {
   return line ? `line ${line}: ` : '';
 }
 
+/** One schema issue as a problem, after `where` ("line 12: ", "base.yaml, line 3: " or ""). */
+export function problemAt(where: string, issue: ConfigIssue): string {
+  return withFix(`${where}${formatIssue(issue)}`);
+}
+
 /**
  * Schema issues as problems, in the order of the file's lines. `under` is where the checked
  * config sits in the file (e.g. ['base'] for a sweep's inline base); paths are written without it.
@@ -40,7 +45,7 @@ export function issueProblems(issues: readonly ConfigIssue[], lineOf: LineOf, un
   return issues
     .map((issue) => {
       const line = Number(lineOf([...under, ...issue.path]) || 0);
-      return { line, text: withFix(`${line ? `line ${line}: ` : ''}${formatIssue(issue)}`) };
+      return { line, text: problemAt(line ? `line ${line}: ` : '', issue) };
     })
     .sort((a, b) => a.line - b.line)
     .map((problem) => problem.text);
