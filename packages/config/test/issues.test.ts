@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkConfig, closestName, editDistance, formatIssue, formatPath } from '../src/index.js';
+import { checkConfig, closestName, editDistance, fieldRules, formatIssue, formatPath } from '../src/index.js';
 
 const Section = z.strictObject({
   width: z.number().int().positive().default(128),
@@ -52,5 +52,31 @@ describe('closestName', () => {
   it('writes list indices in brackets', () => {
     expect(formatPath(['filters', 0, 'steps', 1, 'function'])).toBe('filters[0].steps[1].function');
     expect(formatPath([])).toBe('(top level)');
+  });
+});
+
+describe('fieldRules', () => {
+  const Heads = z.strictObject({ width: z.number().int(), heads: z.number().int().positive(), name: z.string() }).check(
+    fieldRules((c, { valid, issue }) => {
+      if (valid('width', 'heads') && c.width % c.heads !== 0)
+        issue('width', `${c.width} is not divisible by heads=${c.heads}`);
+    }),
+  );
+  const problemsOf = (value: unknown) => {
+    const result = checkConfig(Heads, value);
+    return result.success ? [] : result.issues.map((issue) => formatIssue(issue));
+  };
+
+  it('runs a rule across fields even when another field failed, so every problem comes at once', () => {
+    expect(problemsOf({ width: 30, heads: 4, name: 3 })).toEqual([
+      'name: expected string, got 3',
+      'width: 30 is not divisible by heads=4',
+    ]);
+  });
+
+  it('skips a rule whose own fields failed (their values are unchecked)', () => {
+    expect(problemsOf({ width: 30, heads: 0, name: 'x' })).toEqual([
+      'heads: Too small: expected number to be >0, got 0',
+    ]);
   });
 });

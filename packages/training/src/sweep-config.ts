@@ -197,7 +197,14 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
   const sweep = shape.success ? shape.data : undefined;
   const problems = sweep ? sweepProblems(sweep, at) : issueProblems(shape.success ? [] : shape.issues, lineOf);
   const { base: written, paths } = sweep ? { base: sweep.base, paths: sweep } : pathsOf(value);
-  const source = written === undefined ? undefined : loadBase(written, file, at);
+  let source: LoadedBase | undefined;
+  try {
+    source = written === undefined ? undefined : loadBase(written, file, at);
+  } catch (error) {
+    // A sweep whose own fields are wrong still hears of its base file's problem in the same run.
+    if (sweep || !(error instanceof ConfigError)) throw error;
+    problems.push(...(error.file === file ? error.problems : error.problems.map((p) => `base: ${written}: ${p}`)));
+  }
   const reported = source ? baseProblems(paths, source, at) : [];
   if (!sweep || !source || problems.length > 0) throw new ConfigError(file, [...problems, ...reported]);
 

@@ -170,6 +170,11 @@ describe('a sweep with a mistake in each section', () => {
     expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(
       /line 3: method: Invalid option: expected one of "grid"\|"random", got "grdi"\n {2}- wrong\.yaml, line 1: data\.validationSequences: [^\n]*\n {2}- wrong\.yaml, line 2: model\.widht: [^\n]*\n {2}- wrong\.yaml, line 3: training\.steps: [^\n]*\n {2}- wrong\.yaml, line 4: evaluation\.evry: /,
     );
+    // A missing base file is reported beside the sweep's own problems.
+    const missing = sweepFile('name: s\nbase: nope.yaml\naxis: {}\n');
+    expect(() => parseSweep(readFileSync(missing, 'utf8'), missing)).toThrow(
+      /line 3: axis: unknown field \(did you mean axes\?\)[^\n]*\n {2}- base: nope\.yaml: cannot read the file: ENOENT/,
+    );
     // A case's value is found at its own line too, and an override's.
     const cases =
       'name: s\nbase: base.yaml\noverrides:\n  training.lr: 7\ncases:\n  - { model.variant: baseline }\n  - { model.variant: vae }\n';
