@@ -32,6 +32,22 @@ const ALIAS_BOMB = [
   'a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]',
   ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(10).fill(`*a${i}`).join(', ')}]`),
 ].join('\n');
+const ALL_SECTIONS = [
+  '  name: all-sections',
+  '  seed: 3',
+  '  data: { kind: toy, validationSequences: many }',
+  '  model: { variant: free-transformer, widht: 16, layers: 2, heads: 2 }',
+  '  training: { steps: -5, batchSize: 4 }',
+  '  evaluation: { evry: 10 }',
+];
+/** The four sections' problems, from line `first` on. */
+const sectionProblems = (first: number) =>
+  [
+    `line ${first}: data\\.validationSequences: expected number, got "many"`,
+    `line ${first + 1}: model\\.widht: unknown field \\(did you mean width\\?\\)\\. Fix: [^\\n]*`,
+    `line ${first + 2}: training\\.steps: Too small: expected number to be >0, got -5`,
+    `line ${first + 3}: evaluation\\.evry: unknown field \\(did you mean every\\?\\)\\. Fix: [^\\n]*`,
+  ].join('\\n {2}- ');
 const hundred = Array.from({ length: 101 }, (_, i) => i + 1).join(', ');
 
 /** Input files by name: run configs, sweeps (beside tiny.yaml, their base) and not-YAML files. */
@@ -66,6 +82,9 @@ const FILES: Record<string, string | Buffer> = {
   'sweep-empty-case-list.yaml': `${SWEEP_HEAD}cases:\n  - { model.kappa.bits: [] }\n`,
   'sweep-repeated-seed.yaml': `${SWEEP_HEAD}axes:\n  seed: [1, 2, 1]\n`,
   'sweep-bomb-base.yaml': 'name: s\nbase: bomb.yaml\n',
+  // A mistake in each section (and in the sweep's grid): all reported in one run, with their lines.
+  'all-sections.yaml': ALL_SECTIONS.map((line) => line.replace(/^ {2}/, '')).join('\n'),
+  'sweep-all-sections.yaml': `name: all-sections\nbase:\n${ALL_SECTIONS.slice(2).join('\n')}\naxes:\n  model.kappa.bits: [0.5, -1]\n`,
 };
 
 type Case = [name: string, args: (f: Fixture) => string[], code: number, names: RegExp];
@@ -110,6 +129,12 @@ const CASES: Case[] = [
   ['a gzip file', train('config.yaml.gz'), REFUSED, /^ftlab: \S*config\.yaml\.gz: not a YAML config: .*gzip/],
   ['a config that does not exist', train('nope.yaml'), REFUSED, /nope\.yaml: cannot read the file: ENOENT/],
   [
+    'a mistake in each section, all at once',
+    train('all-sections.yaml'),
+    REFUSED,
+    new RegExp(`all-sections\\.yaml: invalid config\\n {2}- ${sectionProblems(3)}\\n`),
+  ],
+  [
     'a folder as the config',
     (f) => ['train', f.file(''), '--db', f.db],
     REFUSED,
@@ -153,6 +178,14 @@ const CASES: Case[] = [
   ],
   ['an alias bomb as the base', sweep('sweep-bomb-base.yaml'), REFUSED, /bomb\.yaml: YAML aliases expand too far/],
   ['a binary sweep', sweep('random.bin'), REFUSED, /random\.bin: not a YAML config/],
+  [
+    'a mistake in each section of a sweep and its grid, all at once',
+    sweep('sweep-all-sections.yaml'),
+    REFUSED,
+    new RegExp(
+      `sweep-all-sections\\.yaml: invalid config\\n {2}- ${sectionProblems(3)}\\n {2}- line 8: model\\.kappa\\.bits: Too small: expected number to be >=0, got -1\\.`,
+    ),
+  ],
   // The command line: refused by the parser, before anything is opened.
   ['an unknown command', (f) => ['trian', '--db', f.db], REFUSED, /unknown command 'trian'/],
   ['an unknown option', (f) => ['status', '--db', f.db, '--bogus'], REFUSED, /unknown option '--bogus'/],

@@ -1,8 +1,9 @@
 // Multi-digit addition and subtraction with exact-match answers: "123+45=168\n".
-
+import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
+import { z } from 'zod';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
-import { type BenchmarkItem, checkOptionNames, type SyntheticTask, untilStop } from './synthetic-task.js';
+import { type BenchmarkItem, type SyntheticTask, untilStop } from './synthetic-task.js';
 
 export interface ArithmeticConfig {
   /** Fewest digits of an operand (default 1). */
@@ -25,23 +26,30 @@ export const DEFAULT_ARITHMETIC: Readonly<ArithmeticConfig> = Object.freeze({
 export const ARITHMETIC_SYMBOLS = [...'0123456789', '+', '-', '=', '\n'];
 const STOP = '\n';
 
+/** What `data.arithmetic` may hold. At most 15 digits, so every result is an exact integer. */
+export const ArithmeticConfigSchema = z
+  .strictObject({
+    minDigits: z.number().int().min(1).default(DEFAULT_ARITHMETIC.minDigits),
+    maxDigits: z.number().int().min(1).max(15).default(DEFAULT_ARITHMETIC.maxDigits),
+    operations: z
+      .array(z.enum(['+', '-']))
+      .min(1)
+      .default(() => [...DEFAULT_ARITHMETIC.operations]),
+    allowNegative: z.boolean().default(DEFAULT_ARITHMETIC.allowNegative),
+  })
+  .check(
+    fieldRules((c, { valid, issue }) => {
+      if (valid('minDigits', 'maxDigits') && c.maxDigits < c.minDigits) {
+        issue('maxDigits', `${c.maxDigits} is below minDigits=${c.minDigits}`);
+      }
+    }),
+  );
+
 export function resolveArithmeticConfig(partial: Partial<ArithmeticConfig> = {}): ArithmeticConfig {
-  checkOptionNames('arithmetic', partial, Object.keys(DEFAULT_ARITHMETIC));
-  const config = { ...DEFAULT_ARITHMETIC, ...partial };
-  const { minDigits, maxDigits, operations, allowNegative } = config;
-  if (!Number.isInteger(minDigits) || minDigits < 1) {
-    throw new Error(`arithmetic.minDigits must be a positive integer, got ${minDigits}.`);
-  }
-  if (!Number.isInteger(maxDigits) || maxDigits < minDigits || maxDigits > 15) {
-    throw new Error(`arithmetic.maxDigits must be an integer in [minDigits=${minDigits}, 15], got ${maxDigits}.`);
-  }
-  if (!Array.isArray(operations) || operations.length === 0 || operations.some((op) => op !== '+' && op !== '-')) {
-    throw new Error(
-      `arithmetic.operations must be a non-empty list of "+" and "-", got ${JSON.stringify(operations)}.`,
-    );
-  }
-  if (typeof allowNegative !== 'boolean') throw new Error(`arithmetic.allowNegative must be true or false.`);
-  return { ...config, operations: [...operations] };
+  const checked = checkConfig(ArithmeticConfigSchema, partial);
+  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['arithmetic'])).join('; '));
+  const { minDigits, maxDigits, operations, allowNegative } = checked.data;
+  return { minDigits, maxDigits, operations: [...operations], allowNegative };
 }
 
 /** A uniform number with a uniform digit count in [minDigits, maxDigits] (no leading zero). */

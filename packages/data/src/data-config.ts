@@ -1,9 +1,11 @@
 // What a run trains on, as plain JSON with defaults beside it. `resolveDataConfig` fills every
-// default and rejects unknown or bad fields by name, so a run record holds the full config.
-import { type ArithmeticConfig, resolveArithmeticConfig } from './arithmetic.js';
-import { type ReviewsConfig, resolveReviewsConfig } from './reviews.js';
-import { checkOptionNames } from './synthetic-task.js';
-import { resolveToyTaskConfig, type ToyTaskConfig } from './toy-task.js';
+// default and rejects unknown or bad fields by name (every one at once, checked by
+// `DataConfigSchema`), so a run record holds the full config.
+import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { z } from 'zod';
+import { type ArithmeticConfig, ArithmeticConfigSchema, resolveArithmeticConfig } from './arithmetic.js';
+import { type ReviewsConfig, ReviewsConfigSchema, resolveReviewsConfig } from './reviews.js';
+import { resolveToyTaskConfig, type ToyTaskConfig, ToyTaskConfigSchema } from './toy-task.js';
 
 export interface SplitFractions {
   train: number;
@@ -66,94 +68,104 @@ export const DEFAULT_EVALUATION_SEQUENCES = 512;
 export const DEFAULT_BPE_VOCAB_SIZE = 512;
 export const DEFAULT_EVALUATION_SEED = 0;
 
-function resolveEvaluationSeed(value: number | undefined): number {
-  const seed = value ?? DEFAULT_EVALUATION_SEED;
-  if (!Number.isSafeInteger(seed)) throw new Error(`data.evaluationSeed must be an integer, got ${seed}.`);
-  return seed;
-}
+const count = z.number().int().min(1);
+const fraction = z.number().min(0).max(1);
+/** Seed of the validation and test draws, apart from the run's seed. */
+const evaluationSeed = z.number().int().default(DEFAULT_EVALUATION_SEED);
+const syntheticSizes = {
+  validationSequences: count.default(DEFAULT_EVALUATION_SEQUENCES),
+  testSequences: count.default(DEFAULT_EVALUATION_SEQUENCES),
+  evaluationSeed,
+};
 
-function resolveSequences(value: number | undefined, name: string): number {
-  const count = value ?? DEFAULT_EVALUATION_SEQUENCES;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`data.${name} must be a positive integer, got ${count}.`);
-  return count;
-}
+/** Contiguous fractions of the corpus; a partial one is completed with the defaults. */
+export const SplitFractionsSchema = z
+  .strictObject({
+    train: fraction.default(DEFAULT_SPLITS.train),
+    validation: fraction.default(DEFAULT_SPLITS.validation),
+    test: fraction.default(DEFAULT_SPLITS.test),
+  })
+  .check(
+    fieldRules((s, { valid, problem }) => {
+      const sum = s.train + s.validation + s.test;
+      if (valid('train', 'validation', 'test') && Math.abs(sum - 1) > 1e-9) {
+        problem(
+          `the splits must add up to 1 so they cover the corpus; ${s.train} + ${s.validation} + ${s.test} = ${sum}`,
+        );
+      }
+    }),
+  );
 
-function resolveSplits(splits: SplitFractions | undefined): SplitFractions {
-  const resolved = { ...DEFAULT_SPLITS, ...splits };
-  checkOptionNames('data.splits', resolved, Object.keys(DEFAULT_SPLITS));
-  for (const [name, fraction] of Object.entries(resolved)) {
-    if (typeof fraction !== 'number' || !(fraction >= 0 && fraction <= 1)) {
-      throw new Error(`data.splits.${name} must be a fraction in [0, 1], got ${fraction}.`);
-    }
-  }
-  const sum = resolved.train + resolved.validation + resolved.test;
-  if (Math.abs(sum - 1) > 1e-9) {
-    throw new Error(
-      `data.splits must add up to 1 so the splits cover the corpus; ${resolved.train} + ${resolved.validation} + ${resolved.test} = ${sum}.`,
-    );
-  }
-  return resolved;
-}
+/** What a run's `data:` section may hold: one shape per kind. */
+export const DataConfigSchema = z.discriminatedUnion(
+  'kind',
+  [
+    z.strictObject({ kind: z.literal('toy'), toy: ToyTaskConfigSchema.optional(), ...syntheticSizes }),
+    z
+      .strictObject({
+        kind: z.literal('text'),
+        /** A UTF-8 text file; default: the bundled tiny-shakespeare (checksum verified). */
+        path: z.string().min(1).optional(),
+        expectedSha256: z
+          .string()
+          .regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits')
+          .optional(),
+        tokenizer: z.enum(['char', 'bpe']).default('char'),
+        /** Only for tokenizer bpe (default 512). */
+        bpeVocabSize: count.optional(),
+        splits: SplitFractionsSchema.optional(),
+        evaluationSeed,
+      })
+      .check(
+        fieldRules((c, { valid, issue }) => {
+          if (valid('tokenizer', 'bpeVocabSize') && c.tokenizer !== 'bpe' && c.bpeVocabSize !== undefined) {
+            issue('bpeVocabSize', 'is only for tokenizer "bpe"');
+          }
+        }),
+      ),
+    z.strictObject({ kind: z.literal('arithmetic'), arithmetic: ArithmeticConfigSchema.optional(), ...syntheticSizes }),
+    z.strictObject({ kind: z.literal('reviews'), reviews: ReviewsConfigSchema.optional(), ...syntheticSizes }),
+  ],
+  { error: `must be one of ${DATA_KINDS.join(', ')}` },
+);
 
-/** The config with every default filled in; throws naming the first bad field. */
+/** The config with every default filled in; throws naming every bad field. */
 export function resolveDataConfig(config: DataConfig): DataConfig {
-  const kind = (config as { kind?: unknown } | null)?.kind;
-  const common = ['kind', 'validationSequences', 'testSequences', 'evaluationSeed'];
-  const sizes = (c: SyntheticSplitSizes) => ({
-    validationSequences: resolveSequences(c.validationSequences, 'validationSequences'),
-    testSequences: resolveSequences(c.testSequences, 'testSequences'),
-    evaluationSeed: resolveEvaluationSeed(c.evaluationSeed),
-  });
-  switch (kind) {
-    case 'toy': {
-      const c = config as ToyDataConfig;
-      checkOptionNames('data (kind toy)', c, [...common, 'toy']);
-      return { kind, toy: resolveToyTaskConfig(c.toy), ...sizes(c) };
-    }
-    case 'arithmetic': {
-      const c = config as ArithmeticDataConfig;
-      checkOptionNames('data (kind arithmetic)', c, [...common, 'arithmetic']);
-      return { kind, arithmetic: resolveArithmeticConfig(c.arithmetic), ...sizes(c) };
-    }
-    case 'reviews': {
-      const c = config as ReviewsDataConfig;
-      checkOptionNames('data (kind reviews)', c, [...common, 'reviews']);
-      return { kind, reviews: resolveReviewsConfig(c.reviews), ...sizes(c) };
-    }
+  const checked = checkConfig(DataConfigSchema, config);
+  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['data'])).join('; '));
+  const c = checked.data;
+  switch (c.kind) {
+    case 'toy':
+      return { kind: c.kind, toy: resolveToyTaskConfig(c.toy), ...sizes(c) };
+    case 'arithmetic':
+      return { kind: c.kind, arithmetic: resolveArithmeticConfig(c.arithmetic), ...sizes(c) };
+    case 'reviews':
+      return { kind: c.kind, reviews: resolveReviewsConfig(c.reviews), ...sizes(c) };
     case 'text': {
-      const c = config as TextDataConfig;
-      checkOptionNames('data (kind text)', c, [
-        'kind',
-        'path',
-        'expectedSha256',
-        'tokenizer',
-        'bpeVocabSize',
-        'splits',
-        'evaluationSeed',
-      ]);
-      const tokenizer = c.tokenizer ?? 'char';
-      if (tokenizer !== 'char' && tokenizer !== 'bpe') {
-        throw new Error(`data.tokenizer must be "char" or "bpe", got ${JSON.stringify(tokenizer)}.`);
-      }
-      if (c.path !== undefined && (typeof c.path !== 'string' || c.path === '')) {
-        throw new Error(`data.path must be a file path, got ${JSON.stringify(c.path)}.`);
-      }
-      if (c.expectedSha256 !== undefined && !/^[0-9a-fA-F]{64}$/.test(c.expectedSha256)) {
-        throw new Error(`data.expectedSha256 must be 64 hex digits, got ${JSON.stringify(c.expectedSha256)}.`);
-      }
+      const splits = resolveSplits(c.splits);
       const resolved: TextDataConfig = {
-        kind,
-        tokenizer,
-        splits: resolveSplits(c.splits),
-        evaluationSeed: resolveEvaluationSeed(c.evaluationSeed),
+        kind: c.kind,
+        tokenizer: c.tokenizer,
+        splits,
+        evaluationSeed: c.evaluationSeed,
       };
       if (c.path !== undefined) resolved.path = c.path;
       if (c.expectedSha256 !== undefined) resolved.expectedSha256 = c.expectedSha256.toLowerCase();
-      if (tokenizer === 'bpe') resolved.bpeVocabSize = c.bpeVocabSize ?? DEFAULT_BPE_VOCAB_SIZE;
-      else if (c.bpeVocabSize !== undefined) throw new Error('data.bpeVocabSize is only for tokenizer "bpe".');
+      if (c.tokenizer === 'bpe') resolved.bpeVocabSize = c.bpeVocabSize ?? DEFAULT_BPE_VOCAB_SIZE;
       return resolved;
     }
-    default:
-      throw new Error(`data.kind must be one of ${DATA_KINDS.join(', ')}, got ${JSON.stringify(kind)}.`);
   }
+}
+
+function sizes(c: Required<SyntheticSplitSizes>): Required<SyntheticSplitSizes> {
+  return {
+    validationSequences: c.validationSequences,
+    testSequences: c.testSequences,
+    evaluationSeed: c.evaluationSeed,
+  };
+}
+
+function resolveSplits(splits: SplitFractions | undefined): SplitFractions {
+  const { train, validation, test } = splits ?? DEFAULT_SPLITS;
+  return { train, validation, test };
 }

@@ -3,6 +3,7 @@
 export { deriveSeed, type Purpose, Rng, type RngState } from '@ftlab/contract';
 export {
   type ArithmeticConfig,
+  ArithmeticConfigSchema,
   createArithmeticTask,
   DEFAULT_ARITHMETIC,
   resolveArithmeticConfig,
@@ -37,6 +38,7 @@ export {
   type ArithmeticDataConfig,
   DATA_KINDS,
   type DataConfig,
+  DataConfigSchema,
   type DataKind,
   DEFAULT_BPE_VOCAB_SIZE,
   DEFAULT_EVALUATION_SEED,
@@ -45,6 +47,7 @@ export {
   type ReviewsDataConfig,
   resolveDataConfig,
   type SplitFractions,
+  SplitFractionsSchema,
   type SyntheticDataConfig,
   type TextDataConfig,
   type ToyDataConfig,
@@ -59,6 +62,7 @@ export {
   REVIEW_WORDS,
   type ReviewAnalysis,
   type ReviewsConfig,
+  ReviewsConfigSchema,
   resolveReviewsConfig,
   type Sentiment,
 } from './reviews.js';
@@ -79,6 +83,7 @@ export {
   type ToyHidden,
   type ToySample,
   type ToyTaskConfig,
+  ToyTaskConfigSchema,
   toySequenceLength,
   toySymbols,
   toyTokenizer,

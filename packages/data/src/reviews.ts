@@ -2,10 +2,11 @@
 // take the sentiment drawn first, so a model must commit to it once and stay consistent
 // across the sentence, the kind of latent decision the Free Transformer is meant to make.
 //   "the soup was very bland and the staff seemed rude, never again.\n"
-
+import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
+import { z } from 'zod';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
-import { type BenchmarkItem, checkOptionNames, type SyntheticTask, untilStop } from './synthetic-task.js';
+import { type BenchmarkItem, type SyntheticTask, untilStop } from './synthetic-task.js';
 
 export type Sentiment = 'positive' | 'negative';
 
@@ -40,21 +41,26 @@ const SENTIMENTS: readonly Sentiment[] = ['positive', 'negative'];
 
 export const REVIEW_SYMBOLS = [...'abcdefghijklmnopqrstuvwxyz', ' ', ',', '.', STOP];
 
+/** What `data.reviews` may hold. At most one clause per noun. */
+export const ReviewsConfigSchema = z
+  .strictObject({
+    minClauses: z.number().int().min(1).default(DEFAULT_REVIEWS.minClauses),
+    maxClauses: z.number().int().min(1).max(REVIEW_WORDS.nouns.length).default(DEFAULT_REVIEWS.maxClauses),
+    verdict: z.boolean().default(DEFAULT_REVIEWS.verdict),
+  })
+  .check(
+    fieldRules((c, { valid, issue }) => {
+      if (valid('minClauses', 'maxClauses') && c.maxClauses < c.minClauses) {
+        issue('maxClauses', `${c.maxClauses} is below minClauses=${c.minClauses}`);
+      }
+    }),
+  );
+
 export function resolveReviewsConfig(partial: Partial<ReviewsConfig> = {}): ReviewsConfig {
-  checkOptionNames('reviews', partial, Object.keys(DEFAULT_REVIEWS));
-  const config = { ...DEFAULT_REVIEWS, ...partial };
-  const { minClauses, maxClauses, verdict } = config;
-  if (!Number.isInteger(minClauses) || minClauses < 1) {
-    throw new Error(`reviews.minClauses must be a positive integer, got ${minClauses}.`);
-  }
-  const nouns = REVIEW_WORDS.nouns.length;
-  if (!Number.isInteger(maxClauses) || maxClauses < minClauses || maxClauses > nouns) {
-    throw new Error(
-      `reviews.maxClauses must be an integer in [minClauses=${minClauses}, ${nouns}], got ${maxClauses}.`,
-    );
-  }
-  if (typeof verdict !== 'boolean') throw new Error('reviews.verdict must be true or false.');
-  return config;
+  const checked = checkConfig(ReviewsConfigSchema, partial);
+  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['reviews'])).join('; '));
+  const { minClauses, maxClauses, verdict } = checked.data;
+  return { minClauses, maxClauses, verdict };
 }
 
 export interface ReviewAnalysis {

@@ -49,10 +49,3 @@ export function untilStop(output: string, stop: string | undefined): string {
   const end = output.indexOf(stop);
   return end < 0 ? output : output.slice(0, end);
 }
-
-/** Rejects option names a config does not have, so a typo is an error rather than a silent default. */
-export function checkOptionNames(what: string, options: object, known: readonly string[]): void {
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new Error(`Unknown ${what} option "${key}": expected one of ${known.join(', ')}.`);
-  }
-}

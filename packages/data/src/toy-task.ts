@@ -2,8 +2,9 @@
 // of X repeated blockLength times at a uniform start, then i.i.d. noise '!' over the body.
 // Sequence: "X>" + body. The hidden choices (letter, block start, noise mask) are returned with
 // every sample, because evaluation asks whether Z encodes them.
-
+import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
+import { z } from 'zod';
 import { type CharTokenizer, charTokenizerFromSymbols } from './char-tokenizer.js';
 import type { BenchmarkItem, SyntheticTask } from './synthetic-task.js';
 
@@ -44,33 +45,40 @@ export interface ToySample extends ToyHidden {
   tokens: Int32Array;
 }
 
-const KEYS = Object.keys(DEFAULT_TOY_TASK);
+const RESERVED = [TOY_SEPARATOR, TOY_BLANK, TOY_NOISE];
 
-/** Fills in the paper's defaults and checks every field, naming the bad one. */
+/** What `data.toy` may hold; every field defaults to the paper's value. */
+export const ToyTaskConfigSchema = z
+  .strictObject({
+    bodyLength: z.number().int().min(1).default(DEFAULT_TOY_TASK.bodyLength),
+    blockLength: z.number().int().min(1).default(DEFAULT_TOY_TASK.blockLength),
+    noiseRate: z.number().min(0).max(1).default(DEFAULT_TOY_TASK.noiseRate),
+    alphabet: z
+      .string()
+      .min(1)
+      .superRefine((alphabet, ctx) => {
+        const letters = [...alphabet];
+        if (new Set(letters).size !== letters.length) ctx.addIssue(`"${alphabet}" repeats a letter`);
+        for (const reserved of RESERVED.filter((symbol) => letters.includes(symbol))) {
+          ctx.addIssue(`"${alphabet}" contains "${reserved}", which the task reserves for its own use`);
+        }
+      })
+      .default(DEFAULT_TOY_TASK.alphabet),
+  })
+  .check(
+    fieldRules((c, { valid, issue }) => {
+      if (valid('bodyLength', 'blockLength') && c.blockLength > c.bodyLength) {
+        issue('blockLength', `${c.blockLength} is longer than bodyLength=${c.bodyLength}`);
+      }
+    }),
+  );
+
+/** Fills in the paper's defaults and checks every field, naming each bad one. */
 export function resolveToyTaskConfig(partial: Partial<ToyTaskConfig> = {}): ToyTaskConfig {
-  for (const key of Object.keys(partial)) {
-    if (!KEYS.includes(key)) throw new Error(`Unknown toy task option "${key}": expected one of ${KEYS.join(', ')}.`);
-  }
-  const config = { ...DEFAULT_TOY_TASK, ...partial };
-  const { bodyLength, blockLength, noiseRate, alphabet } = config;
-  if (!Number.isInteger(bodyLength) || bodyLength < 1) {
-    throw new Error(`toy.bodyLength must be a positive integer, got ${bodyLength}.`);
-  }
-  if (!Number.isInteger(blockLength) || blockLength < 1 || blockLength > bodyLength) {
-    throw new Error(`toy.blockLength must be an integer in [1, bodyLength=${bodyLength}], got ${blockLength}.`);
-  }
-  if (typeof noiseRate !== 'number' || !(noiseRate >= 0 && noiseRate <= 1)) {
-    throw new Error(`toy.noiseRate must be a probability in [0, 1], got ${noiseRate}.`);
-  }
-  const letters = typeof alphabet === 'string' ? [...alphabet] : [];
-  if (letters.length === 0) throw new Error('toy.alphabet must be a non-empty string of letters.');
-  if (new Set(letters).size !== letters.length) throw new Error(`toy.alphabet "${alphabet}" repeats a letter.`);
-  for (const reserved of [TOY_SEPARATOR, TOY_BLANK, TOY_NOISE]) {
-    if (letters.includes(reserved)) {
-      throw new Error(`toy.alphabet "${alphabet}" contains "${reserved}", which the task reserves for its own use.`);
-    }
-  }
-  return config;
+  const checked = checkConfig(ToyTaskConfigSchema, partial);
+  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['toy'])).join('; '));
+  const { bodyLength, blockLength, noiseRate, alphabet } = checked.data;
+  return { bodyLength, blockLength, noiseRate, alphabet };
 }
 
 /** The task's symbols in id order: the alphabet, then '>', '_', '!' (29 symbols with the defaults). */
@@ -92,7 +100,12 @@ export function toySequenceLength(config: Partial<ToyTaskConfig> = {}): number {
  * character (so a sample costs the same draws whatever it contains).
  */
 export function generateToySample(rng: Rng, config: Partial<ToyTaskConfig> = {}): ToySample {
-  const { bodyLength, blockLength, noiseRate, alphabet } = resolveToyTaskConfig(config);
+  return drawToySample(rng, resolveToyTaskConfig(config));
+}
+
+/** One sample of an already resolved config (the task draws many: checked once, not per sample). */
+function drawToySample(rng: Rng, config: ToyTaskConfig): ToySample {
+  const { bodyLength, blockLength, noiseRate, alphabet } = config;
   const letters = [...alphabet];
   const letterId = rng.int(letters.length);
   const letter = letters[letterId]!;
@@ -161,11 +174,11 @@ export function createToyTask(partial: Partial<ToyTaskConfig> = {}): SyntheticTa
     maxOutputLength: config.bodyLength,
     fixedLength: 2 + config.bodyLength,
     sequence(rng) {
-      const { text, letter, blockStart, noiseMask } = generateToySample(rng, config);
+      const { text, letter, blockStart, noiseMask } = drawToySample(rng, config);
       return { text, hidden: { letter, blockStart, noiseMask } };
     },
     item(rng, id): BenchmarkItem {
-      const { text, letter, blockStart, noiseMask } = generateToySample(rng, config);
+      const { text, letter, blockStart, noiseMask } = drawToySample(rng, config);
       const prompt = `${letter}${TOY_SEPARATOR}`;
       return { id, prompt, reference: text.slice(prompt.length), latent: { letter, blockStart, noiseMask } };
     },

@@ -201,27 +201,27 @@ describe('text dataset on a custom file', () => {
   it('rejects bad text configs, naming the field', () => {
     expect(() =>
       createDataset({ kind: 'text', splits: { train: 0.9, validation: 0.2, test: 0.1 } }, { seed: 0 }),
-    ).toThrow(/data.splits must add up to 1 .* = 1.2/);
+    ).toThrow(/data.splits: the splits must add up to 1 .* = 1.2/);
     expect(() =>
       createDataset({ kind: 'text', splits: { train: 1.1, validation: 0, test: -0.1 } }, { seed: 0 }),
-    ).toThrow(/data.splits.train must be a fraction in \[0, 1\]/);
+    ).toThrow(/data.splits.train: Too big: expected number to be <=1, got 1.1; data.splits.test: Too small/);
     expect(() => createDataset({ kind: 'text', tokenizer: 'word' as 'char' }, { seed: 0 })).toThrow(
-      /data.tokenizer must be "char" or "bpe", got "word"/,
+      /data.tokenizer: Invalid option: expected one of "char"\|"bpe", got "word"/,
     );
     expect(() => createDataset({ kind: 'text', bpeVocabSize: 300 }, { seed: 0 })).toThrow(
-      /bpeVocabSize is only for tokenizer "bpe"/,
+      /data.bpeVocabSize: is only for tokenizer "bpe"/,
     );
     expect(() => createDataset({ kind: 'text', tokenizer: 'bpe', bpeVocabSize: 10 }, { seed: 0 })).toThrow(
       /vocabSize must be an integer in \[256, 65536\]/,
     );
     expect(() => createDataset({ kind: 'text', pathh: 'x' } as never, { seed: 0 })).toThrow(
-      /Unknown data \(kind text\) option "pathh"/,
+      /data.pathh: unknown field \(did you mean path\?\)/,
     );
     expect(() => createDataset({ kind: 'text', expectedSha256: 'xyz' }, { seed: 0 })).toThrow(/64 hex digits/);
     expect(() => createDataset({ kind: 'text', path: join(dir, 'missing.txt') }, { seed: 0 })).toThrow(/not found/);
     expect(() => createDataset({ kind: 'text' }, { seed: 0.5 })).toThrow(/integer seed, got 0.5/);
     expect(() => createDataset({ kind: 'images' } as never, { seed: 0 })).toThrow(
-      /data.kind must be one of toy, text, arithmetic, reviews, got "images"/,
+      /data.kind: must be one of toy, text, arithmetic, reviews, got "images"/,
     );
   });
 });

@@ -92,14 +92,22 @@ describe('the toy task (spec section 3)', () => {
   it('rejects bad configs with messages naming the field', () => {
     const rng = Rng.fromSeed(0);
     expect(() => generateToySample(rng, { blockLength: 65 })).toThrow(
-      /toy\.blockLength .*\[1, bodyLength=64\], got 65/,
+      /toy\.blockLength: 65 is longer than bodyLength=64/,
     );
-    expect(() => generateToySample(rng, { bodyLength: 0 })).toThrow(/toy\.bodyLength must be a positive integer/);
-    expect(() => generateToySample(rng, { noiseRate: 1.5 })).toThrow(/toy\.noiseRate must be a probability/);
-    expect(() => generateToySample(rng, { alphabet: '' })).toThrow(/toy\.alphabet must be a non-empty/);
+    expect(() => generateToySample(rng, { bodyLength: 0 })).toThrow(
+      /toy\.bodyLength: Too small: expected number to be >=1, got 0/,
+    );
+    expect(() => generateToySample(rng, { noiseRate: 1.5 })).toThrow(
+      /toy\.noiseRate: Too big: expected number to be <=1, got 1.5/,
+    );
+    expect(() => generateToySample(rng, { alphabet: '' })).toThrow(
+      /toy\.alphabet: Too small: expected string to have >=1 characters/,
+    );
     expect(() => generateToySample(rng, { alphabet: 'AA' })).toThrow(/repeats a letter/);
     expect(() => generateToySample(rng, { alphabet: 'A_' })).toThrow(/contains "_", which the task reserves/);
-    expect(() => generateToySample(rng, { bodyLenght: 3 } as never)).toThrow(/Unknown toy task option "bodyLenght"/);
+    expect(() => generateToySample(rng, { bodyLenght: 3 } as never)).toThrow(
+      /toy.bodyLenght: unknown field \(did you mean bodyLength\?\)/,
+    );
   });
 });
 

@@ -199,12 +199,14 @@ describe('task configs and the registry', () => {
     }
     expect(error).toBeInstanceOf(TaskConfigError);
     const problems = (error as TaskConfigError).problems.join('\n');
-    expect(problems).toMatch(/name "bad name" must be letters/);
-    expect(problems).toMatch(/data.benchmark "chess" is not one of toy, arithmetic, reviews/);
+    expect(problems).toMatch(/name: must be letters, digits, _ . : or -, got "bad name"/);
+    expect(problems).toMatch(
+      /data.benchmark: Invalid option: expected one of "toy"\|"arithmetic"\|"reviews", got "chess"/,
+    );
     expect(problems).toMatch(/metric acc needs a multiple_choice or loglikelihood task, but output is generate_until/);
     expect(problems).toMatch(/unknown metric "bleu"/);
-    expect(problems).toMatch(/generation.samples must be an integer >= 1, got 0/);
-    expect(problems).toMatch(/generation.temperature must be a finite number >= 0/);
+    expect(problems).toMatch(/generation.samples: Too small: expected number to be >=1, got 0/);
+    expect(problems).toMatch(/generation.temperature: Too small: expected number to be >=0, got -1/);
     expect(registry.names()).toEqual([]);
     registry.register(good);
     expect(() => registry.register(good)).toThrow(/a task of that name is already registered/);
@@ -216,7 +218,7 @@ describe('task configs and the registry', () => {
         metrics: ['pass@3'],
         generation: { samples: 2 },
       }),
-    ).toThrow(/metric pass@3 needs a checker.*generation.samples 2 is below pass@3's k/);
+    ).toThrow(/metric pass@3 needs a checker.*generation.samples: 2 is below pass@3's k/);
   });
 
   it('renders templates and names a missing field', () => {
@@ -514,7 +516,7 @@ describe('perplexity tasks (loglikelihood_rolling)', () => {
     const { loglikelihoodRolling: _, ...without } = uniform(2);
     expect(() => runTask(task, without, { seed: 1 })).toThrow(/this model cannot score whole texts/);
     expect(() => createTaskRegistry({ builtins: false }).register({ ...task, numFewshot: 1 })).toThrow(
-      /numFewshot must be 0 for a loglikelihood_rolling task/,
+      /numFewshot: must be 0 for a loglikelihood_rolling task/,
     );
   });
 });

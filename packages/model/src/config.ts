@@ -3,6 +3,8 @@
 //
 // Spec symbols: D = width, L = layers, H = latentBits (C = 2^H codes), kappa = kappaNats,
 // m = encoderPlacement.
+import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { z } from 'zod';
 
 export const MODEL_VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
 export type ModelVariant = (typeof MODEL_VARIANTS)[number];
@@ -91,59 +93,68 @@ export function hasLatent(config: ModelConfig): boolean {
   return config.variant === 'free-transformer' || config.variant === 'cvae';
 }
 
-const KNOWN_FIELDS = new Set<string>([
-  'variant',
-  'vocabSize',
-  'width',
-  'layers',
-  'heads',
-  'mlpWidth',
-  'contextLength',
-  'ropeBase',
-  'normEps',
-  'latentBits',
-  'kappaNats',
-  'kappa',
-  'encoderPlacement',
-  'estimator',
-  'zeroInitPostSampler',
-  'latentKvPath',
-  'promptZ',
-  'denseChunkBytes',
-  'tieEmbeddings',
-  'cvaeEncoderLayers',
-  'initStd',
-]);
+const int = (min: number) => z.number().int().min(min);
 
-function isInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isInteger(value);
-}
+/**
+ * What a model section may hold, every field checked; constant defaults are filled here, those
+ * that depend on other fields (mlpWidth, contextLength, encoderPlacement, cvaeEncoderLayers) and
+ * vocabSize (the tokenizer's) by `resolveModelConfig`. Rules across fields are issues on the field
+ * to change.
+ */
+export const ModelConfigInputSchema = z
+  .strictObject({
+    variant: z.enum(MODEL_VARIANTS).default('free-transformer'),
+    vocabSize: int(2).optional(),
+    width: int(2).default(128),
+    layers: int(1).default(4),
+    heads: int(1).default(4),
+    mlpWidth: int(1).optional(),
+    contextLength: int(1).optional(),
+    ropeBase: z.number().gt(1).default(10_000),
+    normEps: z.number().positive().default(1e-5),
+    latentBits: int(1)
+      .max(MAX_LATENT_BITS, `Too big: H is at most ${MAX_LATENT_BITS} (the post-sampler has 2^H rows)`)
+      .default(8),
+    kappaNats: z.number().nonnegative().optional(),
+    kappa: z
+      .union([z.strictObject({ nats: z.number().nonnegative() }), z.strictObject({ bits: z.number().nonnegative() })], {
+        error: 'must be { bits: x } or { nats: x }',
+      })
+      .optional(),
+    encoderPlacement: int(1).optional(),
+    estimator: z.enum(ESTIMATORS).default('dense'),
+    zeroInitPostSampler: z.boolean().default(true),
+    latentKvPath: z.enum(LATENT_KV_PATHS).default('before-norm'),
+    promptZ: z.enum(PROMPT_Z_MODES).default('posterior'),
+    denseChunkBytes: int(1024).default(64 * 1024 * 1024),
+    tieEmbeddings: z.boolean().default(false),
+    cvaeEncoderLayers: int(1).optional(),
+    initStd: z.number().positive().default(0.02),
+  })
+  .check(
+    fieldRules((c, { valid, issue }) => {
+      if (c.kappa !== undefined && c.kappaNats !== undefined)
+        issue('kappa', 'give either kappa or kappaNats, not both');
+      if (valid('width', 'heads')) {
+        if (c.width % c.heads !== 0) issue('width', `${c.width} is not divisible by heads=${c.heads}`);
+        else if ((c.width / c.heads) % 2 !== 0) {
+          issue('heads', `head size width/heads = ${c.width / c.heads} must be even (rotary embedding rotates pairs)`);
+        }
+      }
+      if (c.variant === 'free-transformer' && valid('variant', 'layers', 'encoderPlacement')) {
+        const placement = c.encoderPlacement ?? defaultEncoderPlacement(c.layers);
+        if (c.layers < 2) {
+          issue('layers', `${c.layers} is too few for the Free Transformer: it needs L >= 2 (Z enters block m+1)`);
+        } else if (placement > c.layers - 1) {
+          issue('encoderPlacement', `${placement} is outside 1..${c.layers - 1} (L=${c.layers})`);
+        }
+      }
+    }),
+  );
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(substitution, (previous[j] as number) + 1, (current[j - 1] as number) + 1));
-    }
-    previous = current;
-  }
-  return previous[b.length] as number;
-}
-
-/** The known field nearest to a misspelt one, if any is close enough to be a likely typo. */
-function closestField(name: string): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const field of KNOWN_FIELDS) {
-    const distance = editDistance(name.toLowerCase(), field.toLowerCase());
-    if (distance < bestDistance) {
-      best = field;
-      bestDistance = distance;
-    }
-  }
-  return best;
+/** m = floor(L / 2): Z enters the middle of the stack, as in the paper. */
+function defaultEncoderPlacement(layers: number): number {
+  return Math.max(1, Math.floor(layers / 2));
 }
 
 /**
@@ -151,109 +162,23 @@ function closestField(name: string): string | undefined {
  * `model.<field>: <what is wrong>`. The result has every field explicit (kappa in nats).
  */
 export function resolveModelConfig(input: ModelConfigInput): ModelConfig {
-  const problems: string[] = [];
-  const bad = (field: string, message: string) => problems.push(`model.${field}: ${message}`);
-  if (input === null || typeof input !== 'object') throw new ModelConfigError(['model: expected an object']);
-
-  for (const key of Object.keys(input)) {
-    if (!KNOWN_FIELDS.has(key)) {
-      const hint = closestField(key);
-      bad(key, `unknown field${hint ? ` (did you mean ${hint}?)` : ''}`);
-    }
+  const checked = checkConfig(ModelConfigInputSchema, input);
+  const problems = checked.success ? [] : checked.issues.map((issue) => formatIssue(issue, ['model']));
+  if (input !== null && typeof input === 'object' && input.vocabSize === undefined) {
+    problems.push('model.vocabSize: is required (the tokenizer decides it)');
   }
-
-  const int = (field: keyof ModelConfig, value: unknown, min: number, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (!isInt(value) || value < min) {
-      bad(field, `${JSON.stringify(value)} must be an integer >= ${min}`);
-      return fallback;
-    }
-    return value;
-  };
-  const positive = (field: keyof ModelConfig, value: unknown, fallback: number): number => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      bad(field, `${JSON.stringify(value)} must be a finite number > 0`);
-      return fallback;
-    }
-    return value;
-  };
-  const oneOf = <T extends string>(field: keyof ModelConfig, value: unknown, options: readonly T[], fallback: T): T => {
-    if (value === undefined) return fallback;
-    if (!options.includes(value as T)) {
-      bad(field, `${JSON.stringify(value)} is not one of ${options.join(', ')}`);
-      return fallback;
-    }
-    return value as T;
-  };
-  const bool = (field: keyof ModelConfig, value: unknown, fallback: boolean): boolean => {
-    if (value === undefined) return fallback;
-    if (typeof value !== 'boolean') {
-      bad(field, `${JSON.stringify(value)} must be true or false`);
-      return fallback;
-    }
-    return value;
-  };
-
-  const variant = oneOf('variant', input.variant, MODEL_VARIANTS, 'free-transformer');
-  if (input.vocabSize === undefined) bad('vocabSize', 'is required (the tokenizer decides it)');
-  const vocabSize = int('vocabSize', input.vocabSize, 2, 2);
-  const width = int('width', input.width, 2, 128);
-  const layers = int('layers', input.layers, 1, 4);
-  const heads = int('heads', input.heads, 1, 4);
-  if (width % heads !== 0) bad('width', `${width} is not divisible by heads=${heads}`);
-  else if ((width / heads) % 2 !== 0) {
-    bad('heads', `head size width/heads = ${width / heads} must be even (rotary embedding rotates pairs)`);
-  }
-  const mlpWidth = int('mlpWidth', input.mlpWidth, 1, defaultMlpWidth(width));
-  const contextLength = int('contextLength', input.contextLength, 1, DEFAULT_CONTEXT);
-  const ropeBase = positive('ropeBase', input.ropeBase, 10_000);
-  if (ropeBase <= 1 && input.ropeBase !== undefined) bad('ropeBase', `${ropeBase} must be > 1`);
-  const normEps = positive('normEps', input.normEps, 1e-5);
-  const latentBits = int('latentBits', input.latentBits, 1, 8);
-  if (latentBits > MAX_LATENT_BITS) {
-    bad('latentBits', `${latentBits} is above ${MAX_LATENT_BITS} (the post-sampler has 2^H rows)`);
-  }
-
-  let kappaNats = 0;
-  if (input.kappa !== undefined && input.kappaNats !== undefined) {
-    bad('kappa', 'give either kappa or kappaNats, not both');
-  } else if (input.kappa !== undefined) {
-    const k = input.kappa as Record<string, unknown>;
-    const keys = k && typeof k === 'object' ? Object.keys(k) : [];
-    const value = keys.length === 1 ? k[keys[0] as string] : undefined;
-    if (keys.length !== 1 || (keys[0] !== 'nats' && keys[0] !== 'bits')) {
-      bad('kappa', `${JSON.stringify(input.kappa)} must be {"nats": x} or {"bits": x}`);
-    } else if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      bad('kappa', `${JSON.stringify(value)} ${keys[0]} must be a finite number >= 0`);
-    } else {
-      kappaNats = keys[0] === 'bits' ? value * Math.LN2 : value;
-    }
-  } else if (input.kappaNats !== undefined) {
-    if (typeof input.kappaNats !== 'number' || !Number.isFinite(input.kappaNats) || input.kappaNats < 0) {
-      bad('kappaNats', `${JSON.stringify(input.kappaNats)} must be a finite number >= 0`);
-    } else kappaNats = input.kappaNats;
-  }
-
-  const encoderPlacement = int('encoderPlacement', input.encoderPlacement, 1, Math.max(1, Math.floor(layers / 2)));
-  if (variant === 'free-transformer') {
-    if (layers < 2)
-      bad('layers', `${layers} is too few for the Free Transformer: it needs L >= 2 (Z enters block m+1)`);
-    else if (encoderPlacement > layers - 1) {
-      bad('encoderPlacement', `${encoderPlacement} is outside 1..${layers - 1} (L=${layers})`);
-    }
-  }
-  const estimator = oneOf('estimator', input.estimator, ESTIMATORS, 'dense');
-  const zeroInitPostSampler = bool('zeroInitPostSampler', input.zeroInitPostSampler, true);
-  const latentKvPath = oneOf('latentKvPath', input.latentKvPath, LATENT_KV_PATHS, 'before-norm');
-  const promptZ = oneOf('promptZ', input.promptZ, PROMPT_Z_MODES, 'posterior');
-  const denseChunkBytes = int('denseChunkBytes', input.denseChunkBytes, 1024, 64 * 1024 * 1024);
-  const tieEmbeddings = bool('tieEmbeddings', input.tieEmbeddings, false);
+  if (!checked.success || problems.length > 0) throw new ModelConfigError(problems);
+  const c = checked.data;
+  const { variant, width, layers, heads, ropeBase, normEps, latentBits, estimator } = c;
+  const { zeroInitPostSampler, latentKvPath, promptZ, denseChunkBytes, tieEmbeddings, initStd } = c;
+  const kappaNats =
+    c.kappa === undefined ? (c.kappaNats ?? 0) : 'bits' in c.kappa ? c.kappa.bits * Math.LN2 : c.kappa.nats;
   // The spec's "ideal but expensive" cvae: a full encoder (L blocks), about twice the training cost.
-  const cvaeEncoderLayers = int('cvaeEncoderLayers', input.cvaeEncoderLayers, 1, Math.max(1, layers));
-  const initStd = positive('initStd', input.initStd, 0.02);
-
-  if (problems.length > 0) throw new ModelConfigError(problems);
+  const cvaeEncoderLayers = c.cvaeEncoderLayers ?? Math.max(1, layers);
+  const vocabSize = c.vocabSize as number;
+  const mlpWidth = c.mlpWidth ?? defaultMlpWidth(width);
+  const contextLength = c.contextLength ?? DEFAULT_CONTEXT;
+  const encoderPlacement = c.encoderPlacement ?? defaultEncoderPlacement(layers);
   return {
     variant,
     vocabSize,

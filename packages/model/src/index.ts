@@ -26,6 +26,7 @@ export {
   type ModelConfig,
   ModelConfigError,
   type ModelConfigInput,
+  ModelConfigInputSchema,
   type ModelVariant,
   PROMPT_Z_MODES,
   type PromptZMode,

@@ -48,10 +48,10 @@ describe('resolveModelConfig', () => {
       'model.kappa: give either kappa or kappaNats, not both',
     ]);
     expect(problemsOf({ vocabSize: 5, kappa: { furlongs: 1 } as never })[0]).toMatch(
-      /must be \{"nats": x\} or \{"bits": x\}/,
+      /model.kappa: must be \{ bits: x \} or \{ nats: x \}, got \{"furlongs":1\}/,
     );
     expect(problemsOf({ vocabSize: 5, kappa: { bits: -1 } })[0]).toMatch(
-      /model.kappa: -1 bits must be a finite number >= 0/,
+      /model.kappa.bits: Too small: expected number to be >=0, got -1/,
     );
   });
 
@@ -73,14 +73,15 @@ describe('resolveModelConfig', () => {
       zeroInitPostSampler: 'yes' as never,
       normEps: 0,
     });
+    // Field checks first, then the rules across fields (also when some fields failed).
     expect(problems).toEqual([
-      'model.vocabSize: 1 must be an integer >= 2',
+      'model.vocabSize: Too small: expected number to be >=2, got 1',
+      'model.normEps: Too small: expected number to be >0, got 0',
+      'model.latentBits: Too big: H is at most 16 (the post-sampler has 2^H rows), got 17',
+      'model.estimator: Invalid option: expected one of "dense"|"sampled"|"factored", got "exact"',
+      'model.zeroInitPostSampler: expected boolean, got "yes"',
       'model.width: 30 is not divisible by heads=4',
-      'model.normEps: 0 must be a finite number > 0',
-      'model.latentBits: 17 is above 16 (the post-sampler has 2^H rows)',
       'model.encoderPlacement: 4 is outside 1..3 (L=4)',
-      'model.estimator: "exact" is not one of dense, sampled, factored',
-      'model.zeroInitPostSampler: "yes" must be true or false',
     ]);
     const error = (() => {
       try {

@@ -9,16 +9,20 @@
 //   training: { steps: 2000, batchSize: 32, lr: 3.0e-3 }
 //   evaluation: { every: 200 }
 import { isAbsolute, resolve } from 'node:path';
-import { createDataset, type DataConfig, type Dataset, resolveDataConfig } from '@ftlab/data';
+import { checkConfig } from '@ftlab/config';
+import { createDataset, type DataConfig, DataConfigSchema, type Dataset, resolveDataConfig } from '@ftlab/data';
+import { RunEvaluationSchema } from '@ftlab/evaluation';
 import {
   hasLatent,
   type ModelConfig,
   ModelConfigError,
   type ModelConfigInput,
+  ModelConfigInputSchema,
   parameterCount,
   resolveModelConfig,
 } from '@ftlab/model';
 import { z } from 'zod';
+import { issueProblems, type LineOf, linePrefix, withFix } from './config-problems.js';
 import { DEFAULT_DIVERGENCE } from './divergence.js';
 import { ConfigError, parseYaml, readConfigText } from './yaml-errors.js';
 
@@ -61,23 +65,6 @@ export const TrainingSettingsSchema = z.strictObject({
   memoryBudgetBytes: positiveInt.default(4 * 2 ** 30),
 });
 
-export const EvaluationSettingsSchema = z.strictObject({
-  /** Validation metrics every N steps (and at the end). */
-  every: positiveInt.default(200),
-  /** Validation batches per periodic evaluation (the final one uses the whole validation set). */
-  batches: positiveInt.default(4),
-  batchSize: positiveInt.optional(),
-  /** K draws from the prior for prior CE. */
-  priorSamples: positiveInt.default(4),
-  /** K importance samples for the IWAE bound (final evaluation). */
-  iwaeSamples: positiveInt.default(8),
-  /** Rows of the validation split the final evaluation reads (0 = all). */
-  finalRows: nonNegativeInt.default(256),
-  /** Toy runs: groups of generations sharing one pinned Z, and their size (the paper's figure). */
-  zGroups: positiveInt.default(4),
-  zGroupSize: positiveInt.default(8),
-});
-
 export const RunConfigFileSchema = z.strictObject({
   name: z.string().min(1).max(200).optional(),
   description: z.string().optional(),
@@ -87,14 +74,17 @@ export const RunConfigFileSchema = z.strictObject({
     .min(0)
     .max(2 ** 31 - 1)
     .default(0),
-  data: z.record(z.string(), z.unknown()),
-  model: z.record(z.string(), z.unknown()),
+  /** @ftlab/data's schema: toy | text | arithmetic | reviews, each with its options. */
+  data: DataConfigSchema,
+  /** @ftlab/model's schema; vocabSize comes from the data. */
+  model: ModelConfigInputSchema,
   training: TrainingSettingsSchema,
-  evaluation: EvaluationSettingsSchema.default(EvaluationSettingsSchema.parse({})),
+  /** @ftlab/evaluation's schema of the evaluation the training loop runs. */
+  evaluation: RunEvaluationSchema.default(RunEvaluationSchema.parse({})),
 });
 
 export type TrainingSettings = z.infer<typeof TrainingSettingsSchema> & { sequenceLength: number; minLr: number };
-export type EvaluationSettings = z.infer<typeof EvaluationSettingsSchema> & { batchSize: number };
+export type EvaluationSettings = z.infer<typeof RunEvaluationSchema> & { batchSize: number };
 
 /** Every field explicit: what is stored with the run and hashed. */
 export interface RunConfig {
@@ -105,23 +95,6 @@ export interface RunConfig {
   model: ModelConfig;
   training: TrainingSettings;
   evaluation: EvaluationSettings;
-}
-
-const FIXES: Array<[RegExp, string]> = [
-  [/encoderPlacement/, 'choose m between 1 and layers - 1 (default: layers / 2)'],
-  [/kappa/, 'kappa is a free-bits budget >= 0: write kappa: { bits: 0.5 } or kappaNats: 0.35'],
-  [/batchSize/, 'use a positive whole number of rows per step'],
-  [/unknown field|Unrecognized key/, 'remove the key or fix its spelling'],
-  [/latentBits/, 'use H between 1 and 16; the dense estimator costs 2^H per token'],
-  [
-    /divergence\.factor/,
-    `use a number above 1, the multiple of the initial cross-entropy that counts as divergence (default ${DEFAULT_DIVERGENCE.factor})`,
-  ],
-];
-
-function withFix(problem: string): string {
-  for (const [pattern, fix] of FIXES) if (pattern.test(problem)) return `${problem}. Fix: ${fix}.`;
-  return problem;
 }
 
 /** Estimated bytes for weights + gradients + two AdamW moments, plus rough activation memory. */
@@ -143,36 +116,27 @@ export function estimateTrainingBytes(config: Pick<RunConfig, 'model' | 'trainin
 export function resolveRunConfig(
   raw: unknown,
   file: string,
-  lineOf: (path: readonly (string | number)[]) => string = () => '',
+  lineOf: LineOf = () => '',
 ): { config: RunConfig; dataset: Dataset } {
-  const at = (path: readonly (string | number)[]) => {
-    const line = lineOf(path);
-    return line ? `line ${line}: ` : '';
-  };
-  const parsed = RunConfigFileSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      file,
-      parsed.error.issues.map((issue) => {
-        const keys = issue.code === 'unrecognized_keys' ? issue.keys : [];
-        const path = [...issue.path, ...(keys.length === 1 ? keys : [])].map(String);
-        return withFix(`${at(issue.path as (string | number)[])}${path.join('.') || '(top level)'}: ${issue.message}`);
-      }),
-    );
-  }
-  const file_ = parsed.data;
+  const at = (path: readonly (string | number)[]) => linePrefix(lineOf, path);
+  // Every section's schema at once: a file with a mistake in each section gets all of them.
+  const checked = checkConfig(RunConfigFileSchema, raw);
+  if (!checked.success) throw new ConfigError(file, issueProblems(checked.issues, lineOf));
+  const file_ = checked.data;
+  // The sections as written: their own packages fill the defaults (the parsed copy has zod's).
+  const written = raw as { data: DataConfig; model: ModelConfigInput };
   const problems: string[] = [];
 
   let dataConfig: DataConfig | undefined;
   let dataset: Dataset | undefined;
   try {
-    dataConfig = resolveDataConfig(file_.data as unknown as DataConfig);
+    dataConfig = resolveDataConfig(written.data);
     dataset = createDataset(dataConfig, { seed: file_.seed });
   } catch (error) {
     problems.push(withFix(`${at(['data'])}${(error as Error).message}`));
   }
 
-  const modelInput = { ...file_.model } as ModelConfigInput;
+  const modelInput: ModelConfigInput = { ...written.model };
   if (dataset) {
     if (modelInput.vocabSize !== undefined && modelInput.vocabSize !== dataset.vocabSize) {
       problems.push(

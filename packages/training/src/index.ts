@@ -21,8 +21,10 @@ export {
   loadRunConfig,
   parseRunConfig,
   type RunConfig,
+  RunConfigFileSchema,
   resolveRunConfig,
   type TrainingSettings,
+  TrainingSettingsSchema,
 } from './config.js';
 export { setPath } from './config-path.js';
 export {
@@ -79,6 +81,7 @@ export {
   type SweepLoadOptions,
   type SweepRunSpec,
 } from './sweep-config.js';
+export { SweepFileSchema } from './sweep-schema.js';
 export { BENCH_CASES, type BenchmarkOptions, type BenchmarkRecord, runBenchmarks } from './throughput-benchmark.js';
 export { type Progress, type TrainOptions, type TrainOutcome, train, type Validator } from './trainer.js';
 export { runWorker, type WorkerOptions, type WorkerSummary } from './worker.js';

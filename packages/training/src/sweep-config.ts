@@ -20,43 +20,18 @@
 // drawn twice) and more than MAX_SWEEP_RUNS runs (counted before any run is built) all fail with
 // the field named.
 import { dirname, resolve } from 'node:path';
+import { checkConfig } from '@ftlab/config';
 import { Rng } from '@ftlab/contract';
-import { z } from 'zod';
 import { type RunConfig, resolveRunConfig, withAbsoluteDataPath } from './config.js';
-import { configPathProblem, setPath } from './config-path.js';
-import { configHash } from './run-record.js';
-import { ConfigError, type ParsedYaml, parseYaml, readConfigText } from './yaml-errors.js';
+import { setPath } from './config-path.js';
+import { issueProblems, linePrefix } from './config-problems.js';
+import { type BaseSource, baseProblems, runSchemaProblems, type SweepPaths } from './sweep-problems.js';
+import { type At, conflicts, duplicates, emptyExpansions, methodProblems, pathProblems } from './sweep-rules.js';
+import { type AxisDistribution, type SweepFile, SweepShapeSchema } from './sweep-schema.js';
+import { ConfigError, parseYaml, readConfigText } from './yaml-errors.js';
 
 /** The most runs one sweep may expand to; larger sweeps are refused before any run is built. */
 export const MAX_SWEEP_RUNS = 10_000;
-
-const bounds = (check: z.ZodNumber) =>
-  z.tuple([check, check]).refine(([a, b]) => a <= b, 'the lower bound exceeds the upper bound');
-const Distribution = z.union([
-  z.strictObject({ uniform: bounds(z.number()) }),
-  z.strictObject({ logUniform: bounds(z.number().positive()) }),
-  z.strictObject({
-    // Rng.int draws from at most 2^32 values.
-    int: bounds(z.number().int()).refine(([a, b]) => b - a < 2 ** 32, 'the range holds more than 2^32 integers'),
-  }),
-]);
-// Empty lists are refused with their own message (emptyExpansions), not here.
-const AxisValues = z.union([z.array(z.unknown()), Distribution]);
-
-export const SweepFileSchema = z.strictObject({
-  name: z.string().min(1),
-  description: z.string().optional(),
-  base: z.union([z.string().min(1), z.record(z.string(), z.unknown())]),
-  /** Config paths set on the base before the axes (e.g. a longer training.steps for the sweep). */
-  overrides: z.record(z.string(), z.unknown()).default({}),
-  method: z.enum(['grid', 'random']).default('grid'),
-  samples: z.number().int().positive().optional(),
-  samplerSeed: z.number().int().nonnegative().default(0),
-  axes: z.record(z.string(), AxisValues).default({}),
-  cases: z.array(z.record(z.string(), z.unknown())).optional(),
-});
-
-export type SweepFile = z.infer<typeof SweepFileSchema>;
 
 export interface SweepRunSpec {
   /** The axis values of this run, e.g. { 'model.kappa.bits': 0.5, seed: 2 }. */
@@ -81,122 +56,13 @@ function product(axes: Array<[string, unknown[]]>): Array<Record<string, unknown
   return out;
 }
 
-function sample(dist: z.infer<typeof Distribution>, rng: Rng): number {
+function sample(dist: AxisDistribution, rng: Rng): number {
   if ('uniform' in dist) return dist.uniform[0] + rng.nextFloat() * (dist.uniform[1] - dist.uniform[0]);
   if ('logUniform' in dist) {
     const [a, b] = dist.logUniform.map(Math.log) as [number, number];
     return Math.exp(a + rng.nextFloat() * (b - a));
   }
   return dist.int[0] + rng.int(dist.int[1] - dist.int[0] + 1);
-}
-
-type At = (path: readonly (string | number)[]) => string;
-
-/** Every path the sweep sets, with where it is written: overrides, axes and each case. */
-function pathProblems(sweep: SweepFile, at: At): string[] {
-  const problems: string[] = [];
-  const sections: Array<[string, (string | number)[], Record<string, unknown>]> = [
-    ['overrides', ['overrides'], sweep.overrides],
-    ['axes', ['axes'], sweep.axes],
-    ...(sweep.cases ?? []).map((c, i): [string, (string | number)[], Record<string, unknown>] => [
-      `cases.${i}`,
-      ['cases', i],
-      c,
-    ]),
-  ];
-  for (const [label, where, paths] of sections) {
-    for (const path of Object.keys(paths)) {
-      const problem = configPathProblem(path);
-      if (problem) problems.push(`${at([...where, path])}${label}.${path}: ${problem}`);
-      else if (path === 'name') {
-        problems.push(
-          `${at([...where, path])}${label}.name: every run of a sweep is named after the sweep (name: ${sweep.name}), so this would change nothing. Fix: remove it; vary a field that changes training.`,
-        );
-      }
-    }
-  }
-  return problems;
-}
-
-/** Lists that expand to nothing: cases: [], an axis or a case field with no values. */
-function emptyExpansions(sweep: SweepFile, at: At): string[] {
-  const problems: string[] = [];
-  for (const [path, values] of Object.entries(sweep.axes)) {
-    if (Array.isArray(values) && values.length === 0) {
-      problems.push(
-        `${at(['axes', path])}axes.${path}: an empty list expands to no runs. Fix: list at least one value, or remove the axis.`,
-      );
-    }
-  }
-  if (sweep.cases?.length === 0) {
-    problems.push(
-      `${at(['cases'])}cases: an empty list expands to no runs. Fix: list at least one case, or remove cases: to run the base as is.`,
-    );
-  }
-  for (const [i, c] of (sweep.cases ?? []).entries()) {
-    for (const [path, v] of Object.entries(c)) {
-      if (Array.isArray(v) && v.length === 0) {
-        problems.push(
-          `${at(['cases', i, path])}case ${i + 1}: ${path}: an empty list expands to no runs for this case. Fix: list at least one value, or remove the field.`,
-        );
-      }
-    }
-  }
-  return problems;
-}
-
-/** The field both paths write, when they overlap (equal, or one inside the other), else null. */
-function overlap(a: string, b: string): string | null {
-  if (a === b || b.startsWith(`${a}.`)) return b;
-  if (a.startsWith(`${b}.`)) return a;
-  return null;
-}
-
-/** Two places setting the same field: one would silently replace the other in every run. */
-function conflicts(sweep: SweepFile, at: At): string[] {
-  const problems: string[] = [];
-  const axes = Object.keys(sweep.axes);
-  const fix = 'Fix: set each field in one place: an axis for every case, or a value in each case.';
-  for (const [i, a] of axes.entries()) {
-    for (const b of axes.slice(i + 1)) {
-      const field = overlap(a, b);
-      if (field) problems.push(`${at(['axes', b])}axes ${a} and ${b} both set ${field}. ${fix}`);
-    }
-  }
-  // Overrides are applied first and the axes and cases over them (an axis on an overridden field
-  // wins, as documented), but an axis or a case that sets a whole section would silently drop an
-  // override inside it.
-  const replaces = (section: string, override: string) => override.startsWith(`${section}.`);
-  for (const override of Object.keys(sweep.overrides)) {
-    for (const axis of axes.filter((a) => replaces(a, override))) {
-      problems.push(
-        `${at(['axes', axis])}axis ${axis} replaces the whole section, dropping override ${override}. ${fix}`,
-      );
-    }
-    for (const [i, c] of (sweep.cases ?? []).entries()) {
-      for (const path of Object.keys(c).filter((p) => replaces(p, override))) {
-        problems.push(
-          `${at(['cases', i, path])}case ${i + 1} sets ${path}, the whole section, dropping override ${override}. ${fix}`,
-        );
-      }
-    }
-  }
-  for (const [i, c] of (sweep.cases ?? []).entries()) {
-    const paths = Object.keys(c);
-    for (const axis of axes) {
-      for (const path of paths) {
-        const field = overlap(axis, path);
-        if (field) problems.push(`${at(['cases', i, path])}axis ${axis} and case ${i + 1} both set ${field}. ${fix}`);
-      }
-    }
-    for (const [j, a] of paths.entries()) {
-      for (const b of paths.slice(j + 1)) {
-        const field = overlap(a, b);
-        if (field) problems.push(`${at(['cases', i, b])}case ${i + 1} sets ${field} twice (${a} and ${b}). ${fix}`);
-      }
-    }
-  }
-  return problems;
 }
 
 /** Runs the sweep expands to, counted without building them (so a huge sweep costs nothing). */
@@ -242,68 +108,6 @@ function assignments(sweep: SweepFile): Array<Record<string, unknown>> {
   return out;
 }
 
-/** The method's own rules: distributions only in random search, which needs samples and listed seeds. */
-function methodProblems(sweep: SweepFile, at: At): string[] {
-  if (sweep.method === 'grid') {
-    return Object.entries(sweep.axes)
-      .filter(([, v]) => !Array.isArray(v))
-      .map(
-        ([path]) =>
-          `${at(['axes', path])}axes.${path}: a distribution needs method: random. Fix: list the values, or set method: random.`,
-      );
-  }
-  const problems: string[] = [];
-  if (!sweep.samples) problems.push('samples: method random needs samples: N. Fix: add samples: 20.');
-  const seedAxis = sweep.axes.seed;
-  if (seedAxis !== undefined && !Array.isArray(seedAxis)) {
-    problems.push(
-      `${at(['axes', 'seed'])}axes.seed: seeds are listed, not sampled: every sampled point is trained with every listed seed. Fix: seed: [1, 2, 3].`,
-    );
-  }
-  return problems;
-}
-
-/** Differences between two runs' axis values, e.g. "description: a / b". */
-function difference(a: Record<string, unknown>, b: Record<string, unknown>): string[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]));
-}
-
-/**
- * Runs the tracker would store as one: it keys a sweep's runs by (config hash, seed), and the
- * hash leaves out name, description and seed-like fields (...Seed). Named, not merged.
- */
-function duplicates(runs: SweepRunSpec[], method: SweepFile['method']): string[] {
-  const first = new Map<string, SweepRunSpec>();
-  const problems: string[] = [];
-  let more = 0;
-  for (const run of runs) {
-    const key = `${configHash(run.config)}/${run.config.seed}`;
-    const earlier = first.get(key);
-    if (!earlier) {
-      first.set(key, run);
-      continue;
-    }
-    if (problems.length >= 3) {
-      more++;
-      continue;
-    }
-    const differ = difference(earlier.assignment, run.assignment);
-    const why =
-      differ.length === 0
-        ? method === 'random'
-          ? 'random search drew the same point twice. Fix: fewer samples, more values or a distribution, or method: grid'
-          : 'the same values are listed twice. Fix: remove the repeated value or case'
-        : `they differ only in ${differ.join(', ')} and still resolve to the same config and seed (a value equal to the base's or to the default, or a field that does not identify a run: name, description, ...Seed). Fix: vary a field that changes training, or drop the duplicate`;
-    problems.push(
-      `run ${JSON.stringify(earlier.assignment)} and run ${JSON.stringify(run.assignment)} would be stored as one run: ${why}.`,
-    );
-  }
-  if (more > 0) problems.push(`... and ${more} more run(s) that repeat an earlier one.`);
-  return problems;
-}
-
-/** Parses and expands a sweep file; every expanded run is validated before anything is written. */
 export interface SweepLoadOptions {
   /**
    * Added to every run's seed (the seed axis, or the base seed): the same experiment on fresh
@@ -318,60 +122,66 @@ export function offsetSweepName(name: string, seedOffset = 0): string {
   return seedOffset === 0 ? name : `${name}-seeds+${seedOffset}`;
 }
 
+/** Parses and expands a sweep file; every expanded run is validated before anything is written. */
 export function loadSweep(path: string, options: SweepLoadOptions = {}): ExpandedSweep {
   return parseSweep(readConfigText(path), path, options);
 }
 
+interface LoadedBase extends BaseSource {
+  baseFile: string;
+}
+
 /** The sweep's base run config: a file beside the sweep (its own errors name it) or inline. */
-function loadBase(sweep: SweepFile, file: string): { base: Record<string, unknown>; baseFile: string } {
-  if (typeof sweep.base !== 'string') return { base: sweep.base, baseFile: file };
-  const baseFile = resolve(dirname(file), sweep.base);
+function loadBase(base: string | Record<string, unknown>, file: string, at: At): LoadedBase {
+  if (typeof base !== 'string') return { base, baseFile: file, at: (path) => at(['base', ...path]) };
+  const baseFile = resolve(dirname(file), base);
   let text: string;
   try {
     text = readConfigText(baseFile);
   } catch (error) {
-    throw new ConfigError(file, [`base: ${sweep.base}: ${(error as ConfigError).problems.join('; ')}`]);
+    throw new ConfigError(file, [`base: ${base}: ${(error as ConfigError).problems.join('; ')}`]);
   }
-  const { value } = parseYaml(text, baseFile);
+  const { value, lineOf } = parseYaml(text, baseFile);
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ConfigError(file, [
-      `base: ${sweep.base} holds ${Array.isArray(value) ? 'a list' : `${JSON.stringify(value)}`}, not a run config. Fix: point base at a run config such as experiments/toy-quick.yaml.`,
+      `base: ${base} holds ${Array.isArray(value) ? 'a list' : `${JSON.stringify(value)}`}, not a run config. Fix: point base at a run config such as experiments/toy-quick.yaml.`,
     ]);
   }
-  return { base: value as Record<string, unknown>, baseFile };
+  return {
+    base: value as Record<string, unknown>,
+    baseFile,
+    at: (path) => {
+      const line = lineOf(path);
+      return `${base}${line ? `, line ${line}` : ''}: `;
+    },
+  };
 }
 
-/** Parses the sweep file and checks its shape; refuses before any run is built. */
-function parseSweepFile(parsedYaml: ParsedYaml, file: string): SweepFile {
-  const { value, lineOf } = parsedYaml;
-  const at: At = (path) => {
-    const line = lineOf(path);
-    return line ? `line ${line}: ` : '';
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** The paths a sweep sets, read from a sweep whose own fields failed their schema (what can be read). */
+function pathsOf(value: unknown): { base?: string | Record<string, unknown>; paths: SweepPaths } {
+  const sweep = isRecord(value) ? value : {};
+  const base = typeof sweep.base === 'string' || isRecord(sweep.base) ? sweep.base : undefined;
+  return {
+    ...(base === undefined ? {} : { base }),
+    paths: {
+      overrides: isRecord(sweep.overrides) ? sweep.overrides : {},
+      axes: isRecord(sweep.axes) ? sweep.axes : {},
+      cases: Array.isArray(sweep.cases) ? sweep.cases.filter(isRecord) : [],
+    },
   };
-  const parsed = SweepFileSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new ConfigError(
-      file,
-      parsed.error.issues.map(
-        (i) => `${at(i.path as (string | number)[])}${i.path.join('.') || '(top level)'}: ${i.message}`,
-      ),
-    );
-  }
-  const sweep = parsed.data;
-  const problems = [
+}
+
+/** The sweep's own rules (sweep-rules.ts), checked once its fields passed their schema. */
+function sweepProblems(sweep: SweepFile, at: At): string[] {
+  return [
     ...pathProblems(sweep, at),
     ...methodProblems(sweep, at),
     ...emptyExpansions(sweep, at),
     ...conflicts(sweep, at),
   ];
-  if (problems.length > 0) throw new ConfigError(file, problems);
-  const size = expansionSize(sweep);
-  if (size.runs > MAX_SWEEP_RUNS) {
-    throw new ConfigError(file, [
-      `${sweep.method === 'random' ? `${at(['samples'])}samples` : `${at(['axes'])}axes`}: the sweep expands to ${size.runs.toLocaleString('en-US')} runs (${size.how}), over the limit of ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs per sweep. Fix: split it into several sweeps, or use method: random with fewer samples.`,
-    ]);
-  }
-  return sweep;
 }
 
 export function parseSweep(text: string, file: string, options: SweepLoadOptions = {}): ExpandedSweep {
@@ -379,39 +189,70 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
   if (!Number.isInteger(seedOffset) || seedOffset < 0 || seedOffset > 2 ** 30) {
     throw new ConfigError(file, [`seed offset must be a whole number between 0 and 2^30, got ${seedOffset}`]);
   }
-  const sweep = parseSweepFile(parseYaml(text, file), file);
-  const { base, baseFile } = loadBase(sweep, file);
+  const { value, lineOf } = parseYaml(text, file);
+  const at: At = (path) => linePrefix(lineOf, path);
+  // The sweep's own fields and the base (with the overrides) are checked together, so a file
+  // with mistakes in both hears of all of them at once.
+  const shape = checkConfig(SweepShapeSchema, value);
+  const sweep = shape.success ? shape.data : undefined;
+  const problems = sweep ? sweepProblems(sweep, at) : issueProblems(shape.success ? [] : shape.issues, lineOf);
+  const { base: written, paths } = sweep ? { base: sweep.base, paths: sweep } : pathsOf(value);
+  let source: LoadedBase | undefined;
+  try {
+    source = written === undefined ? undefined : loadBase(written, file, at);
+  } catch (error) {
+    // A sweep whose own fields are wrong still hears of its base file's problem in the same run.
+    if (sweep || !(error instanceof ConfigError)) throw error;
+    problems.push(...(error.file === file ? error.problems : error.problems.map((p) => `base: ${written}: ${p}`)));
+  }
+  const reported = source ? baseProblems(paths, source, at) : [];
+  if (!sweep || !source || problems.length > 0) throw new ConfigError(file, [...problems, ...reported]);
+
+  const size = expansionSize(sweep);
+  if (size.runs > MAX_SWEEP_RUNS) {
+    throw new ConfigError(file, [
+      `${sweep.method === 'random' ? `${at(['samples'])}samples` : `${at(['axes'])}axes`}: the sweep expands to ${size.runs.toLocaleString('en-US')} runs (${size.how}), over the limit of ${MAX_SWEEP_RUNS.toLocaleString('en-US')} runs per sweep. Fix: split it into several sweeps, or use method: random with fewer samples.`,
+    ]);
+  }
 
   const runs: SweepRunSpec[] = [];
-  const problems: string[] = [];
+  const runProblems = new Set<string>(reported);
+  const reportedSet = new Set(reported);
   const name = offsetSweepName(sweep.name, seedOffset);
   for (const assignment of assignments(sweep)) {
-    let raw = base;
+    let raw = source.base;
     try {
       for (const [path, v] of Object.entries({ ...sweep.overrides, ...assignment })) raw = setPath(raw, path, v);
     } catch (error) {
-      problems.push(`axes: ${(error as Error).message}`);
+      runProblems.add(`axes: ${(error as Error).message}`);
       continue;
     }
     raw = { ...raw, name };
     if (seedOffset !== 0) raw = { ...raw, seed: (typeof raw.seed === 'number' ? raw.seed : 0) + seedOffset };
     const assigned =
       seedOffset !== 0 && typeof assignment.seed === 'number' ? { ...assignment, seed: raw.seed } : assignment;
+    const runConfig = withAbsoluteDataPath(raw);
+    const schemaProblems = runSchemaProblems(runConfig, assignment, sweep, source, at, reportedSet);
+    if (schemaProblems) {
+      for (const problem of schemaProblems) runProblems.add(problem);
+      continue;
+    }
+    // What the schemas cannot see (the dataset, the memory budget...) only for runs that passed them.
     try {
-      runs.push({ assignment: assigned, config: resolveRunConfig(withAbsoluteDataPath(raw), baseFile).config });
+      runs.push({ assignment: assigned, config: resolveRunConfig(runConfig, source.baseFile).config });
     } catch (error) {
       const detail = error instanceof ConfigError ? error.problems.join('; ') : (error as Error).message;
-      problems.push(`run ${JSON.stringify(assignment)}: ${detail}`);
+      runProblems.add(`run ${JSON.stringify(assignment)}: ${detail}`);
     }
   }
-  if (problems.length > 0) throw new ConfigError(file, [...new Set(problems)]);
+  if (runProblems.size > 0) throw new ConfigError(file, [...runProblems]);
   const repeated = duplicates(runs, sweep.method);
   if (repeated.length > 0) throw new ConfigError(file, repeated);
   return {
     name,
     ...(sweep.description === undefined ? {} : { description: sweep.description }),
     method: sweep.method,
-    space: { ...sweep, base, ...(seedOffset === 0 ? {} : { seedOffset }) },
+    space: { ...sweep, base: source.base, ...(seedOffset === 0 ? {} : { seedOffset }) },
     runs,
   };
 }

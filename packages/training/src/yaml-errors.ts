@@ -94,14 +94,22 @@ export function parseYaml(text: string, file: string): ParsedYaml {
   });
   if (protoKeys.length > 0) throw new ConfigError(file, protoKeys);
   const lineOf = (path: readonly (string | number)[]): string => {
-    // Walk up to the deepest node that exists, so a missing field points at its parent.
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-      if (node && (isMap(node) || isSeq(node) || isScalar(node)) && node.range) {
-        return String(lineCounter.linePos(node.range[0]).line);
-      }
+    // The line of the field's key (its value may start on the next line); for a field that is
+    // not written, the line of the deepest section that is, so a missing field points at its parent.
+    let node: unknown = doc.contents;
+    let at = isMap(node) || isSeq(node) || isScalar(node) ? node.range?.[0] : undefined;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(segment));
+        if (!pair) break;
+        at = (isScalar(pair.key) ? pair.key.range?.[0] : undefined) ?? at;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === 'number' && node.items[segment] !== undefined) {
+        node = node.items[segment];
+        at = (isMap(node) || isSeq(node) || isScalar(node) ? node.range?.[0] : undefined) ?? at;
+      } else break;
     }
-    return '';
+    return at === undefined ? '' : String(lineCounter.linePos(at).line);
   };
   let value: unknown;
   try {

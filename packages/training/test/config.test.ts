@@ -81,10 +81,10 @@ const MALFORMED: Array<[string, string, RegExp]> = [
   [
     'unknown top-level key',
     `${VALID}optimiser: adam\n`,
-    /optimiser.*Unrecognized key.*Fix: remove the key or fix its spelling/,
+    /line \d+: optimiser: unknown field\. Fix: remove the key or fix its spelling/,
   ],
   ['missing training', VALID.replace(/training:[\s\S]*/, ''), /training: .*expected object/i],
-  ['missing data', VALID.replace('data: { kind: toy }\n', ''), /data: .*expected record/i],
+  ['missing data', VALID.replace('data: { kind: toy }\n', ''), /data: is required \(expected object\)/],
   ['steps not a number', VALID.replace('steps: 100', 'steps: many'), /line 13: training.steps: .*expected number/],
   ['steps zero', VALID.replace('steps: 100', 'steps: 0'), /training.steps: .*>0/],
   [
@@ -96,7 +96,7 @@ const MALFORMED: Array<[string, string, RegExp]> = [
   [
     'unknown training key',
     VALID.replace('batchSize: 8', 'batchSize: 8\n  learningRate: 0.1'),
-    /training.learningRate: Unrecognized key/,
+    /training.learningRate: unknown field/,
   ],
   ['lr too large', VALID.replace('batchSize: 8', 'batchSize: 8\n  lr: 5'), /training.lr: .*<=1/],
   [
@@ -118,7 +118,7 @@ const MALFORMED: Array<[string, string, RegExp]> = [
   [
     'divergence unknown key',
     VALID.replace('batchSize: 8', 'batchSize: 8\n  divergence: { limit: 4 }'),
-    /training.divergence.limit: Unrecognized key/,
+    /training.divergence.limit: unknown field/,
   ],
   [
     'divergence enabled not a boolean',
@@ -138,7 +138,7 @@ const MALFORMED: Array<[string, string, RegExp]> = [
   [
     'kappa negative',
     VALID.replace('kappa: { bits: 0.5 }', 'kappa: { bits: -1 }'),
-    /line 11: model.kappa: .*>= 0.*Fix: kappa is a free-bits budget/,
+    /line 11: model.kappa.bits: .*>=0, got -1\. Fix: kappa is a free-bits budget/,
   ],
   [
     'kappa twice',
@@ -150,11 +150,15 @@ const MALFORMED: Array<[string, string, RegExp]> = [
     VALID.replace('width: 32', 'widht: 32'),
     /model.widht: unknown field \(did you mean width\?\)/,
   ],
-  ['unknown variant', VALID.replace('variant: free-transformer', 'variant: vae'), /model.variant: "vae" is not one of/],
+  [
+    'unknown variant',
+    VALID.replace('variant: free-transformer', 'variant: vae'),
+    /model.variant: Invalid option: expected one of .*, got "vae"/,
+  ],
   [
     'unknown estimator',
     VALID.replace('latentBits: 4', 'latentBits: 4\n  estimator: gumbel'),
-    /model.estimator: "gumbel"/,
+    /model.estimator: .*got "gumbel"/,
   ],
   [
     'heads do not divide width',
@@ -171,7 +175,11 @@ const MALFORMED: Array<[string, string, RegExp]> = [
     VALID.replace('width: 32', 'width: 32\n  vocabSize: 100'),
     /model.vocabSize: 100 differs from the dataset's vocabulary \(29\)/,
   ],
-  ['unknown data kind', VALID.replace('kind: toy', 'kind: images'), /line 4: data.kind must be one of/],
+  [
+    'unknown data kind',
+    VALID.replace('kind: toy', 'kind: images'),
+    /line 4: data.kind: must be one of toy, text, arithmetic, reviews, got "images"/,
+  ],
   [
     'toy sequence length mismatch',
     VALID.replace('batchSize: 8', 'batchSize: 8\n  sequenceLength: 32'),
@@ -204,7 +212,11 @@ const MALFORMED: Array<[string, string, RegExp]> = [
     /line 4: .*nonexistent\/corpus.txt/,
   ],
   ['seed negative', VALID.replace('seed: 7', 'seed: -1'), /line 3: seed: .*>=0/],
-  ['evaluation unknown key', `${VALID}evaluation: { evry: 10 }\n`, /evaluation.evry: Unrecognized key/],
+  [
+    'evaluation unknown key',
+    `${VALID}evaluation: { evry: 10 }\n`,
+    /evaluation.evry: unknown field \(did you mean every\?\)/,
+  ],
 ];
 
 describe('malformed configs fail before anything is written, naming the file, the field and the fix', () => {
@@ -224,6 +236,33 @@ describe('malformed configs fail before anything is written, naming the file, th
   it('lists every problem of a config at once', () => {
     const text = VALID.replace('steps: 100', 'steps: 0').replace('batchSize: 8', 'batchSize: 0');
     expect(() => parseRunConfig(text, 'x.yaml')).toThrow(/training.steps[\s\S]*training.batchSize/);
+  });
+
+  it('reports a mistake in each section at once, each with its line, field, problem and hint', () => {
+    const text = [
+      'name: all-wrong',
+      'data: { kind: toy, validationSequences: many }',
+      'model:',
+      '  variant: free-transformer',
+      '  widht: 32',
+      'training:',
+      '  steps: -5',
+      '  batchSize: 8',
+      'evaluation:',
+      '  evry: 10',
+    ].join('\n');
+    let error: unknown;
+    try {
+      parseRunConfig(text, 'experiments/all-wrong.yaml');
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).problems).toEqual([
+      'line 2: data.validationSequences: expected number, got "many"',
+      'line 5: model.widht: unknown field (did you mean width?). Fix: remove the key or fix its spelling.',
+      'line 7: training.steps: Too small: expected number to be >0, got -5',
+      'line 10: evaluation.evry: unknown field (did you mean every?). Fix: remove the key or fix its spelling.',
+    ]);
   });
 
   it('has more than 20 distinct malformed cases', () => {

@@ -102,7 +102,7 @@ axes:
     expect(a.runs[0]?.assignment['training.lr']).toBe(a.runs[1]?.assignment['training.lr']); // same point, two seeds
   });
 
-  it('reports an expanded run that is invalid with its axis values', () => {
+  it('reports an axis value that makes a run invalid at its line', () => {
     const file = sweepFile(`
 name: bad
 base: base.yaml
@@ -110,7 +110,7 @@ axes:
   model.encoderPlacement: [1, 2]
 `);
     expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(
-      /run \{"model.encoderPlacement":2\}: .*model.encoderPlacement/,
+      /line 5: model.encoderPlacement: 2 is outside 1\.\.1 \(L=2\)\. Fix: choose m between 1 and layers - 1/,
     );
   });
 
@@ -122,13 +122,65 @@ axes:
       'method: random\nsamples: 2\naxes:\n  seed: { int: [1, 100] }',
       /axes.seed: seeds are listed, not sampled/,
     ],
-    ['unknown sweep key', 'axis:\n  seed: [1]', /Unrecognized key/],
+    ['unknown sweep key', 'axis:\n  seed: [1]', /line 3: axis: unknown field \(did you mean axes\?\)/],
     ['missing base file', 'axes: {}', /base: missing.yaml: cannot read the file: ENOENT/],
   ])('%s is a clear error', (_, extra, expected) => {
     const base = extra.startsWith('axes: {}') ? 'missing.yaml' : 'base.yaml';
     const file = sweepFile(`name: s\nbase: ${base}\n${extra}\n`);
     expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(ConfigError);
     expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(expected);
+  });
+});
+
+describe('a sweep with a mistake in each section', () => {
+  const WRONG_BASE = [
+    'data: { kind: toy, validationSequences: many }',
+    'model: { variant: free-transformer, widht: 16, layers: 2, heads: 2 }',
+    'training: { steps: -10, batchSize: 2, warmupSteps: 1 }',
+    'evaluation: { evry: 3 }',
+  ];
+
+  it('reports all of them at once, each once, at the line of the sweep file where it is written', () => {
+    const body = [
+      'name: s',
+      'base:',
+      ...WRONG_BASE.map((line) => `  ${line}`),
+      'axes:',
+      '  seed: [1, 2]',
+      '  model.kappa.bits: [0.5, -1]',
+    ].join('\n');
+    let problems: readonly string[] = [];
+    try {
+      parseSweep(body, sweepFile(body));
+    } catch (error) {
+      problems = (error as ConfigError).problems;
+    }
+    expect(problems).toEqual([
+      'line 3: data.validationSequences: expected number, got "many"',
+      'line 4: model.widht: unknown field (did you mean width?). Fix: remove the key or fix its spelling.',
+      'line 5: training.steps: Too small: expected number to be >0, got -10',
+      'line 6: evaluation.evry: unknown field (did you mean every?). Fix: remove the key or fix its spelling.',
+      'line 9: model.kappa.bits: Too small: expected number to be >=0, got -1. Fix: kappa is a free-bits budget >= 0: write kappa: { bits: 0.5 } or kappaNats: 0.35.',
+    ]);
+  });
+
+  it("names a base file and its lines, and still checks the sweep's own fields and values", () => {
+    const file = sweepFile('name: s\nbase: wrong.yaml\nmethod: grdi\n');
+    writeFileSync(join(file, '..', 'wrong.yaml'), `${WRONG_BASE.join('\n')}\n`);
+    expect(() => parseSweep(readFileSync(file, 'utf8'), file)).toThrow(
+      /line 3: method: Invalid option: expected one of "grid"\|"random", got "grdi"\n {2}- wrong\.yaml, line 1: data\.validationSequences: [^\n]*\n {2}- wrong\.yaml, line 2: model\.widht: [^\n]*\n {2}- wrong\.yaml, line 3: training\.steps: [^\n]*\n {2}- wrong\.yaml, line 4: evaluation\.evry: /,
+    );
+    // A missing base file is reported beside the sweep's own problems.
+    const missing = sweepFile('name: s\nbase: nope.yaml\naxis: {}\n');
+    expect(() => parseSweep(readFileSync(missing, 'utf8'), missing)).toThrow(
+      /line 3: axis: unknown field \(did you mean axes\?\)[^\n]*\n {2}- base: nope\.yaml: cannot read the file: ENOENT/,
+    );
+    // A case's value is found at its own line too, and an override's.
+    const cases =
+      'name: s\nbase: base.yaml\noverrides:\n  training.lr: 7\ncases:\n  - { model.variant: baseline }\n  - { model.variant: vae }\n';
+    expect(() => parseSweep(cases, sweepFile(cases))).toThrow(
+      /line 4: training\.lr: Too big: expected number to be <=1, got 7\n {2}- line 7: model\.variant: Invalid option: .*got "vae"/,
+    );
   });
 });
 

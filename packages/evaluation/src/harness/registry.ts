@@ -3,14 +3,12 @@
 // registered and the error lists every problem.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { BENCHMARK_NAMES } from '@ftlab/data';
-import { PROMPT_Z_MODES } from '@ftlab/model';
+import { checkConfig, closestName, formatIssue } from '@ftlab/config';
 import { builtinTasks } from './builtin-tasks.js';
-import { FILTER_FUNCTIONS, pythonRegex } from './filters.js';
 import { readJsonlItems } from './jsonl.js';
 import { compileLmEvalTask, isLmEvalTaskConfig, LmEvalConfigError, readLmEvalConfigFile } from './lm-eval-task.js';
-import { metricOutputs, parseMetric } from './metrics.js';
-import { type RawItem, TASK_OUTPUTS, type TaskConfig } from './task.js';
+import type { RawItem, TaskConfig } from './task.js';
+import { TaskConfigSchema } from './task-schema.js';
 
 export interface RegisteredTask {
   config: TaskConfig;
@@ -27,173 +25,11 @@ export class TaskConfigError extends Error {
   }
 }
 
-const NAME = /^[A-Za-z0-9_.:-]+$/;
-
-/** Every problem of a task config, each prefixed with `task "<name>"`. */
+/** Every problem of a task config (`TaskConfigSchema`), each prefixed with `task "<name>"`. */
 export function taskConfigProblems(config: TaskConfig): string[] {
   const name = typeof config?.name === 'string' ? config.name : '?';
-  const problems: string[] = [];
-  const bad = (message: string) => problems.push(`task "${name}": ${message}`);
-  if (config === null || typeof config !== 'object') return ['task: expected an object'];
-  if (typeof config.name !== 'string' || !NAME.test(config.name)) {
-    bad(`name ${JSON.stringify(config.name)} must be letters, digits, _ . : or -`);
-  }
-  if (!TASK_OUTPUTS.includes(config.output))
-    bad(`output ${JSON.stringify(config.output)} is not one of ${TASK_OUTPUTS.join(', ')}`);
-  const data = config.data as Record<string, unknown> | undefined;
-  const sources = data && typeof data === 'object' ? ['benchmark', 'path', 'items'].filter((k) => k in data) : [];
-  if (sources.length !== 1) bad('data must have exactly one of "benchmark", "path" (a JSONL file) or "items"');
-  else if (sources[0] === 'benchmark' && !BENCHMARK_NAMES.includes(data?.benchmark as never)) {
-    bad(`data.benchmark ${JSON.stringify(data?.benchmark)} is not one of ${BENCHMARK_NAMES.join(', ')}`);
-  } else if (sources[0] === 'path' && (typeof data?.path !== 'string' || data.path === ''))
-    bad('data.path must be a file path');
-  else if (sources[0] === 'items' && !Array.isArray(data?.items) && typeof data?.items !== 'function') {
-    bad('data.items must be a list of items or a function that makes them');
-  }
-  if (!Array.isArray(config.metrics) || config.metrics.length === 0) bad('metrics must be a non-empty list');
-  let largestK = 0;
-  for (const metric of Array.isArray(config.metrics) ? config.metrics : []) {
-    let parsed: ReturnType<typeof parseMetric>;
-    try {
-      parsed = parseMetric(metric);
-    } catch (error) {
-      bad((error as Error).message);
-      continue;
-    }
-    if (TASK_OUTPUTS.includes(config.output) && !metricOutputs(parsed).includes(config.output)) {
-      bad(`metric ${metric} needs a ${metricOutputs(parsed).join(' or ')} task, but output is ${config.output}`);
-    }
-    if (parsed.base === 'pass') {
-      largestK = Math.max(largestK, parsed.k as number);
-      if (config.check === undefined && !(data && 'benchmark' in data)) {
-        bad(`metric ${metric} needs a checker: give check(item, output), or use a benchmark's data`);
-      }
-    }
-  }
-  const g = config.generation;
-  if (g !== undefined) {
-    if (g.maxTokens !== undefined && (!Number.isInteger(g.maxTokens) || g.maxTokens < 1)) {
-      bad(`generation.maxTokens must be an integer >= 1, got ${g.maxTokens}`);
-    }
-    if (g.samples !== undefined && (!Number.isInteger(g.samples) || g.samples < 1)) {
-      bad(`generation.samples must be an integer >= 1, got ${g.samples}`);
-    } else if (g.samples !== undefined && g.samples < largestK) {
-      bad(`generation.samples ${g.samples} is below pass@${largestK}'s k: pass@k needs at least k generations`);
-    }
-    if (g.temperature !== undefined && !(g.temperature >= 0 && Number.isFinite(g.temperature))) {
-      bad(`generation.temperature must be a finite number >= 0, got ${g.temperature}`);
-    }
-    if (g.topK !== undefined && (!Number.isInteger(g.topK) || g.topK < 0))
-      bad(`generation.topK must be an integer >= 0`);
-    if (g.stop !== undefined && !(Array.isArray(g.stop) && g.stop.every((s) => typeof s === 'string'))) {
-      bad('generation.stop must be a list of strings');
-    }
-    if (g.promptZ !== undefined && !PROMPT_Z_MODES.includes(g.promptZ)) {
-      bad(`generation.promptZ must be one of ${PROMPT_Z_MODES.join(', ')}`);
-    }
-  }
-  if (config.defaultCount !== undefined && (!Number.isInteger(config.defaultCount) || config.defaultCount < 1)) {
-    bad(`defaultCount must be an integer >= 1, got ${config.defaultCount}`);
-  }
-  if (config.stderr !== undefined && config.stderr !== 'analytic' && config.stderr !== 'bootstrap') {
-    bad(`stderr must be "analytic" or "bootstrap", got ${JSON.stringify(config.stderr)}`);
-  }
-  if (config.check !== undefined && typeof config.check !== 'function') bad('check must be a function');
-  if (config.numFewshot !== undefined && (!Number.isInteger(config.numFewshot) || config.numFewshot < 0)) {
-    bad(`numFewshot must be an integer >= 0, got ${config.numFewshot}`);
-  } else if (config.output === 'loglikelihood_rolling' && (config.numFewshot ?? 0) > 0) {
-    bad('numFewshot must be 0 for a loglikelihood_rolling task (a text is scored whole)');
-  }
-  if (config.fewshotDelimiter !== undefined && typeof config.fewshotDelimiter !== 'string') {
-    bad('fewshotDelimiter must be a string');
-  }
-  if (config.version !== undefined && !Number.isFinite(config.version)) bad('version must be a number');
-  if (config.preamble !== undefined && typeof config.preamble !== 'string') bad('preamble must be a string');
-  for (const problem of filterProblems(config)) bad(problem);
-  return problems;
-}
-
-/** What is wrong with a task's filters and exact_match options (each names the field). */
-function filterProblems(config: TaskConfig): string[] {
-  const problems: string[] = [];
-  if (config.filters !== undefined) {
-    if (config.output !== 'generate_until') problems.push('filters apply to generate_until tasks only');
-    if (!Array.isArray(config.filters) || config.filters.length === 0)
-      problems.push('filters must be a non-empty list');
-    const names = new Set<string>();
-    for (const [i, pipeline] of (Array.isArray(config.filters) ? config.filters : []).entries()) {
-      const where = `filters[${i}]`;
-      if (typeof pipeline?.name !== 'string' || !/^[A-Za-z0-9_.-]+$/.test(pipeline.name)) {
-        problems.push(`${where}.name must be letters, digits, _ . or -`);
-      } else if (names.has(pipeline.name)) problems.push(`${where}.name "${pipeline.name}" is given twice`);
-      else names.add(pipeline.name);
-      if (!Array.isArray(pipeline?.steps) || pipeline.steps.length === 0) {
-        problems.push(`${where}.steps must be a non-empty list`);
-        continue;
-      }
-      for (const [j, step] of pipeline.steps.entries()) {
-        const at = `${where}.steps[${j}]`;
-        if (!FILTER_FUNCTIONS.includes(step?.function)) {
-          problems.push(
-            `${at}.function ${JSON.stringify(step?.function)} is not one of ${FILTER_FUNCTIONS.join(', ')}`,
-          );
-        } else if (step.function === 'regex') {
-          try {
-            pythonRegex(step.pattern);
-          } catch (error) {
-            problems.push(`${at}: ${(error as Error).message}`);
-          }
-          if (step.groupSelect !== undefined && !Number.isInteger(step.groupSelect)) {
-            problems.push(`${at}.groupSelect must be an integer`);
-          }
-        }
-      }
-    }
-  }
-  const em = config.exactMatch;
-  if (em !== undefined) {
-    for (const key of Object.keys(em)) {
-      if (!['ignoreCase', 'ignorePunctuation', 'regexesToIgnore'].includes(key)) {
-        problems.push(`exactMatch.${key} is not an option (ignoreCase, ignorePunctuation, regexesToIgnore)`);
-      }
-    }
-    for (const [i, pattern] of (em.regexesToIgnore ?? []).entries()) {
-      try {
-        pythonRegex(pattern);
-      } catch (error) {
-        problems.push(`exactMatch.regexesToIgnore[${i}]: ${(error as Error).message}`);
-      }
-    }
-  }
-  return problems;
-}
-
-/** The known name closest to `name` (edit distance), for "did you mean". */
-function closest(name: string, known: readonly string[]): string | undefined {
-  const distance = (a: string, b: string) => {
-    let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-    for (let i = 1; i <= a.length; i++) {
-      const current = [i];
-      for (let j = 1; j <= b.length; j++) {
-        current.push(
-          Math.min(
-            (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1),
-            (previous[j] as number) + 1,
-            (current[j - 1] as number) + 1,
-          ),
-        );
-      }
-      previous = current;
-    }
-    return previous[b.length] as number;
-  };
-  let best: string | undefined;
-  let bestDistance = Math.max(2, Math.floor(name.length / 3)) + 1;
-  for (const candidate of known) {
-    const d = distance(name, candidate);
-    if (d < bestDistance) [best, bestDistance] = [candidate, d];
-  }
-  return best;
+  const checked = checkConfig(TaskConfigSchema, config);
+  return checked.success ? [] : checked.issues.map((issue) => `task "${name}": ${formatIssue(issue)}`);
 }
 
 export class TaskRegistry {
@@ -228,7 +64,7 @@ export class TaskRegistry {
   get(name: string): RegisteredTask {
     const task = this.tasks.get(name);
     if (task === undefined) {
-      const hint = closest(name, this.names());
+      const hint = closestName(name, this.names());
       throw new Error(
         `No task named "${name}"${hint ? ` (did you mean ${hint}?)` : ''}. Known tasks: ${this.names().join(', ') || 'none'}.`,
       );
