@@ -10,6 +10,13 @@ export {
   paramValue,
 } from './config-params.js';
 export { TRAIN_METRICS, VAL_METRICS } from './metric-keys.js';
+export {
+  LATENT_FREE_VARIANTS,
+  MODEL_VARIANTS,
+  type ModelVariant,
+  REFERENCE_VARIANT,
+  variantHasLatent,
+} from './model-variants.js';
 export { deriveSeed, type Purpose, Rng, type RngState } from './random.js';
 export { redactUrl } from './redact-url.js';
 export {

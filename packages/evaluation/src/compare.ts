@@ -7,7 +7,7 @@
 // Pairing refuses runs whose configs differ in anything but the seeds, the swept axes and the
 // latent's own fields: a delta between runs trained differently is not the effect of Z.
 
-import { flattenConfig, isSeedKey, type JsonObject, type JsonValue } from '@ftlab/contract';
+import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, REFERENCE_VARIANT } from '@ftlab/contract';
 import type { Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
 import { TOY_STUDY_TASK } from './toy-group-effect.js';
@@ -41,7 +41,7 @@ export interface RunEvaluations {
 export interface ComparisonOptions {
   /** Config paths under study; default: the paths (seeds aside) that vary among the non-baseline runs. */
   axes?: string[];
-  /** The variant runs are paired with (default 'baseline'). */
+  /** The variant runs are paired with (default REFERENCE_VARIANT, the plain baseline). */
   baselineVariant?: string;
   /** Confidence level of the intervals (default 0.95). */
   level?: number;
@@ -212,7 +212,7 @@ function pairWithBaseline(
 
 /** Builds the comparison table from runs and their evaluated values. */
 export function buildComparison(runs: readonly RunEvaluations[], options: ComparisonOptions = {}): ComparisonTable {
-  const baselineVariant = options.baselineVariant ?? 'baseline';
+  const baselineVariant = options.baselineVariant ?? REFERENCE_VARIANT;
   const level = options.level ?? 0.95;
   const baselines = runs.filter((r) => variantOf(r) === baselineVariant);
   const others = runs.filter((r) => variantOf(r) !== baselineVariant);

@@ -4,10 +4,8 @@
 // Spec symbols: D = width, L = layers, H = latentBits (C = 2^H codes), kappa = kappaNats,
 // m = encoderPlacement.
 import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { MODEL_VARIANTS, type ModelVariant, variantHasLatent } from '@ftlab/contract';
 import { z } from 'zod';
-
-export const MODEL_VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
-export type ModelVariant = (typeof MODEL_VARIANTS)[number];
 
 /**
  * How the Binary Mapper's gradient reaches the encoder (spec section 2, "Binary Mapper"):
@@ -90,7 +88,7 @@ export function decoderLayerCount(config: ModelConfig): number {
 }
 
 export function hasLatent(config: ModelConfig): boolean {
-  return config.variant === 'free-transformer' || config.variant === 'cvae';
+  return variantHasLatent(config.variant);
 }
 
 const int = (min: number) => z.number().int().min(min);

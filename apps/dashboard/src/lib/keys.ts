@@ -5,6 +5,9 @@
 import {
   DEFAULT_COLLAPSE_THRESHOLD_BITS,
   DEFAULT_STALE_AFTER_MS,
+  LATENT_FREE_VARIANTS,
+  MODEL_VARIANTS,
+  REFERENCE_VARIANT,
   RUN_STATUSES,
   type RunStatus,
   type SweepStatus,
@@ -50,14 +53,10 @@ export const PARAM = {
  */
 export const SILENT_AFTER_MS = DEFAULT_STALE_AFTER_MS;
 
-/** Model variants (see @ftlab/model's MODEL_VARIANTS); the first two have no latent. */
-export const VARIANTS = ['baseline', 'baseline-plus-one', 'free-transformer', 'cvae'] as const;
-export const BASELINE_VARIANTS: readonly string[] = ['baseline', 'baseline-plus-one'];
-/**
- * The reference that sweep differences are paired with, as in @ftlab/evaluation's comparison:
- * the plain baseline only. The L+1-block control is a compared column of its own.
- */
-export const REFERENCE_VARIANT = 'baseline';
+/** Model variants; those without a latent are the baselines, and the plain one is the reference. */
+export const VARIANTS = MODEL_VARIANTS;
+export const BASELINE_VARIANTS: readonly string[] = LATENT_FREE_VARIANTS;
+export { REFERENCE_VARIANT };
 
 /** An artifact of this kind is a text file with the grouped same-Z / independent-Z generations. */
 export const Z_SHEET_ARTIFACT_KIND = 'z-sheet';
