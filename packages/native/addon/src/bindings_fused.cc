@@ -104,7 +104,13 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-bool readAttentionShape(Args& args, AttentionShape* s) {
+// Elements of each attention operand: q, k and v, out and dOut, probs.
+struct AttentionSizes {
+  int64_t query, key, out, probs;
+};
+
+// Arguments 1..7 of both attention kernels, and the sizes of the operands they imply.
+bool readAttentionShape(Args& args, AttentionShape* s, AttentionSizes* sizes) {
   if (!args.integer(1, "batch", 0, &s->batch) || !args.integer(2, "queryBatch", 1, &s->queryBatch) ||
       !args.integer(3, "queryTime", 0, &s->queryTime) || !args.integer(4, "keyTime", 1, &s->keyTime) ||
       !args.integer(5, "heads", 1, &s->heads) || !args.integer(6, "headDim", 1, &s->headDim) ||
@@ -120,6 +126,9 @@ bool readAttentionShape(Args& args, AttentionShape* s) {
     args.fail("causal attention needs queryTime == keyTime");
     return false;
   }
+  const int64_t width = s->heads * s->headDim;
+  *sizes = {s->queryBatch * s->queryTime * width, s->batch * s->keyTime * width, s->batch * s->queryTime * width,
+            s->batch * s->heads * s->queryTime * s->keyTime};
   return true;
 }
 
@@ -128,14 +137,11 @@ bool readAttentionShape(Args& args, AttentionShape* s) {
 napi_value AttentionForward(napi_env env, napi_callback_info info) {
   KernelArgs args(env, info, "attentionForward", 13);
   AttentionShape s;
-  if (!readAttentionShape(args, &s)) return nullptr;
-  const int64_t width = s.heads * s.headDim;
+  AttentionSizes size;
   float *q, *k, *v, *out, *probs;
-  if (!args.operand(8, "q", s.queryBatch * s.queryTime * width, &q) ||
-      !args.operand(9, "k", s.batch * s.keyTime * width, &k) ||
-      !args.operand(10, "v", s.batch * s.keyTime * width, &v) ||
-      !args.operand(11, "out", s.batch * s.queryTime * width, &out) ||
-      !args.operand(12, "probs", s.batch * s.heads * s.queryTime * s.keyTime, &probs)) {
+  if (!readAttentionShape(args, &s, &size) || !args.operand(8, "q", size.query, &q) ||
+      !args.operand(9, "k", size.key, &k) || !args.operand(10, "v", size.key, &v) ||
+      !args.operand(11, "out", size.out, &out) || !args.operand(12, "probs", size.probs, &probs)) {
     return nullptr;
   }
   attentionForward(s, q, k, v, out, probs);
@@ -147,15 +153,13 @@ napi_value AttentionForward(napi_env env, napi_callback_info info) {
 napi_value AttentionBackward(napi_env env, napi_callback_info info) {
   KernelArgs args(env, info, "attentionBackward", 16);
   AttentionShape s;
-  if (!readAttentionShape(args, &s)) return nullptr;
-  const int64_t width = s.heads * s.headDim;
-  const int64_t querySize = s.queryBatch * s.queryTime * width, keySize = s.batch * s.keyTime * width;
+  AttentionSizes size;
   float *dOut, *q, *k, *v, *probs, *dq, *dk, *dv;
-  if (!args.operand(8, "dOut", s.batch * s.queryTime * width, &dOut) || !args.operand(9, "q", querySize, &q) ||
-      !args.operand(10, "k", keySize, &k) || !args.operand(11, "v", keySize, &v) ||
-      !args.operand(12, "probs", s.batch * s.heads * s.queryTime * s.keyTime, &probs) ||
-      !args.operand(13, "dq", querySize, &dq) || !args.operand(14, "dk", keySize, &dk) ||
-      !args.operand(15, "dv", keySize, &dv)) {
+  if (!readAttentionShape(args, &s, &size) || !args.operand(8, "dOut", size.out, &dOut) ||
+      !args.operand(9, "q", size.query, &q) || !args.operand(10, "k", size.key, &k) ||
+      !args.operand(11, "v", size.key, &v) || !args.operand(12, "probs", size.probs, &probs) ||
+      !args.operand(13, "dq", size.query, &dq) || !args.operand(14, "dk", size.key, &dk) ||
+      !args.operand(15, "dv", size.key, &dv)) {
     return nullptr;
   }
   attentionBackward(s, dOut, q, k, v, probs, dq, dk, dv);
