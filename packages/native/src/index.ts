@@ -1,6 +1,14 @@
 // @ftlab/native: optional C++ kernels (N-API) for the training step. The tfjs engine that uses
 // them lives in @ftlab/backend ("native"); this package only builds, loads and checks the addon.
-export { BINARY_OPS, type NativeAddon, type NativeBuffer, type NativeInfo, REDUCE_OPS, UNARY_OPS } from './addon.js';
+export {
+  type AttentionShapeArgs,
+  BINARY_OPS,
+  type NativeAddon,
+  type NativeBuffer,
+  type NativeInfo,
+  REDUCE_OPS,
+  UNARY_OPS,
+} from './addon.js';
 export {
   ADDON_FILE,
   BUILD_STATUS_FILE,
