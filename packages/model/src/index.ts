@@ -50,6 +50,7 @@ export {
   sha256Hex,
   writeSafetensors,
 } from './safetensors.js';
+export { TestAdam } from './test-adam.js';
 export { TEST_PYTHON_ENV, TEST_PYTHON_HOW_TO, type TestPython, testPython, testPythonPath } from './test-python.js';
 export type {
   ForwardOptions,
