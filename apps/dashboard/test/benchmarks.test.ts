@@ -2,23 +2,16 @@
 // stderr, configurations as columns with the spread over seeds and differences to the baseline
 // paired by seed, and a benchmark's values over the evaluated steps.
 import { pairedInterval } from '@ftlab/evaluation/report';
-import { openTracker, type RunSummary, type Tracker } from '@ftlab/tracker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunSummary, Tracker } from '@ftlab/tracker';
+import { describe, expect, it } from 'vitest';
 import { benchmarkHistory, benchmarkTable } from '../src/lib/benchmarks';
-import { createLabDatabase, type LabDatabase, priorCe, SEEDS, STEPS } from './fixtures/lab-database';
+import { type LabDatabase, priorCe, SEEDS, STEPS } from './fixtures/lab-database';
+import { withLabDatabase } from './helpers/lab-reader';
 
-let remove: () => void;
 let lab: LabDatabase;
 let reader: Tracker;
-
-beforeAll(async () => {
-  ({ lab, remove } = await createLabDatabase('ftlab-dashboard-benchmarks-'));
-  reader = await openTracker(lab.path, { readonly: true });
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.close();
-  remove?.();
+withLabDatabase('ftlab-dashboard-benchmarks-', (opened) => {
+  ({ lab, reader } = opened);
 });
 
 const KEY = 'likelihood/prior_ce_bits_per_token';

@@ -2,11 +2,11 @@
 // test fills through the real store API, driven by Debian's Chromium; the main flows on a SQLite
 // file and again on PostgreSQL (helpers/engines.ts). Screenshots of every page go to
 // test-results/ (not committed).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTracker } from '@ftlab/tracker';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLabDatabase,
@@ -21,17 +21,8 @@ import {
   XSS_TAG_VALUE,
   Z_SHEET_TEXT,
 } from './fixtures/lab-database';
-import {
-  APP_DIR,
-  chromiumPath,
-  ensureBuilt,
-  launchBrowser,
-  type RunningDashboard,
-  startDashboardProcess,
-} from './helpers/dashboard';
+import { openInChromium, type RunningDashboard, SCREENSHOTS_DIR } from './helpers/dashboard';
 import { describeOnEachEngine } from './helpers/engines';
-
-const SCREENSHOTS = join(APP_DIR, 'test-results');
 
 interface ChartOption {
   series: Array<{ name?: string; type: string; data: unknown[]; markLine?: { data: Array<{ yAxis: number }> } }>;
@@ -57,9 +48,8 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
   let remove: () => Promise<void>;
   let lab: LabDatabase;
   let dashboard: RunningDashboard;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
+  let close: () => Promise<void>;
 
   const open = async (path: string) => {
     const response = await page.goto(`${dashboard.url}${path}`, { waitUntil: 'networkidle' });
@@ -67,23 +57,19 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
   };
   const screenshot = (name: string) =>
     page.screenshot({
-      path: join(SCREENSHOTS, `${name}${engine === 'postgres' ? '-postgres' : ''}.png`),
+      path: join(SCREENSHOTS_DIR, `${name}${engine === 'postgres' ? '-postgres' : ''}.png`),
       fullPage: true,
     });
 
   beforeAll(async () => {
-    chromiumPath(); // fails first, with how to install it, when Chromium is missing
-    ensureBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    ({ dir, lab, remove } = await createLabDatabase('ftlab-dashboard-test-', engine));
-    dashboard = await startDashboardProcess(lab.path);
-    ({ context, close: closeBrowser } = await launchBrowser());
-    page = await context.newPage();
+    ({ dashboard, page, close } = await openInChromium(async () => {
+      ({ dir, lab, remove } = await createLabDatabase('ftlab-dashboard-test-', engine));
+      return lab.path;
+    }));
   }, 240_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await dashboard?.stop();
+    await close?.();
     await remove?.();
   });
 
@@ -353,6 +339,17 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     const unknown = await fetch(`${dashboard.url}/runs/nosuchrun000/export`);
     expect(unknown.status).toBe(404);
     expect(await unknown.text()).toContain('No run with id "nosuchrun000" in this database.');
+    // An id the tracker cannot have made, on every file route (the figure's bad options notwithstanding).
+    for (const [kind, path] of [
+      ['run', '/runs/bad.id/export'],
+      ['sweep', '/sweeps/bad.id/export?format=json'],
+      ['sweep', '/sweeps/bad.id/table'],
+      ['sweep', '/sweeps/bad.id/figure/svg?groups=0'],
+    ]) {
+      const refused = await fetch(`${dashboard.url}${path}`);
+      expect(refused.status, path).toBe(404);
+      expect(await refused.text(), path).toBe(`No ${kind} with id "bad.id".\n`);
+    }
   });
 
   it('lists sweeps', async () => {
@@ -375,22 +372,18 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
 describe('dashboard on a missing or corrupt database', () => {
   let dir: string;
   let dashboard: RunningDashboard;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    chromiumPath();
-    ensureBuilt();
-    dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-missing-'));
-    dashboard = await startDashboardProcess(join(dir, 'nothing-here.db'));
-    const browser = await launchBrowser();
-    closeBrowser = browser.close;
-    page = await browser.context.newPage();
+    ({ dashboard, page, close } = await openInChromium(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ftlab-dashboard-missing-'));
+      return join(dir, 'nothing-here.db');
+    }));
   }, 240_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await dashboard?.stop();
+    await close?.();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -404,7 +397,7 @@ describe('dashboard on a missing or corrupt database', () => {
       expect(await problem.textContent()).toContain('npx ftlab train experiments/toy-quick.yaml');
       expect(await problem.textContent()).toContain(join(dir, 'nothing-here.db'));
     }
-    await page.screenshot({ path: join(SCREENSHOTS, 'missing-database.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, 'missing-database.png'), fullPage: true });
     const table = await page.request.get(`${dashboard.url}/sweeps/abc/table?format=csv`);
     expect(table.status()).toBe(503);
     expect(await table.text()).toContain('There is no file at');
@@ -420,6 +413,6 @@ describe('dashboard on a missing or corrupt database', () => {
     expect(await problem.textContent()).toContain('is not a SQLite database');
     expect(await page.content()).not.toContain('at openTracker'); // no stack trace
     expect(readFileSync(path, 'utf8')).toBe(garbage);
-    await page.screenshot({ path: join(SCREENSHOTS, 'corrupt-database.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, 'corrupt-database.png'), fullPage: true });
   });
 });

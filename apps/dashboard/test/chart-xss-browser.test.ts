@@ -16,13 +16,7 @@ import {
   type XssSweep,
   xssRunName,
 } from './fixtures/xss-sweep';
-import {
-  chromiumPath,
-  ensureBuilt,
-  launchBrowser,
-  type RunningDashboard,
-  startDashboardProcess,
-} from './helpers/dashboard';
+import { openInChromium, type RunningDashboard } from './helpers/dashboard';
 import { createTestDatabase, describeOnEachEngine } from './helpers/engines';
 
 interface CategoryAxis {
@@ -89,24 +83,20 @@ describeOnEachEngine('chart tooltips in Chromium show script-bearing text litera
   let sweep: XssSweep;
   let remove: () => Promise<void>;
   let dashboard: RunningDashboard;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    chromiumPath();
-    ensureBuilt();
-    const database = await createTestDatabase(engine, 'ftlab-dashboard-xss-');
-    remove = database.remove;
-    sweep = await fillXssSweep(database.location);
-    dashboard = await startDashboardProcess(database.location);
-    const browser = await launchBrowser();
-    closeBrowser = browser.close;
-    page = await browser.context.newPage();
+    ({ dashboard, page, close } = await openInChromium(async () => {
+      const database = await createTestDatabase(engine, 'ftlab-dashboard-xss-');
+      remove = database.remove;
+      sweep = await fillXssSweep(database.location);
+      return database.location;
+    }));
   }, 240_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await dashboard?.stop();
+    await close?.();
     await remove?.();
   });
 

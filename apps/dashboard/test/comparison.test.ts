@@ -1,22 +1,15 @@
 // The sweep page's paper-style table through the evaluation package: built once per state of
 // the sweep, rebuilt as soon as another run finishes, and its refusals shown as messages.
 import { openTracker, type Tracker } from '@ftlab/tracker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { exportTable, MAX_LIVE_COMPARISONS, sweepComparison } from '../src/lib/comparison';
-import { createLabDatabase, KAPPA_BITS, LATENT_BITS, type LabDatabase } from './fixtures/lab-database';
+import { KAPPA_BITS, LATENT_BITS, type LabDatabase } from './fixtures/lab-database';
+import { withLabDatabase } from './helpers/lab-reader';
 
-let remove: () => void;
 let lab: LabDatabase;
 let reader: Tracker;
-
-beforeAll(async () => {
-  ({ lab, remove } = await createLabDatabase('ftlab-dashboard-comparison-'));
-  reader = await openTracker(lab.path, { readonly: true });
-}, 60_000);
-
-afterAll(async () => {
-  await reader?.close();
-  remove?.();
+withLabDatabase('ftlab-dashboard-comparison-', (opened) => {
+  ({ lab, reader } = opened);
 });
 
 describe('sweepComparison', () => {

@@ -1,23 +1,16 @@
 // The runs page's URL state against a real tracker: every filter narrows to exactly the runs it
 // names, sort fields come from a whitelist, and hostile values become warnings, never SQL.
-import { openTracker, type Tracker } from '@ftlab/tracker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Tracker } from '@ftlab/tracker';
+import { describe, expect, it } from 'vitest';
 import { toRunRow } from '../src/lib/run-row';
 import { DEFAULT_RUNS_VIEW, hasFilters, parseRunsView, RUN_SORTS, runsQuery, runsViewHref } from '../src/lib/runs-view';
-import { createLabDatabase, KAPPA_BITS, LATENT_BITS, type LabDatabase, SEEDS } from './fixtures/lab-database';
+import { KAPPA_BITS, LATENT_BITS, type LabDatabase, SEEDS } from './fixtures/lab-database';
+import { withLabDatabase } from './helpers/lab-reader';
 
-let remove: () => void;
 let lab: LabDatabase;
 let tracker: Tracker;
-
-beforeAll(async () => {
-  ({ lab, remove } = await createLabDatabase('ftlab-dashboard-runs-view-'));
-  tracker = await openTracker(lab.path, { readonly: true });
-}, 60_000);
-
-afterAll(async () => {
-  await tracker?.close();
-  remove?.();
+withLabDatabase('ftlab-dashboard-runs-view-', (opened) => {
+  ({ lab, reader: tracker } = opened);
 });
 
 const names = async (params: Record<string, string | string[]>) =>

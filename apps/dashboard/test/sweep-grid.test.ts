@@ -1,7 +1,7 @@
 // The sweep page's arithmetic against brute force: heatmap cells from the tracker's sweep
 // summary, differences paired by seed, the line over one axis, parallel-coordinate rows.
-import { openTracker, type ParamValue, type SweepSummary } from '@ftlab/tracker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ParamValue, SweepSummary } from '@ftlab/tracker';
+import { describe, expect, it } from 'vitest';
 import { PARAM } from '../src/lib/keys';
 import {
   baselineOf,
@@ -14,21 +14,13 @@ import {
   sweepPoints,
 } from '../src/lib/sweep-grid';
 import { parseSweepView, resolveSweepView } from '../src/lib/sweep-view';
-import { createLabDatabase, KAPPA_BITS, LATENT_BITS, priorCe, SEEDS } from './fixtures/lab-database';
+import { KAPPA_BITS, LATENT_BITS, priorCe, SEEDS } from './fixtures/lab-database';
+import { withLabDatabase } from './helpers/lab-reader';
 
-let remove: () => void;
 let summary: SweepSummary;
-
-beforeAll(async () => {
-  const created = await createLabDatabase('ftlab-dashboard-sweep-grid-');
-  remove = created.remove;
-  const lab = created.lab;
-  const tracker = await openTracker(lab.path, { readonly: true });
-  summary = await tracker.sweepSummary(lab.sweepId);
-  await tracker.close();
-}, 60_000);
-
-afterAll(() => remove?.());
+withLabDatabase('ftlab-dashboard-sweep-grid-', async ({ lab, reader }) => {
+  summary = await reader.sweepSummary(lab.sweepId);
+});
 
 const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 

@@ -1,45 +1,31 @@
 // The sweep's verdicts and the paper's toy figure as a user sees them in Chromium, on a sweep
 // whose evaluations the evaluation package computed (test/fixtures/verdict-sweep.ts).
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIGURE_GROUPS, fillVerdictSweep, VERDICT_KAPPAS, VERDICT_SEEDS } from './fixtures/verdict-sweep';
-import {
-  APP_DIR,
-  chromiumPath,
-  ensureBuilt,
-  launchBrowser,
-  type RunningDashboard,
-  startDashboardProcess,
-} from './helpers/dashboard';
-
-const SCREENSHOTS = join(APP_DIR, 'test-results');
+import { openInChromium, type RunningDashboard, SCREENSHOTS_DIR } from './helpers/dashboard';
 
 describe('verdicts and the toy figure in Chromium', () => {
   let dir: string;
   let sweepId: string;
   let dashboard: RunningDashboard;
-  let context: BrowserContext;
-  let closeBrowser: () => Promise<void>;
   let page: Page;
+  let close: () => Promise<void>;
 
   beforeAll(async () => {
-    chromiumPath();
-    ensureBuilt();
-    mkdirSync(SCREENSHOTS, { recursive: true });
-    dir = mkdtempSync(join(tmpdir(), 'ftlab-verdicts-'));
-    ({ sweepId } = await fillVerdictSweep(join(dir, 'lab.db'), join(dir, 'artifacts')));
-    dashboard = await startDashboardProcess(join(dir, 'lab.db'));
-    ({ context, close: closeBrowser } = await launchBrowser());
-    page = await context.newPage();
+    ({ dashboard, page, close } = await openInChromium(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'ftlab-verdicts-'));
+      ({ sweepId } = await fillVerdictSweep(join(dir, 'lab.db'), join(dir, 'artifacts')));
+      return join(dir, 'lab.db');
+    }));
   }, 240_000);
 
   afterAll(async () => {
-    await closeBrowser?.();
-    await dashboard?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await close?.();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('states each kappa verdict in words and numbers on the sweep page', async () => {
@@ -79,7 +65,7 @@ describe('verdicts and the toy figure in Chromium', () => {
     });
     for (const kappa of ['kappa=0.0156 bit', 'kappa=0.5 bit', 'kappa=2 bit'])
       expect(byColumn.get(kappa)?.decided).toBe('1');
-    await page.screenshot({ path: join(SCREENSHOTS, 'sweep-verdicts.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, 'sweep-verdicts.png'), fullPage: true });
   });
 
   it('draws the toy figure: one panel per column with pinned and independent groups, and switches seeds', async () => {
@@ -101,7 +87,7 @@ describe('verdicts and the toy figure in Chromium', () => {
     // Every well-formed body marks its block start; the block's letters are drawn as such.
     expect(await position.locator('.block-start').count()).toBeGreaterThan(40);
     expect(await page.getByTestId('figure-seeds').textContent()).toContain('Seed:1234');
-    await page.screenshot({ path: join(SCREENSHOTS, 'sweep-figure.png'), fullPage: true });
+    await page.screenshot({ path: join(SCREENSHOTS_DIR, 'sweep-figure.png'), fullPage: true });
 
     await page.getByTestId('figure-seeds').getByRole('link', { name: '3' }).click();
     await page.waitForURL(/seed=3/);

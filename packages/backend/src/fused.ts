@@ -30,6 +30,14 @@ function requireFloat(op: string, name: string, t: Tensor): void {
   if (t.dtype !== 'float32') throw new Error(`${op}: ${name} must be float32, got ${t.dtype}`);
 }
 
+/** Each of `operands` is float32 and of rank `rank`, which `shape` names in the message. */
+function requireFloats(op: string, rank: number, shape: string, operands: Record<string, Tensor>): void {
+  for (const [name, t] of Object.entries(operands)) {
+    requireFloat(op, name, t);
+    if (t.rank !== rank) throw new Error(`${op}: ${name} [${t.shape}] must be ${shape}`);
+  }
+}
+
 /** RMSNorm of the last axis: x * rsqrt(mean(x^2) + eps) * weight. */
 export function fusedRmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   requireFused('fusedRmsNorm');
@@ -109,14 +117,7 @@ export function fusedRope(x: Tensor, cos: Tensor, sin: Tensor, heads: number): T
  */
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): Tensor {
   requireFused('fusedAttention');
-  for (const [name, t] of [
-    ['q', q],
-    ['k', k],
-    ['v', v],
-  ] as const) {
-    requireFloat('fusedAttention', name, t);
-    if (t.rank !== 3) throw new Error(`fusedAttention: ${name} [${t.shape}] must be [batch, time, width]`);
-  }
+  requireFloats('fusedAttention', 3, '[batch, time, width]', { q, k, v });
   const [queryBatch, queryTime, width] = q.shape as [number, number, number];
   const [batch, keyTime] = k.shape as [number, number];
   if (k.shape.join() !== v.shape.join() || k.shape[2] !== width || (queryBatch !== 1 && queryBatch !== batch)) {
@@ -153,14 +154,7 @@ export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, c
  */
 export function fusedDenseBitGradient(logits: Tensor, dR: Tensor, table: Tensor): Tensor {
   requireFused('fusedDenseBitGradient');
-  for (const [name, t] of [
-    ['logits', logits],
-    ['dR', dR],
-    ['table', table],
-  ] as const) {
-    requireFloat('fusedDenseBitGradient', name, t);
-    if (t.rank !== 2) throw new Error(`fusedDenseBitGradient: ${name} [${t.shape}] must be 2-D`);
-  }
+  requireFloats('fusedDenseBitGradient', 2, '2-D', { logits, dR, table });
   const [rows, bits] = logits.shape as [number, number];
   if (dR.shape[0] !== rows || table.shape[0] !== 2 ** bits || table.shape[1] !== dR.shape[1]) {
     throw new Error(

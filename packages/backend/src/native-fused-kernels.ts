@@ -1,7 +1,7 @@
 // The fused training kernels of the native engine as tfjs kernels: new kernel names, registered
 // for the "native" backend only, each computing one op (or its gradient) in one addon call on
 // the wasm heap. `fused.ts` wraps them into differentiable ops; the other engines never see them.
-import type { NativeAddon } from '@ftlab/native';
+import type { AttentionShapeArgs, NativeAddon } from '@ftlab/native';
 import { shapeSize } from './native-layout.js';
 import type { tf } from './tf.js';
 
@@ -36,11 +36,14 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
   const lastDim = (t: TensorInfo) => t.shape[t.shape.length - 1] as number;
   const float = (b: HeapBackend, shape: number[]) => b.makeOutput(shape, 'float32');
 
+  // The shapes of an attention call; `args` are the ones both attention kernels start with.
   const attentionShape = (q: TensorInfo, k: TensorInfo, attrs: Attrs) => {
     const heads = attrs.heads as number;
     const [batch, keyTime, width] = k.shape as [number, number, number];
     const [queryBatch, queryTime] = q.shape as [number, number];
-    return { batch, queryBatch, queryTime, keyTime, heads, headDim: width / heads, width };
+    const causal = attrs.causal as boolean;
+    const args: AttentionShapeArgs = [batch, queryBatch, queryTime, keyTime, heads, width / heads, causal];
+    return { batch, queryTime, keyTime, heads, width, args };
   };
 
   return {
@@ -116,13 +119,7 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
       const probs = float(b, [s.batch, s.heads, s.queryTime, s.keyTime]);
       addon.attentionForward(
         heap(b),
-        s.batch,
-        s.queryBatch,
-        s.queryTime,
-        s.keyTime,
-        s.heads,
-        s.headDim,
-        attrs.causal as boolean,
+        ...s.args,
         at(b, q as TensorInfo),
         at(b, k as TensorInfo),
         at(b, v as TensorInfo),
@@ -140,13 +137,7 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
       const dv = float(b, k_.shape);
       addon.attentionBackward(
         heap(b),
-        s.batch,
-        s.queryBatch,
-        s.queryTime,
-        s.keyTime,
-        s.heads,
-        s.headDim,
-        attrs.causal as boolean,
+        ...s.args,
         at(b, dOut as TensorInfo),
         at(b, q_),
         at(b, k_),

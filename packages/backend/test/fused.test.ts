@@ -159,6 +159,15 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
       /causal attention needs as many queries as keys, got 3 and 5/,
     );
     expect(() => fusedAttention(x, x, x, 5, false)).toThrow(/width 12 is not divisible by 5 heads/);
+    expect(() => fusedAttention(x, uniform([5, 12], 1), x, 2, false)).toThrow(
+      'fusedAttention: k [5,12] must be [batch, time, width]',
+    );
+    expect(() => fusedAttention(x, x, tf.cast(x, 'int32'), 2, false)).toThrow(
+      'fusedAttention: v must be float32, got int32',
+    );
+    expect(() => fusedDenseBitGradient(uniform([4, 3], 1), uniform([4, 5, 1], 2), uniform([8, 5], 3))).toThrow(
+      'fusedDenseBitGradient: dR [4,5,1] must be 2-D',
+    );
     await useEngine('wasm');
     expect(() => fusedRmsNorm(x, uniform([12], 1), 1e-5)).toThrow(
       /fusedRmsNorm: the active engine "wasm" has no fused kernels; check hasFusedKernels\(\)/,

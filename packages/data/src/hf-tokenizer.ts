@@ -93,23 +93,35 @@ export function byteLevelAlphabet(): string[] {
   return table;
 }
 
-function charTokenizerJson(tokenizer: CharTokenizer): Record<string, unknown> {
-  // Without a prototype, a symbol such as "__proto__" is an ordinary key.
-  const vocab: Record<string, number> = Object.create(null);
-  tokenizer.symbols.forEach((symbol, id) => {
-    vocab[symbol] = id;
-  });
+/**
+ * A tokenizer.json of the `tokenizers` format from the parts that differ between ours: no
+ * normalizer, post-processor, added tokens, truncation or padding (the keys in the format's order).
+ */
+function tokenizerJson(parts: { pre_tokenizer: unknown; decoder: unknown; model: unknown }): Record<string, unknown> {
   return {
     version: '1.0',
     truncation: null,
     padding: null,
     added_tokens: [],
     normalizer: null,
-    pre_tokenizer: { type: 'Split', pattern: { Regex: CHAR_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
+    pre_tokenizer: parts.pre_tokenizer,
     post_processor: null,
+    decoder: parts.decoder,
+    model: parts.model,
+  };
+}
+
+function charTokenizerJson(tokenizer: CharTokenizer): Record<string, unknown> {
+  // Without a prototype, a symbol such as "__proto__" is an ordinary key.
+  const vocab: Record<string, number> = Object.create(null);
+  tokenizer.symbols.forEach((symbol, id) => {
+    vocab[symbol] = id;
+  });
+  return tokenizerJson({
+    pre_tokenizer: { type: 'Split', pattern: { Regex: CHAR_SPLIT_PATTERN }, behavior: 'Isolated', invert: false },
     decoder: { type: 'Fuse' },
     model: { type: 'WordLevel', vocab, unk_token: WORD_LEVEL_UNK },
-  };
+  });
 }
 
 function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
@@ -129,12 +141,7 @@ function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
     vocab[token] = id;
   }
   const byteLevel = { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: false };
-  return {
-    version: '1.0',
-    truncation: null,
-    padding: null,
-    added_tokens: [],
-    normalizer: null,
+  return tokenizerJson({
     pre_tokenizer: {
       type: 'Sequence',
       pretokenizers: [
@@ -142,7 +149,6 @@ function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
         byteLevel,
       ],
     },
-    post_processor: null,
     decoder: {
       type: 'Sequence',
       decoders: [byteLevel, { type: 'Strip', content: BYTE_ORDER_MARK, start: 1, stop: 0 }],
@@ -160,7 +166,7 @@ function bpeTokenizerJson(tokenizer: BpeTokenizer): Record<string, unknown> {
       // "left right": the form every tokenizers version reads (byte-level spellings hold no space).
       merges: tokenizer.merges.map(([left, right]) => `${spell(left)} ${spell(right)}`),
     },
-  };
+  });
 }
 
 /** The files a transformers `PreTrainedTokenizerFast` loads; `modelMaxLength` is the model's context. */

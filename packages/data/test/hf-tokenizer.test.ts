@@ -41,6 +41,31 @@ describe('huggingFaceTokenizerFiles', () => {
     expect((char.tokenizer.model as Record<string, unknown>).vocab).toEqual({ '\n': 0, ' ': 1, a: 2 });
   });
 
+  it('writes the same envelope for both tokenizers, its keys in the order of the format', () => {
+    for (const tokenizer of [charTokenizerFromSymbols(['a', 'b']), new BpeTokenizer([[97, 98]])]) {
+      const json = huggingFaceTokenizerFiles(tokenizer, { modelMaxLength: 8 }).tokenizer;
+      expect(Object.keys(json), tokenizer.kind).toEqual([
+        'version',
+        'truncation',
+        'padding',
+        'added_tokens',
+        'normalizer',
+        'pre_tokenizer',
+        'post_processor',
+        'decoder',
+        'model',
+      ]);
+      expect(json, tokenizer.kind).toMatchObject({
+        version: '1.0',
+        truncation: null,
+        padding: null,
+        added_tokens: [],
+        normalizer: null,
+        post_processor: null,
+      });
+    }
+  });
+
   it('keeps a token spelled __proto__ (the vocabulary has no prototype to swallow it)', () => {
     // "__proto__" from its bytes: __ (256), pr (257), ot (258), prot (259), proto (260), __proto (261), __proto__ (262).
     const bpe = new BpeTokenizer([

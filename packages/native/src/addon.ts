@@ -17,6 +17,17 @@ export interface NativeInfo {
   threads: number;
 }
 
+/** The arguments after the buffer that both attention kernels start with (the query/key shape). */
+export type AttentionShapeArgs = [
+  batch: number,
+  queryBatch: number,
+  queryTime: number,
+  keyTime: number,
+  heads: number,
+  headDim: number,
+  causal: boolean,
+];
+
 export interface NativeAddon {
   info(): NativeInfo;
   /** Forces the portable GEMM micro-kernel and the baseline SIMD build (tests compare them with AVX2). */
@@ -154,37 +165,29 @@ export interface NativeAddon {
    */
   attentionForward(
     buffer: NativeBuffer,
-    batch: number,
-    queryBatch: number,
-    queryTime: number,
-    keyTime: number,
-    heads: number,
-    headDim: number,
-    causal: boolean,
-    qOffset: number,
-    kOffset: number,
-    vOffset: number,
-    outOffset: number,
-    probsOffset: number,
+    ...shapeAndOffsets: [
+      ...AttentionShapeArgs,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+      outOffset: number,
+      probsOffset: number,
+    ]
   ): void;
   /** dq, dk, dv of attentionForward from dOut and its probs (dq summed over the batch when shared). */
   attentionBackward(
     buffer: NativeBuffer,
-    batch: number,
-    queryBatch: number,
-    queryTime: number,
-    keyTime: number,
-    heads: number,
-    headDim: number,
-    causal: boolean,
-    dOutOffset: number,
-    qOffset: number,
-    kOffset: number,
-    vOffset: number,
-    probsOffset: number,
-    dqOffset: number,
-    dkOffset: number,
-    dvOffset: number,
+    ...shapeAndOffsets: [
+      ...AttentionShapeArgs,
+      dOutOffset: number,
+      qOffset: number,
+      kOffset: number,
+      vOffset: number,
+      probsOffset: number,
+      dqOffset: number,
+      dkOffset: number,
+      dvOffset: number,
+    ]
   ): void;
   /**
    * The dense Binary Mapper estimator's gradient fused with the post-sampler (spec section 2):

@@ -18,13 +18,18 @@ function build(env: Record<string, string>, out: string) {
   return spawnSync(process.execPath, [script, '--out', out], { encoding: 'utf8', env: { ...process.env, ...env } });
 }
 
+/** A build into scratch/`name` whose compiler prints `error` and exits 1, under FTLAB_NATIVE_BUILD=`mode`. */
+function buildWithFailingCompiler(name: string, error: string, mode: string) {
+  const fakeNodeGyp = join(scratch, `node-gyp-${name}.js`);
+  writeFileSync(fakeNodeGyp, `console.error(${JSON.stringify(error)}); process.exit(1);\n`);
+  const out = join(scratch, name);
+  return { out, result: build({ FTLAB_NODE_GYP: fakeNodeGyp, FTLAB_NATIVE_BUILD: mode }, out) };
+}
+
 describe('building the addon degrades to "not built"', () => {
   it('a failing compiler: exit 0, the reason and the compiler output on stderr, a status the loader reports', () => {
-    const fakeNodeGyp = join(scratch, 'node-gyp.js');
-    writeFileSync(fakeNodeGyp, 'console.error("g++: fatal error: no input files"); process.exit(1);\n');
-    const out = join(scratch, 'failed');
     // Not required (CI runs these tests with FTLAB_NATIVE_BUILD=require): the default, optional build.
-    const result = build({ FTLAB_NODE_GYP: fakeNodeGyp, FTLAB_NATIVE_BUILD: '' }, out);
+    const { out, result } = buildWithFailingCompiler('failed', 'g++: fatal error: no input files', '');
     expect(result.status).toBe(0);
     expect(result.stderr).toMatch(/the C\+\+ kernels were NOT built: node-gyp rebuild failed with exit code 1/);
     expect(result.stderr).toMatch(/g\+\+: fatal error: no input files/);
@@ -64,10 +69,7 @@ describe('building the addon degrades to "not built"', () => {
 
 describe('FTLAB_NATIVE_BUILD=require (CI): a broken build fails loudly', () => {
   it('a failing compiler fails the build with exit 1, still recording why', () => {
-    const fakeNodeGyp = join(scratch, 'node-gyp-required.js');
-    writeFileSync(fakeNodeGyp, 'console.error("g++: internal compiler error"); process.exit(1);\n');
-    const out = join(scratch, 'required');
-    const result = build({ FTLAB_NODE_GYP: fakeNodeGyp, FTLAB_NATIVE_BUILD: 'require' }, out);
+    const { out, result } = buildWithFailingCompiler('required', 'g++: internal compiler error', 'require');
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/NOT built: node-gyp rebuild failed with exit code 1/);
     expect(result.stderr).toMatch(/FTLAB_NATIVE_BUILD=require: failing the build/);

@@ -106,7 +106,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
       const w = values(d, 2).map((v) => v + 1);
       const dy = values(n * d, 3);
       const { heap, offsets } = heapOf(x, w, dy, n * d, n, n * d, d);
-      const [ox, ow, ody, oy, or, odx, odw] = offsets as [number, number, number, number, number, number, number];
+      const [ox, ow, ody, oy, or, odx, odw] = offsets;
       a.rmsNormForward(heap, n, d, ox, ow, eps, oy, or);
       const reference = rmsNormReference(n, d, eps);
       expect(maxError(view(heap, oy, n * d), reference([f64(x), f64(w)])), build).toBeLessThan(1e-6);
@@ -127,7 +127,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
       const u = values(n, 5, 2);
       const dh = values(n, 6);
       const { heap, offsets } = heapOf(g, u, dh, n, n, n);
-      const [og, ou, odh, oh, odg, odu] = offsets as [number, number, number, number, number, number];
+      const [og, ou, odh, oh, odg, odu] = offsets;
       a.swiGluForward(heap, n, og, ou, oh);
       expect(maxError(view(heap, oh, n), swiGluReference([f64(g), f64(u)])), build).toBeLessThan(1e-6);
       a.swiGluBackward(heap, n, odh, og, ou, odg, odu);
@@ -152,7 +152,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
     const x = values(size, 7);
     const dy = values(size, 8);
     const { heap, offsets } = heapOf(x, cos, sin, dy, size, size);
-    const [ox, oc, os, ody, oy, odx] = offsets as [number, number, number, number, number, number];
+    const [ox, oc, os, ody, oy, odx] = offsets;
     a.rope(heap, batch, time, heads, dh, ox, oc, os, false, oy);
     const reference = ropeReference(batch, time, heads, dh, cos, sin);
     expect(maxError(view(heap, oy, size), reference([f64(x)]))).toBeLessThan(1e-6);
@@ -178,17 +178,7 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
     const [q, k, v, dOut] = [values(qSize, 9, 1.5), values(kSize, 10, 1.5), values(kSize, 11), values(kSize, 12)];
     const probs = c.batch * c.heads * c.time * c.time;
     const { heap, offsets } = heapOf(q, k, v, dOut, kSize, probs, qSize, kSize, kSize);
-    const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    const [oq, ok, ov, odo, oo, op, odq, odk, odv] = offsets;
     const shape = [c.batch, c.queryBatch, c.time, c.time, c.heads, c.dh, c.causal] as const;
     a.attentionForward(heap, ...shape, oq, ok, ov, oo, op);
     a.attentionBackward(heap, ...shape, odo, oq, ok, ov, op, odq, odk, odv);
@@ -266,18 +256,9 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
       const [w, m, g] = [values(n, 1), values(n, 2, 0.1), values(n, 3)];
       const v = values(n, 4, 0.01).map(Math.abs);
       const { heap, offsets } = heapOf(w, m, v, g, n, n, n);
+      const [ow, om, ov, og, owOut, omOut, ovOut] = offsets;
       const [beta1, beta2, stepSize, epsHat, decay] = [0.9, 0.95, 1e-3, 1e-8, 0.999];
-      a.adamW(
-        heap,
-        n,
-        ...(offsets.slice(0, 4) as [number, number, number, number]),
-        beta1,
-        beta2,
-        stepSize,
-        epsHat,
-        decay,
-        ...(offsets.slice(4) as [number, number, number]),
-      );
+      a.adamW(heap, n, ow, om, ov, og, beta1, beta2, stepSize, epsHat, decay, owOut, omOut, ovOut);
       const mNew = Array.from(m, (x, i) => x * beta1 + (g[i] as number) * (1 - beta1));
       const vNew = Array.from(v, (x, i) => x * beta2 + (g[i] as number) ** 2 * (1 - beta2));
       const wNew = Array.from(

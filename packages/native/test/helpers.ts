@@ -17,7 +17,9 @@ export function values(count: number, seed: number, scale = 1): Float32Array {
  * A heap for addon calls: the given arrays laid out one after another in one Float32Array, as
  * tensors lie in the wasm heap. offsets[i] is array i's byte offset.
  */
-export function heapOf(...arrays: (Float32Array | Int32Array | number)[]): { heap: Float32Array; offsets: number[] } {
+export function heapOf<const Arrays extends readonly (Float32Array | Int32Array | number)[]>(
+  ...arrays: Arrays
+): { heap: Float32Array; offsets: { [K in keyof Arrays]: number } } {
   const sizes = arrays.map((a) => (typeof a === 'number' ? a : a.length));
   const heap = new Float32Array(sizes.reduce((x, y) => x + y, 0));
   const offsets: number[] = [];
@@ -29,7 +31,8 @@ export function heapOf(...arrays: (Float32Array | Int32Array | number)[]): { hea
     else heap.fill(Number.NaN, at, at + a); // outputs start as garbage
     at += sizes[i] as number;
   });
-  return { heap, offsets };
+  // One offset per array, so that a call can destructure or spread them without a cast.
+  return { heap, offsets: offsets as { [K in keyof Arrays]: number } };
 }
 
 export function view(heap: Float32Array, offset: number, length: number): Float32Array {

@@ -82,7 +82,7 @@ describe.skipIf(addon === null)(`kernels on several threads${SKIP_NOTE}`, () => 
     expectIdentical(
       withThreads(() => {
         const { heap, offsets } = heapOf(g, u, dh, n, n, n);
-        const [og, ou, odh, oh, odg, odu] = offsets as [number, number, number, number, number, number];
+        const [og, ou, odh, oh, odg, odu] = offsets;
         a.swiGluForward(heap, n, og, ou, oh);
         a.swiGluBackward(heap, n, odh, og, ou, odg, odu);
         return heap.slice(oh / 4);
@@ -93,15 +93,7 @@ describe.skipIf(addon === null)(`kernels on several threads${SKIP_NOTE}`, () => 
     expectIdentical(
       withThreads(() => {
         const { heap, offsets } = heapOf(w, m, v, grad, n, n, n);
-        const [ow, om, ov, og2, owo, omo, ovo] = offsets as number[] as [
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-          number,
-        ];
+        const [ow, om, ov, og2, owo, omo, ovo] = offsets;
         a.adamW(heap, n, ow, om, ov, og2, 0.9, 0.95, 1e-3, 1e-8, 1e-4, owo, omo, ovo);
         return heap.slice(owo / 4);
       }),

@@ -16,7 +16,7 @@ import {
   TrainingCheckpointError,
   train,
 } from '../src/index.js';
-import { backend, latestWeightsDigest, startedRun, tinyConfig } from './helpers.js';
+import { backend, latestWeightsDigest, startedRun, stoppedAfterStep6, tinyConfig } from './helpers.js';
 
 describe('checkpoint folders', () => {
   it("keeps another process's young temporary folder (a save in progress), deletes an old one", async () => {
@@ -98,24 +98,8 @@ describe('checkpoint folders', () => {
   });
 
   it('a run checkpointed before the model manifest was renamed (config.json) resumes to the same weights', async () => {
-    const info = await backend();
     const hooks = evaluationHooks({ likelihoodOnly: true });
-    const whole = await startedRun(tinyConfig());
-    await executeRun({ tracker: whole.tracker, run: whole.run, worker: 'w', backend: info, hooks });
-
-    const { tracker, run, dir } = await startedRun(tinyConfig());
-    const stop = new AbortController();
-    const first = await executeRun({
-      tracker,
-      run,
-      worker: 'w',
-      backend: info,
-      hooks,
-      signal: stop.signal,
-      onProgress: (p) => {
-        if (p.step >= 6) stop.abort();
-      },
-    });
+    const { whole, run, dir, first, resume } = await stoppedAfterStep6(await backend(), hooks);
     expect(first).toEqual({ status: 'KILLED', step: 6 });
     // Every checkpoint put back into the layout written before the rename.
     const root = join(dir, 'runs', run.id, 'checkpoints');
@@ -123,9 +107,7 @@ describe('checkpoint folders', () => {
     expect(steps).toContain('step-000006');
     for (const step of steps) renameSync(join(root, step, 'ftlab-model.json'), join(root, step, 'config.json'));
 
-    await tracker.requeueRun(run.id);
-    const resumed = await tracker.claimRun(run.id, 'w2');
-    const second = await executeRun({ tracker, run: resumed, worker: 'w2', backend: info, hooks });
+    const second = await resume();
     expect(second).toMatchObject({ status: 'FINISHED', step: 12 });
     expect(await latestWeightsDigest(dir, run.id)).toBe(await latestWeightsDigest(whole.dir, whole.run.id));
     expect(readdirSync(join(root, 'step-000012')).sort()).toEqual([

@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { type BackendInfo, nativeTestSkipReason, selectBackend } from '@ftlab/backend';
 import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { onTestFinished } from 'vitest';
-import { checkpointDigest, latestCheckpointDir, parseRunConfig, type RunConfig, runInput } from '../src/index.js';
+import {
+  checkpointDigest,
+  executeRun,
+  latestCheckpointDir,
+  parseRunConfig,
+  type RunConfig,
+  type RunEvaluationHooks,
+  runInput,
+} from '../src/index.js';
 
 export const TINY = `
 name: tiny
@@ -41,6 +49,36 @@ export async function startedRun(config: RunConfig): Promise<{ tracker: Tracker;
   onTestFinished(() => tracker.close().catch(() => undefined));
   const run = await tracker.startRun({ ...runInput(config, { artifactRoot: join(dir, 'runs') }), worker: 'w' });
   return { tracker, run, dir };
+}
+
+/**
+ * The resume experiment on the tiny config: one run to the end uninterrupted (`whole`), and one
+ * (`tracker`, `run`, `dir`) stopped by its worker after step 6 with outcome `first`; `resume()`
+ * re-queues that one and runs it to the end on worker "w2", returning the outcome.
+ */
+export async function stoppedAfterStep6(info: BackendInfo, hooks: RunEvaluationHooks) {
+  const whole = await startedRun(tinyConfig());
+  await executeRun({ tracker: whole.tracker, run: whole.run, worker: 'w', backend: info, hooks });
+
+  const { tracker, run, dir } = await startedRun(tinyConfig());
+  const stop = new AbortController();
+  const first = await executeRun({
+    tracker,
+    run,
+    worker: 'w',
+    backend: info,
+    hooks,
+    signal: stop.signal,
+    onProgress: (p) => {
+      if (p.step >= 6) stop.abort();
+    },
+  });
+  const resume = async () => {
+    await tracker.requeueRun(run.id);
+    const resumed = await tracker.claimRun(run.id, 'w2');
+    return executeRun({ tracker, run: resumed, worker: 'w2', backend: info, hooks });
+  };
+  return { whole, tracker, run, dir, first, resume };
 }
 
 /** Digest of the weights and optimizer moments in a run's newest checkpoint. */

@@ -10,6 +10,7 @@ import {
   latestWeightsDigest,
   NATIVE_SKIP_REASON,
   startedRun,
+  stoppedAfterStep6,
   tinyConfig,
 } from './helpers.js';
 
@@ -65,31 +66,13 @@ describe('a training run', () => {
   it.each(ENGINES)(
     "stopped mid-run and resumed on %s, it ends with the uninterrupted run's weights and metrics",
     async (engine) => {
-      const info = await backend(engine);
-      const whole = await startedRun(tinyConfig());
-      await executeRun({ tracker: whole.tracker, run: whole.run, worker: 'w', backend: info, hooks: quickHooks });
-
-      const { tracker, run, dir } = await startedRun(tinyConfig());
-      const stop = new AbortController();
-      const first = await executeRun({
-        tracker,
-        run,
-        worker: 'w',
-        backend: info,
-        hooks: quickHooks,
-        signal: stop.signal,
-        onProgress: (p) => {
-          if (p.step >= 6) stop.abort();
-        },
-      });
+      const { whole, tracker, run, dir, first, resume } = await stoppedAfterStep6(await backend(engine), quickHooks);
       // Stopped at a step that is not a checkpoint multiple: it checkpoints where it stands.
       expect(first).toEqual({ status: 'KILLED', step: 6 });
       expect((await tracker.getRun(run.id)).status).toBe('KILLED');
       expect(readFileSync(join(dir, 'runs', run.id, 'checkpoints', 'LATEST'), 'utf8').trim()).toBe('step-000006');
 
-      await tracker.requeueRun(run.id);
-      const resumed = await tracker.claimRun(run.id, 'w2');
-      const second = await executeRun({ tracker, run: resumed, worker: 'w2', backend: info, hooks: quickHooks });
+      const second = await resume();
       expect(second).toMatchObject({ status: 'FINISHED', step: 12 });
       expect(await latestWeightsDigest(dir, run.id)).toBe(await latestWeightsDigest(whole.dir, whole.run.id));
       expect(await deterministicSeries(tracker, run.id)).toEqual(

@@ -2,14 +2,16 @@
 // a source file is newer than the build), start `serve.mjs` in a child process on a free port,
 // and launch Debian's Chromium through playwright-core.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const APP_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const BUILD_ID = join(APP_DIR, '.next', 'BUILD_ID');
+/** Where the browser tests put their screenshots (not committed). */
+export const SCREENSHOTS_DIR = join(APP_DIR, 'test-results');
 
 function newestSourceTime(dir: string): number {
   let newest = 0;
@@ -119,4 +121,41 @@ export async function launchBrowser(): Promise<{ context: BrowserContext; close:
     viewport: { width: 1440, height: 1000 },
   });
   return { context, close: () => context.close() };
+}
+
+export interface BrowserSession {
+  dashboard: RunningDashboard;
+  page: Page;
+  /** Closes Chromium, then stops the dashboard. */
+  close: () => Promise<void>;
+}
+
+/**
+ * A browser test's setup: checks for Chromium first (the clearest failure, with how to install
+ * it), builds the app when it is stale, lets `prepare` make the database (it returns what
+ * `serve.mjs --db` takes), serves it, and opens a page in a fresh Chromium.
+ */
+export async function openInChromium(prepare: () => Promise<string>): Promise<BrowserSession> {
+  chromiumPath();
+  ensureBuilt();
+  mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+  const dashboard = await startDashboardProcess(await prepare());
+  let browser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+  try {
+    browser = await launchBrowser();
+    const page = await browser.context.newPage();
+    const close = browser.close;
+    return {
+      dashboard,
+      page,
+      close: async () => {
+        await close();
+        await dashboard.stop();
+      },
+    };
+  } catch (error) {
+    await browser?.close();
+    await dashboard.stop();
+    throw error;
+  }
 }

@@ -61,24 +61,28 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// The one argument of a switch, setX(flag); false (after throwing) when it is not a boolean.
+bool readFlag(napi_env env, napi_callback_info info, const char* function, bool* flag) {
+  Args args(env, info, function, 1);
+  return args.boolean(0, "flag", flag);
+}
+
 // setAvx512(flag): false keeps GEMM on the AVX2 micro-kernel where the CPU has AVX-512, so tests
 // can compare the two; true (the default) uses AVX-512 where the CPU has it.
 napi_value SetAvx512(napi_env env, napi_callback_info info) {
-  Args args(env, info, "setAvx512", 1);
   bool flag;
-  if (!args.boolean(0, "flag", &flag)) return nullptr;
-  gemmAllowAvx512(flag);
+  if (readFlag(env, info, "setAvx512", &flag)) gemmAllowAvx512(flag);
   return nullptr;
 }
 
 // setPortable(flag): the portable GEMM micro-kernel and the baseline SIMD build, so tests can
 // compare both code paths on an AVX2 machine.
 napi_value SetPortable(napi_env env, napi_callback_info info) {
-  Args args(env, info, "setPortable", 1);
   bool flag;
-  if (!args.boolean(0, "flag", &flag)) return nullptr;
-  gemmForcePortable(flag);
-  simdForceBaseline(flag);
+  if (readFlag(env, info, "setPortable", &flag)) {
+    gemmForcePortable(flag);
+    simdForceBaseline(flag);
+  }
   return nullptr;
 }
 
@@ -88,14 +92,12 @@ napi_value SetPortable(napi_env env, napi_callback_info info) {
 // with contiguous row-major operands (A_b: m x k, or k x m when transposed; B_b: k x n, or
 // n x k; C_b: m x n) at byte offsets, batch strides in floats (0 broadcasts an operand).
 napi_value Gemm(napi_env env, napi_callback_info info) {
-  Args args(env, info, "gemm", 14);
-  uint8_t* data;
-  size_t length;
+  KernelArgs args(env, info, "gemm", 14);
   int64_t batch, m, n, k, aOffset, aStride, bOffset, bStride, cOffset;
   bool transA, transB;
   double alpha, beta;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "batch", 0, &batch) ||
-      !args.integer(2, "m", 0, &m) || !args.integer(3, "n", 0, &n) || !args.integer(4, "k", 0, &k) ||
+  if (!args.integer(1, "batch", 0, &batch) || !args.integer(2, "m", 0, &m) || !args.integer(3, "n", 0, &n) ||
+      !args.integer(4, "k", 0, &k) ||
       !args.boolean(5, "transA", &transA) || !args.boolean(6, "transB", &transB) ||
       !args.integer(7, "aOffset", 0, &aOffset) || !args.integer(8, "aBatchStride", 0, &aStride) ||
       !args.integer(9, "bOffset", 0, &bOffset) || !args.integer(10, "bBatchStride", 0, &bStride) ||
@@ -106,9 +108,8 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
   if (batch == 0 || m == 0 || n == 0) return nullptr;
   const int64_t last = batch - 1;
   float *a, *b, *c;
-  if (!args.floatsAt("A", data, length, aOffset, last * aStride + m * k, &a) ||
-      !args.floatsAt("B", data, length, bOffset, last * bStride + k * n, &b) ||
-      !args.floatsAt("C", data, length, cOffset, batch * m * n, &c)) {
+  if (!args.at("A", aOffset, last * aStride + m * k, &a) || !args.at("B", bOffset, last * bStride + k * n, &b) ||
+      !args.at("C", cOffset, batch * m * n, &c)) {
     return nullptr;
   }
   const GemmShape shape{m, n, k, transA, transB, transA ? m : k, transB ? k : n, n};

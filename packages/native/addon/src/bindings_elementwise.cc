@@ -24,13 +24,11 @@ int64_t span(int rank, const int64_t* dims, const int64_t* strides) {
 // binary(buffer, op, dims, aStrides, bStrides, aOffset, bOffset, outOffset): out = a op b over
 // a collapsed broadcast layout (rank <= 4, innermost strides 0 or 1; see elementwise.h).
 napi_value Binary(napi_env env, napi_callback_info info) {
-  Args args(env, info, "binary", 8);
-  uint8_t* data;
-  size_t length, rank = 0, aRank = 0, bRank = 0;
+  KernelArgs args(env, info, "binary", 8);
+  size_t rank = 0, aRank = 0, bRank = 0;
   int64_t op, aOffset, bOffset, outOffset;
   BroadcastLayout layout;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "op", 0, &op) ||
-      !args.integers(2, "dims", 1, kMaxLayoutRank, layout.dims, &rank) ||
+  if (!args.integer(1, "op", 0, &op) || !args.integers(2, "dims", 1, kMaxLayoutRank, layout.dims, &rank) ||
       !args.integers(3, "aStrides", 0, kMaxLayoutRank, layout.aStrides, &aRank) ||
       !args.integers(4, "bStrides", 0, kMaxLayoutRank, layout.bStrides, &bRank) ||
       !args.integer(5, "aOffset", 0, &aOffset) || !args.integer(6, "bOffset", 0, &bOffset) ||
@@ -54,9 +52,9 @@ napi_value Binary(napi_env env, napi_callback_info info) {
   int64_t size = 1;
   for (size_t i = 0; i < rank; ++i) size *= layout.dims[i];
   float *a, *b, *out;
-  if (!args.floatsAt("a", data, length, aOffset, span(layout.rank, layout.dims, layout.aStrides), &a) ||
-      !args.floatsAt("b", data, length, bOffset, span(layout.rank, layout.dims, layout.bStrides), &b) ||
-      !args.floatsAt("out", data, length, outOffset, size, &out)) {
+  if (!args.at("a", aOffset, span(layout.rank, layout.dims, layout.aStrides), &a) ||
+      !args.at("b", bOffset, span(layout.rank, layout.dims, layout.bStrides), &b) ||
+      !args.at("out", outOffset, size, &out)) {
     return nullptr;
   }
   // Split along the outermost dimension (or, for one dimension, in aligned chunks of it).
@@ -74,14 +72,11 @@ napi_value Binary(napi_env env, napi_callback_info info) {
 
 // unary(buffer, op, n, xOffset, outOffset)
 napi_value Unary(napi_env env, napi_callback_info info) {
-  Args args(env, info, "unary", 5);
-  uint8_t* data;
-  size_t length;
-  int64_t op, n, xOffset, outOffset;
+  KernelArgs args(env, info, "unary", 5);
+  int64_t op, n;
   float *x, *out;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "op", 0, &op) || !args.integer(2, "n", 0, &n) ||
-      !args.integer(3, "xOffset", 0, &xOffset) || !args.integer(4, "outOffset", 0, &outOffset) ||
-      !args.floatsAt("x", data, length, xOffset, n, &x) || !args.floatsAt("out", data, length, outOffset, n, &out)) {
+  if (!args.integer(1, "op", 0, &op) || !args.integer(2, "n", 0, &n) || !args.operand(3, "x", n, &x) ||
+      !args.operand(4, "out", n, &out)) {
     return nullptr;
   }
   if (op > static_cast<int64_t>(UnaryOp::Abs)) {
@@ -97,17 +92,12 @@ napi_value Unary(napi_env env, napi_callback_info info) {
 // reduceAxis(buffer, op, outer, reduced, inner, xOffset, outOffset): out[o, i] = op over r of
 // x[o, r, i] (sum, mean, max): any contiguous block of axes of a dense array.
 napi_value ReduceAxis(napi_env env, napi_callback_info info) {
-  Args args(env, info, "reduceAxis", 7);
-  uint8_t* data;
-  size_t length;
-  int64_t op, outer, reduced, inner, xOffset, outOffset;
+  KernelArgs args(env, info, "reduceAxis", 7);
+  int64_t op, outer, reduced, inner;
   float *x, *out;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "op", 0, &op) ||
-      !args.integer(2, "outer", 0, &outer) || !args.integer(3, "reduced", 1, &reduced) ||
-      !args.integer(4, "inner", 0, &inner) || !args.integer(5, "xOffset", 0, &xOffset) ||
-      !args.integer(6, "outOffset", 0, &outOffset) ||
-      !args.floatsAt("x", data, length, xOffset, outer * reduced * inner, &x) ||
-      !args.floatsAt("out", data, length, outOffset, outer * inner, &out)) {
+  if (!args.integer(1, "op", 0, &op) || !args.integer(2, "outer", 0, &outer) ||
+      !args.integer(3, "reduced", 1, &reduced) || !args.integer(4, "inner", 0, &inner) ||
+      !args.operand(5, "x", outer * reduced * inner, &x) || !args.operand(6, "out", outer * inner, &out)) {
     return nullptr;
   }
   if (op > static_cast<int64_t>(ReduceOp::Max)) {
@@ -124,15 +114,11 @@ napi_value ReduceAxis(napi_env env, napi_callback_info info) {
 
 // softmaxRows(buffer, rows, cols, xOffset, outOffset)
 napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
-  Args args(env, info, "softmaxRows", 5);
-  uint8_t* data;
-  size_t length;
-  int64_t rows, cols, xOffset, outOffset;
+  KernelArgs args(env, info, "softmaxRows", 5);
+  int64_t rows, cols;
   float *x, *out;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "rows", 0, &rows) ||
-      !args.integer(2, "cols", 1, &cols) || !args.integer(3, "xOffset", 0, &xOffset) ||
-      !args.integer(4, "outOffset", 0, &outOffset) || !args.floatsAt("x", data, length, xOffset, rows * cols, &x) ||
-      !args.floatsAt("out", data, length, outOffset, rows * cols, &out)) {
+  if (!args.integer(1, "rows", 0, &rows) || !args.integer(2, "cols", 1, &cols) ||
+      !args.operand(3, "x", rows * cols, &x) || !args.operand(4, "out", rows * cols, &out)) {
     return nullptr;
   }
   parallelChunks(rows, 1, kParallelItems / cols + 1, [&](int64_t first, int64_t last) {
@@ -143,13 +129,11 @@ napi_value SoftmaxRows(napi_env env, napi_callback_info info) {
 
 // transpose(buffer, shape, perm, xOffset, outOffset): 4-byte elements, rank <= 6.
 napi_value Transpose(napi_env env, napi_callback_info info) {
-  Args args(env, info, "transpose", 5);
-  uint8_t* data;
-  size_t length, rank = 0, permRank = 0;
+  KernelArgs args(env, info, "transpose", 5);
+  size_t rank = 0, permRank = 0;
   int64_t shape[6], perm64[6], xOffset, outOffset;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integers(1, "shape", 0, 6, shape, &rank) ||
-      !args.integers(2, "perm", 0, 6, perm64, &permRank) || !args.integer(3, "xOffset", 0, &xOffset) ||
-      !args.integer(4, "outOffset", 0, &outOffset)) {
+  if (!args.integers(1, "shape", 0, 6, shape, &rank) || !args.integers(2, "perm", 0, 6, perm64, &permRank) ||
+      !args.integer(3, "xOffset", 0, &xOffset) || !args.integer(4, "outOffset", 0, &outOffset)) {
     return nullptr;
   }
   int perm[6];
@@ -169,7 +153,7 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
   int64_t size = 1;
   for (size_t i = 0; i < rank; ++i) size *= shape[i];
   float *x, *out;
-  if (!args.floatsAt("x", data, length, xOffset, size, &x) || !args.floatsAt("out", data, length, outOffset, size, &out)) {
+  if (!args.at("x", xOffset, size, &x) || !args.at("out", outOffset, size, &out)) {
     return nullptr;
   }
   if (size > 0) transpose(static_cast<int>(rank), shape, perm, x, out);
@@ -179,19 +163,14 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
 // gatherRows(buffer, tableOffset, tableRows, cols, idsOffset, n, outOffset) -> -1, or the
 // position of the first id outside [0, tableRows) (rows before it are written).
 napi_value GatherRows(napi_env env, napi_callback_info info) {
-  Args args(env, info, "gatherRows", 7);
-  uint8_t* data;
-  size_t length;
-  int64_t tableOffset, tableRows, cols, idsOffset, n, outOffset;
+  KernelArgs args(env, info, "gatherRows", 7);
+  int64_t tableOffset, tableRows, cols, idsOffset, n;
   float *table, *out;
   int32_t* ids;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "tableOffset", 0, &tableOffset) ||
-      !args.integer(2, "tableRows", 0, &tableRows) || !args.integer(3, "cols", 0, &cols) ||
-      !args.integer(4, "idsOffset", 0, &idsOffset) || !args.integer(5, "n", 0, &n) ||
-      !args.integer(6, "outOffset", 0, &outOffset) ||
-      !args.floatsAt("table", data, length, tableOffset, tableRows * cols, &table) ||
-      !args.at("ids", data, length, idsOffset, n, &ids) ||
-      !args.floatsAt("out", data, length, outOffset, n * cols, &out)) {
+  if (!args.integer(1, "tableOffset", 0, &tableOffset) || !args.integer(2, "tableRows", 0, &tableRows) ||
+      !args.integer(3, "cols", 0, &cols) || !args.integer(4, "idsOffset", 0, &idsOffset) ||
+      !args.integer(5, "n", 0, &n) || !args.at("table", tableOffset, tableRows * cols, &table) ||
+      !args.at("ids", idsOffset, n, &ids) || !args.operand(6, "out", n * cols, &out)) {
     return nullptr;
   }
   napi_value result;

@@ -15,18 +15,13 @@ namespace {
 
 // rmsNormForward(buffer, n, d, xOffset, wOffset, eps, yOffset, rOffset)
 napi_value RmsNormForward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "rmsNormForward", 8);
-  uint8_t* data;
-  size_t length;
-  int64_t n, d, xOffset, wOffset, yOffset, rOffset;
+  KernelArgs args(env, info, "rmsNormForward", 8);
+  int64_t n, d;
   double eps;
   float *x, *w, *y, *r;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) ||
-      !args.integer(3, "xOffset", 0, &xOffset) || !args.integer(4, "wOffset", 0, &wOffset) ||
-      !args.number(5, "eps", &eps) || !args.integer(6, "yOffset", 0, &yOffset) ||
-      !args.integer(7, "rOffset", 0, &rOffset) || !args.floatsAt("x", data, length, xOffset, n * d, &x) ||
-      !args.floatsAt("w", data, length, wOffset, d, &w) || !args.floatsAt("y", data, length, yOffset, n * d, &y) ||
-      !args.floatsAt("r", data, length, rOffset, n, &r)) {
+  if (!args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) || !args.operand(3, "x", n * d, &x) ||
+      !args.operand(4, "w", d, &w) || !args.number(5, "eps", &eps) || !args.operand(6, "y", n * d, &y) ||
+      !args.operand(7, "r", n, &r)) {
     return nullptr;
   }
   parallelChunks(n, 1, kParallelItems / d + 1, [&](int64_t first, int64_t last) {
@@ -37,18 +32,12 @@ napi_value RmsNormForward(napi_env env, napi_callback_info info) {
 
 // rmsNormBackward(buffer, n, d, dyOffset, xOffset, wOffset, rOffset, dxOffset, dwOffset)
 napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "rmsNormBackward", 9);
-  uint8_t* data;
-  size_t length;
-  int64_t n, d, dyOffset, xOffset, wOffset, rOffset, dxOffset, dwOffset;
+  KernelArgs args(env, info, "rmsNormBackward", 9);
+  int64_t n, d;
   float *dy, *x, *w, *r, *dx, *dw;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) ||
-      !args.integer(3, "dyOffset", 0, &dyOffset) || !args.integer(4, "xOffset", 0, &xOffset) ||
-      !args.integer(5, "wOffset", 0, &wOffset) || !args.integer(6, "rOffset", 0, &rOffset) ||
-      !args.integer(7, "dxOffset", 0, &dxOffset) || !args.integer(8, "dwOffset", 0, &dwOffset) ||
-      !args.floatsAt("dy", data, length, dyOffset, n * d, &dy) || !args.floatsAt("x", data, length, xOffset, n * d, &x) ||
-      !args.floatsAt("w", data, length, wOffset, d, &w) || !args.floatsAt("r", data, length, rOffset, n, &r) ||
-      !args.floatsAt("dx", data, length, dxOffset, n * d, &dx) || !args.floatsAt("dw", data, length, dwOffset, d, &dw)) {
+  if (!args.integer(1, "n", 0, &n) || !args.integer(2, "d", 1, &d) || !args.operand(3, "dy", n * d, &dy) ||
+      !args.operand(4, "x", n * d, &x) || !args.operand(5, "w", d, &w) || !args.operand(6, "r", n, &r) ||
+      !args.operand(7, "dx", n * d, &dx) || !args.operand(8, "dw", d, &dw)) {
     return nullptr;
   }
   simd().rmsNormBackward(n, d, dy, x, w, r, dx, dw);
@@ -57,15 +46,11 @@ napi_value RmsNormBackward(napi_env env, napi_callback_info info) {
 
 // swiGluForward(buffer, n, gOffset, uOffset, hOffset)
 napi_value SwiGluForward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "swiGluForward", 5);
-  uint8_t* data;
-  size_t length;
-  int64_t n, gOffset, uOffset, hOffset;
+  KernelArgs args(env, info, "swiGluForward", 5);
+  int64_t n;
   float *g, *u, *h;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
-      !args.integer(2, "gOffset", 0, &gOffset) || !args.integer(3, "uOffset", 0, &uOffset) ||
-      !args.integer(4, "hOffset", 0, &hOffset) || !args.floatsAt("g", data, length, gOffset, n, &g) ||
-      !args.floatsAt("u", data, length, uOffset, n, &u) || !args.floatsAt("h", data, length, hOffset, n, &h)) {
+  if (!args.integer(1, "n", 0, &n) || !args.operand(2, "g", n, &g) || !args.operand(3, "u", n, &u) ||
+      !args.operand(4, "h", n, &h)) {
     return nullptr;
   }
   parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
@@ -76,17 +61,11 @@ napi_value SwiGluForward(napi_env env, napi_callback_info info) {
 
 // swiGluBackward(buffer, n, dhOffset, gOffset, uOffset, dgOffset, duOffset)
 napi_value SwiGluBackward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "swiGluBackward", 7);
-  uint8_t* data;
-  size_t length;
-  int64_t n, dhOffset, gOffset, uOffset, dgOffset, duOffset;
+  KernelArgs args(env, info, "swiGluBackward", 7);
+  int64_t n;
   float *dh, *g, *u, *dg, *du;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
-      !args.integer(2, "dhOffset", 0, &dhOffset) || !args.integer(3, "gOffset", 0, &gOffset) ||
-      !args.integer(4, "uOffset", 0, &uOffset) || !args.integer(5, "dgOffset", 0, &dgOffset) ||
-      !args.integer(6, "duOffset", 0, &duOffset) || !args.floatsAt("dh", data, length, dhOffset, n, &dh) ||
-      !args.floatsAt("g", data, length, gOffset, n, &g) || !args.floatsAt("u", data, length, uOffset, n, &u) ||
-      !args.floatsAt("dg", data, length, dgOffset, n, &dg) || !args.floatsAt("du", data, length, duOffset, n, &du)) {
+  if (!args.integer(1, "n", 0, &n) || !args.operand(2, "dh", n, &dh) || !args.operand(3, "g", n, &g) ||
+      !args.operand(4, "u", n, &u) || !args.operand(5, "dg", n, &dg) || !args.operand(6, "du", n, &du)) {
     return nullptr;
   }
   parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
@@ -97,14 +76,12 @@ napi_value SwiGluBackward(napi_env env, napi_callback_info info) {
 
 // rope(buffer, batch, time, heads, headDim, xOffset, cosOffset, sinOffset, transposed, outOffset)
 napi_value Rope(napi_env env, napi_callback_info info) {
-  Args args(env, info, "rope", 10);
-  uint8_t* data;
-  size_t length;
+  KernelArgs args(env, info, "rope", 10);
   int64_t batch, time, heads, headDim, xOffset, cosOffset, sinOffset, outOffset;
   bool transposed;
   float *x, *cosTable, *sinTable, *out;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "batch", 0, &batch) ||
-      !args.integer(2, "time", 0, &time) || !args.integer(3, "heads", 1, &heads) ||
+  if (!args.integer(1, "batch", 0, &batch) || !args.integer(2, "time", 0, &time) ||
+      !args.integer(3, "heads", 1, &heads) ||
       !args.integer(4, "headDim", 2, &headDim) || !args.integer(5, "xOffset", 0, &xOffset) ||
       !args.integer(6, "cosOffset", 0, &cosOffset) || !args.integer(7, "sinOffset", 0, &sinOffset) ||
       !args.boolean(8, "transposed", &transposed) || !args.integer(9, "outOffset", 0, &outOffset)) {
@@ -116,10 +93,8 @@ napi_value Rope(napi_env env, napi_callback_info info) {
     return nullptr;
   }
   const int64_t size = batch * time * heads * headDim;
-  if (!args.floatsAt("x", data, length, xOffset, size, &x) ||
-      !args.floatsAt("cos", data, length, cosOffset, time * headDim, &cosTable) ||
-      !args.floatsAt("sin", data, length, sinOffset, time * headDim, &sinTable) ||
-      !args.floatsAt("out", data, length, outOffset, size, &out)) {
+  if (!args.at("x", xOffset, size, &x) || !args.at("cos", cosOffset, time * headDim, &cosTable) ||
+      !args.at("sin", sinOffset, time * headDim, &sinTable) || !args.at("out", outOffset, size, &out)) {
     return nullptr;
   }
   const int64_t item = time * heads * headDim;
@@ -129,7 +104,13 @@ napi_value Rope(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-bool readAttentionShape(Args& args, AttentionShape* s) {
+// Elements of each attention operand: q, k and v, out and dOut, probs.
+struct AttentionSizes {
+  int64_t query, key, out, probs;
+};
+
+// Arguments 1..7 of both attention kernels, and the sizes of the operands they imply.
+bool readAttentionShape(Args& args, AttentionShape* s, AttentionSizes* sizes) {
   if (!args.integer(1, "batch", 0, &s->batch) || !args.integer(2, "queryBatch", 1, &s->queryBatch) ||
       !args.integer(3, "queryTime", 0, &s->queryTime) || !args.integer(4, "keyTime", 1, &s->keyTime) ||
       !args.integer(5, "heads", 1, &s->heads) || !args.integer(6, "headDim", 1, &s->headDim) ||
@@ -145,30 +126,22 @@ bool readAttentionShape(Args& args, AttentionShape* s) {
     args.fail("causal attention needs queryTime == keyTime");
     return false;
   }
+  const int64_t width = s->heads * s->headDim;
+  *sizes = {s->queryBatch * s->queryTime * width, s->batch * s->keyTime * width, s->batch * s->queryTime * width,
+            s->batch * s->heads * s->queryTime * s->keyTime};
   return true;
 }
 
 // attentionForward(buffer, batch, queryBatch, queryTime, keyTime, heads, headDim, causal,
 //                  qOffset, kOffset, vOffset, outOffset, probsOffset)
 napi_value AttentionForward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "attentionForward", 13);
-  uint8_t* data;
-  size_t length;
+  KernelArgs args(env, info, "attentionForward", 13);
   AttentionShape s;
-  int64_t qOffset, kOffset, vOffset, outOffset, probsOffset;
-  if (!args.bytes(0, "buffer", &data, &length) || !readAttentionShape(args, &s) ||
-      !args.integer(8, "qOffset", 0, &qOffset) || !args.integer(9, "kOffset", 0, &kOffset) ||
-      !args.integer(10, "vOffset", 0, &vOffset) || !args.integer(11, "outOffset", 0, &outOffset) ||
-      !args.integer(12, "probsOffset", 0, &probsOffset)) {
-    return nullptr;
-  }
-  const int64_t width = s.heads * s.headDim;
+  AttentionSizes size;
   float *q, *k, *v, *out, *probs;
-  if (!args.floatsAt("q", data, length, qOffset, s.queryBatch * s.queryTime * width, &q) ||
-      !args.floatsAt("k", data, length, kOffset, s.batch * s.keyTime * width, &k) ||
-      !args.floatsAt("v", data, length, vOffset, s.batch * s.keyTime * width, &v) ||
-      !args.floatsAt("out", data, length, outOffset, s.batch * s.queryTime * width, &out) ||
-      !args.floatsAt("probs", data, length, probsOffset, s.batch * s.heads * s.queryTime * s.keyTime, &probs)) {
+  if (!readAttentionShape(args, &s, &size) || !args.operand(8, "q", size.query, &q) ||
+      !args.operand(9, "k", size.key, &k) || !args.operand(10, "v", size.key, &v) ||
+      !args.operand(11, "out", size.out, &out) || !args.operand(12, "probs", size.probs, &probs)) {
     return nullptr;
   }
   attentionForward(s, q, k, v, out, probs);
@@ -178,29 +151,15 @@ napi_value AttentionForward(napi_env env, napi_callback_info info) {
 // attentionBackward(buffer, batch, queryBatch, queryTime, keyTime, heads, headDim, causal,
 //                   dOutOffset, qOffset, kOffset, vOffset, probsOffset, dqOffset, dkOffset, dvOffset)
 napi_value AttentionBackward(napi_env env, napi_callback_info info) {
-  Args args(env, info, "attentionBackward", 16);
-  uint8_t* data;
-  size_t length;
+  KernelArgs args(env, info, "attentionBackward", 16);
   AttentionShape s;
-  int64_t dOutOffset, qOffset, kOffset, vOffset, probsOffset, dqOffset, dkOffset, dvOffset;
-  if (!args.bytes(0, "buffer", &data, &length) || !readAttentionShape(args, &s) ||
-      !args.integer(8, "dOutOffset", 0, &dOutOffset) || !args.integer(9, "qOffset", 0, &qOffset) ||
-      !args.integer(10, "kOffset", 0, &kOffset) || !args.integer(11, "vOffset", 0, &vOffset) ||
-      !args.integer(12, "probsOffset", 0, &probsOffset) || !args.integer(13, "dqOffset", 0, &dqOffset) ||
-      !args.integer(14, "dkOffset", 0, &dkOffset) || !args.integer(15, "dvOffset", 0, &dvOffset)) {
-    return nullptr;
-  }
-  const int64_t width = s.heads * s.headDim;
-  const int64_t querySize = s.queryBatch * s.queryTime * width, keySize = s.batch * s.keyTime * width;
+  AttentionSizes size;
   float *dOut, *q, *k, *v, *probs, *dq, *dk, *dv;
-  if (!args.floatsAt("dOut", data, length, dOutOffset, s.batch * s.queryTime * width, &dOut) ||
-      !args.floatsAt("q", data, length, qOffset, querySize, &q) ||
-      !args.floatsAt("k", data, length, kOffset, keySize, &k) ||
-      !args.floatsAt("v", data, length, vOffset, keySize, &v) ||
-      !args.floatsAt("probs", data, length, probsOffset, s.batch * s.heads * s.queryTime * s.keyTime, &probs) ||
-      !args.floatsAt("dq", data, length, dqOffset, querySize, &dq) ||
-      !args.floatsAt("dk", data, length, dkOffset, keySize, &dk) ||
-      !args.floatsAt("dv", data, length, dvOffset, keySize, &dv)) {
+  if (!readAttentionShape(args, &s, &size) || !args.operand(8, "dOut", size.out, &dOut) ||
+      !args.operand(9, "q", size.query, &q) || !args.operand(10, "k", size.key, &k) ||
+      !args.operand(11, "v", size.key, &v) || !args.operand(12, "probs", size.probs, &probs) ||
+      !args.operand(13, "dq", size.query, &dq) || !args.operand(14, "dk", size.key, &dk) ||
+      !args.operand(15, "dv", size.key, &dv)) {
     return nullptr;
   }
   attentionBackward(s, dOut, q, k, v, probs, dq, dk, dv);
@@ -209,25 +168,20 @@ napi_value AttentionBackward(napi_env env, napi_callback_info info) {
 
 // denseBitGradient(buffer, n, bits, width, logitsOffset, dROffset, tableOffset, dLogitsOffset)
 napi_value DenseBitGradient(napi_env env, napi_callback_info info) {
-  Args args(env, info, "denseBitGradient", 8);
-  uint8_t* data;
-  size_t length;
-  int64_t n, bits, width, logitsOffset, dROffset, tableOffset, dLogitsOffset;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) || !args.integer(2, "bits", 1, &bits) ||
-      !args.integer(3, "width", 1, &width) || !args.integer(4, "logitsOffset", 0, &logitsOffset) ||
-      !args.integer(5, "dROffset", 0, &dROffset) || !args.integer(6, "tableOffset", 0, &tableOffset) ||
-      !args.integer(7, "dLogitsOffset", 0, &dLogitsOffset)) {
+  KernelArgs args(env, info, "denseBitGradient", 8);
+  int64_t n, bits, width;
+  if (!args.integer(1, "n", 0, &n) || !args.integer(2, "bits", 1, &bits) || !args.integer(3, "width", 1, &width)) {
     return nullptr;
   }
+  // Checked before the table's size 2^bits * width is computed from it.
   if (bits > 24) {
     args.fail("bits must be at most 24 (2^bits codes), got " + std::to_string(bits));
     return nullptr;
   }
   float *logits, *dR, *table, *dLogits;
-  if (!args.floatsAt("logits", data, length, logitsOffset, n * bits, &logits) ||
-      !args.floatsAt("dR", data, length, dROffset, n * width, &dR) ||
-      !args.floatsAt("table", data, length, tableOffset, (int64_t{1} << bits) * width, &table) ||
-      !args.floatsAt("dLogits", data, length, dLogitsOffset, n * bits, &dLogits)) {
+  if (!args.operand(4, "logits", n * bits, &logits) || !args.operand(5, "dR", n * width, &dR) ||
+      !args.operand(6, "table", (int64_t{1} << bits) * width, &table) ||
+      !args.operand(7, "dLogits", n * bits, &dLogits)) {
     return nullptr;
   }
   denseBitGradient(n, bits, width, logits, dR, table, dLogits);
@@ -238,23 +192,16 @@ napi_value DenseBitGradient(napi_env env, napi_callback_info info) {
 //       wOutOffset, mOutOffset, vOutOffset): one AdamW step, the bias corrections folded into
 // stepSize = lr sqrt(1 - b2^t) / (1 - b1^t) and epsHat = eps sqrt(1 - b2^t); decay = 1 - lr wd or 1.
 napi_value AdamW(napi_env env, napi_callback_info info) {
-  Args args(env, info, "adamW", 14);
-  uint8_t* data;
-  size_t length;
-  int64_t n, wOffset, mOffset, vOffset, gOffset, wOutOffset, mOutOffset, vOutOffset;
+  KernelArgs args(env, info, "adamW", 14);
+  int64_t n;
   double beta1, beta2, stepSize, epsHat, decay;
   float *w, *m, *v, *g, *wOut, *mOut, *vOut;
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integer(1, "n", 0, &n) ||
-      !args.integer(2, "wOffset", 0, &wOffset) || !args.integer(3, "mOffset", 0, &mOffset) ||
-      !args.integer(4, "vOffset", 0, &vOffset) || !args.integer(5, "gOffset", 0, &gOffset) ||
-      !args.number(6, "beta1", &beta1) || !args.number(7, "beta2", &beta2) || !args.number(8, "stepSize", &stepSize) ||
+  if (!args.integer(1, "n", 0, &n) || !args.operand(2, "w", n, &w) || !args.operand(3, "m", n, &m) ||
+      !args.operand(4, "v", n, &v) || !args.operand(5, "g", n, &g) || !args.number(6, "beta1", &beta1) ||
+      !args.number(7, "beta2", &beta2) || !args.number(8, "stepSize", &stepSize) ||
       !args.number(9, "epsHat", &epsHat) || !args.number(10, "decay", &decay) ||
-      !args.integer(11, "wOutOffset", 0, &wOutOffset) || !args.integer(12, "mOutOffset", 0, &mOutOffset) ||
-      !args.integer(13, "vOutOffset", 0, &vOutOffset) || !args.floatsAt("w", data, length, wOffset, n, &w) ||
-      !args.floatsAt("m", data, length, mOffset, n, &m) || !args.floatsAt("v", data, length, vOffset, n, &v) ||
-      !args.floatsAt("g", data, length, gOffset, n, &g) || !args.floatsAt("wOut", data, length, wOutOffset, n, &wOut) ||
-      !args.floatsAt("mOut", data, length, mOutOffset, n, &mOut) ||
-      !args.floatsAt("vOut", data, length, vOutOffset, n, &vOut)) {
+      !args.operand(11, "wOut", n, &wOut) || !args.operand(12, "mOut", n, &mOut) ||
+      !args.operand(13, "vOut", n, &vOut)) {
     return nullptr;
   }
   parallelChunks(n, kAlign, kParallelItems, [&](int64_t first, int64_t last) {
@@ -267,12 +214,11 @@ napi_value AdamW(napi_env env, napi_callback_info info) {
 
 // sumOfSquares(buffer, offsets, sizes) -> the sum over every listed float32 array of x^2.
 napi_value SumOfSquares(napi_env env, napi_callback_info info) {
-  Args args(env, info, "sumOfSquares", 3);
-  uint8_t* data;
-  size_t length, count = 0, sizeCount = 0;
+  KernelArgs args(env, info, "sumOfSquares", 3);
+  size_t count = 0, sizeCount = 0;
   constexpr size_t kMaxArrays = 4096;
   static thread_local int64_t offsets[kMaxArrays], sizes[kMaxArrays];
-  if (!args.bytes(0, "buffer", &data, &length) || !args.integers(1, "offsets", 0, kMaxArrays, offsets, &count) ||
+  if (!args.integers(1, "offsets", 0, kMaxArrays, offsets, &count) ||
       !args.integers(2, "sizes", 0, kMaxArrays, sizes, &sizeCount)) {
     return nullptr;
   }
@@ -283,7 +229,7 @@ napi_value SumOfSquares(napi_env env, napi_callback_info info) {
   double total = 0.0;
   for (size_t i = 0; i < count; ++i) {
     float* x;
-    if (!args.floatsAt("array", data, length, offsets[i], sizes[i], &x)) return nullptr;
+    if (!args.at("array", offsets[i], sizes[i], &x)) return nullptr;
     total += simd().sumOfSquares(sizes[i], x);
   }
   napi_value result;

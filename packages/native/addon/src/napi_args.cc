@@ -22,22 +22,36 @@ void Args::fail(const std::string& message) {
   napi_throw_type_error(env_, nullptr, text.c_str());
 }
 
-bool Args::number(size_t i, const char* name, double* out) {
+bool Args::typed(size_t i, napi_valuetype expected, const char* name, const char* suffix, const char* kind) {
   if (!ok_) return false;
   napi_valuetype type;
-  if (i >= count_ || napi_typeof(env_, argv_[i], &type) != napi_ok || type != napi_number) {
-    fail(std::string(name) + " must be a number");
+  if (i >= count_ || napi_typeof(env_, argv_[i], &type) != napi_ok || type != expected) {
+    fail(std::string(name) + suffix + " must be " + kind);
     return false;
   }
+  return true;
+}
+
+bool Args::readNumber(size_t i, const char* name, const char* suffix, double* out) {
+  if (!typed(i, napi_number, name, suffix, "a number")) return false;
   napi_get_value_double(env_, argv_[i], out);
   return true;
 }
 
-bool Args::integer(size_t i, const char* name, int64_t min, int64_t* out) {
+// Whole, >= min, and small enough that the double holds it exactly.
+static bool isInteger(double value, int64_t min) {
+  return std::isfinite(value) && value == std::floor(value) && value >= static_cast<double>(min) && value <= 9.0e15;
+}
+
+static std::string notAnInteger(int64_t min, double value) {
+  return " must be an integer >= " + std::to_string(min) + ", got " + std::to_string(value);
+}
+
+bool Args::readInteger(size_t i, const char* name, const char* suffix, int64_t min, int64_t* out) {
   double value;
-  if (!number(i, name, &value)) return false;
-  if (!std::isfinite(value) || value != std::floor(value) || value < static_cast<double>(min) || value > 9.0e15) {
-    fail(std::string(name) + " must be an integer >= " + std::to_string(min) + ", got " + std::to_string(value));
+  if (!readNumber(i, name, suffix, &value)) return false;
+  if (!isInteger(value, min)) {
+    fail(std::string(name) + suffix + notAnInteger(min, value));
     return false;
   }
   *out = static_cast<int64_t>(value);
@@ -45,12 +59,7 @@ bool Args::integer(size_t i, const char* name, int64_t min, int64_t* out) {
 }
 
 bool Args::boolean(size_t i, const char* name, bool* out) {
-  if (!ok_) return false;
-  napi_valuetype type;
-  if (i >= count_ || napi_typeof(env_, argv_[i], &type) != napi_ok || type != napi_boolean) {
-    fail(std::string(name) + " must be a boolean");
-    return false;
-  }
+  if (!typed(i, napi_boolean, name, "", "a boolean")) return false;
   napi_get_value_bool(env_, argv_[i], out);
   return true;
 }
@@ -127,9 +136,8 @@ bool Args::integers(size_t i, const char* name, int64_t min, size_t maxLength, i
       return false;
     }
     napi_get_value_double(env_, element, &value);
-    if (!std::isfinite(value) || value != std::floor(value) || value < static_cast<double>(min) || value > 9.0e15) {
-      fail(std::string(name) + "[" + std::to_string(j) + "] must be an integer >= " + std::to_string(min) +
-           ", got " + std::to_string(value));
+    if (!isInteger(value, min)) {
+      fail(std::string(name) + "[" + std::to_string(j) + "]" + notAnInteger(min, value));
       return false;
     }
     out[j] = static_cast<int64_t>(value);

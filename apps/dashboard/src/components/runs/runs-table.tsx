@@ -2,11 +2,28 @@ import Link from 'next/link';
 import { formatCount, formatDuration, formatNumber } from '../../lib/format';
 import { COLLAPSE_THRESHOLD_BITS } from '../../lib/keys';
 import type { RunRow } from '../../lib/run-row';
-import type { RunsView } from '../../lib/runs-view';
+import type { RunSortKey, RunsView } from '../../lib/runs-view';
 import { StepProgress } from '../progress';
 import { CollapseMarker, SilentMarker, StatusBadge } from '../status-badge';
 import { Tags } from '../tags';
 import { SortHeader } from './sort-header';
+
+/** The columns between the tick box and the duration, each sorting by its field. */
+const SORTABLE_COLUMNS: Array<{ sort: RunSortKey; label: string; numeric?: boolean; title?: string }> = [
+  { sort: 'status', label: 'Status' },
+  { sort: 'name', label: 'Name' },
+  { sort: 'variant', label: 'Variant' },
+  { sort: 'kappa', label: 'κ bits', numeric: true, title: 'free-bits budget per token, in bits' },
+  { sort: 'H', label: 'H', numeric: true, title: 'latent bits per token' },
+  { sort: 'placement', label: 'm', numeric: true, title: 'encoder placement: Z enters after block m' },
+  { sort: 'seed', label: 'Seed', numeric: true },
+  { sort: 'step', label: 'Step', numeric: true },
+  { sort: 'loss', label: 'Loss', numeric: true, title: 'latest train/loss (nats/token)' },
+  { sort: 'elbo', label: 'ELBO', numeric: true, title: 'latest val/elbo NLL bound (nats/token)' },
+  { sort: 'priorCe', label: 'Prior CE', numeric: true, title: 'latest val/prior_ce (nats/token)' },
+  { sort: 'kl', label: 'KL bits', numeric: true, title: 'latest train/kl_bits per token' },
+  { sort: 'tokensPerSec', label: 'Tokens/s', numeric: true },
+];
 
 /**
  * The run list. It is also a GET form to /compare: ticking runs and pressing Compare opens
@@ -26,31 +43,9 @@ export function RunsTable({ rows, view }: { rows: RunRow[]; view: RunsView }) {
           <thead>
             <tr>
               <th aria-label="select" />
-              <SortHeader view={view} sort="status" label="Status" />
-              <SortHeader view={view} sort="name" label="Name" />
-              <SortHeader view={view} sort="variant" label="Variant" />
-              <SortHeader view={view} sort="kappa" label="κ bits" numeric title="free-bits budget per token, in bits" />
-              <SortHeader view={view} sort="H" label="H" numeric title="latent bits per token" />
-              <SortHeader
-                view={view}
-                sort="placement"
-                label="m"
-                numeric
-                title="encoder placement: Z enters after block m"
-              />
-              <SortHeader view={view} sort="seed" label="Seed" numeric />
-              <SortHeader view={view} sort="step" label="Step" numeric />
-              <SortHeader view={view} sort="loss" label="Loss" numeric title="latest train/loss (nats/token)" />
-              <SortHeader view={view} sort="elbo" label="ELBO" numeric title="latest val/elbo NLL bound (nats/token)" />
-              <SortHeader
-                view={view}
-                sort="priorCe"
-                label="Prior CE"
-                numeric
-                title="latest val/prior_ce (nats/token)"
-              />
-              <SortHeader view={view} sort="kl" label="KL bits" numeric title="latest train/kl_bits per token" />
-              <SortHeader view={view} sort="tokensPerSec" label="Tokens/s" numeric />
+              {SORTABLE_COLUMNS.map((column) => (
+                <SortHeader key={column.sort} view={view} {...column} />
+              ))}
               <th className="num">Duration</th>
             </tr>
           </thead>

@@ -11,20 +11,17 @@ import { GenerationsPanel } from '../../../components/run/generations-panel';
 import { NotesPanel } from '../../../components/run/notes-panel';
 import { RunCharts } from '../../../components/run/run-charts';
 import { RunHeader } from '../../../components/run/run-header';
+import { type IdParams, pageId } from '../../../lib/by-id';
 import { loadFromTracker, nullIfUnknown } from '../../../lib/database';
 import { PARAM, REFRESH_ACTIVE_MS, REFRESH_IDLE_MS } from '../../../lib/keys';
 import { loadRunCharts } from '../../../lib/run-charts';
 import { toRunRow } from '../../../lib/run-row';
-import { ID_PATTERN } from '../../../lib/search-params';
 import { loadZSheet } from '../../../lib/z-sheet';
-
-type Params = Promise<{ id: string }>;
 
 export const metadata: Metadata = { title: 'Run' };
 
-export default async function RunPage({ params }: { params: Params }) {
-  const { id } = await params;
-  if (!ID_PATTERN.test(id)) notFound();
+export default async function RunPage({ params }: { params: IdParams }) {
+  const id = await pageId(params);
   const loaded = await loadFromTracker(async (tracker) => {
     const run = await nullIfUnknown(tracker.getRun(id), 'UNKNOWN_RUN');
     if (run === null) return null;

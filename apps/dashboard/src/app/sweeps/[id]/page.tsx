@@ -13,10 +13,11 @@ import { ParallelPanel } from '../../../components/sweep/parallel-panel';
 import { SweepControls } from '../../../components/sweep/sweep-controls';
 import { SweepHeader } from '../../../components/sweep/sweep-header';
 import { Warnings } from '../../../components/warnings';
+import { type IdParams, pageId } from '../../../lib/by-id';
 import { sweepComparison } from '../../../lib/comparison';
 import { loadFromTracker, nullIfUnknown } from '../../../lib/database';
 import { LARGE_SWEEP_RUNS, PARAM, REFRESH_ACTIVE_MS, REFRESH_IDLE_MS, REFRESH_LARGE_SWEEP_MS } from '../../../lib/keys';
-import { ID_PATTERN, type SearchParams } from '../../../lib/search-params';
+import type { SearchParams } from '../../../lib/search-params';
 import { computeAxisLine, computeHeatmap, sweepPoints } from '../../../lib/sweep-grid';
 import { parseSweepView, resolveSweepView } from '../../../lib/sweep-view';
 
@@ -26,11 +27,10 @@ export default async function SweepPage({
   params,
   searchParams,
 }: {
-  params: Promise<{ id: string }>;
+  params: IdParams;
   searchParams: Promise<SearchParams>;
 }) {
-  const { id } = await params;
-  if (!ID_PATTERN.test(id)) notFound();
+  const id = await pageId(params);
   const requested = parseSweepView(await searchParams);
   const loaded = await loadFromTracker(async (tracker) => {
     const summary = await nullIfUnknown(tracker.sweepSummary(id), 'UNKNOWN_SWEEP');

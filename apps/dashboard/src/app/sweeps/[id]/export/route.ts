@@ -2,22 +2,15 @@
 // run with params, latest metrics and tags; JSON: everything, every point included), streamed as
 // the tracker reads it, a batch of runs at a time: the download starts at once and the server
 // holds one batch, whatever the size of the sweep.
-import { loadFromTracker, nullIfUnknown, queryProblem } from '../../../../lib/database';
-import {
-  EXPORT_CONTENT_TYPES,
-  exportFormat,
-  problemResponse,
-  streamedAttachment,
-  textError,
-} from '../../../../lib/download';
-import { ID_PATTERN } from '../../../../lib/search-params';
+import { type IdParams, loadForRoute } from '../../../../lib/by-id';
+import { nullIfUnknown, queryProblem } from '../../../../lib/database';
+import { EXPORT_CONTENT_TYPES, exportFormat, streamedAttachment } from '../../../../lib/download';
 
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+export async function GET(request: Request, { params }: { params: IdParams }): Promise<Response> {
   const { id } = await params;
   const format = exportFormat(request);
   if (format instanceof Response) return format;
-  if (!ID_PATTERN.test(id)) return textError(404, `No sweep with id ${JSON.stringify(id)}.`);
-  const loaded = await loadFromTracker(async (tracker) => {
+  const loaded = await loadForRoute('sweep', id, async (tracker) => {
     const sweep = await nullIfUnknown(tracker.getSweep(id), 'UNKNOWN_SWEEP');
     if (sweep === null) return null;
     // The first piece is read here, so that a database problem before any byte is sent is
@@ -26,8 +19,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
     const first = await pieces.next();
     return { sweep, first: first.done ? '' : first.value, pieces };
   });
-  if (!loaded.ok) return problemResponse(loaded.problem);
-  if (loaded.data === null) return textError(404, `No sweep with id ${JSON.stringify(id)} in this database.`);
+  if (loaded instanceof Response) return loaded;
   const { sweep, first, pieces } = loaded.data;
   // A read failing half-way aborts the download; a damaged file also loses its cached connection.
   return streamedAttachment(first, pieces, `${sweep.name}.${format}`, EXPORT_CONTENT_TYPES[format], (error) =>

@@ -5,8 +5,9 @@ import Link from 'next/link';
 import { notFound } from 'next/navigation';
 import { DatabaseProblemView } from '../../../../components/database-problem';
 import { ToyFigureView } from '../../../../components/sweep/toy-figure-view';
+import { type IdParams, pageId } from '../../../../lib/by-id';
 import { loadFromTracker, nullIfUnknown } from '../../../../lib/database';
-import { firstValue, ID_PATTERN, type SearchParams } from '../../../../lib/search-params';
+import { firstValue, type SearchParams } from '../../../../lib/search-params';
 import { FIGURE_GROUPS, parseFigureRequest, sweepFigure } from '../../../../lib/toy-figure';
 
 export const metadata: Metadata = { title: 'Toy figure' };
@@ -15,11 +16,10 @@ export default async function FigurePage({
   params,
   searchParams,
 }: {
-  params: Promise<{ id: string }>;
+  params: IdParams;
   searchParams: Promise<SearchParams>;
 }) {
-  const { id } = await params;
-  if (!ID_PATTERN.test(id)) notFound();
+  const id = await pageId(params);
   const query = await searchParams;
   const url = new URLSearchParams();
   for (const name of ['seed', 'groups']) {

@@ -1,22 +1,21 @@
 // GET /sweeps/:id/table?format=markdown|latex|csv: the paper-style comparison table as a file.
-import { exportTable, sweepComparison, TABLE_FORMATS, type TableFormatName } from '../../../../lib/comparison';
-import { loadFromTracker, nullIfUnknown } from '../../../../lib/database';
-import { attachment, problemResponse, textError } from '../../../../lib/download';
-import { ID_PATTERN } from '../../../../lib/search-params';
 
-export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }): Promise<Response> {
+import { type IdParams, loadForRoute } from '../../../../lib/by-id';
+import { exportTable, sweepComparison, TABLE_FORMATS, type TableFormatName } from '../../../../lib/comparison';
+import { nullIfUnknown } from '../../../../lib/database';
+import { attachment, textError } from '../../../../lib/download';
+
+export async function GET(request: Request, { params }: { params: IdParams }): Promise<Response> {
   const { id } = await params;
   const format = new URL(request.url).searchParams.get('format') ?? 'markdown';
   if (!Object.hasOwn(TABLE_FORMATS, format)) {
     return textError(400, `Unknown format ${JSON.stringify(format)}: use ${Object.keys(TABLE_FORMATS).join(', ')}.`);
   }
-  if (!ID_PATTERN.test(id)) return textError(404, `No sweep with id ${JSON.stringify(id)}.`);
-  const loaded = await loadFromTracker(async (tracker) => {
+  const loaded = await loadForRoute('sweep', id, async (tracker) => {
     const sweep = await nullIfUnknown(tracker.getSweep(id), 'UNKNOWN_SWEEP');
     return sweep === null ? null : { sweep, comparison: await sweepComparison(tracker, id) };
   });
-  if (!loaded.ok) return problemResponse(loaded.problem);
-  if (loaded.data === null) return textError(404, `No sweep with id ${JSON.stringify(id)} in this database.`);
+  if (loaded instanceof Response) return loaded;
   const { sweep, comparison } = loaded.data;
   if (!comparison.ok) return textError(409, comparison.message);
   const spec = TABLE_FORMATS[format as TableFormatName];
