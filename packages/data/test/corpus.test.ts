@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '@ftlab/contract';
 import { afterAll, describe, expect, it } from 'vitest';
-import { firstInvalidUtf8Offset, loadCorpus, sha256Hex, splitText, TINY_SHAKESPEARE } from '../src/index.js';
+import { firstInvalidUtf8Offset, loadCorpus, sha256Hex, TINY_SHAKESPEARE } from '../src/corpus.js';
+import { splitText } from '../src/splits.js';
 import { randomUnicode } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ftlab-data-corpus-'));

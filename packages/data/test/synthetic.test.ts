@@ -3,7 +3,6 @@ import {
   analyseReview,
   analyseToyBody,
   type Batch,
-  type BenchmarkItem,
   createBenchmark,
   createDataset,
   type Dataset,
@@ -12,6 +11,7 @@ import {
   type Split,
   toyTokenizer,
 } from '../src/index.js';
+import type { BenchmarkItem } from '../src/synthetic-task.js';
 
 function rowTexts(dataset: Dataset, batch: Batch): string[] {
   return Array.from({ length: batch.batchSize }, (_, r) =>

@@ -2,16 +2,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type Batch,
-  createDataset,
-  type Dataset,
-  loadCorpus,
-  type Split,
-  splitText,
-  type TextDataset,
-  trainBpe,
-} from '../src/index.js';
+import { trainBpe } from '../src/bpe.js';
+import { loadCorpus } from '../src/corpus.js';
+import { type Batch, createDataset, type Dataset, type Split } from '../src/index.js';
+import { splitText } from '../src/splits.js';
+import type { TextDataset } from '../src/text-dataset.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ftlab-data-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,17 +1,16 @@
 import { Rng } from '@ftlab/contract';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { trainBpe } from '../src/bpe.js';
+import { CharTokenizer, charTokenizer } from '../src/char-tokenizer.js';
+import { loadCorpus } from '../src/corpus.js';
 import {
   type BpeTokenizer,
-  CharTokenizer,
-  charTokenizer,
   charTokenizerFromSymbols,
-  loadCorpus,
   pretokenize,
-  splitText,
   type TokenizerJson,
   tokenizerFromJSON,
-  trainBpe,
 } from '../src/index.js';
+import { splitText } from '../src/splits.js';
 import { randomUnicode } from './helpers.js';
 
 const utf8 = new TextEncoder();

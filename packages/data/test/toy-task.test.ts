@@ -1,13 +1,7 @@
 import { Rng } from '@ftlab/contract';
 import { describe, expect, it } from 'vitest';
-import {
-  analyseToyBody,
-  generateToySample,
-  type ToySample,
-  toySequenceLength,
-  toySymbols,
-  toyTokenizer,
-} from '../src/index.js';
+import { analyseToyBody, generateToySample, toyTokenizer } from '../src/index.js';
+import { type ToySample, toySequenceLength, toySymbols } from '../src/toy-task.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 

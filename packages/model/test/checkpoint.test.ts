@@ -6,15 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CheckpointError,
   createModel,
-  encodeSafetensors,
   loadCheckpoint,
   readSafetensors,
   SafetensorsError,
-  type SafetensorsTensor,
   saveCheckpoint,
   writeSafetensors,
 } from '../src/index.js';
-import { decodeSafetensors } from '../src/safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensor } from '../src/safetensors.js';
 import { ENGINES, randomizeWeights, randomTokens, tinyConfig, tokens2d, useEngine } from './helpers.js';
 
 let dir: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decoderLayerCount, defaultMlpWidth, ModelConfigError, resolveModelConfig } from '../src/index.js';
+import { defaultMlpWidth } from '../src/config.js';
+import { decoderLayerCount, ModelConfigError, resolveModelConfig } from '../src/index.js';
 
 function problemsOf(input: Parameters<typeof resolveModelConfig>[0]): string[] {
   try {

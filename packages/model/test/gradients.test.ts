@@ -13,8 +13,9 @@ import { type Tensor, tf } from '@ftlab/backend';
 import { describe, expect, it } from 'vitest';
 import { codeBits, codesToBits } from '../src/binary-mapper.js';
 import type { TransformerModel } from '../src/free-transformer.js';
-import { createModel, type ForwardResultWithLoss, lossAndGradients, type ModelConfigInput } from '../src/index.js';
+import { createModel, lossAndGradients, type ModelConfigInput } from '../src/index.js';
 import { Rng } from '../src/random.js';
+import type { ForwardResultWithLoss } from '../src/types.js';
 import { ENGINES, randomizeWeights, randomTokens, tinyConfig, tokens2d, useEngine } from './helpers.js';
 
 type Override = (bitLogits: Tensor, table: Tensor) => { r: Tensor; bits: Tensor };

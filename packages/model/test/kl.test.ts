@@ -1,6 +1,7 @@
 import { tf } from '@ftlab/backend';
 import { describe, expect, it } from 'vitest';
-import { bitKl, createModel, freeBitsPenalty, logPosterior, tokenKl } from '../src/index.js';
+import { createModel } from '../src/index.js';
+import { bitKl, freeBitsPenalty, logPosterior, tokenKl } from '../src/kl.js';
 import { Rng } from '../src/random.js';
 import { ENGINES, randomizeWeights, randomTokens, tinyConfig, tokens2d, useEngine } from './helpers.js';
 

@@ -1,7 +1,8 @@
 import { type Tensor, tf } from '@ftlab/backend';
 import { describe, expect, it } from 'vitest';
 import type { TransformerModel } from '../src/free-transformer.js';
-import { createModel, type ForwardResult, type ModelConfigInput } from '../src/index.js';
+import { createModel, type ModelConfigInput } from '../src/index.js';
+import type { ForwardResult } from '../src/types.js';
 import {
   copySharedWeights,
   ENGINES,

@@ -3,7 +3,8 @@
 // the missing Python is a failure.
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { runPythonJson, TEST_PYTHON_ENV, testPython, testPythonPath } from '../src/index.js';
+import { runPythonJson, testPythonPath } from '../src/index.js';
+import { TEST_PYTHON_ENV, testPython } from '../src/test-python.js';
 
 const NOWHERE = '/nonexistent/ftlab/python3';
 

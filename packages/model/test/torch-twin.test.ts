@@ -19,13 +19,13 @@ import {
   lossAndGradients,
   type Model,
   type ModelConfigInput,
-  parameterSpecs,
   posteriorUniforms,
   runPythonJson,
   saveCheckpoint,
-  sha256Hex,
   testPythonPath,
 } from '../src/index.js';
+import { parameterSpecs } from '../src/parameters.js';
+import { sha256Hex } from '../src/safetensors.js';
 import {
   ENGINES,
   NATIVE_SKIP_REASON,

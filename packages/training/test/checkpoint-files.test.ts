@@ -5,17 +5,13 @@ import { RunStateError } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_LEFTOVER_AGE_MS,
-  configHash,
-  evaluationHooks,
-  executeRun,
   LATEST_FILE,
   loadTrainingCheckpoint,
-  resumePoint,
-  runConfigOf,
   TRAINER_STATE_FILE,
-  TrainingCheckpointError,
-  train,
-} from '../src/index.js';
+} from '../src/checkpoint.js';
+import { evaluationHooks, executeRun, resumePoint, runConfigOf, TrainingCheckpointError } from '../src/index.js';
+import { configHash } from '../src/run-record.js';
+import { train } from '../src/trainer.js';
 import { backend, latestWeightsDigest, startedRun, stoppedAfterStep6, tinyConfig } from './helpers.js';
 
 describe('checkpoint folders', () => {

@@ -2,7 +2,9 @@ import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, configHash, parseRunConfig, resolveRunConfig } from '../src/index.js';
+import { parseRunConfig } from '../src/config.js';
+import { ConfigError, resolveRunConfig } from '../src/index.js';
+import { configHash } from '../src/run-record.js';
 
 const VALID = `
 name: toy-test

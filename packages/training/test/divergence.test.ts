@@ -7,7 +7,7 @@ import {
   LONG_WINDOW,
   SHORT_WINDOW,
   type StepValues,
-} from '../src/index.js';
+} from '../src/divergence.js';
 
 interface Curve {
   name: string;

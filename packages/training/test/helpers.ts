@@ -4,15 +4,9 @@ import { join } from 'node:path';
 import { type BackendInfo, nativeTestSkipReason, selectBackend } from '@ftlab/backend';
 import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { onTestFinished } from 'vitest';
-import {
-  checkpointDigest,
-  executeRun,
-  latestCheckpointDir,
-  parseRunConfig,
-  type RunConfig,
-  type RunEvaluationHooks,
-  runInput,
-} from '../src/index.js';
+import { parseRunConfig } from '../src/config.js';
+import type { RunEvaluationHooks } from '../src/execute-run.js';
+import { checkpointDigest, executeRun, latestCheckpointDir, type RunConfig, runInput } from '../src/index.js';
 
 export const TINY = `
 name: tiny

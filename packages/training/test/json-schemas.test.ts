@@ -6,8 +6,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { checkConfig } from '@ftlab/config';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { RunConfigFileSchema, SweepFileSchema } from '../src/index.js';
+import { RunConfigFileSchema } from '../src/config.js';
 import { trainingJsonSchemas } from '../src/json-schemas.js';
+import { SweepFileSchema } from '../src/sweep-schema.js';
 import { type Schema, validate } from './json-schema-validator.js';
 
 const SCHEMAS = join(import.meta.dirname, '..', 'schemas');

@@ -1,6 +1,7 @@
 import { selectBackend, tf } from '@ftlab/backend';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { AdamW, clipByGlobalNorm, learningRate } from '../src/index.js';
+import { AdamW, clipByGlobalNorm } from '../src/optimizer.js';
+import { learningRate } from '../src/schedule.js';
 
 beforeAll(async () => {
   await selectBackend('cpu');

@@ -3,14 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openTracker, type Run, type Tracker } from '@ftlab/tracker';
 import { expect, it } from 'vitest';
-import {
-  evaluationHooks,
-  executeRun,
-  type RunEvaluationHooks,
-  runInput,
-  runWorker,
-  type TrainOutcome,
-} from '../src/index.js';
+import type { RunEvaluationHooks } from '../src/execute-run.js';
+import { evaluationHooks, executeRun, runInput, runWorker, type TrainOutcome } from '../src/index.js';
 import { backend, tempDir, tinyConfig } from './helpers.js';
 
 it("a worker that cannot reach a run's files hands it back to the queue, and stops once only such runs are left", async () => {

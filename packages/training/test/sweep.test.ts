@@ -2,7 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, configHash, MAX_SWEEP_RUNS, parseSweep, setPath } from '../src/index.js';
+import { setPath } from '../src/config-path.js';
+import { ConfigError } from '../src/index.js';
+import { configHash } from '../src/run-record.js';
+import { MAX_SWEEP_RUNS, parseSweep } from '../src/sweep-config.js';
 
 const BASE = `
 name: base
