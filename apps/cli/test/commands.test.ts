@@ -347,10 +347,7 @@ describe('bench', () => {
     ]);
     const [single, multi] = jsonLines(out) as Array<Record<string, number>>;
     expect(multi).toMatchObject({ kind: 'multi-process', processes: 2 });
-    expect(multi?.efficiency).toBeCloseTo(
-      (multi?.totalTokensPerSec as number) / (2 * (single?.tokensPerSec as number)),
-      3,
-    );
+    expect(multi?.efficiency).toBeCloseTo(multi?.totalTokensPerSec / (2 * single?.tokensPerSec), 3);
     const none = await ftlab(['bench', '--cases', 'ft-h8-dense', '--engines', 'wasm', '--processes', '2']).done;
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/add 1 to --processes, or the baseline case to --cases/);

@@ -287,8 +287,8 @@ describe.each(Object.keys(RUNS) as RunName[])('ftlab export --format hf: the %s 
         expect(rest).toEqual([]);
         // Merge i makes token 256 + i, and both halves exist before it.
         expect(vocab[`${left}${right}`]).toBe(256 + rank);
-        expect(vocab[left as string]).toBeLessThan(256 + rank);
-        expect(vocab[right as string]).toBeLessThan(256 + rank);
+        expect(vocab[left]).toBeLessThan(256 + rank);
+        expect(vocab[right]).toBeLessThan(256 + rank);
       }
     }
     expect(readJson(join(out, 'tokenizer_config.json'))).toEqual({
@@ -351,7 +351,7 @@ describe("a Free Transformer's custom code", () => {
     expect(Object.fromEntries(pairs)).toEqual(HF_CONFIG_FIELDS);
     // What FreeTransformerConfig.ftlab_config() computes from config.json: the manifest's config.
     const hf = readJson(join(out, 'config.json'));
-    expect(Object.fromEntries(pairs.map(([ftlabName, hfName]) => [ftlabName, hf[hfName as string]]))).toEqual(config);
+    expect(Object.fromEntries(pairs.map(([ftlabName, hfName]) => [ftlabName, hf[hfName]]))).toEqual(config);
     expect(readJson(join(out, 'ftlab-model.json')).config).toEqual(config);
     // auto_map's targets and the names the modeling file imports exist where they point.
     const modeling = readFileSync(join(out, 'modeling_free_transformer.py'), 'utf8');
@@ -412,7 +412,7 @@ describe('ftlab export --format hf refuses', () => {
     const status = JSON.parse(await ftlabOk(['status', '--db', db, '--status', 'pending', '--json'])) as {
       runs: Array<{ id: string }>;
     };
-    const pending = status.runs[0]?.id as string;
+    const pending = status.runs[0]?.id;
     const noCheckpoint = await ftlab(['export', pending, '--db', db, '--format', 'hf', '--out', join(dir, 'none')])
       .done;
     expect(noCheckpoint.code).toBe(1);

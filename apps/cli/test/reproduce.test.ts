@@ -79,7 +79,7 @@ describe('ftlab reproduce names the first difference', () => {
     const byte = Buffer.alloc(1);
     const at = statSync(file).size - 2; // inside the last tensor's values
     readSync(fd, byte, 0, 1, at);
-    byte[0] = (byte[0] as number) ^ 0x01;
+    byte[0] = byte[0] ^ 0x01;
     writeSync(fd, byte, 0, 1, at);
     closeSync(fd);
     const { code, out } = await reproduce(db);

@@ -88,7 +88,7 @@ function maxDifference(a: unknown[], b: unknown[], relative: boolean): number {
   const y = b.flat(3) as number[];
   expect(x.length).toBe(y.length);
   const scale = (v: number) => (relative ? Math.max(1, Math.abs(v)) : 1);
-  return Math.max(0, ...x.map((v, i) => Math.abs(v - (y[i] as number)) / scale(y[i] as number)));
+  return Math.max(0, ...x.map((v, i) => Math.abs(v - y[i]) / scale(y[i])));
 }
 
 function twin(requests: unknown[]): unknown[] {
@@ -139,7 +139,7 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
     }
     await selectBackend('wasm');
     for (const [i, run] of RUNS.entries()) {
-      const runDir = join(artifacts, ids[i] as string);
+      const runDir = join(artifacts, ids[i]);
       const checkpoint = await latestCheckpointDir(runDir);
       const model = await loadCheckpoint(checkpoint as string);
       const tokenizer = tokenizerFromJSON(JSON.parse(readFileSync(join(runDir, 'tokenizer.json'), 'utf8')));
@@ -147,7 +147,7 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
       const rows = [ids2.slice(0, TIME + 1), ids2.slice(TIME + 5, 2 * TIME + 6)];
       const codes = rows.map((_, r) => Array.from({ length: TIME }, (_, t) => (3 * t + 5 * r + 1) % 8));
       trained.set(run.name, {
-        id: ids[i] as string,
+        id: ids[i],
         db: join(dir, `run-${i}.db`),
         runDir,
         model,
@@ -381,7 +381,7 @@ describe.skipIf(PYTHON === undefined)('runs trained by ftlab load in the PyTorch
         for (let b = 0; b < batch; b++) {
           for (let t = 0; t + 1 < TIME; t++) {
             if ((labels[b] as number[])[t + 1] === -100) continue;
-            sum += ((ours.ce[b] as number[])[t] as number) + Math.max(0, ((kl[b] as number[])[t] as number) - kappa);
+            sum += (ours.ce[b] as number[])[t] + Math.max(0, (kl[b] as number[])[t] - kappa);
             scored++;
           }
         }

@@ -46,7 +46,7 @@ describe('one worker process at a time', () => {
     const uninterrupted = await worker(whole.db).done;
     expect(uninterrupted.code, uninterrupted.stderr).toBe(0);
     const [wholeRun] = await runsOf(whole.db);
-    const expected = await weightsDigest(join(whole.dir, 'ftlab-runs', wholeRun?.id as string));
+    const expected = await weightsDigest(join(whole.dir, 'ftlab-runs', wholeRun?.id));
 
     const { dir, db } = await queued();
     const first = worker(db);

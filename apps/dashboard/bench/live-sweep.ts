@@ -18,7 +18,7 @@ export interface LiveRun {
  */
 export async function startRun(tracker: Tracker, sweepId: string, n: number, worker: string): Promise<LiveRun> {
   const seed = 1000 + Math.floor(n / 2);
-  const kappaBits = [0.25, 1, 4][Math.floor(n / 2) % 3] as number;
+  const kappaBits = [0.25, 1, 4][Math.floor(n / 2) % 3];
   await tracker.createRuns(sweepId, [n % 2 === 0 ? baselineRunInput(seed) : benchRunInput(kappaBits, 8, seed)]);
   const run = await tracker.claimNextRun(sweepId, worker);
   if (run === null) throw new Error(`bench: the run of seed ${seed} was created but could not be claimed`);

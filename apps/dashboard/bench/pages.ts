@@ -134,7 +134,7 @@ async function time(url: string, pid: number, setName: string, page: Case): Prom
   }
   const at = (list: number[], q: number) => {
     const sorted = [...list].sort((a, b) => a - b);
-    return +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number).toFixed(1);
+    return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
   };
   const result = { p50: at(samples, 0.5), p95: at(samples, 0.95), firstByteP95: at(firstBytes, 0.95) };
   print({
@@ -147,7 +147,7 @@ async function time(url: string, pid: number, setName: string, page: Case): Prom
     repeats: REPEATS,
     bytes,
     serverPeakMB: peakMegabytes(pid),
-    load1: +(loadavg()[0] as number).toFixed(2),
+    load1: +loadavg()[0].toFixed(2),
   });
   return result;
 }

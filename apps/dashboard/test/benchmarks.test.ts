@@ -49,8 +49,8 @@ describe('benchmarkTable', () => {
     const [base, ft] = table.rows.find((r) => r.key === KEY)?.cells ?? [];
     const values = (kappa: number | null, latent: number | null) =>
       SEEDS.map((s) => priorCe(kappa, latent, s) / Math.LN2);
-    const differences = SEEDS.map((_, i) => (values(4, 8)[i] as number) - (values(null, null)[i] as number));
-    expect(base?.value).toBeCloseTo((values(null, null).reduce((a, b) => a + b) as number) / 2, 12);
+    const differences = SEEDS.map((_, i) => values(4, 8)[i] - values(null, null)[i]);
+    expect(base?.value).toBeCloseTo(values(null, null).reduce((a, b) => a + b) / 2, 12);
     expect(base?.delta).toBeUndefined();
     expect(ft?.n).toBe(2);
     expect(ft?.delta).toEqual(pairedInterval(differences, 0.95));

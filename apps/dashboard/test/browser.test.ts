@@ -205,7 +205,7 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     const free = SEEDS.map((seed) => lab.freeRuns.get(`4/8/${seed}`)?.id as string);
     // One more evaluation at an earlier step for the chart over steps.
     const writer = await openTracker(lab.path);
-    await writer.logEvaluations(free[1] as string, [
+    await writer.logEvaluations(free[1], [
       { step: 40, task: 'likelihood', metric: 'prior_ce_bits_per_token', value: 3, stderr: 0.02, n: 256 },
     ]);
     await writer.close();
@@ -249,8 +249,8 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     const cells = option.series[0]?.data as Array<[number, number, number, number]>;
     expect(cells).toHaveLength(KAPPA_BITS.length * LATENT_BITS.length);
     for (const [x, y, value, n] of cells) {
-      const kappa = KAPPA_BITS[x] as number;
-      const h = LATENT_BITS[y] as number;
+      const kappa = KAPPA_BITS[x];
+      const h = LATENT_BITS[y];
       const expected = SEEDS.reduce((sum, seed) => sum + priorCe(kappa, h, seed), 0) / SEEDS.length;
       expect(value).toBeCloseTo(expected, 12);
       expect(n).toBe(SEEDS.length);
@@ -265,9 +265,7 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     const cells = (await chartOption(page, 'sweep-heatmap')).series[0]?.data as Array<[number, number, number]>;
     expect(cells).toHaveLength(KAPPA_BITS.length * LATENT_BITS.length);
     for (const [x, y, value] of cells) {
-      const deltas = SEEDS.map(
-        (seed) => priorCe(KAPPA_BITS[x] as number, LATENT_BITS[y] as number, seed) - priorCe(null, null, seed),
-      );
+      const deltas = SEEDS.map((seed) => priorCe(KAPPA_BITS[x], LATENT_BITS[y], seed) - priorCe(null, null, seed));
       expect(value).toBeCloseTo(deltas.reduce((a, b) => a + b, 0) / deltas.length, 12);
     }
     await screenshot('sweep-delta');
@@ -290,7 +288,7 @@ describeOnEachEngine('dashboard in Chromium', (engine) => {
     expect(contents.markdown).toMatch(/^\| metric \| baseline \(n=2\) \|/);
     expect(contents.markdown).toContain('likelihood/prior_ce_bits_per_token');
     expect(contents.latex).toContain('\\begin{tabular}');
-    const csvLines = (contents.csv as string).trim().split('\n');
+    const csvLines = contents.csv.trim().split('\n');
     expect(csvLines[0]).toBe(
       'task,metric,column,is_baseline,mean,std,n,delta,delta_stderr,ci_low,ci_high,pairs,significant',
     );

@@ -33,7 +33,7 @@ async function chartGeometry(page: Page, testId: string, value: Array<number | s
       const chart = window.echarts?.getInstanceByDom(element);
       if (!chart) throw new Error(`no chart in [data-testid="${id}"]`);
       const option = chart.getOption() as { xAxis?: CategoryAxis[]; yAxis?: CategoryAxis[] };
-      const pixel = chart.convertToPixel({ seriesIndex: series as number }, at as Array<number | string>) as number[];
+      const pixel = chart.convertToPixel({ seriesIndex: series }, at as Array<number | string>) as number[];
       return { xAxis: option.xAxis?.[0], yAxis: option.yAxis?.[0], pixel };
     },
     [testId, value, seriesIndex] as const,
@@ -57,7 +57,7 @@ async function hoverTooltip(
     .poll(
       async () => {
         const { pixel } = await chartGeometry(page, testId, value, seriesIndex);
-        await chart.hover({ position: { x: pixel[0] as number, y: pixel[1] as number } });
+        await chart.hover({ position: { x: pixel[0], y: pixel[1] } });
         text = (await chart.textContent()) ?? '';
         return text;
       },
@@ -132,7 +132,7 @@ describeOnEachEngine('chart tooltips in Chromium show script-bearing text litera
     const x = xAxis as CategoryAxis;
     expect(x.data.length).toBe(2);
     for (let xi = 0; xi < x.data.length; xi++) {
-      const text = await hoverTooltip(page, 'sweep-line', [xi, 2.3], x.data[xi] as string);
+      const text = await hoverTooltip(page, 'sweep-line', [xi, 2.3], x.data[xi]);
       expect(text).toContain('mean over runs');
     }
     expect(await injected(page)).toEqual({ flags: [], images: 0 });

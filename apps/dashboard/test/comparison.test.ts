@@ -111,7 +111,7 @@ describe('sweepComparison', () => {
     expect(cache.size).toBe(MAX_LIVE_COMPARISONS);
     const kept = [...cache.keys()].map((key) => key.split('\u0000')[1]);
     expect(kept).toEqual(ids.slice(1)); // the first viewed was let go
-    await sweepComparison(reader, ids[1] as string); // viewing again makes it the most recent
-    expect([...cache.keys()].at(-1)?.endsWith(ids[1] as string)).toBe(true);
+    await sweepComparison(reader, ids[1]); // viewing again makes it the most recent
+    expect([...cache.keys()].at(-1)?.endsWith(ids[1])).toBe(true);
   });
 });

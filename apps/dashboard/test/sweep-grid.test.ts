@@ -31,8 +31,8 @@ describe('computeHeatmap', () => {
     expect(heatmap.y.map((v) => v.label)).toEqual(LATENT_BITS.map(String));
     expect(heatmap.cells).toHaveLength(KAPPA_BITS.length * LATENT_BITS.length);
     for (const cell of heatmap.cells) {
-      const kappa = KAPPA_BITS[cell.x] as number;
-      const h = LATENT_BITS[cell.y] as number;
+      const kappa = KAPPA_BITS[cell.x];
+      const h = LATENT_BITS[cell.y];
       expect(cell.value.mean).toBeCloseTo(mean(SEEDS.map((seed) => priorCe(kappa, h, seed))), 12);
       expect(cell.value.n).toBe(SEEDS.length);
       expect(cell.runIds).toHaveLength(SEEDS.length);
@@ -102,7 +102,7 @@ describe('computeAxisLine', () => {
     const pooled = computeAxisLine(points, PARAM.kappaNats, null);
     expect(pooled.series).toHaveLength(1);
     pooled.x.forEach((_, i) => {
-      const kappa = KAPPA_BITS[i] as number;
+      const kappa = KAPPA_BITS[i];
       const values = LATENT_BITS.flatMap((h) => SEEDS.map((seed) => priorCe(kappa, h, seed)));
       expect(pooled.series[0]?.points[i]?.mean).toBeCloseTo(mean(values), 12);
       expect(pooled.series[0]?.points[i]?.n).toBe(values.length);

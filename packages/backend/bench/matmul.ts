@@ -56,7 +56,7 @@ async function main(): Promise<void> {
         times.push(performance.now() - t0);
       }
       times.sort((a, b) => a - b);
-      const median = times[Math.floor(times.length / 2)] as number;
+      const median = times[Math.floor(times.length / 2)];
       // The useful work: forward 2 products, backward 3 (dW1, dW2 and the hidden layer's gradient;
       // x needs none), 2*m*k*n flops each. An engine that also computes x's gradient does it on
       // its own time, and shows as fewer GFLOP/s.

@@ -69,7 +69,7 @@ export function matMul(a: Tensor, b: Tensor, transposeA = false, transposeB = fa
  * product is one large 2-D matmul, the shape XNNPACK is fastest on.
  */
 export function linear(x: Tensor, weight: Tensor): Tensor {
-  const inFeatures = x.shape[x.rank - 1] as number;
+  const inFeatures = x.shape[x.rank - 1];
   if (weight.rank !== 2 || weight.shape[0] !== inFeatures) {
     throw new Error(`linear: input [${x.shape}] does not match weight [${weight.shape}]`);
   }

@@ -33,7 +33,7 @@ type Kernel = (inputs: Inputs, backend: HeapBackend, attrs: Attrs) => TensorInfo
 function kernels(addon: NativeAddon): Record<string, Kernel> {
   const at = (b: HeapBackend, t: TensorInfo) => b.dataIdMap.get(t.dataId).memoryOffset;
   const heap = (b: HeapBackend) => b.wasm.HEAPU8.buffer;
-  const lastDim = (t: TensorInfo) => t.shape[t.shape.length - 1] as number;
+  const lastDim = (t: TensorInfo) => t.shape[t.shape.length - 1];
   const float = (b: HeapBackend, shape: number[]) => b.makeOutput(shape, 'float32');
 
   // The shapes of an attention call; `args` are the ones both attention kernels start with.
@@ -152,7 +152,7 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
     [FUSED_KERNELS.denseBitGradient]: ({ logits, dR, table }, b) => {
       const l = logits as TensorInfo;
       const [n, bits] = l.shape as [number, number];
-      const width = (table as TensorInfo).shape[1] as number;
+      const width = (table as TensorInfo).shape[1];
       const dLogits = float(b, [n, bits]);
       addon.denseBitGradient(
         heap(b),

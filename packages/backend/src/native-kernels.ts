@@ -37,7 +37,7 @@ function heap(backend: WasmHeapBackend): ArrayBufferLike {
 /** Row-major strides of a shape, in elements. */
 function stridesOf(shape: readonly number[]): number[] {
   const strides = new Array<number>(shape.length).fill(1);
-  for (let i = shape.length - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (shape[i + 1] as number);
+  for (let i = shape.length - 2; i >= 0; i--) strides[i] = strides[i + 1] * shape[i + 1];
   return strides;
 }
 
@@ -62,7 +62,7 @@ function batchMatMul(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     const bBatch = [...Array<number>(rank - (b.shape.length - 2)).fill(1), ...b.shape.slice(0, -2)];
     const outBatch: number[] = [];
     for (let i = 0; i < rank; i++) {
-      const [ad, bd] = [aBatch[i] as number, bBatch[i] as number];
+      const [ad, bd] = [aBatch[i], bBatch[i]];
       if (ad !== bd && ad !== 1 && bd !== 1) return fallback(args); // not broadcastable: wasm says so
       outBatch.push(ad === 1 ? bd : ad);
     }
@@ -101,9 +101,9 @@ function batchMatMul(addon: NativeAddon, fallback: KernelFunc): KernelFunc {
     for (let item = 0; item < items; item++) {
       let [aItem, bItem] = [0, 0];
       for (let d = 0; d < rank; d++) {
-        const index = Math.floor(item / (outStrides[d] as number)) % (outBatch[d] as number);
-        if (aBatch[d] !== 1) aItem += index * (aStrides[d] as number);
-        if (bBatch[d] !== 1) bItem += index * (bStrides[d] as number);
+        const index = Math.floor(item / outStrides[d]) % outBatch[d];
+        if (aBatch[d] !== 1) aItem += index * aStrides[d];
+        if (bBatch[d] !== 1) bItem += index * bStrides[d];
       }
       addon.gemm(
         heap(backend),
@@ -169,7 +169,7 @@ function reduce(addon: NativeAddon, op: number, axisAttr: 'axis' | 'reductionInd
     if (x.dtype !== 'float32') return fallback(args);
     const axes = normaliseAxes(attrs[axisAttr] as number | number[], x.shape.length);
     if (axes.length === 0) return fallback(args);
-    const first = axes[0] as number;
+    const first = axes[0];
     if (axes.some((axis, i) => axis !== first + i)) return fallback(args); // not one block
     const end = first + axes.length;
     const reduced = shapeSize(x.shape.slice(first, end));
@@ -193,7 +193,7 @@ function softmax(addon: NativeAddon): KernelReplacement {
     const { dim } = args.attrs as { dim: number };
     const rank = logits.shape.length;
     if (logits.dtype !== 'float32' || rank === 0 || (dim !== -1 && dim !== rank - 1)) return fallback(args);
-    const cols = logits.shape[rank - 1] as number;
+    const cols = logits.shape[rank - 1];
     const rows = shapeSize(logits.shape) / Math.max(cols, 1);
     const backend = heapOf(args);
     const out = backend.makeOutput(logits.shape, 'float32');
@@ -210,7 +210,7 @@ function transpose(addon: NativeAddon): KernelReplacement {
     if ((x.dtype !== 'float32' && x.dtype !== 'int32') || x.shape.length > 6) return fallback(args);
     const backend = heapOf(args);
     const out = backend.makeOutput(
-      perm.map((p) => x.shape[p] as number),
+      perm.map((p) => x.shape[p]),
       x.dtype,
     );
     if (shapeSize(x.shape) > 0) addon.transpose(heap(backend), x.shape, perm, offset(backend, x), offset(backend, out));
@@ -243,7 +243,7 @@ function gather(addon: NativeAddon): KernelReplacement {
     if (x.dtype !== 'float32' || indices.dtype !== 'int32' || along !== 0 || batchDims !== 0 || rank === 0) {
       return fallback(args);
     }
-    const rows = x.shape[0] as number;
+    const rows = x.shape[0];
     const cols = shapeSize(x.shape.slice(1));
     const count = shapeSize(indices.shape);
     const backend = heapOf(args);

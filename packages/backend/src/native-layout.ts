@@ -34,8 +34,8 @@ export function broadcastLayout(aShape: readonly number[], bShape: readonly numb
   // Collapsed dimensions as [size, a spans it, b spans it].
   const merged: Array<[number, boolean, boolean]> = [];
   for (let i = 0; i < rank; i++) {
-    const ad = a[i] as number;
-    const bd = b[i] as number;
+    const ad = a[i];
+    const bd = b[i];
     if (ad !== bd && ad !== 1 && bd !== 1) return null;
     const size = Math.max(ad, bd);
     outShape.push(ad === 0 || bd === 0 ? 0 : size);

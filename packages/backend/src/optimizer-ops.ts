@@ -78,5 +78,5 @@ export function sumOfSquares(tensors: readonly Tensor[]): number {
     }
   }
   if (tensors.length === 0) return 0;
-  return tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))).dataSync()[0] as number);
+  return tf.tidy(() => tf.addN(tensors.map((t) => tf.sum(tf.square(t)))).dataSync()[0]);
 }

@@ -31,7 +31,7 @@ function ropeReference(x: Tensor, cos: Tensor, sin: Tensor, heads: number): Tens
 function attentionReference(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): Tensor {
   const [batch, time, width] = k.shape as [number, number, number];
   const dh = width / heads;
-  const split = (t: Tensor) => tf.transpose(tf.reshape(t, [t.shape[0] as number, time, heads, dh]), [0, 2, 1, 3]);
+  const split = (t: Tensor) => tf.transpose(tf.reshape(t, [t.shape[0], time, heads, dh]), [0, 2, 1, 3]);
   // matMul, not tf.matMul: its gradient handles the query's broadcast batch.
   let scores = matMul(split(q), split(k), false, true);
   if (causal) {

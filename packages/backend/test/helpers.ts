@@ -22,5 +22,5 @@ export function uniform(shape: number[], seed: number): tf.Tensor {
 
 export function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   if (a.shape.join() !== b.shape.join()) throw new Error(`shape [${a.shape}] vs [${b.shape}]`);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0] as number);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
 }

@@ -48,7 +48,7 @@ describe.each(ENGINES)('matMul on %s', (engine) => {
       tf.sum(tf.mul(f(p, q, transposeA, transposeB), upstream));
     // tf.matMul's own gradient throws on broadcast batch axes (tfjs 4.22), so the reference
     // broadcasts explicitly with tile, whose gradient sums the copies.
-    const reps = b.map((d, i) => (i < b.length - 2 ? (a[i] as number) / d : 1));
+    const reps = b.map((d, i) => (i < b.length - 2 ? a[i] / d : 1));
     const reference: typeof matMul = (p, q, ta, tb) =>
       tf.matMul(p, reps.some((r) => r > 1) ? tf.tile(q, reps) : q, ta, tb);
     const [gxRef, gyRef] = tf.grads(loss(reference))([x, y]) as [tf.Tensor, tf.Tensor];

@@ -29,11 +29,9 @@ describe.each(ENGINES)('optimizer ops on %s', (engine) => {
         tf.dispose([param, m, v, grad]);
         ({ param, m, v } = next);
         for (let i = 0; i < 35; i++) {
-          mw[i] = beta1 * (mw[i] as number) + (1 - beta1) * (g[i] as number);
-          vw[i] = beta2 * (vw[i] as number) + (1 - beta2) * (g[i] as number) ** 2;
-          pw[i] =
-            (pw[i] as number) * step.decay -
-            (step.stepSize * (mw[i] as number)) / (Math.sqrt(vw[i] as number) + step.epsHat);
+          mw[i] = beta1 * mw[i] + (1 - beta1) * g[i];
+          vw[i] = beta2 * vw[i] + (1 - beta2) * g[i] ** 2;
+          pw[i] = pw[i] * step.decay - (step.stepSize * mw[i]) / (Math.sqrt(vw[i]) + step.epsHat);
         }
       }
       expect(maxAbsDiff(param, tf.tensor(pw, [7, 5]))).toBeLessThan(1e-6);

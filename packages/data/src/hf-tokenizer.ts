@@ -44,7 +44,7 @@ export function spellOutWhitespace(source: string): string {
   let out = '';
   let inClass = false;
   for (let i = 0; i < source.length; i++) {
-    const c = source[i] as string;
+    const c = source[i];
     if (c === '\\') {
       const next = source[i + 1] ?? '';
       i++;

@@ -80,7 +80,7 @@ export function measureLatentUsage(
     const values = perBit.dataSync();
     perBit.dispose();
     values.forEach((v, h) => {
-      totals[h] = (totals[h] as number) + v * batch.batchSize * time;
+      totals[h] = totals[h] + v * batch.batchSize * time;
     });
     tokens += batch.batchSize * time;
   });

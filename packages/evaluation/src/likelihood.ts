@@ -193,13 +193,13 @@ function batchTotals(
   const posterior: RowDraws[] = Array.from({ length: rows }, () => ({ ce: [], logQ: [] }));
   const kl = new Array<number>(rows).fill(0);
   const bitKl = drawSums(model, batch, posteriorDraws, 'posterior', seed, o.maxTokensPerPass, (draw, b, s, i) => {
-    posterior[b]?.ce.push(s.ce[i] as number);
-    posterior[b]?.logQ.push(s.logQ[i] as number);
-    if (draw === 0) kl[b] = s.kl[i] as number; // the encoder is deterministic: KL is the same for every draw
+    posterior[b]?.ce.push(s.ce[i]);
+    posterior[b]?.logQ.push(s.logQ[i]);
+    if (draw === 0) kl[b] = s.kl[i]; // the encoder is deterministic: KL is the same for every draw
   });
   const prior: number[][] = Array.from({ length: rows }, () => []);
   drawSums(model, batch, priorDraws, 'prior', seed, o.maxTokensPerPass, (_, b, s, i) => {
-    prior[b]?.push(s.ce[i] as number);
+    prior[b]?.push(s.ce[i]);
   });
   return { posterior, prior, kl, bitKl: Array.from(bitKl ?? []) };
 }
@@ -241,7 +241,7 @@ export function evaluateLikelihood(
     const totals = batchTotals(model, batch, seedFor(o.seed, 'likelihood', index), latent, o);
     tokens += batch.batchSize * time;
     totals.bitKl.forEach((v, h) => {
-      bitKlTotal[h] = (bitKlTotal[h] as number) + v;
+      bitKlTotal[h] = bitKlTotal[h] + v;
     });
     for (let b = 0; b < batch.batchSize; b++) {
       const draws = totals.posterior[b] as RowDraws;
@@ -249,11 +249,10 @@ export function evaluateLikelihood(
       // log w_k = log p(x|z_k) + log p(z_k) - log q(z_k|x)
       const logWeights = Array.from(
         { length: o.iwaeSamples },
-        (_, k) =>
-          -(draws.ce[k % drawCount] as number) + time * logPriorPerToken - (latent ? (draws.logQ[k] as number) : 0),
+        (_, k) => -draws.ce[k % drawCount] + time * logPriorPerToken - (latent ? draws.logQ[k] : 0),
       );
       const posteriorCe = mean(draws.ce) / time;
-      const kl = (totals.kl[b] as number) / time;
+      const kl = totals.kl[b] / time;
       perRow.posterior.push(posteriorCe);
       perRow.kl.push(kl);
       perRow.sampledKl.push(latent ? mean(draws.logQ) / time - logPriorPerToken : 0);

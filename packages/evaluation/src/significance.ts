@@ -147,8 +147,8 @@ export function permutationTest<T>(
       let i = size - 1;
       while (i >= 0 && chosen[i] === total - size + i) i--;
       if (i < 0) break;
-      chosen[i] = (chosen[i] as number) + 1;
-      for (let j = i + 1; j < size; j++) chosen[j] = (chosen[j - 1] as number) + 1;
+      chosen[i] = chosen[i] + 1;
+      for (let j = i + 1; j < size; j++) chosen[j] = chosen[j - 1] + 1;
     }
     return { observed, pValue: extreme / combinations, permutations: combinations, exact: true };
   }
@@ -161,12 +161,12 @@ export function permutationTest<T>(
     // Partial Fisher-Yates: the first `size` slots become condition A.
     for (let i = 0; i < size; i++) {
       const j = i + rng.int(total - i);
-      const swap = order[i] as number;
-      order[i] = order[j] as number;
+      const swap = order[i];
+      order[i] = order[j];
       order[j] = swap;
     }
     inA.fill(false);
-    for (let i = 0; i < size; i++) inA[order[i] as number] = true;
+    for (let i = 0; i < size; i++) inA[order[i]] = true;
     const d = differenceOf(inA);
     if (Number.isFinite(d) && d >= threshold) extreme++;
   }
@@ -217,7 +217,7 @@ export function bootstrapDifference<T>(
     const position = q * (values.length - 1);
     const below = Math.floor(position);
     const above = Math.min(values.length - 1, below + 1);
-    return (values[below] as number) + (position - below) * ((values[above] as number) - (values[below] as number));
+    return values[below] + (position - below) * (values[above] - values[below]);
   };
   return {
     value,

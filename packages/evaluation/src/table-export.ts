@@ -109,7 +109,7 @@ const LATEX_SPECIALS: Record<string, string> = {
 };
 
 export function latexEscape(text: string): string {
-  return text.replace(/[\\&%$#_{}~^]/g, (c) => LATEX_SPECIALS[c] as string);
+  return text.replace(/[\\&%$#_{}~^]/g, (c) => LATEX_SPECIALS[c]);
 }
 
 export function comparisonToLatex(table: ComparisonTable, options: TableFormatOptions = {}): string {

@@ -113,7 +113,7 @@ export async function sweepToyFigure(
       missing.push(`${column.label}: no finished run with seed ${seed}`);
       continue;
     }
-    const runId = column.runIds[index] as string;
+    const runId = column.runIds[index];
     const run = await tracker.getRun(runId);
     const artifacts = run.artifacts.filter((a) => a.kind === 'evaluation').sort((a, b) => b.createdAt - a.createdAt);
     let study: ToyStudyResults | undefined;

@@ -123,7 +123,7 @@ export function toyChanceLevels(toy: Partial<ToyTaskConfig> = {}): ToyChanceLeve
     for (let j = 0; j <= maxShift; j++) {
       const atLeast = r ** (2 * j);
       const probability = j === maxShift ? atLeast : atLeast * (1 - r * r);
-      minStart[s - j] = (minStart[s - j] as number) + probability / starts;
+      minStart[s - j] = minStart[s - j] + probability / starts;
     }
   }
   const blockStartAgreement = minStart.reduce((sum, p) => sum + p * p, 0);
@@ -133,17 +133,17 @@ export function toyChanceLevels(toy: Partial<ToyTaskConfig> = {}): ToyChanceLeve
   const pOne = 2 * r * (1 - r);
   const pNone = (1 - r) * (1 - r);
   const logFactorial = [0];
-  for (let i = 1; i <= bodyLength; i++) logFactorial.push((logFactorial[i - 1] as number) + Math.log(i));
+  for (let i = 1; i <= bodyLength; i++) logFactorial.push(logFactorial[i - 1] + Math.log(i));
   const logP = (k: number, p: number) => (k === 0 ? 0 : p === 0 ? Number.NEGATIVE_INFINITY : k * Math.log(p));
   let noiseOverlap = 0;
   for (let both = 0; both <= bodyLength; both++) {
     for (let one = 0; both + one <= bodyLength; one++) {
       const none = bodyLength - both - one;
       const log =
-        (logFactorial[bodyLength] as number) -
-        (logFactorial[both] as number) -
-        (logFactorial[one] as number) -
-        (logFactorial[none] as number) +
+        logFactorial[bodyLength] -
+        logFactorial[both] -
+        logFactorial[one] -
+        logFactorial[none] +
         logP(both, pBoth) +
         logP(one, pOne) +
         logP(none, pNone);

@@ -132,7 +132,7 @@ function ignoredClaim(runs: readonly VerdictRun[], level: number): Claim | null 
   if (known.length === 0) return null;
   const ignored = known.filter(
     (r) =>
-      (r.values[VERDICT_KEYS.klBits] as number) < IGNORED_KL_BITS &&
+      r.values[VERDICT_KEYS.klBits] < IGNORED_KL_BITS &&
       r.values[VERDICT_KEYS.blockPosition] !== 1 &&
       r.values[VERDICT_KEYS.noise] !== 1,
   ).length;
@@ -192,9 +192,9 @@ function costClaim(runs: readonly VerdictRun[], level: number): Claim | null {
     const base = r.baseline as Record<string, number>;
     const v = r.values;
     return (
-      (v[VERDICT_KEYS.priorCe] as number) > (base[VERDICT_KEYS.priorCe] as number) &&
-      (v[VERDICT_KEYS.elbo] as number) > (base[VERDICT_KEYS.elbo] as number) &&
-      (v[VERDICT_KEYS.wellFormedPrior] as number) < (base[VERDICT_KEYS.wellFormedPrior] as number)
+      v[VERDICT_KEYS.priorCe] > base[VERDICT_KEYS.priorCe] &&
+      v[VERDICT_KEYS.elbo] > base[VERDICT_KEYS.elbo] &&
+      v[VERDICT_KEYS.wellFormedPrior] < base[VERDICT_KEYS.wellFormedPrior]
     );
   }).length;
   const seeds = wilsonInterval(costly, paired.length, level);

@@ -46,8 +46,8 @@ function run(
 function sweepRuns(): RunEvaluations[] {
   return [
     ...[3, 1, 2].map((s) => run(`base-${s}`, 'baseline', 0, s, baseValue(s))),
-    ...[2, 3, 1].map((s) => run(`a-${s}`, 'free-transformer', KAPPA_A, s, baseValue(s) + (DELTA_A[s] as number))),
-    ...[1, 2, 3].map((s) => run(`b-${s}`, 'free-transformer', KAPPA_B, s, baseValue(s) + (DELTA_B[s] as number))),
+    ...[2, 3, 1].map((s) => run(`a-${s}`, 'free-transformer', KAPPA_A, s, baseValue(s) + DELTA_A[s])),
+    ...[1, 2, 3].map((s) => run(`b-${s}`, 'free-transformer', KAPPA_B, s, baseValue(s) + DELTA_B[s])),
   ];
 }
 
@@ -199,7 +199,7 @@ describe('table exports', () => {
       'task,metric,column,is_baseline,mean,std,n,delta,delta_stderr,ci_low,ci_high,pairs,significant',
     );
     expect(lines).toHaveLength(1 + 2 * 3);
-    const a = (lines[2] as string).split(',');
+    const a = lines[2].split(',');
     expect(a.slice(0, 4)).toEqual(['toy', 'pass@1', 'kappa=0.25 bit', 'false']);
     expect(Number(a[4])).toBeCloseTo(0.62, 12);
     expect(Number(a[7])).toBeCloseTo(0.1, 12);

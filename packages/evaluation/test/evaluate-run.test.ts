@@ -266,7 +266,7 @@ describe('evaluateModel on other data', () => {
     const text = createDataset({ kind: 'text', tokenizer: 'bpe', bpeVocabSize: 300 }, { seed: 1 });
     const ratio = charactersPerToken(text, 'validation');
     const sizes = (text.describe().splits as Record<string, { characters: number; tokens: number }>).validation;
-    expect(ratio).toBe((sizes?.characters as number) / (sizes?.tokens as number));
+    expect(ratio).toBe(sizes?.characters / sizes?.tokens);
     expect(ratio).toBeGreaterThan(1);
     expect(charactersPerToken(createDataset({ kind: 'text' }, { seed: 1 }), 'test')).toBe(1);
   });

@@ -40,7 +40,7 @@ function scriptedGenerator(outputs: Record<string, string[]>, log: GenerateReque
       return requests.map((r) => ({
         outputs: Array.from({ length: r.samples ?? 1 }, (_, i) => {
           const list = outputs[r.context] ?? [''];
-          return list[i % list.length] as string;
+          return list[i % list.length];
         }),
         truncatedTokens: 0,
       }));

@@ -46,7 +46,7 @@ describe('latent usage', () => {
     const fromLikelihood = evaluateLikelihood(model, batches, { seed: 1, iwaeSamples: 1, priorSamples: 1 });
     expect(usage.perBitKlBits).toHaveLength(4);
     usage.perBitKlBits.forEach((bits, h) => {
-      expect(bits).toBeCloseTo((fromLikelihood.perBitKl[h] as number) / Math.LN2, 5);
+      expect(bits).toBeCloseTo(fromLikelihood.perBitKl[h] / Math.LN2, 5);
       expect(bits).toBeGreaterThanOrEqual(0);
       expect(bits).toBeLessThanOrEqual(1);
     });

@@ -84,8 +84,8 @@ function enumerate(model: Model, row: number[]) {
   const given = new Int32Array(sequences * time);
   for (let s = 0; s < sequences; s++) {
     for (let t = 0; t < time; t++) {
-      inputs[s * time + t] = row[t] as number;
-      targets[s * time + t] = row[t + 1] as number;
+      inputs[s * time + t] = row[t];
+      targets[s * time + t] = row[t + 1];
       given[s * time + t] = Math.floor(s / codes ** t) % codes;
     }
   }
@@ -105,7 +105,7 @@ function enumerate(model: Model, row: number[]) {
   const kl = klSums.dataSync()[0] as number;
   tf.dispose([ceSums, logQSums, klSums]);
   const logPrior = -time * model.config.latentBits * Math.LN2;
-  const posteriorCe = ce.reduce((sum, c, s) => sum + (q[s] as number) * c, 0);
+  const posteriorCe = ce.reduce((sum, c, s) => sum + q[s] * c, 0);
   const priorCe = mean(ce);
   return {
     qTotal: q.reduce((a, b) => a + b, 0),
@@ -113,7 +113,7 @@ function enumerate(model: Model, row: number[]) {
     posteriorCe: posteriorCe / time,
     elbo: (posteriorCe + kl) / time,
     priorCe: priorCe / time,
-    posteriorCeSd: Math.sqrt(ce.reduce((sum, c, s) => sum + (q[s] as number) * (c - posteriorCe) ** 2, 0)) / time,
+    posteriorCeSd: Math.sqrt(ce.reduce((sum, c, s) => sum + q[s] * (c - posteriorCe) ** 2, 0)) / time,
     priorCeSd: Math.sqrt(mean(ce.map((c) => (c - priorCe) ** 2))) / time,
   };
 }
@@ -183,7 +183,7 @@ describe('a Free Transformer trained for a few dozen steps on a small toy task',
       1,
     );
     const losses = train(model, data, 40, { batchSize: 16, lr: 1e-2 });
-    expect(losses.at(-1) as number).toBeLessThan(0.5 * (losses[0] as number));
+    expect(losses.at(-1) as number).toBeLessThan(0.5 * losses[0]);
     batches = data.evaluationBatches('validation', { batchSize: 24, sequenceLength: 17 });
     metrics = evaluateLikelihood(model, batches, { seed: 5, iwaeSamples: 16, priorSamples: 2 });
   }, 120_000);
@@ -191,13 +191,13 @@ describe('a Free Transformer trained for a few dozen steps on a small toy task',
   it('gives IWAE bounds that never increase with K and tighten below the K = 1 bound', () => {
     const nll = metrics.iwae.map((b) => b.nll.value);
     expect(metrics.iwae.map((b) => b.samples)).toEqual([1, 2, 4, 8, 16]);
-    for (let i = 1; i < nll.length; i++) expect(nll[i]).toBeLessThanOrEqual(nll[i - 1] as number);
-    expect(nll[0] as number).toBeGreaterThan(nll[4] as number);
-    expect(nll[4] as number).toBeLessThan(metrics.elboNll.value);
+    for (let i = 1; i < nll.length; i++) expect(nll[i]).toBeLessThanOrEqual(nll[i - 1]);
+    expect(nll[0]).toBeGreaterThan(nll[4]);
+    expect(nll[4]).toBeLessThan(metrics.elboNll.value);
   });
 
   it('gives IWAE(K = 1) = posterior CE + sampled KL from the same draws, exactly', () => {
-    const k1 = metrics.iwae[0]?.nll.value as number;
+    const k1 = metrics.iwae[0]?.nll.value;
     expect(k1).toBeCloseTo(metrics.posteriorCrossEntropy.value + metrics.sampledKlPerToken.value, 10);
     // ...which estimates the ELBO (the sampled KL estimates the analytic one).
     expect(Math.abs(metrics.sampledKlPerToken.value - metrics.klPerToken.value)).toBeLessThan(0.02);

@@ -306,7 +306,7 @@ describe('lm-eval task configs: GSM8K', () => {
       ['strict-match', 1],
       ['flexible-extract', 1],
     ]);
-    const parts = (prompts[0] as string).split('\n\n');
+    const parts = prompts[0].split('\n\n');
     expect(parts).toHaveLength(6);
     for (const example of parts.slice(0, 5)) {
       const n = Number(/What is (\d) \+/.exec(example)?.[1]);

@@ -59,7 +59,7 @@ function direct(m: Model, context: string, continuation: string): { logLikelihoo
   let logLikelihood = 0;
   let isGreedy = true;
   for (let t = ctx.length - 1; t < time; t++) {
-    logLikelihood += lp[t * tokenizer.vocabSize + (full[t + 1] as number)] as number;
+    logLikelihood += lp[t * tokenizer.vocabSize + full[t + 1]];
     if (am[t] !== full[t + 1]) isGreedy = false;
   }
   return { logLikelihood, isGreedy };
@@ -195,8 +195,7 @@ describe('loglikelihoodRolling', () => {
     expect((a as { logLikelihood: number }).logLikelihood).toBeCloseTo(direct(m, '1', short.slice(1)).logLikelihood, 4);
     // The second window predicts tokens 13-19 from the 12 tokens before 19 (lm-eval keeps a full context).
     const windows =
-      direct(m, long[0] as string, long.slice(1, 13)).logLikelihood +
-      direct(m, long.slice(7, 13), long.slice(13)).logLikelihood;
+      direct(m, long[0], long.slice(1, 13)).logLikelihood + direct(m, long.slice(7, 13), long.slice(13)).logLikelihood;
     expect(b).toMatchObject({ tokens: 19 });
     expect((b as { logLikelihood: number }).logLikelihood).toBeCloseTo(windows, 4);
     expect(unknown).toMatchObject({

@@ -25,7 +25,7 @@ function valueImports(source: string): string[] {
     if (clause.startsWith('{') && names.length > 0 && names.every((name) => name.startsWith('type '))) continue;
     specifiers.push(specifier);
   }
-  for (const match of source.matchAll(/(?:^|\n)\s*import\s+'([^']+)'/g)) specifiers.push(match[1] as string);
+  for (const match of source.matchAll(/(?:^|\n)\s*import\s+'([^']+)'/g)) specifiers.push(match[1]);
   return specifiers;
 }
 
@@ -36,7 +36,7 @@ function workspaceSource(specifier: string): string | undefined {
   const [, name, sub] = match;
   for (const folder of ['packages', 'apps']) {
     try {
-      const dir = join(ROOT, folder, name as string);
+      const dir = join(ROOT, folder, name);
       const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
       const entry = manifest.exports?.[sub ? `.${sub}` : '.']?.['@ftlab/source'];
       if (typeof entry === 'string') return join(dir, entry);

@@ -85,12 +85,12 @@ describe('toy statistics on constructed inputs', () => {
     for (let i = 0; i < draws; i++) {
       const s = generateToySample(rng, toy);
       const start = Math.min(...analyseToyBody(s.letter, s.text.slice(2), toy).blockStarts);
-      counts[start] = (counts[start] as number) + 1;
+      counts[start] = counts[start] + 1;
     }
     expect(chance.blockStartDistribution.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
     expect(chance.blockStartDistribution[0]).toBeGreaterThan(1 / 9 + 0.008);
     chance.blockStartDistribution.forEach((p, start) => {
-      expect(Math.abs((counts[start] as number) / draws - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / draws));
+      expect(Math.abs(counts[start] / draws - p)).toBeLessThan(4 * Math.sqrt((p * (1 - p)) / draws));
     });
     expect(chance.notes.wellFormed).toMatch(/true data/);
   });

@@ -46,7 +46,7 @@ function latentValues(regime: Regime, seed: number): Record<string, number> {
         [K.klBits]: 0.45,
         [K.blockPosition]: 1,
         [K.blockDifference]: 0.15 + jitter,
-        [K.priorCe]: (base[K.priorCe] as number) + 0.001 * (seed - 3.5),
+        [K.priorCe]: base[K.priorCe] + 0.001 * (seed - 3.5),
       };
     case 'cost':
       return {
@@ -56,8 +56,8 @@ function latentValues(regime: Regime, seed: number): Record<string, number> {
         [K.blockPosition]: 1,
         [K.noise]: 1,
         [K.blockDifference]: 0.3 + jitter,
-        [K.priorCe]: (base[K.priorCe] as number) + 0.1 + jitter,
-        [K.elbo]: (base[K.elbo] as number) + 0.2 + jitter,
+        [K.priorCe]: base[K.priorCe] + 0.1 + jitter,
+        [K.elbo]: base[K.elbo] + 0.2 + jitter,
         [K.wellFormedPrior]: 0.7 - jitter,
       };
     case 'mixed':
@@ -174,7 +174,7 @@ describe('sweep verdicts', () => {
       rises.map((rise, i) => {
         const values = latentValues('cost', i + 1);
         return {
-          values: { ...values, [K.priorCe]: (baselineValues(i + 1)[K.priorCe] as number) + rise },
+          values: { ...values, [K.priorCe]: baselineValues(i + 1)[K.priorCe] + rise },
           baseline: baselineValues(i + 1),
         };
       }),

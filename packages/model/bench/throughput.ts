@@ -55,7 +55,7 @@ async function runCase(name: string): Promise<void> {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  const median = times[Math.floor(times.length / 2)] as number;
+  const median = times[Math.floor(times.length / 2)];
   const tokens = BATCH * time;
   const flops = flopsPerToken(config, { training: true, sequenceLength: time });
   console.log(
@@ -71,7 +71,7 @@ async function runCase(name: string): Promise<void> {
       tokensPerSec: Math.round((tokens * 1000) / median),
       trainingGflopsPerSec: Number(((flops * tokens) / (median / 1000) / 1e9).toFixed(2)),
       peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-      loadAverage1m: Number((loadavg()[0] as number).toFixed(2)),
+      loadAverage1m: Number(loadavg()[0].toFixed(2)),
     }),
   );
   model.dispose();
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   }
   for (const name of args.list('cases', names) ?? DEFAULT_CASES) {
     // A child per case: peak RSS is per process.
-    const output = execFileSync(process.execPath, [...process.execArgv, process.argv[1] as string, '--case', name], {
+    const output = execFileSync(process.execPath, [...process.execArgv, process.argv[1], '--case', name], {
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'inherit'],
     });

@@ -60,7 +60,7 @@ export class CheckpointError extends Error {
 /** [rows, cols] row-major -> [cols, rows]. */
 function transpose2d(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(data.length);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c] as number;
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;
 }
 
@@ -222,17 +222,14 @@ export async function loadCheckpoint(path: string, options: LoadCheckpointOption
   const values = new Map<string, Float32Array>();
   for (const spec of specs) {
     const tensor = file.tensors[spec.name];
-    const expectedShape = spec.linear ? [spec.shape[1] as number, spec.shape[0] as number] : spec.shape;
+    const expectedShape = spec.linear ? [spec.shape[1], spec.shape[0]] : spec.shape;
     if (tensor === undefined) problems.push(`missing tensor ${spec.name}`);
     else if (tensor.dtype !== 'F32') problems.push(`${spec.name} is ${tensor.dtype}, expected F32`);
     else if (tensor.shape.join() !== expectedShape.join())
       problems.push(`${spec.name} has shape [${tensor.shape}], expected [${expectedShape}]`);
     else {
       const data = tensor.data as Float32Array;
-      values.set(
-        spec.name,
-        spec.linear ? transpose2d(data, expectedShape[0] as number, expectedShape[1] as number) : data,
-      );
+      values.set(spec.name, spec.linear ? transpose2d(data, expectedShape[0], expectedShape[1]) : data);
     }
   }
   const known = new Set(specs.map((s) => s.name));

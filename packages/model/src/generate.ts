@@ -70,24 +70,24 @@ export function sampleToken(
   const row = logits.subarray(offset, offset + vocab);
   if (temperature === 0) {
     let best = 0;
-    for (let i = 1; i < vocab; i++) if ((row[i] as number) > (row[best] as number)) best = i;
+    for (let i = 1; i < vocab; i++) if (row[i] > row[best]) best = i;
     return best;
   }
   let candidates = Array.from({ length: vocab }, (_, i) => i);
   if (topK > 0 && topK < vocab) {
-    candidates.sort((a, b) => (row[b] as number) - (row[a] as number) || a - b);
+    candidates.sort((a, b) => row[b] - row[a] || a - b);
     candidates = candidates.slice(0, topK);
   }
   let max = -Infinity;
-  for (const i of candidates) max = Math.max(max, (row[i] as number) / temperature);
-  const weights = candidates.map((i) => Math.exp((row[i] as number) / temperature - max));
+  for (const i of candidates) max = Math.max(max, row[i] / temperature);
+  const weights = candidates.map((i) => Math.exp(row[i] / temperature - max));
   const total = weights.reduce((a, b) => a + b, 0);
   let u = rng.uniform() * total;
   for (let j = 0; j < candidates.length; j++) {
-    u -= weights[j] as number;
-    if (u < 0) return candidates[j] as number;
+    u -= weights[j];
+    if (u < 0) return candidates[j];
   }
-  return candidates[candidates.length - 1] as number;
+  return candidates[candidates.length - 1];
 }
 
 function columns(rows: Int32Array[], from: number, to: number): Int32Array {
@@ -102,7 +102,7 @@ export function generate(model: TransformerModel, prompt: PromptInput, options: 
   const config = model.config;
   const prompts = promptRows(prompt);
   const batch = prompts.length;
-  const promptLength = prompts[0]?.length as number;
+  const promptLength = prompts[0]?.length;
   const { maxNewTokens, seed } = options;
   const temperature = options.temperature ?? 1;
   const topK = options.topK ?? 0;
@@ -188,8 +188,7 @@ export function generate(model: TransformerModel, prompt: PromptInput, options: 
         (tokens[b] as Int32Array)[position] = token;
         if (lengths[b] === total && stop.has(token)) lengths[b] = position + 1;
         // Z_t for the new token: a uniform code from the prior (unless pinned).
-        if (latent && position >= (pinnedLengths[b] as number))
-          (codes[b] as Int32Array)[position] = zRng.int(codeCount);
+        if (latent && position >= pinnedLengths[b]) (codes[b] as Int32Array)[position] = zRng.int(codeCount);
       }
       const done = lengths.every((length) => length < total);
       logits = i + 1 < maxNewTokens && !done ? lastLogits(position, position + 1, false) : null;

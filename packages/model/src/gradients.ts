@@ -33,5 +33,5 @@ export function lossAndGradients(
     if (grad === undefined) throw new Error(`lossAndGradients: no gradient for ${name}`);
     byName.set(name, grad);
   }
-  return { grads: byName, loss: loss as number, ce: ce as number, kl: kl as number };
+  return { grads: byName, loss: loss, ce: ce, kl: kl };
 }

@@ -6,7 +6,7 @@ import { freeBitsPenalty } from './kl.js';
 /** CE_t = -log softmax(logits_t)[target_t] in nats: logits [B, T, V], int32 targets [B, T] -> [B, T]. */
 export function crossEntropyPerToken(logits: Tensor, targets: Tensor): Tensor {
   return tf.tidy(() => {
-    const vocab = logits.shape[logits.rank - 1] as number;
+    const vocab = logits.shape[logits.rank - 1];
     // A one-hot product instead of a gather: tf.gather has no gradient on wasm.
     return tf.neg(tf.sum(tf.mul(tf.cast(tf.oneHot(targets, vocab), 'float32'), tf.logSoftmax(logits)), -1));
   });

@@ -54,7 +54,7 @@ export function rotateHalfMatrix(headDim: number): Tensor {
 
 /** rotate_half(x) for x [..., dh]. Its gradient is -rotate_half(dy), since P^T = -P. */
 function rotateHalf(x: Tensor, p: Tensor): Tensor {
-  const headDim = p.shape[0] as number;
+  const headDim = p.shape[0];
   const op = tf.customGrad((input) => {
     const flat = tf.reshape(input as Tensor, [-1, headDim]);
     return {

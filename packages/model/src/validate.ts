@@ -20,8 +20,8 @@ export function checkTokenTensor(what: string, tokens: Tensor, config: ModelConf
 /** Throws unless every value of the int32 tensor is in [0, limit). One small read-back. */
 export function checkRange(what: string, values: Tensor, limit: number, noun: string, limitName: string): void {
   const [min, max] = tf.tidy(() => tf.stack([tf.min(values), tf.max(values)]).dataSync());
-  if ((min as number) < 0 || (max as number) >= limit) {
-    const badValue = (min as number) < 0 ? min : max;
+  if (min < 0 || max >= limit) {
+    const badValue = min < 0 ? min : max;
     throw new Error(`${what}: ${noun} ${badValue} is outside 0..${limit - 1} (${limitName}=${limit})`);
   }
 }
@@ -30,7 +30,7 @@ export function checkRange(what: string, values: Tensor, limit: number, noun: st
 export function checkIntArray(what: string, array: ArrayLike<number>, count: number, limit: number): void {
   if (array.length !== count) throw new Error(`${what}: expected ${count} values, got ${array.length}`);
   for (let i = 0; i < array.length; i++) {
-    const value = array[i] as number;
+    const value = array[i];
     if (!Number.isInteger(value) || value < 0 || value >= limit) {
       throw new Error(`${what}: value ${value} at index ${i} is not an integer in 0..${limit - 1}`);
     }

@@ -29,7 +29,7 @@ function codeProbabilities(logits: ArrayLike<number>, h: number): Float64Array {
   const out = new Float64Array(2 ** h);
   for (let d = 0; d < out.length; d++) {
     let g = 1;
-    for (let i = 0; i < h; i++) g *= (d >> i) & 1 ? sigmoid(logits[i] as number) : 1 - sigmoid(logits[i] as number);
+    for (let i = 0; i < h; i++) g *= (d >> i) & 1 ? sigmoid(logits[i]) : 1 - sigmoid(logits[i]);
     out[d] = g;
   }
   return out;
@@ -48,14 +48,14 @@ function bruteForceGradient(logits: Float32Array, weights: Float64Array, rows: n
     const objective = (l: number[]) => {
       const g = codeProbabilities(l, h);
       let total = 0;
-      for (let d = 0; d < codes; d++) total += (g[d] as number) * (weights[n * codes + d] as number);
+      for (let d = 0; d < codes; d++) total += g[d] * weights[n * codes + d];
       return total;
     };
     for (let i = 0; i < h; i++) {
       const plus = row.slice();
       const minus = row.slice();
-      plus[i] = (plus[i] as number) + eps;
-      minus[i] = (minus[i] as number) - eps;
+      plus[i] = plus[i] + eps;
+      minus[i] = minus[i] - eps;
       grad[n * h + i] = (objective(plus) - objective(minus)) / (2 * eps);
     }
   }
@@ -64,7 +64,7 @@ function bruteForceGradient(logits: Float32Array, weights: Float64Array, rows: n
 
 function maxAbs(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs((a[i] as number) - (b[i] as number)));
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
 
@@ -157,7 +157,7 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
     for (let n = 0; n < rows; n++) {
       for (let c = 0; c < codes; c++) {
         let dot = 0;
-        for (let k = 0; k < d; k++) dot += (tableValues[c * d + k] as number) * (upstreamValues[n * d + k] as number);
+        for (let k = 0; k < d; k++) dot += tableValues[c * d + k] * upstreamValues[n * d + k];
         w[n * codes + c] = dot;
       }
     }
@@ -227,14 +227,13 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
     perBit.forEach((l, i) => {
       const p = sigmoid(l);
       const sd = Math.sqrt((p * (1 - p)) / rows);
-      expect(Math.abs((bitMeans[i] as number) - p)).toBeLessThan(4.5 * sd);
+      expect(Math.abs(bitMeans[i] - p)).toBeLessThan(4.5 * sd);
     });
     // Pearson chi-square of the code counts against G (7 degrees of freedom; 99.99% quantile 29.9).
     const counts = tf.sum(y, 0).dataSync();
     const g = codeProbabilities(perBit, h);
     let chi2 = 0;
-    for (let c = 0; c < 2 ** h; c++)
-      chi2 += ((counts[c] as number) - rows * (g[c] as number)) ** 2 / (rows * (g[c] as number));
+    for (let c = 0; c < 2 ** h; c++) chi2 += (counts[c] - rows * g[c]) ** 2 / (rows * g[c]);
     expect(chi2).toBeLessThan(29.9);
     tf.dispose([logits, y, bits]);
   });
@@ -276,9 +275,7 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
     const sampled = gradients('sampled', 9);
     const zRows = tf.gather(table, bitsToCodes(tf.tensor2d(sampled.bits, [rows, h])));
     const gz = tf.sum(tf.mul(zRows, upstream), 1).dataSync();
-    const expectedSampled = logitValues.map(
-      (l, i) => (gz[Math.floor(i / h)] as number) * ((sampled.bits[i] as number) - sigmoid(l)),
-    );
+    const expectedSampled = logitValues.map((l, i) => gz[Math.floor(i / h)] * (sampled.bits[i] - sigmoid(l)));
     expect(maxAbs(sampled.grad, expectedSampled)).toBeLessThan(1e-5);
     // dense does not depend on the draw; sampled does, and averages to dense (unbiased)
     const dense = gradients('dense', 9).grad;
@@ -288,7 +285,7 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
     const mean = new Float64Array(rows * h);
     for (let s = 0; s < draws; s++) {
       const { grad } = gradients('sampled', 100 + s);
-      for (let i = 0; i < grad.length; i++) mean[i] = (mean[i] as number) + (grad[i] as number) / draws;
+      for (let i = 0; i < grad.length; i++) mean[i] = mean[i] + grad[i] / draws;
     }
     expect(maxAbs(mean, dense)).toBeLessThan(0.06);
 
@@ -303,7 +300,7 @@ describe.each(ENGINES)('Binary Mapper on %s', (engine) => {
       return tf.sum(tf.mul(s.r, upstream));
     })([logits, factoredTable]) as [Tensor, Tensor];
     const uw = tf.matMul(upstream, factoredTable, false, true).dataSync(); // [rows, H]
-    const expectedFactored = logitValues.map((l, i) => 2 * sigmoid(l) * (1 - sigmoid(l)) * (uw[i] as number));
+    const expectedFactored = logitValues.map((l, i) => 2 * sigmoid(l) * (1 - sigmoid(l)) * uw[i]);
     expect(maxAbs(gl.dataSync(), expectedFactored)).toBeLessThan(1e-5);
     const signs = tf.sub(tf.mul(tf.tensor2d(bits as unknown as Float32Array, [rows, h]), 2), 1);
     expect(maxAbs(gw.dataSync(), tf.matMul(signs, upstream, true, false).dataSync())).toBeLessThan(1e-5);

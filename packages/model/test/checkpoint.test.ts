@@ -160,7 +160,7 @@ describe.each(ENGINES)('checkpoints on %s', (engine) => {
     const original = await readFile(saved.weightsPath);
     for (const position of [original.length - 3, 20]) {
       const flipped = Buffer.from(original);
-      flipped[position] = (flipped[position] as number) ^ 0x10;
+      flipped[position] = flipped[position] ^ 0x10;
       await writeFile(saved.weightsPath, flipped);
       await expect(loadCheckpoint(target)).rejects.toThrow(CheckpointError);
       await expect(loadCheckpoint(target)).rejects.toThrow(

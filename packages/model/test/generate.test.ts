@@ -122,7 +122,7 @@ describe.each(ENGINES)('generation on %s', (engine) => {
     const topOne = model.generate([1, 2], { maxNewTokens: 8, seed: 99, topK: 1 });
     expect(rows(greedy)).toEqual(rows(topOne));
     const free = model.generate([1, 2], { maxNewTokens: 12, seed: 3 });
-    const stopAt = free.tokens[0]?.[5] as number;
+    const stopAt = free.tokens[0]?.[5];
     const firstStop = Array.from(free.tokens[0] ?? []).indexOf(stopAt, 2);
     const stopped = model.generate([1, 2], { maxNewTokens: 12, seed: 3, stopTokens: [stopAt] });
     expect(Array.from(stopped.tokens[0] ?? [])).toEqual(Array.from(free.tokens[0]?.slice(0, firstStop + 1) ?? []));
@@ -161,12 +161,12 @@ describe('sampleToken', () => {
     for (let i = 0; i < n; i++) counts[sampleToken(logits, 0, 4, 1, 0, rng)]++;
     expect(counts[2]).toBe(0);
     [1 / 10, 3 / 10, 0, 6 / 10].forEach((p, i) => {
-      expect(Math.abs((counts[i] as number) / n - p)).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / n) + 1e-9);
+      expect(Math.abs(counts[i] / n - p)).toBeLessThan(4.5 * Math.sqrt((p * (1 - p)) / n) + 1e-9);
     });
     const top2 = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) top2[sampleToken(logits, 0, 4, 1, 2, rng)]++;
     expect(top2[0]).toBe(0);
-    expect(Math.abs((top2[3] as number) / n - 2 / 3)).toBeLessThan(0.02);
+    expect(Math.abs(top2[3] / n - 2 / 3)).toBeLessThan(0.02);
     expect(sampleToken(logits, 0, 4, 0, 0, rng)).toBe(3);
   });
 });

@@ -91,7 +91,7 @@ describe.each(ENGINES)('gradients on %s', (engine) => {
         encoder: true,
         latentOverride: override,
       }) as ForwardResultWithLoss;
-      const value = out.loss.dataSync()[0] as number;
+      const value = out.loss.dataSync()[0];
       tf.dispose(Object.values(out) as Tensor[]);
       return value;
     };
@@ -105,7 +105,7 @@ describe.each(ENGINES)('gradients on %s', (engine) => {
         )
       : undefined;
     // the surrogate reproduces the sampled codes and the loss at the current weights
-    expect(Math.abs(lossAt(override) - (reference.loss.dataSync()[0] as number))).toBeLessThan(1e-5);
+    expect(Math.abs(lossAt(override) - reference.loss.dataSync()[0])).toBeLessThan(1e-5);
     tf.dispose(Object.values(reference) as Tensor[]);
 
     const { grads, loss } = lossAndGradients(model, x, y, { seed });
@@ -115,15 +115,13 @@ describe.each(ENGINES)('gradients on %s', (engine) => {
     for (const [index, { name, variable }] of model.variables.entries()) {
       const grad = grads.get(name) as Tensor;
       const direction = unitDirection(variable.size, 100 + index);
-      const analytic = tf.tidy(
-        () => tf.sum(tf.mul(grad, tf.tensor(direction, variable.shape))).dataSync()[0] as number,
-      );
+      const analytic = tf.tidy(() => tf.sum(tf.mul(grad, tf.tensor(direction, variable.shape))).dataSync()[0]);
       const original = variable.dataSync().slice() as Float32Array;
       const shifted = (sign: number) => {
         tf.tidy(() =>
           variable.assign(
             tf.tensor(
-              original.map((v, i) => v + sign * eps * (direction[i] as number)),
+              original.map((v, i) => v + sign * eps * direction[i]),
               variable.shape,
             ),
           ),

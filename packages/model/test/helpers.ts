@@ -58,7 +58,7 @@ export function copySharedWeights(from: Model, to: Model): number {
 
 export function maxAbsDiff(a: Tensor, b: Tensor): number {
   if (a.shape.join() !== b.shape.join()) throw new Error(`shape [${a.shape}] vs [${b.shape}]`);
-  return tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32')))).dataSync()[0] as number);
+  return tf.tidy(() => tf.max(tf.abs(tf.sub(tf.cast(a, 'float32'), tf.cast(b, 'float32')))).dataSync()[0]);
 }
 
 /** Uniform random token ids [batch, time] in [0, vocab). */

@@ -15,7 +15,7 @@ function bruteForceKl(logits: number[]): number {
   let kl = 0;
   for (let d = 0; d < 2 ** h; d++) {
     let q = 1;
-    for (let i = 0; i < h; i++) q *= (d >> i) & 1 ? sigmoid(logits[i] as number) : 1 - sigmoid(logits[i] as number);
+    for (let i = 0; i < h; i++) q *= (d >> i) & 1 ? sigmoid(logits[i]) : 1 - sigmoid(logits[i]);
     if (q > 0) kl += q * Math.log(q * 2 ** h);
   }
   return kl;
@@ -29,7 +29,7 @@ describe.each(ENGINES)('KL against the uniform prior on %s', (engine) => {
       const rows = Array.from({ length: 20 }, () => Array.from({ length: h }, () => rng.normal() * 3));
       const kl = tokenKl(tf.tensor2d(rows)).dataSync();
       rows.forEach((row, n) => {
-        expect(Math.abs((kl[n] as number) - bruteForceKl(row))).toBeLessThan(2e-6 * h);
+        expect(Math.abs(kl[n] - bruteForceKl(row))).toBeLessThan(2e-6 * h);
       });
     }
   });
@@ -55,7 +55,7 @@ describe.each(ENGINES)('KL against the uniform prior on %s', (engine) => {
       const entropy = p > 0 && p < 1 ? -p * Math.log(p) - (1 - p) * Math.log(1 - p) : 0;
       return sum + Math.LN2 - entropy;
     }, 0);
-    expect(Math.abs((kl[0] as number) - expected)).toBeLessThan(1e-5);
+    expect(Math.abs(kl[0] - expected)).toBeLessThan(1e-5);
   });
 
   it('applies the free-bits hinge per token, before averaging', async () => {
@@ -86,18 +86,18 @@ describe.each(ENGINES)('KL against the uniform prior on %s', (engine) => {
     const bitLogits = out.bitLogits?.arraySync() as number[][][];
     const flat = bitLogits.flat();
     flat.forEach((row, i) => {
-      expect(Math.abs((klPerToken[i] as number) - bruteForceKl(row))).toBeLessThan(1e-5);
+      expect(Math.abs(klPerToken[i] - bruteForceKl(row))).toBeLessThan(1e-5);
     });
     const above = Array.from(klPerToken).filter((v) => v > 1).length;
     expect(above).toBeGreaterThan(0); // the hinge is active on some tokens...
     expect(above).toBeLessThan(klPerToken.length); // ...and not on others
     const penalty = Array.from(klPerToken).reduce((s, v) => s + Math.max(0, v - 1), 0) / klPerToken.length;
-    const loss = out.loss.dataSync()[0] as number;
-    const ce = out.ce.dataSync()[0] as number;
+    const loss = out.loss.dataSync()[0];
+    const ce = out.ce.dataSync()[0];
     expect(loss - ce).toBeCloseTo(penalty, 5);
     expect(out.kl.dataSync()[0]).toBeCloseTo(Array.from(klPerToken).reduce((s, v) => s + v, 0) / klPerToken.length, 5);
     const bitMeans = out.bitKl?.dataSync() as Float32Array;
-    expect(Array.from(bitMeans).reduce((s, v) => s + v, 0)).toBeCloseTo(out.kl.dataSync()[0] as number, 5);
+    expect(Array.from(bitMeans).reduce((s, v) => s + v, 0)).toBeCloseTo(out.kl.dataSync()[0], 5);
     model.dispose();
   });
 });

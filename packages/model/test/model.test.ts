@@ -31,7 +31,7 @@ function divergingInputs(batch: number, time: number, vocab: number, t: number):
   const a = randomTokens(batch, time, vocab, 1);
   const b = a.slice();
   for (let n = 0; n < batch; n++)
-    for (let s = t + 1; s < time; s++) b[n * time + s] = ((a[n * time + s] as number) + 1 + n) % vocab;
+    for (let s = t + 1; s < time; s++) b[n * time + s] = (a[n * time + s] + 1 + n) % vocab;
   return [tokens2d(a, batch, time), tokens2d(b, batch, time)];
 }
 
@@ -153,7 +153,7 @@ describe.each(ENGINES)('model on %s', (engine) => {
       const logits = out.bitLogits?.arraySync()[0] as number[][];
       for (let s = 0; s < 8; s++) {
         for (let t = s + 1; t < 8; t++) {
-          const diff = Math.max(...(logits[s] as number[]).map((v, h) => Math.abs(v - (logits[t]?.[h] as number))));
+          const diff = Math.max(...(logits[s] as number[]).map((v, h) => Math.abs(v - logits[t]?.[h])));
           expect(diff, `positions ${s} and ${t}`).toBeGreaterThan(1e-3);
         }
       }
@@ -218,7 +218,7 @@ describe.each(ENGINES)('model on %s', (engine) => {
         const va = a.get(key) as number[];
         const vb = b.get(key) as number[];
         expect(va, key).toBeDefined();
-        return va.some((v, i) => Math.abs(v - (vb[i] as number)) > 1e-6);
+        return va.some((v, i) => Math.abs(v - vb[i]) > 1e-6);
       };
       for (let l = 0; l < 2; l++)
         for (const n of ['input', 'q', 'k', 'v']) expect(differs(`layers.${l}.${n}`), `layers.${l}.${n}`).toBe(false);
@@ -257,9 +257,9 @@ describe.each(ENGINES)('model on %s', (engine) => {
     for (const i of [0, 5, 77]) {
       let expected = 0;
       for (let h = 0; h < 3; h++) {
-        const l = bitLogits[i * 3 + h] as number;
+        const l = bitLogits[i * 3 + h];
         const p = 1 / (1 + Math.exp(-l));
-        expected += Math.log(((given[i] as number) >> h) & 1 ? p : 1 - p);
+        expected += Math.log((given[i] >> h) & 1 ? p : 1 - p);
       }
       expect(logQ[i]).toBeCloseTo(expected, 5);
     }

@@ -52,7 +52,7 @@ function relativeGradientError(a: Float32Array, b: Float32Array): number {
   let scale = 1e-12;
   for (const x of a) scale = Math.max(scale, Math.abs(x));
   let worst = 0;
-  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs((a[i] as number) - (b[i] as number)));
+  for (let i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
   return worst / scale;
 }
 

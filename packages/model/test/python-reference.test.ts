@@ -47,12 +47,12 @@ describe.skipIf(PYTHON === undefined)('checkpoints read by an independent NumPy 
       }),
     ) as { logits: number[][][]; bitLogits: Array<number[][] | null> };
     const ours = out.logits.arraySync() as number[][][];
-    const diff = Math.max(...ours.flat(2).map((v, i) => Math.abs(v - (reference.logits.flat(2)[i] as number))));
+    const diff = Math.max(...ours.flat(2).map((v, i) => Math.abs(v - reference.logits.flat(2)[i])));
     expect(diff).toBeLessThan(1e-4);
     if (out.bitLogits) {
       const bits = out.bitLogits.arraySync() as number[][][];
       const bitDiff = Math.max(
-        ...bits.flat(2).map((v, i) => Math.abs(v - ((reference.bitLogits as number[][][]).flat(2)[i] as number))),
+        ...bits.flat(2).map((v, i) => Math.abs(v - (reference.bitLogits as number[][][]).flat(2)[i])),
       );
       expect(bitDiff).toBeLessThan(1e-4);
     }

@@ -113,14 +113,14 @@ function maxRelative(a: unknown[], b: unknown[]): number {
   const x = a.flat(3) as number[];
   const y = b.flat(3) as number[];
   expect(x.length).toBe(y.length);
-  return Math.max(0, ...x.map((v, i) => Math.abs(v - (y[i] as number)) / Math.max(1, Math.abs(y[i] as number))));
+  return Math.max(0, ...x.map((v, i) => Math.abs(v - y[i]) / Math.max(1, Math.abs(y[i]))));
 }
 
 function maxAbsolute(a: unknown[], b: unknown[]): number {
   const x = a.flat(3) as number[];
   const y = b.flat(3) as number[];
   expect(x.length).toBe(y.length);
-  return Math.max(0, ...x.map((v, i) => Math.abs(v - (y[i] as number))));
+  return Math.max(0, ...x.map((v, i) => Math.abs(v - y[i])));
 }
 
 const rows = (values: Int32Array) => [Array.from(values.slice(0, TIME)), Array.from(values.slice(TIME))];

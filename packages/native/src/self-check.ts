@@ -18,8 +18,8 @@ export function referenceGemm(
     for (let j = 0; j < n; j++) {
       let sum = 0;
       for (let p = 0; p < k; p++) {
-        const av = transA ? (a[p * m + i] as number) : (a[i * k + p] as number);
-        const bv = transB ? (b[j * k + p] as number) : (b[p * n + j] as number);
+        const av = transA ? a[p * m + i] : a[i * k + p];
+        const bv = transB ? b[j * k + p] : b[p * n + j];
         sum += av * bv;
       }
       out[i * n + j] = sum;
@@ -57,8 +57,8 @@ function checkGemm(addon: NativeAddon): string | null {
         const expected = referenceGemm(a.subarray(item * m * k, (item + 1) * m * k), b, m, n, k, transA, transB);
         const got = heap.subarray(a.length + b.length + item * m * n);
         for (let i = 0; i < m * n; i++) {
-          const error = Math.abs((got[i] as number) - (expected[i] as number));
-          if (!(error <= 1e-4 * (1 + Math.abs(expected[i] as number)))) {
+          const error = Math.abs(got[i] - expected[i]);
+          if (!(error <= 1e-4 * (1 + Math.abs(expected[i])))) {
             return `gemm transA=${transA} transB=${transB} item ${item} element ${i}: ${got[i]} instead of ${expected[i]}`;
           }
         }

@@ -28,8 +28,8 @@ function stridedIndex(flat: number, dims: number[], strides: number[]): number {
   let rest = flat;
   let at = 0;
   for (let d = dims.length - 1; d >= 0; d--) {
-    at += (rest % (dims[d] as number)) * (strides[d] as number);
-    rest = Math.floor(rest / (dims[d] as number));
+    at += (rest % dims[d]) * strides[d];
+    rest = Math.floor(rest / dims[d]);
   }
   return at;
 }
@@ -73,8 +73,8 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
           a.binary(heap, op, dims, as, bs, offsets[0]!, offsets[1]!, offsets[2]!);
           const expected = Array.from({ length: size }, (_, i) =>
             binaryReference[name as keyof typeof BINARY_OPS](
-              x[stridedIndex(i, dims, as)] as number,
-              y[stridedIndex(i, dims, bs)] as number,
+              x[stridedIndex(i, dims, as)],
+              y[stridedIndex(i, dims, bs)],
             ),
           );
           expect(maxError(view(heap, offsets[2]!, size), expected), `${build} ${name} ${dims}`).toBeLessThan(1e-6);
@@ -92,8 +92,8 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
         a.unary(heap, op, x.length, offsets[0]!, offsets[1]!);
         const got = view(heap, offsets[1]!, x.length);
         for (let i = 0; i < x.length; i++) {
-          const expected = unaryReference[name as keyof typeof UNARY_OPS](x[i] as number);
-          const error = Math.abs((got[i] as number) - expected) / Math.max(Math.abs(expected), 1e-30);
+          const expected = unaryReference[name as keyof typeof UNARY_OPS](x[i]);
+          const error = Math.abs(got[i] - expected) / Math.max(Math.abs(expected), 1e-30);
           expect(error, `${build} ${name}(${x[i]})`).toBeLessThan(name === 'exp' || name === 'sigmoid' ? 3e-7 : 1e-7);
         }
       }
@@ -102,9 +102,9 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
       a.unary(heap, UNARY_OPS.exp, edges.length, offsets[0]!, offsets[1]!);
       const got = Array.from(view(heap, offsets[1]!, edges.length));
       expect(got[0]).toBe(0);
-      expect(Math.abs((got[1] as number) / Math.exp(-87) - 1)).toBeLessThan(1e-6);
+      expect(Math.abs(got[1] / Math.exp(-87) - 1)).toBeLessThan(1e-6);
       expect(got[2]).toBe(1);
-      expect(Math.abs((got[3] as number) / Math.exp(88.5) - 1)).toBeLessThan(1e-6);
+      expect(Math.abs(got[3] / Math.exp(88.5) - 1)).toBeLessThan(1e-6);
       expect(got.slice(4, 6)).toEqual([Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY]);
       expect(got[6]).toBeNaN();
       expect(got[7]).toBe(Number.POSITIVE_INFINITY);
@@ -126,7 +126,7 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
           const expected: number[] = [];
           for (let o = 0; o < outer; o++) {
             for (let i = 0; i < inner; i++) {
-              const column = Array.from({ length: reduced }, (_, r) => x[(o * reduced + r) * inner + i] as number);
+              const column = Array.from({ length: reduced }, (_, r) => x[(o * reduced + r) * inner + i]);
               const sum = column.reduce((s, v) => s + v, 0);
               expected.push(name === 'sum' ? sum : name === 'mean' ? sum / reduced : Math.max(...column));
             }
@@ -178,16 +178,16 @@ describe.skipIf(addon === null)(`elementwise kernels${SKIP_NOTE}`, () => {
       const x = values(size, 17);
       const { heap, offsets } = heapOf(x, size);
       a.transpose(heap, shape, perm, offsets[0]!, offsets[1]!);
-      const outShape = perm.map((p) => shape[p] as number);
+      const outShape = perm.map((p) => shape[p]);
       const inStrides = shape.map((_, i) => shape.slice(i + 1).reduce((s, d) => s * d, 1));
       const expected = Array.from({ length: size }, (_, flat) => {
         let rest = flat;
         let at = 0;
         for (let d = outShape.length - 1; d >= 0; d--) {
-          at += (rest % (outShape[d] as number)) * (inStrides[perm[d] as number] as number);
-          rest = Math.floor(rest / (outShape[d] as number));
+          at += (rest % outShape[d]) * inStrides[perm[d]];
+          rest = Math.floor(rest / outShape[d]);
         }
-        return x[at] as number;
+        return x[at];
       });
       expect(Array.from(view(heap, offsets[1]!, size))).toEqual(expected);
     }

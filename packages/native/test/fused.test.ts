@@ -7,10 +7,10 @@ type Forward = (inputs: Float64Array[]) => Float64Array;
 
 /** d/d(inputs[which]) of sum(forward(inputs) * dOut), by central differences in float64. */
 function numericGradient(forward: Forward, inputs: Float64Array[], which: number, dOut: ArrayLike<number>): number[] {
-  const objective = () => forward(inputs).reduce((s, v, i) => s + v * (dOut[i] as number), 0);
+  const objective = () => forward(inputs).reduce((s, v, i) => s + v * dOut[i], 0);
   const x = inputs[which] as Float64Array;
   return Array.from(x, (_, i) => {
-    const saved = x[i] as number;
+    const saved = x[i];
     x[i] = saved + 1e-6;
     const up = objective();
     x[i] = saved - 1e-6;
@@ -27,15 +27,15 @@ function rmsNormReference(n: number, d: number, eps: number): Forward {
     const out = new Float64Array(n * d);
     for (let r = 0; r < n; r++) {
       let squares = 0;
-      for (let i = 0; i < d; i++) squares += (x![r * d + i] as number) ** 2;
+      for (let i = 0; i < d; i++) squares += x![r * d + i] ** 2;
       const inverse = 1 / Math.sqrt(squares / d + eps);
-      for (let i = 0; i < d; i++) out[r * d + i] = (x![r * d + i] as number) * inverse * (w![i] as number);
+      for (let i = 0; i < d; i++) out[r * d + i] = x![r * d + i] * inverse * w![i];
     }
     return out;
   };
 }
 
-const swiGluReference: Forward = ([g, u]) => g!.map((v, i) => (v / (1 + Math.exp(-v))) * (u![i] as number));
+const swiGluReference: Forward = ([g, u]) => g!.map((v, i) => (v / (1 + Math.exp(-v))) * u![i]);
 
 function ropeReference(batch: number, time: number, heads: number, dh: number, cos: Float32Array, sin: Float32Array) {
   const half = dh / 2;
@@ -46,9 +46,8 @@ function ropeReference(batch: number, time: number, heads: number, dh: number, c
         for (let h = 0; h < heads; h++) {
           const base = ((b * time + t) * heads + h) * dh;
           for (let i = 0; i < dh; i++) {
-            const rotated = i < half ? -(x![base + i + half] as number) : (x![base + i - half] as number);
-            out[base + i] =
-              (x![base + i] as number) * (cos[t * dh + i] as number) + rotated * (sin[t * dh + i] as number);
+            const rotated = i < half ? -x![base + i + half] : x![base + i - half];
+            out[base + i] = x![base + i] * cos[t * dh + i] + rotated * sin[t * dh + i];
           }
         }
     return out;
@@ -76,9 +75,7 @@ function attentionReference(c: AttentionCase): Forward {
             if (c.causal && j > i) return Number.NEGATIVE_INFINITY;
             let s = 0;
             for (let e = 0; e < c.dh; e++) {
-              s +=
-                (q![(qb * c.time + i) * width + h * c.dh + e] as number) *
-                (k![(b * c.time + j) * width + h * c.dh + e] as number);
+              s += q![(qb * c.time + i) * width + h * c.dh + e] * k![(b * c.time + j) * width + h * c.dh + e];
             }
             return s;
           });
@@ -87,8 +84,7 @@ function attentionReference(c: AttentionCase): Forward {
           const total = weights.reduce((s, w) => s + w, 0);
           for (let e = 0; e < c.dh; e++) {
             let sum = 0;
-            for (let j = 0; j < c.time; j++)
-              sum += (weights[j]! / total) * (v![(b * c.time + j) * width + h * c.dh + e] as number);
+            for (let j = 0; j < c.time; j++) sum += (weights[j]! / total) * v![(b * c.time + j) * width + h * c.dh + e];
             out[(b * c.time + i) * width + h * c.dh + e] = sum;
           }
         }
@@ -232,15 +228,14 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
         a.denseBitGradient(heap, n, bits, width, offsets[0]!, offsets[1]!, offsets[2]!, offsets[3]!);
         const expected: number[] = [];
         for (let t = 0; t < n; t++) {
-          const prob = Array.from({ length: bits }, (_, h) => 1 / (1 + Math.exp(-(logits[t * bits + h] as number))));
+          const prob = Array.from({ length: bits }, (_, h) => 1 / (1 + Math.exp(-logits[t * bits + h])));
           const grad = new Array<number>(bits).fill(0);
           for (let d = 0; d < codes; d++) {
             let g = 0;
-            for (let e = 0; e < width; e++) g += (dR[t * width + e] as number) * (table[d * width + e] as number);
+            for (let e = 0; e < width; e++) g += dR[t * width + e] * table[d * width + e];
             let G = 1;
-            for (let h = 0; h < bits; h++) G *= (d >> h) & 1 ? (prob[h] as number) : 1 - (prob[h] as number);
-            for (let h = 0; h < bits; h++)
-              grad[h] = (grad[h] as number) + g * G * (((d >> h) & 1) - (prob[h] as number));
+            for (let h = 0; h < bits; h++) G *= (d >> h) & 1 ? prob[h] : 1 - prob[h];
+            for (let h = 0; h < bits; h++) grad[h] = grad[h] + g * G * (((d >> h) & 1) - prob[h]);
           }
           expected.push(...grad);
         }
@@ -259,12 +254,9 @@ describe.skipIf(addon === null)(`fused kernels${SKIP_NOTE}`, () => {
       const [ow, om, ov, og, owOut, omOut, ovOut] = offsets;
       const [beta1, beta2, stepSize, epsHat, decay] = [0.9, 0.95, 1e-3, 1e-8, 0.999];
       a.adamW(heap, n, ow, om, ov, og, beta1, beta2, stepSize, epsHat, decay, owOut, omOut, ovOut);
-      const mNew = Array.from(m, (x, i) => x * beta1 + (g[i] as number) * (1 - beta1));
-      const vNew = Array.from(v, (x, i) => x * beta2 + (g[i] as number) ** 2 * (1 - beta2));
-      const wNew = Array.from(
-        w,
-        (x, i) => x * decay - ((mNew[i] as number) / (Math.sqrt(vNew[i] as number) + epsHat)) * stepSize,
-      );
+      const mNew = Array.from(m, (x, i) => x * beta1 + g[i] * (1 - beta1));
+      const vNew = Array.from(v, (x, i) => x * beta2 + g[i] ** 2 * (1 - beta2));
+      const wNew = Array.from(w, (x, i) => x * decay - (mNew[i] / (Math.sqrt(vNew[i]) + epsHat)) * stepSize);
       expect(maxError(view(heap, offsets[4]!, n), wNew), build).toBeLessThan(1e-6);
       expect(maxError(view(heap, offsets[5]!, n), mNew), build).toBeLessThan(1e-6);
       expect(maxError(view(heap, offsets[6]!, n), vNew), build).toBeLessThan(1e-6);

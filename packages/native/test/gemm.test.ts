@@ -42,7 +42,7 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     a.gemm(heap, batch, m, n, k, false, false, offsets[0]!, m * k, offsets[1]!, 0, offsets[2]!, 0.5, 2);
     for (let item = 0; item < batch; item++) {
       const product = referenceGemm(x.subarray(item * m * k, (item + 1) * m * k), y, m, n, k, false, false);
-      const expected = product.map((v, i) => 0.5 * v + 2 * (c[item * m * n + i] as number));
+      const expected = product.map((v, i) => 0.5 * v + 2 * c[item * m * n + i]);
       expect(maxError(view(heap, offsets[2]! + item * m * n * 4, m * n), expected)).toBeLessThan(1e-5);
     }
   });

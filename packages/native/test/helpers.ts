@@ -29,7 +29,7 @@ export function heapOf<const Arrays extends readonly (Float32Array | Int32Array 
     if (a instanceof Float32Array) heap.set(a, at);
     else if (a instanceof Int32Array) new Int32Array(heap.buffer).set(a, at);
     else heap.fill(Number.NaN, at, at + a); // outputs start as garbage
-    at += sizes[i] as number;
+    at += sizes[i];
   });
   // One offset per array, so that a call can destructure or spread them without a cast.
   return { heap, offsets: offsets as { [K in keyof Arrays]: number } };
@@ -43,7 +43,7 @@ export function maxError(got: ArrayLike<number>, expected: ArrayLike<number>): n
   if (got.length !== expected.length) throw new Error(`length ${got.length} vs ${expected.length}`);
   let worst = 0;
   for (let i = 0; i < got.length; i++) {
-    const e = Math.abs((got[i] as number) - (expected[i] as number)) / (1 + Math.abs(expected[i] as number));
+    const e = Math.abs(got[i] - expected[i]) / (1 + Math.abs(expected[i]));
     worst = Number.isNaN(e) ? Number.POSITIVE_INFINITY : Math.max(worst, e);
   }
   return worst;

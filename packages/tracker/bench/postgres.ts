@@ -35,7 +35,7 @@ interface IngestWorkerSpec {
 }
 
 function percentile(sorted: number[], q: number): number {
-  return +(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number).toFixed(2);
+  return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
 }
 
 /** Child mode: claims (and finishes) runs until none is left, then prints its claim latencies. */
@@ -79,7 +79,7 @@ async function together(
 ): Promise<{ seconds: number; lines: string[] }> {
   const children = Array.from({ length: count }, (_, i) => {
     const [mode, spec] = args(i);
-    return spawn(process.execPath, [...process.execArgv, process.argv[1] as string, mode, JSON.stringify(spec)], {
+    return spawn(process.execPath, [...process.execArgv, process.argv[1], mode, JSON.stringify(spec)], {
       stdio: ['pipe', 'pipe', 'inherit'],
     });
   });
@@ -123,10 +123,7 @@ async function ingestBench(engine: string, location: string, processes: number, 
   const runIds: string[] = [];
   for (let i = 0; i < processes; i++) runIds.push((await tracker.startRun({ name: `ingest ${i}`, config: {} })).id);
   await tracker.close();
-  const { seconds } = await together(processes, (i) => [
-    '--ingest-worker',
-    { location, runId: runIds[i] as string, points },
-  ]);
+  const { seconds } = await together(processes, (i) => ['--ingest-worker', { location, runId: runIds[i], points }]);
   const check = await openTracker(location, { readonly: true });
   for (const runId of runIds) {
     const stored = (await check.metricHistory(runId, 'train/loss')).length * 2;

@@ -144,8 +144,7 @@ async function time(
     samples.push(performance.now() - start);
   }
   samples.sort((a, b) => a - b);
-  const at = (q: number) =>
-    +(samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] as number).toFixed(2);
+  const at = (q: number) => +samples[Math.min(samples.length - 1, Math.floor(q * samples.length))].toFixed(2);
   print({ bench: 'query', query: name, p50ms: at(0.5), p95ms: at(0.95), repeats: REPEATS, result: detail(result) });
 }
 

@@ -93,7 +93,7 @@ forEachDialect((open) => {
       expect(created.map((c) => c.run.queuePosition)).toEqual([0, 1, 2, 3]);
       expect(created[0]?.run.configHash).toBe(created[1]?.run.configHash);
       expect(created[0]?.run.configHash).not.toBe(created[2]?.run.configHash);
-      const detail = await tracker.getRun(created[2]?.run.id as string);
+      const detail = await tracker.getRun(created[2]?.run.id);
       expect(detail.params['model.kappaNats']).toEqual({ number: 0.35, text: '0.35' });
       expect(detail.params['model.latentBits']).toEqual({ number: 8, text: '8' });
 
@@ -356,7 +356,7 @@ forEachDialect((open) => {
       const store = await open();
       const { tracker } = store;
       const { created } = await sweepWith(tracker, grid([0, 0.35], [1]));
-      const second = created[1]?.run.id as string;
+      const second = created[1]?.run.id;
       const claimed = await tracker.claimRun(second, 'w1');
       expect(claimed).toMatchObject({ id: second, status: 'RUNNING', worker: 'w1' });
       const before = await store.snapshot();
@@ -375,7 +375,7 @@ forEachDialect((open) => {
       const store = await open();
       const { tracker } = store;
       const { sweep, created } = await sweepWith(tracker, grid([0, 0.35], [1]));
-      const first = created[0]?.run.id as string;
+      const first = created[0]?.run.id;
       const claimed = (await tracker.claimNextRun(sweep.id, 'far-away:1'))!;
       expect(claimed.id).toBe(first);
       const before = await store.snapshot();

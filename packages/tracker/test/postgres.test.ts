@@ -83,7 +83,7 @@ function sqliteShape(path: string): SchemaShape {
           .map((c) => c.name),
         indexes: sortedText(indexes),
         foreignKeys: sortedText(foreignKeys),
-        checks: sortedText([...sql.matchAll(/CONSTRAINT "([^"]+)" CHECK/g)].map((m) => m[1] as string)),
+        checks: sortedText([...sql.matchAll(/CONSTRAINT "([^"]+)" CHECK/g)].map((m) => m[1])),
       };
     }
     return shape;

@@ -219,8 +219,7 @@ forEachDialect((open) => {
         };
         for (const point of curve.points) {
           const inBucket: number[] = [];
-          while (cursor < steps.length && (steps[cursor] as number) <= point.step)
-            inBucket.push(steps[cursor++] as number);
+          while (cursor < steps.length && steps[cursor] <= point.step) inBucket.push(steps[cursor++]);
           const finite = inBucket.map((s) => values.get(s) as number).filter(Number.isFinite);
           const last = values.get(point.step) as number;
           check('firstStep', point.firstStep, inBucket[0], point.step);

@@ -48,7 +48,7 @@ function stepMs(): number {
   model.dispose();
   optimizer.dispose();
   times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)] as number;
+  return times[Math.floor(times.length / 2)];
 }
 
 async function loggingMsPerStep(): Promise<number> {

@@ -34,6 +34,6 @@ export function setPath(target: Record<string, unknown>, path: string, value: un
     }
     node = node[key] as Record<string, unknown>;
   }
-  node[keys[keys.length - 1] as string] = value;
+  node[keys[keys.length - 1]] = value;
   return root;
 }

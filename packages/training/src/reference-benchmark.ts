@@ -119,9 +119,7 @@ export function referencePython(named: string | undefined, env: Readonly<Record<
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** One PyTorch measurement of a case, in a fresh Python process (as ftlab's side is a fresh child). */
@@ -188,7 +186,7 @@ export async function runReferenceBenchmarks(options: ReferenceBenchmarkOptions 
       cpu: cpuDescription(),
       ftlabKernels: engine === 'native' ? nativeKernelInfo() : null,
       torch,
-      loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+      loadAverage: Number(loadavg()[0].toFixed(2)),
     };
     records.push(record);
     options.onRecord?.(record);

@@ -131,7 +131,7 @@ export interface ChildSpec {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Seeded token batches (xorshift), a fresh one per step as in training. */
@@ -220,7 +220,7 @@ export async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
     cpuMsPerStep: Number(median(cpu).toFixed(1)),
     gflops: Number(((flops * tokens) / (msPerStep / 1000) / 1e9).toFixed(2)),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
-    loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+    loadAverage: Number(loadavg()[0].toFixed(2)),
   };
 }
 
@@ -359,7 +359,7 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
       totalTokensPerSec: total,
       perProcessTokensPerSec: perProcess,
       efficiency: Number((total / (processes * (single as number))).toFixed(3)),
-      loadAverage: Number((loadavg()[0] as number).toFixed(2)),
+      loadAverage: Number(loadavg()[0].toFixed(2)),
     });
   }
   return records;

@@ -65,7 +65,7 @@ describe('checkpoint folders', () => {
     const checkpoint = (await resumePoint(join(dir, 'runs', run.id)))?.dir as string;
     const weights = join(checkpoint, 'model.safetensors');
     const bytes = readFileSync(weights);
-    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 1;
+    bytes[bytes.length - 1] = bytes[bytes.length - 1] ^ 1;
     writeFileSync(weights, bytes);
     const { config } = await runConfigOf(run);
     const failure = loadTrainingCheckpoint(checkpoint, { configHash: configHash(config) });

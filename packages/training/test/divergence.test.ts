@@ -49,10 +49,10 @@ function replay(
 
 const stepsOf = (curve: Curve): StepValues[] =>
   curve.ce.map((ce, i) => ({
-    loss: curve.loss[i] as number,
+    loss: curve.loss[i],
     ce,
-    kl: curve.kl[i] as number,
-    gradNorm: curve.gradNorm[i] as number,
+    kl: curve.kl[i],
+    gradNorm: curve.gradNorm[i],
   }));
 
 /** Plain cross-entropy steps (no latent): loss = ce, kl = 0. */
@@ -143,7 +143,7 @@ describe('divergence detection rules', () => {
     // Then the loss climbs from 3.4 to 53 over 20 steps and stays there.
     const climb = [...ces, ...Array.from({ length: 20 }, (_, i) => 3.4 + (49.6 * i) / 19), ...Array(20).fill(53)];
     const verdict = replay(ceSteps(climb));
-    const limit = 8 * Math.max(ces[0] as number, Math.log(TOY_VOCAB));
+    const limit = 8 * Math.max(ces[0], Math.log(TOY_VOCAB));
     const firstAbove = climb.findIndex((ce, i) => i >= ces.length && ce > limit);
     expect(verdict?.reason).toMatch(/cross-entropy \d+\.\d+ \(median of the last 11 steps\) is \d+\.\dx the initial/);
     // Caught as soon as the median (6 of 11 steps) is above the limit, and not before.

@@ -56,7 +56,7 @@ describe('runReferenceBenchmarks', () => {
       expect(record.ftlabTokensPerSec).toHaveLength(2);
       expect(record.torchTokensPerSec).toHaveLength(2);
       for (const [i, ratio] of record.ratios.entries()) {
-        const expected = (record.ftlabTokensPerSec[i] as number) / (record.torchTokensPerSec[i] as number);
+        const expected = record.ftlabTokensPerSec[i] / record.torchTokensPerSec[i];
         expect(ratio).toBeCloseTo(expected, 2);
         expect(ratio).toBeGreaterThan(0);
       }

@@ -55,7 +55,7 @@ export async function generateCommand(runId: string, options: GenerateOptions): 
         let pinned: Int32Array | undefined;
         if (options.z === 'pinned' && latent) {
           pinned = Int32Array.from({ length: positions }, (_, t) =>
-            given ? (given[t % given.length] as number) : rng.int(codeCount),
+            given ? given[t % given.length] : rng.int(codeCount),
           );
         }
         const result = model.generate(

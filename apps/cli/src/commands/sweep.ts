@@ -42,7 +42,7 @@ function startWorker(
 ): WorkerProcess {
   const args = [
     ...process.execArgv,
-    process.argv[1] as string,
+    process.argv[1],
     'worker',
     '--db',
     dbPath(options),

@@ -57,7 +57,7 @@ export function lineChartOption(spec: LineChartSpec): EChartsOption {
   const smoothing = spec.smoothing ?? 0;
   const series: LineSeriesOption[] = [];
   spec.series.forEach((line, index) => {
-    const color = PALETTE[index % PALETTE.length] as string;
+    const color = PALETTE[index % PALETTE.length];
     if (line.band && line.band.length > 0 && !spec.logY) series.push(...bandSeries(line.name, line.band, color));
     series.push({
       type: 'line',

@@ -35,7 +35,7 @@ export function heatmapOption(data: HeatmapData): EChartsOption {
     type: 'heatmap',
     name: data.valueName,
     data: data.cells,
-    label: { show: true, formatter: (p) => short((p.value as number[])[2] as number), fontSize: 11 },
+    label: { show: true, formatter: (p) => short((p.value as number[])[2]), fontSize: 11 },
     emphasis: { itemStyle: { borderColor: '#1d2330', borderWidth: 1 } },
   };
   return {
@@ -97,7 +97,7 @@ export interface AxisLineData {
 export function axisLineOption(data: AxisLineData): EChartsOption {
   const series: LineSeriesOption[] = [];
   data.series.forEach((line, index) => {
-    const color = PALETTE[index % PALETTE.length] as string;
+    const color = PALETTE[index % PALETTE.length];
     const band = line.points.flatMap(
       (point, x): Array<[number, number, number]> =>
         point && point[1] !== null ? [[x, point[0] - point[1], point[0] + point[1]]] : [],

@@ -62,7 +62,7 @@ export async function startDashboardProcess(db: string): Promise<RunningDashboar
       const match = /dashboard: (http:\/\/\S+)/.exec(log);
       if (match) {
         clearTimeout(timer);
-        resolveUrl(match[1] as string);
+        resolveUrl(match[1]);
       }
     };
     child.stdout?.on('data', onData);

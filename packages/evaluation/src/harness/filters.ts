@@ -51,7 +51,7 @@ export function pythonRegex(pattern: string, extraFlags = ''): RegExp {
   let flags = extraFlags;
   let body = pattern;
   if (inline) {
-    const given = inline[1] as string;
+    const given = inline[1];
     if (given.includes('x'))
       throw new Error(`regex ${JSON.stringify(pattern)}: the verbose flag (?x) is not supported`);
     for (const flag of given) if (!flags.includes(flag)) flags += flag;

@@ -192,13 +192,13 @@ function compileTemplate(source: string): CompiledTemplate {
   for (const block of rewritten.matchAll(/\{\{(.*?)\}\}|\{%(.*?)%\}/gs)) {
     const body = (block[1] ?? block[2] ?? '').replace(/'[^']*'|"[^"]*"/g, "''");
     for (const binding of body.matchAll(/\b(?:for|set)\s+([\w\s,]+?)\s*(?:\bin\b|=)/g)) {
-      for (const name of (binding[1] as string).split(',')) bound.add(name.trim());
+      for (const name of binding[1].split(',')) bound.add(name.trim());
     }
     const names = body
       .replace(/\|\s*[A-Za-z_]\w*/g, '|') // filters
       .replace(/\bis\s+(?:not\s+)?[A-Za-z_]\w*/g, 'is') // tests
       .replace(/\b[A-Za-z_]\w*\s*=(?!=)/g, ''); // keyword arguments and set targets
-    for (const name of names.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) variables.add(name[1] as string);
+    for (const name of names.matchAll(/(?<![\w.])([A-Za-z_]\w*)/g)) variables.add(name[1]);
   }
   const known = new Set([
     LIST_INDEX,
@@ -387,7 +387,7 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
     }
     return split === evaluated ? local(path) : undefined;
   };
-  const splitName = (key: string) => (typeof raw[key] === 'string' ? (raw[key] as string) : undefined);
+  const splitName = (key: string) => (typeof raw[key] === 'string' ? raw[key] : undefined);
   const evaluated = splitName('test_split') ?? splitName('validation_split');
   if (evaluated === undefined) bad('test_split or validation_split must name the split to evaluate');
   const evaluatedFile = evaluated === undefined ? undefined : fileOf(evaluated);
@@ -582,9 +582,7 @@ export function compileLmEvalTask(raw: Record<string, unknown>, file: string): T
         // Generation with choices (lm-eval's generative multiple choice): the reference is the choice's text.
         if (Array.isArray(target.value))
           throw new Error('doc_to_target gave a list: several targets are not supported');
-        const reference = choices
-          ? (choices[targetIndex(target, choices, 'doc_to_target')] as string)
-          : String(target.value);
+        const reference = choices ? choices[targetIndex(target, choices, 'doc_to_target')] : String(target.value);
         return [{ id: `${name}-${index}`, prompt: text, reference }];
       } catch (error) {
         if (itemProblems.length < 10) itemProblems.push(`${path}, document ${index}: ${(error as Error).message}`);

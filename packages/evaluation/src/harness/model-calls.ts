@@ -279,12 +279,10 @@ function scoreContinuations(
     for (let k = 0; k < draws; k++) {
       const row = (r * draws + k) * batch.time;
       for (let t = 0; t < full.length - 1; t++) {
-        batch.inputs[row + t] = full[t] as number;
-        batch.targets[row + t] = full[t + 1] as number;
+        batch.inputs[row + t] = full[t];
+        batch.targets[row + t] = full[t + 1];
         batch.codes[row + t] =
-          t < ctx.length
-            ? ((ctxCodes[k] as Int32Array)[t] as number)
-            : ((contCodes[k] as Int32Array)[t - ctx.length] as number);
+          t < ctx.length ? (ctxCodes[k] as Int32Array)[t] : (contCodes[k] as Int32Array)[t - ctx.length];
       }
     }
   });
@@ -297,7 +295,7 @@ function scoreContinuations(
       let logp = 0;
       for (let j = 0; j < cont.length; j++) {
         const t = ctx.length - 1 + j; // the position whose target is continuation token j
-        logp -= ce[row + t] as number;
+        logp -= ce[row + t];
         if (k === 0 && best?.[row + t] !== cont[j]) isGreedy = false;
       }
       perDraw.push(logp);
@@ -316,7 +314,7 @@ function contextCodes(settings: CallSettings, ctx: number[], seed: number): Int3
   }
   const codes = tf.tidy(() => {
     const x = tf.tensor2d(
-      Int32Array.from({ length: draws * ctx.length }, (_, i) => ctx[i % ctx.length] as number),
+      Int32Array.from({ length: draws * ctx.length }, (_, i) => ctx[i % ctx.length]),
       [draws, ctx.length],
       'int32',
     );
@@ -351,8 +349,8 @@ function rollingLoglikelihood(settings: CallSettings, text: string): RollingResu
     const batch = tokenRows(draws, time);
     for (let k = 0; k < draws; k++) {
       for (let t = 0; t < time; t++) {
-        batch.inputs[k * time + t] = tokens[first + t] as number;
-        batch.targets[k * time + t] = tokens[first + t + 1] as number;
+        batch.inputs[k * time + t] = tokens[first + t];
+        batch.targets[k * time + t] = tokens[first + t + 1];
         batch.codes[k * time + t] = latent ? zRng.int(codeCount) : 0;
       }
     }
@@ -360,7 +358,7 @@ function rollingLoglikelihood(settings: CallSettings, text: string): RollingResu
     const counted = end - start; // the window's last positions; earlier ones are context
     const perDraw = Array.from({ length: draws }, (_, k) => {
       let logp = 0;
-      for (let t = time - counted; t < time; t++) logp -= ce[k * time + t] as number;
+      for (let t = time - counted; t < time; t++) logp -= ce[k * time + t];
       return logp;
     });
     total += overDraws(perDraw);
@@ -444,7 +442,7 @@ function generateGroup(
   const stopTokens: number[] = [];
   for (const s of first.stop) {
     const ids = s === '' ? [] : safeEncode(tokenizer, s);
-    if (ids.length === 1) stopTokens.push(ids[0] as number);
+    if (ids.length === 1) stopTokens.push(ids[0]);
   }
   const result = model.generate(rows, {
     maxNewTokens: Math.min(first.maxTokens, context),
@@ -456,9 +454,9 @@ function generateGroup(
     ...(stopTokens.length > 0 ? { stopTokens } : {}),
   });
   result.tokens.forEach((row, r) => {
-    const request = requests[owners[r] as number] as GenerateRequest;
+    const request = requests[owners[r]] as GenerateRequest;
     const generated = row.subarray(length);
-    const outputs = (results[owners[r] as number] as { outputs: string[] }).outputs;
+    const outputs = (results[owners[r]] as { outputs: string[] }).outputs;
     outputs.push(cutAtStop(tokenizer.decode(generated), request.stop));
   });
 }
@@ -499,7 +497,7 @@ function forwardRows(
 
 /** The log-likelihood over Z: the one draw's, or the mean in probability of K draws'. */
 function overDraws(perDraw: number[]): number {
-  return perDraw.length === 1 ? (perDraw[0] as number) : logMeanExp(perDraw);
+  return perDraw.length === 1 ? perDraw[0] : logMeanExp(perDraw);
 }
 
 function safeEncode(tokenizer: Tokenizer, text: string): number[] {

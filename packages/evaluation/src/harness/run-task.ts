@@ -425,7 +425,7 @@ export function runTask(
       context: item.context,
       target:
         config.output === 'multiple_choice'
-          ? ((item.choices as string[])[item.answer as number] as string)
+          ? (item.choices as string[])[item.answer as number]
           : config.output === 'loglikelihood_rolling'
             ? (item.text ?? null)
             : config.output === 'loglikelihood'

@@ -72,7 +72,7 @@ async function loadComparison(tracker: Tracker, view: CompareView) {
     } else {
       const labels = runLabels(runs);
       for (const [index, run] of runs.entries()) {
-        const loaded = await loadSeries(tracker, run.id, { key: metric, label: labels[index] as string });
+        const loaded = await loadSeries(tracker, run.id, { key: metric, label: labels[index] });
         if (loaded) series.push(loaded.series);
         else notes.push(`${run.name} has no ${metric} points.`);
       }
