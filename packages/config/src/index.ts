@@ -11,4 +11,4 @@ export {
   formatIssue,
   formatPath,
 } from './issues.js';
-export { jsonSchemaOf, writeJsonSchemas } from './json-schema.js';
+export { jsonSchemaOf } from './json-schema.js';

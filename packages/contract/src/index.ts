@@ -21,6 +21,7 @@ export { deriveSeed, type Purpose, Rng, type RngState } from './random.js';
 export { redactUrl } from './redact-url.js';
 export {
   DEFAULT_STALE_AFTER_MS,
+  FAILED_RUN_STATUSES,
   RUN_STATUSES,
   type RunStatus,
   SWEEP_METHODS,

@@ -3,6 +3,9 @@
 export const RUN_STATUSES = ['PENDING', 'RUNNING', 'FINISHED', 'FAILED', 'CRASHED', 'KILLED'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** Statuses of a run that ended without finishing: it can be requeued (`ftlab resume`). */
+export const FAILED_RUN_STATUSES = ['FAILED', 'CRASHED', 'KILLED'] as const satisfies readonly RunStatus[];
+
 export const SWEEP_METHODS = ['grid', 'random'] as const;
 export type SweepMethod = (typeof SWEEP_METHODS)[number];
 

@@ -1,11 +1,12 @@
 // The contract is defined here and only here: no other package's or app's source may spell a
-// metric key, the list of run statuses, a latent-usage threshold or the password redaction again.
+// metric key, a list of run statuses, model variants or sweep methods, a latent-usage threshold,
+// a stale-heartbeat limit or the password redaction again.
 // (Tests and bench/ scripts may use literal keys: they check what the code writes.)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RUN_STATUSES, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
+import { MODEL_VARIANTS, RUN_STATUSES, SWEEP_METHODS, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -50,21 +51,25 @@ describe('the contract is defined once', () => {
     expect(lines.some(({ code }) => code.includes('TRAIN_METRICS.loss'))).toBe(true);
   });
 
+  /** Lines that quote (any quote) at least `atLeast` of `words`. */
+  const quoting = (words: readonly string[], atLeast: number) =>
+    lines
+      .filter(({ code }) => words.filter((word) => new RegExp(`['"\`]${word}['"\`]`).test(code)).length >= atLeast)
+      .map(({ where, code }) => `${where}: ${code.trim()}`);
+
   it('no metric key is spelled outside the contract', () => {
-    const keys = [...Object.values(TRAIN_METRICS), ...Object.values(VAL_METRICS)];
-    const found = lines.filter(({ code }) => keys.some((key) => code.includes(`'${key}'`)));
-    expect(found.map(({ where, code }) => `${where}: ${code.trim()}`)).toEqual([]);
+    expect(quoting([...Object.values(TRAIN_METRICS), ...Object.values(VAL_METRICS)], 1)).toEqual([]);
   });
 
-  it('the run statuses are listed nowhere else', () => {
-    const list = RUN_STATUSES.map((status) => `'${status}'`).join(', ');
-    const found = lines.filter(({ code }) => code.includes(list));
-    expect(found.map(({ where }) => where)).toEqual([]);
+  it('no list of run statuses, model variants or sweep methods is written again', () => {
+    expect(quoting(RUN_STATUSES, 3)).toEqual([]);
+    expect(quoting(MODEL_VARIANTS, 3)).toEqual([]);
+    expect(quoting(SWEEP_METHODS, SWEEP_METHODS.length)).toEqual([]);
   });
 
   it('no threshold, stale-heartbeat limit or password redaction is defined elsewhere', () => {
     const found = lines.filter(
-      ({ code }) => /(THRESHOLD|STALE_AFTER|COLLAPSE_WINDOW)[A-Z_]*\s*=\s*[\d.]/.test(code) || code.includes(':***@'),
+      ({ code }) => /(THRESHOLD|STALE|SILENT|COLLAPSE_WINDOW)[A-Z_]*\s*=\s*[\d.]/.test(code) || code.includes(':***@'),
     );
     expect(found.map(({ where, code }) => `${where}: ${code.trim()}`)).toEqual([]);
   });

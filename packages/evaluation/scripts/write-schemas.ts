@@ -1,7 +1,7 @@
 // Writes schemas/*.schema.json from the zod schemas (`pnpm schemas`). test/json-schemas.test.ts
 // fails when the checked-in files differ from what this would write.
-import { join } from 'node:path';
-import { writeJsonSchemas } from '@ftlab/config';
+import { fileURLToPath } from 'node:url';
+import { writeJsonSchemas } from '@ftlab/config/write-json-schemas';
 import { evaluationJsonSchemas } from '../src/json-schemas.js';
 
-writeJsonSchemas(join(import.meta.dirname, '..', 'schemas'), evaluationJsonSchemas());
+writeJsonSchemas(fileURLToPath(new URL('../schemas', import.meta.url)), evaluationJsonSchemas());

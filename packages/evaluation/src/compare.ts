@@ -7,7 +7,14 @@
 // Pairing refuses runs whose configs differ in anything but the seeds, the swept axes and the
 // latent's own fields: a delta between runs trained differently is not the effect of Z.
 
-import { flattenConfig, isSeedKey, type JsonObject, type JsonValue, REFERENCE_VARIANT } from '@ftlab/contract';
+import {
+  flattenConfig,
+  isSeedKey,
+  type JsonObject,
+  type JsonValue,
+  REFERENCE_VARIANT,
+  type RunStatus,
+} from '@ftlab/contract';
 import type { Tracker } from '@ftlab/tracker';
 import { mean, type PairedInterval, pairedInterval, sampleStd } from './stats.js';
 import { TOY_STUDY_TASK } from './toy-group-effect.js';
@@ -336,7 +343,7 @@ export function buildComparison(runs: readonly RunEvaluations[], options: Compar
 
 export interface CompareSweepOptions extends ComparisonOptions {
   /** Runs of these statuses take part (default FINISHED only). */
-  statuses?: Array<'FINISHED' | 'RUNNING' | 'FAILED' | 'CRASHED' | 'KILLED' | 'PENDING'>;
+  statuses?: RunStatus[];
   /** Evaluations at this step; default each run's latest step for each task/metric. */
   step?: number;
 }

@@ -13,7 +13,8 @@
 //   collation does, whatever locale the database was created with (en_US would sort
 //   'train/loss' and 'trainer' differently, so the dashboard would list keys in another order).
 //
-// This file must stay self-contained (drizzle-kit loads it on its own).
+// drizzle-kit loads this file on its own: it imports only drizzle, ./sql-util.js and
+// @ftlab/contract (the CHECK lists), which it reads from the contract's build (dist/).
 import { RUN_STATUSES, SWEEP_METHODS, SWEEP_STATUSES } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
 import {

@@ -11,6 +11,7 @@
 // on the same run cannot both win; times come from the database's clock. A worker learns that
 // it lost its run (marked CRASHED while it was only slow, or KILLED) from the RunStateError of
 // its next heartbeat, so a run never trains twice at once.
+import { FAILED_RUN_STATUSES } from '@ftlab/contract';
 import { type SQL, sql } from 'drizzle-orm';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { InvalidInputError, RunStateError, UnknownRunError, UnknownSweepError } from './errors.js';
@@ -379,7 +380,7 @@ export async function requeueRun(db: SqlDriver, runId: string, maxResumes: numbe
   checkNonNegativeInteger(maxResumes, where, 'maxResumes');
   return db.write(async (tx) => {
     const run = await requireRun(tx, runId, where);
-    if (run.status !== 'CRASHED' && run.status !== 'KILLED' && run.status !== 'FAILED') {
+    if (!(FAILED_RUN_STATUSES as readonly string[]).includes(run.status)) {
       throw new RunStateError(
         runId,
         run.status,

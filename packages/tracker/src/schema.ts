@@ -9,7 +9,8 @@
 // - a metric value that is not finite is stored as value NULL plus its marker in non_finite,
 //   never as NaN (PostgreSQL and JSON cannot agree on NaN; MLflow's is_nan column is the model).
 //
-// This file must stay self-contained (drizzle-kit loads it on its own).
+// drizzle-kit loads this file on its own: it imports only drizzle, ./sql-util.js and
+// @ftlab/contract (the CHECK lists), which it reads from the contract's build (dist/).
 import { RUN_STATUSES, SWEEP_METHODS, SWEEP_STATUSES } from '@ftlab/contract';
 import { sql } from 'drizzle-orm';
 import { check, index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';

@@ -97,7 +97,7 @@ export interface SaveTrainingCheckpoint {
  */
 export const CHECKPOINT_LEFTOVER_AGE_MS = 10 * 60_000;
 
-/** Writes a checkpoint atomically and points LATEST at it; returns its directory. */
+/** Writes a checkpoint atomically and points LATEST at it unless LATEST names a later step; returns its directory. */
 export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): Promise<string> {
   const root = checkpointsDir(options.artifactRoot);
   await mkdir(root, { recursive: true });
@@ -149,8 +149,16 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
     await rm(final, { recursive: true, force: true });
     await rename(temp, final);
   }
-  await writeFileAtomic(join(root, LATEST_FILE), `${name}\n`);
-  await pruneCheckpoints(root, name, Math.max(1, options.keep));
+  // LATEST only moves forward. A worker stopped between its check and this line, and woken after
+  // its run was taken over and trained further elsewhere, must not point LATEST back at its own
+  // older checkpoint.
+  const current = await readFile(join(root, LATEST_FILE), 'utf8').then(
+    (text) => text.trim(),
+    () => '',
+  );
+  const latest = /^step-\d+$/.test(current) && stepOf(current) > options.step ? current : name;
+  if (latest === name) await writeFileAtomic(join(root, LATEST_FILE), `${name}\n`);
+  await pruneCheckpoints(root, latest, Math.max(1, options.keep));
   return final;
 }
 

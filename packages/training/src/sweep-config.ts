@@ -21,7 +21,7 @@
 // the field named.
 import { dirname, resolve } from 'node:path';
 import { checkConfig } from '@ftlab/config';
-import { Rng } from '@ftlab/contract';
+import { Rng, type SweepMethod } from '@ftlab/contract';
 import { type RunConfig, resolveRunConfig, withAbsoluteDataPath } from './config.js';
 import { setPath } from './config-path.js';
 import { issueProblems, linePrefix } from './config-problems.js';
@@ -42,7 +42,7 @@ export interface SweepRunSpec {
 export interface ExpandedSweep {
   name: string;
   description?: string;
-  method: 'grid' | 'random';
+  method: SweepMethod;
   /** The sweep definition as stored with the sweep (base inlined). */
   space: Record<string, unknown>;
   runs: SweepRunSpec[];

@@ -1,5 +1,6 @@
 // The sweep file's schema: a base run config, overrides, and the axes and cases to vary (see
 // sweep-config.ts for what each means). Random-search axes may be distributions.
+import { SWEEP_METHODS } from '@ftlab/contract';
 import { z } from 'zod';
 import { RunConfigFileSchema } from './config.js';
 
@@ -26,7 +27,7 @@ export const SweepFileSchema = z.strictObject({
   base: z.union([z.string().min(1), RunConfigFileSchema]),
   /** Config paths set on the base before the axes (e.g. a longer training.steps for the sweep). */
   overrides: z.record(z.string(), z.unknown()).default({}),
-  method: z.enum(['grid', 'random']).default('grid'),
+  method: z.enum(SWEEP_METHODS).default('grid'),
   samples: z.number().int().positive().optional(),
   samplerSeed: z.number().int().nonnegative().default(0),
   axes: z.record(z.string(), AxisValues).default({}),

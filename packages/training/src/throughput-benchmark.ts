@@ -18,6 +18,7 @@ import {
   setEngineThreads,
   tf,
 } from '@ftlab/backend';
+import { Rng } from '@ftlab/contract';
 import {
   createModel,
   flopsPerToken,
@@ -134,19 +135,10 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/** Seeded token batches (xorshift), a fresh one per step as in training. */
+/** Seeded token batches, a fresh one per step as in training. */
 function tokenStream(seed: number, vocab: number): () => Int32Array {
-  let state = seed >>> 0 || 1;
-  return () => {
-    const out = new Int32Array(BATCH * (REFERENCE.contextLength + 1));
-    for (let i = 0; i < out.length; i++) {
-      state ^= state << 13;
-      state ^= state >>> 17;
-      state ^= state << 5;
-      out[i] = (state >>> 0) % vocab;
-    }
-    return out;
-  };
+  const rng = Rng.derive(seed, 'bench', 'tokens');
+  return () => Int32Array.from({ length: BATCH * (REFERENCE.contextLength + 1) }, () => rng.int(vocab));
 }
 
 async function waitForGo(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   CHECKPOINT_LEFTOVER_AGE_MS,
   LATEST_FILE,
   loadTrainingCheckpoint,
+  saveTrainingCheckpoint,
   TRAINER_STATE_FILE,
 } from '../src/checkpoint.js';
 import { evaluationHooks, executeRun, resumePoint, runConfigOf, TrainingCheckpointError } from '../src/index.js';
@@ -34,6 +35,42 @@ describe('checkpoint folders', () => {
     expect(outcome.status).toBe('FINISHED');
     expect(existsSync(young)).toBe(true);
     expect(existsSync(old)).toBe(false);
+  });
+
+  it('a stale worker saving an older checkpoint after its run finished elsewhere does not move LATEST back', async () => {
+    const info = await backend();
+    const { tracker, run, dir } = await startedRun(tinyConfig());
+    const outcome = await executeRun({
+      tracker,
+      run,
+      worker: 'w',
+      backend: info,
+      hooks: evaluationHooks({ likelihoodOnly: true }),
+    });
+    expect(outcome.status).toBe('FINISHED');
+    const artifactRoot = join(dir, 'runs', run.id);
+    const root = join(artifactRoot, 'checkpoints');
+    expect(readFileSync(join(root, LATEST_FILE), 'utf8').trim()).toBe('step-000012');
+    // What a worker stopped at step 4 (between its ownership check and LATEST) writes when woken.
+    const loaded = await loadTrainingCheckpoint(join(root, 'step-000012'), {
+      configHash: configHash((await runConfigOf(run)).config),
+    });
+    const state = loaded.state;
+    await saveTrainingCheckpoint({
+      artifactRoot,
+      runId: run.id,
+      step: 4,
+      model: loaded.model,
+      optimizer: loaded.optimizer,
+      dataPosition: state.dataPosition,
+      configHash: state.configHash,
+      window: state.window,
+      divergence: state.divergence as NonNullable<typeof state.divergence>,
+      keep: 3,
+    });
+    expect(readFileSync(join(root, LATEST_FILE), 'utf8').trim()).toBe('step-000012');
+    expect(existsSync(join(root, 'step-000012', TRAINER_STATE_FILE))).toBe(true);
+    loaded.model.dispose();
   });
 
   it('a run lost while its checkpoint was being written abandons it: nothing put in place, LATEST untouched', async () => {

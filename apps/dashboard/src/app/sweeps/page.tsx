@@ -1,4 +1,5 @@
 // Sweeps: every sweep with its progress by status.
+import { FAILED_RUN_STATUSES } from '@ftlab/contract';
 import type { RunFilter, Sweep, Tracker } from '@ftlab/tracker';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -29,7 +30,7 @@ async function countRuns(tracker: Tracker, sweep: Sweep): Promise<SweepRow> {
     count('FINISHED'),
     count('RUNNING'),
     count('PENDING'),
-    count(['FAILED', 'CRASHED', 'KILLED']),
+    count([...FAILED_RUN_STATUSES]),
   ]);
   return { sweep, total, finished, running, pending, failed };
 }
