@@ -2,7 +2,7 @@
 // and its variants on every engine that starts here, plus N concurrent training processes.
 // One JSON line per case on stdout (as it is measured); a summary table on stderr.
 // With --reference torch: ftlab against the PyTorch twin on the same cases, alternating, one
-// ratio per case (bench-reference.ts in @ftlab/training).
+// ratio per case (reference-benchmark.ts in @ftlab/training).
 import { BACKEND_NAMES, type BackendName } from '@ftlab/backend';
 import {
   BENCH_CASES,

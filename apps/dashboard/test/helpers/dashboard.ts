@@ -22,9 +22,20 @@ function newestSourceTime(dir: string): number {
   return newest;
 }
 
-/** Builds the app when there is no build, or when src/ or next.config.ts changed after it. */
+// Workspace packages the app bundles (rather than loading at run time): a newer build of theirs
+// must be bundled again.
+const BUNDLED_PACKAGES = ['contract', 'config', 'data', 'evaluation'];
+
+/** Builds the app when there is no build, or when src/, next.config.ts or a bundled package's dist/ changed after it. */
 export function ensureBuilt(): void {
-  const sources = Math.max(newestSourceTime(join(APP_DIR, 'src')), statSync(join(APP_DIR, 'next.config.ts')).mtimeMs);
+  const bundled = BUNDLED_PACKAGES.map((name) => join(APP_DIR, '..', '..', 'packages', name, 'dist')).filter(
+    existsSync,
+  );
+  const sources = Math.max(
+    newestSourceTime(join(APP_DIR, 'src')),
+    statSync(join(APP_DIR, 'next.config.ts')).mtimeMs,
+    ...bundled.map(newestSourceTime),
+  );
   const reason = !existsSync(BUILD_ID)
     ? 'no .next build found'
     : statSync(BUILD_ID).mtimeMs < sources
