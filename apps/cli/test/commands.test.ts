@@ -311,19 +311,14 @@ const jsonLines = (out: string) =>
     .split('\n')
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 
+/** `ftlab bench` arguments for one step of the baseline case on wasm, then `extra`. */
+function oneWasmStep(...extra: string[]): string[] {
+  return ['bench', '--cases', 'baseline', '--engines', 'wasm', '--steps', '1', ...extra];
+}
+
 describe('bench', () => {
   it('prints one JSON line per measured case', async () => {
-    const out = await ftlabOk([
-      'bench',
-      '--cases',
-      'baseline',
-      '--engines',
-      'wasm',
-      '--steps',
-      '1',
-      '--no-multi',
-      '--json',
-    ]);
+    const out = await ftlabOk(oneWasmStep('--no-multi', '--json'));
     const records = jsonLines(out);
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ kind: 'case', case: 'baseline', backend: 'wasm', variant: 'baseline' });
@@ -333,18 +328,7 @@ describe('bench', () => {
   });
 
   it('the multi-process case without 1 in --processes compares with the baseline case of the same run', async () => {
-    const out = await ftlabOk([
-      'bench',
-      '--cases',
-      'baseline',
-      '--engines',
-      'wasm',
-      '--steps',
-      '1',
-      '--processes',
-      '2',
-      '--json',
-    ]);
+    const out = await ftlabOk(oneWasmStep('--processes', '2', '--json'));
     const [single, multi] = jsonLines(out) as Array<Record<string, number>>;
     expect(multi).toMatchObject({ kind: 'multi-process', processes: 2 });
     expect(multi?.efficiency).toBeCloseTo(multi?.totalTokensPerSec / (2 * single?.tokensPerSec), 3);

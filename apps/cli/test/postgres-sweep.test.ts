@@ -6,7 +6,8 @@
 //
 // Everything touching PostgreSQL runs in child processes (the CLI itself): this test process only
 // opens the SQLite copy.
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -15,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { openTracker, TRACKER_NOTE_AUTHOR, testPostgresUrl } from '@ftlab/tracker';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { type Cli, ftlab as runCli } from './helpers.js';
 
 const PG_URL = testPostgresUrl('the CLI sweep test'); // throws in CI without a server
 
@@ -67,30 +69,22 @@ interface WorkerEvent {
 }
 
 interface WorkerProcess {
-  child: ChildProcessWithoutNullStreams;
+  child: Cli['child'];
   events: WorkerEvent[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  exited: Cli['done'];
 }
 
 function startWorker(url: string, sweepId: string): WorkerProcess {
   const args = ['worker', '--db', url, '--sweep', sweepId, '--backend', 'wasm', '--no-evaluate', '--json'];
-  const child = spawn(process.execPath, [...NODE_ARGS, ...args, '--stale-after', String(STALE_AFTER_S)], {
-    cwd: CLI_DIR,
-  });
+  const { child, done } = runCli([...args, '--stale-after', String(STALE_AFTER_S)], { cwd: CLI_DIR });
   const events: WorkerEvent[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => {
+  if (child.stdout === null) throw new Error('the worker has no stdout');
+  const lines = createInterface({ input: child.stdout });
+  lines.on('line', (line) => {
     if (line.startsWith('{')) events.push(JSON.parse(line) as WorkerEvent);
   });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    child.on('close', (code, signal) => resolve({ code, signal, stderr }));
-  });
-  onTestFinished(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
+  // Exited, and every line it wrote read.
+  const exited = Promise.all([done, once(lines, 'close')]).then(([result]) => result);
   return { child, events, exited };
 }
 

@@ -16,24 +16,18 @@ cases:
 `;
 }
 
+/** `ftlab sweep` arguments for two wasm workers on `db`, then `extra`. */
+function twoWorkers(sweep: string, db: string, ...extra: string[]): string[] {
+  return ['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', ...extra];
+}
+
 describe('ftlab sweep', () => {
   it('trains 8 runs with 2 workers: every run FINISHED exactly once; re-running adds nothing', async () => {
     const dir = tempDir();
     writeFile(dir, 'tiny.yaml', TINY({ steps: '8', checkpointEvery: '4' }));
     const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1, 2, 3, 4], 8));
     const db = join(dir, 'sweep.db');
-    const result = await ftlab([
-      'sweep',
-      sweep,
-      '--db',
-      db,
-      '--workers',
-      '2',
-      '--backend',
-      'wasm',
-      '--no-evaluate',
-      '--json',
-    ]).done;
+    const result = await ftlab(twoWorkers(sweep, db, '--no-evaluate', '--json')).done;
     expect(result.code, result.stderr).toBe(0);
     const events = result.stdout
       .split('\n')
@@ -59,18 +53,7 @@ describe('ftlab sweep', () => {
     writeFile(dir, 'tiny.yaml', TINY({ steps: '4', checkpointEvery: '4' }));
     const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1, 2], 4).replace('name: cli-sweep', 'name: cli-verdicts'));
     const db = join(dir, 'sweep.db');
-    const result = await ftlab([
-      'sweep',
-      sweep,
-      '--db',
-      db,
-      '--workers',
-      '2',
-      '--backend',
-      'wasm',
-      '--seed-offset',
-      '40',
-    ]).done;
+    const result = await ftlab(twoWorkers(sweep, db, '--seed-offset', '40')).done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/"cli-verdicts-seeds\+40": 4 runs \(4 new/);
     const runs = await runsOf(db);
@@ -139,7 +122,7 @@ describe('ftlab sweep', () => {
     writeFile(dir, 'tiny.yaml', TINY({ steps: '30', checkpointEvery: '2' }));
     const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 30));
     const db = join(dir, 'sweep.db');
-    const first = ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'], {
+    const first = ftlab(twoWorkers(sweep, db, '--no-evaluate'), {
       detached: true,
     });
     const root = join(dir, 'ftlab-runs');
@@ -159,19 +142,7 @@ describe('ftlab sweep', () => {
     const checkpointSteps = interrupted.map((r) => latestCheckpointStep(join(root, r.id)));
     for (const run of interrupted) await waitForStaleHeartbeat(db, run.id); // so --stale-after 1 takes them
 
-    const second = await ftlab([
-      'sweep',
-      sweep,
-      '--db',
-      db,
-      '--workers',
-      '2',
-      '--backend',
-      'wasm',
-      '--no-evaluate',
-      '--stale-after',
-      '1',
-    ]).done;
+    const second = await ftlab(twoWorkers(sweep, db, '--no-evaluate', '--stale-after', '1')).done;
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr.match(/requeued CRASHED run/g)).toHaveLength(2);
     const runs = await runsOf(db);
@@ -189,7 +160,7 @@ describe('ftlab sweep', () => {
     writeFile(dir, 'tiny.yaml', TINY({ steps: '400', checkpointEvery: '10' }));
     const sweep = writeFile(dir, 'sweep.yaml', sweepYaml([1], 400));
     const db = join(dir, 'sweep.db');
-    const first = ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'], {
+    const first = ftlab(twoWorkers(sweep, db, '--no-evaluate'), {
       detached: true,
     });
     const root = join(dir, 'ftlab-runs');
@@ -221,8 +192,7 @@ describe('ftlab sweep', () => {
     ).toHaveLength(2);
     expect((await runsOf(db)).map((r) => r.status)).toEqual(['KILLED', 'KILLED']);
 
-    const second = await ftlab(['sweep', sweep, '--db', db, '--workers', '2', '--backend', 'wasm', '--no-evaluate'])
-      .done;
+    const second = await ftlab(twoWorkers(sweep, db, '--no-evaluate')).done;
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr.match(/requeued KILLED run/g)).toHaveLength(2);
     for (const run of await runsOf(db))

@@ -10,5 +10,7 @@ export {
   fieldRules,
   formatIssue,
   formatPath,
+  ordered,
+  parseConfig,
 } from './issues.js';
 export { jsonSchemaOf } from './json-schema.js';

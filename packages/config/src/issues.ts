@@ -97,6 +97,16 @@ export function checkConfig<S extends z.ZodType>(schema: S, value: unknown): Con
   return { success: false, issues: result.error.issues.flatMap((issue) => describe(issue, knownKeys)) };
 }
 
+/**
+ * The parsed value (defaults filled), or an Error naming every problem, their paths under `under`:
+ * for code that resolves a config it was handed rather than a file a user wrote.
+ */
+export function parseConfig<S extends z.ZodType>(schema: S, value: unknown, under: ConfigPath = []): z.output<S> {
+  const checked = checkConfig(schema, value);
+  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, under)).join('; '));
+  return checked.data;
+}
+
 export interface FieldRules<T> {
   /** False when a field failed its own check (its value is then the one written, unchecked). */
   valid(...fields: (keyof T & string)[]): boolean;
@@ -124,4 +134,12 @@ export function fieldRules<T extends object>(rules: (value: T, fields: FieldRule
     },
     { when: (payload) => payload.value !== null && typeof payload.value === 'object' && !Array.isArray(payload.value) },
   );
+}
+
+/** The rule that field `high` is not below field `low` (a range written as two fields). */
+export function ordered<T extends object>(low: keyof T & string, high: keyof T & string): z.core.$ZodCheck<T> {
+  return fieldRules<T>((c, { valid, issue }) => {
+    const [from, to] = [c[low] as number, c[high] as number];
+    if (valid(low, high) && to < from) issue(high, `${to} is below ${low}=${from}`);
+  });
 }

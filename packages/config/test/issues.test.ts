@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkConfig, closestName, editDistance, fieldRules, formatIssue, formatPath } from '../src/index.js';
+import {
+  checkConfig,
+  closestName,
+  editDistance,
+  fieldRules,
+  formatIssue,
+  formatPath,
+  ordered,
+  parseConfig,
+} from '../src/index.js';
 
 const Section = z.strictObject({
   width: z.number().int().positive().default(128),
@@ -78,5 +87,27 @@ describe('fieldRules', () => {
     expect(problemsOf({ width: 30, heads: 0, name: 'x' })).toEqual([
       'heads: Too small: expected number to be >0, got 0',
     ]);
+  });
+});
+
+describe('parseConfig and ordered', () => {
+  const Range = z
+    .strictObject({ low: z.number().int().default(1), high: z.number().int().default(3) })
+    .check(ordered('low', 'high'));
+
+  it('gives the parsed value with its defaults', () => {
+    expect(parseConfig(Range, { high: 5 }, ['range'])).toEqual({ low: 1, high: 5 });
+    expect(parseConfig(Range, { low: 2, high: 2 })).toEqual({ low: 2, high: 2 });
+  });
+
+  it('throws one error naming every problem under the given path, the range rule on the high end', () => {
+    expect(() => parseConfig(Range, { low: 4, high: 2 }, ['range'])).toThrow('range.high: 2 is below low=4');
+    expect(() => parseConfig(Range, { low: 1.5, hihg: 2 }, ['range'])).toThrow(
+      /range\.low: .*got 1\.5; range\.hihg: unknown field \(did you mean high\?\)/,
+    );
+  });
+
+  it('leaves the range alone while one of its ends failed its own check', () => {
+    expect(() => parseConfig(Range, { low: 'x', high: 0 })).toThrow(/^low: [^;]*$/);
   });
 });

@@ -1,5 +1,5 @@
 // Multi-digit addition and subtraction with exact-match answers: "123+45=168\n".
-import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { ordered, parseConfig } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
 import { z } from 'zod';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
@@ -37,18 +37,12 @@ export const ArithmeticConfigSchema = z
       .default(() => [...DEFAULT_ARITHMETIC.operations]),
     allowNegative: z.boolean().default(DEFAULT_ARITHMETIC.allowNegative),
   })
-  .check(
-    fieldRules((c, { valid, issue }) => {
-      if (valid('minDigits', 'maxDigits') && c.maxDigits < c.minDigits) {
-        issue('maxDigits', `${c.maxDigits} is below minDigits=${c.minDigits}`);
-      }
-    }),
-  );
+  .check(ordered('minDigits', 'maxDigits'));
 
 export function resolveArithmeticConfig(partial: Partial<ArithmeticConfig> = {}): ArithmeticConfig {
-  const checked = checkConfig(ArithmeticConfigSchema, partial);
-  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['arithmetic'])).join('; '));
-  const { minDigits, maxDigits, operations, allowNegative } = checked.data;
+  const { minDigits, maxDigits, operations, allowNegative } = parseConfig(ArithmeticConfigSchema, partial, [
+    'arithmetic',
+  ]);
   return { minDigits, maxDigits, operations: [...operations], allowNegative };
 }
 

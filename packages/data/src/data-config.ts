@@ -1,7 +1,7 @@
 // What a run trains on, as plain JSON with defaults beside it. `resolveDataConfig` fills every
 // default and rejects unknown or bad fields by name (every one at once, checked by
 // `DataConfigSchema`), so a run record holds the full config.
-import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { fieldRules, parseConfig } from '@ftlab/config';
 import { z } from 'zod';
 import { type ArithmeticConfig, ArithmeticConfigSchema, resolveArithmeticConfig } from './arithmetic.js';
 import { type ReviewsConfig, ReviewsConfigSchema, resolveReviewsConfig } from './reviews.js';
@@ -131,9 +131,7 @@ export const DataConfigSchema = z.discriminatedUnion(
 
 /** The config with every default filled in; throws naming every bad field. */
 export function resolveDataConfig(config: DataConfig): DataConfig {
-  const checked = checkConfig(DataConfigSchema, config);
-  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['data'])).join('; '));
-  const c = checked.data;
+  const c = parseConfig(DataConfigSchema, config, ['data']);
   switch (c.kind) {
     case 'toy':
       return { kind: c.kind, toy: resolveToyTaskConfig(c.toy), ...sizes(c) };

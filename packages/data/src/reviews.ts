@@ -2,7 +2,7 @@
 // take the sentiment drawn first, so a model must commit to it once and stay consistent
 // across the sentence, the kind of latent decision the Free Transformer is meant to make.
 //   "the soup was very bland and the staff seemed rude, never again.\n"
-import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { ordered, parseConfig } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
 import { z } from 'zod';
 import { charTokenizerFromSymbols } from './char-tokenizer.js';
@@ -48,18 +48,10 @@ export const ReviewsConfigSchema = z
     maxClauses: z.number().int().min(1).max(REVIEW_WORDS.nouns.length).default(DEFAULT_REVIEWS.maxClauses),
     verdict: z.boolean().default(DEFAULT_REVIEWS.verdict),
   })
-  .check(
-    fieldRules((c, { valid, issue }) => {
-      if (valid('minClauses', 'maxClauses') && c.maxClauses < c.minClauses) {
-        issue('maxClauses', `${c.maxClauses} is below minClauses=${c.minClauses}`);
-      }
-    }),
-  );
+  .check(ordered('minClauses', 'maxClauses'));
 
 export function resolveReviewsConfig(partial: Partial<ReviewsConfig> = {}): ReviewsConfig {
-  const checked = checkConfig(ReviewsConfigSchema, partial);
-  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['reviews'])).join('; '));
-  const { minClauses, maxClauses, verdict } = checked.data;
+  const { minClauses, maxClauses, verdict } = parseConfig(ReviewsConfigSchema, partial, ['reviews']);
   return { minClauses, maxClauses, verdict };
 }
 

@@ -2,7 +2,7 @@
 // of X repeated blockLength times at a uniform start, then i.i.d. noise '!' over the body.
 // Sequence: "X>" + body. The hidden choices (letter, block start, noise mask) are returned with
 // every sample, because evaluation asks whether Z encodes them.
-import { checkConfig, fieldRules, formatIssue } from '@ftlab/config';
+import { fieldRules, parseConfig } from '@ftlab/config';
 import type { Rng } from '@ftlab/contract';
 import { z } from 'zod';
 import { type CharTokenizer, charTokenizerFromSymbols } from './char-tokenizer.js';
@@ -75,9 +75,7 @@ export const ToyTaskConfigSchema = z
 
 /** Fills in the paper's defaults and checks every field, naming each bad one. */
 export function resolveToyTaskConfig(partial: Partial<ToyTaskConfig> = {}): ToyTaskConfig {
-  const checked = checkConfig(ToyTaskConfigSchema, partial);
-  if (!checked.success) throw new Error(checked.issues.map((issue) => formatIssue(issue, ['toy'])).join('; '));
-  const { bodyLength, blockLength, noiseRate, alphabet } = checked.data;
+  const { bodyLength, blockLength, noiseRate, alphabet } = parseConfig(ToyTaskConfigSchema, partial, ['toy']);
   return { bodyLength, blockLength, noiseRate, alphabet };
 }
 

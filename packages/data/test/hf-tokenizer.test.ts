@@ -44,17 +44,9 @@ describe('huggingFaceTokenizerFiles', () => {
   it('writes the same envelope for both tokenizers, its keys in the order of the format', () => {
     for (const tokenizer of [charTokenizerFromSymbols(['a', 'b']), new BpeTokenizer([[97, 98]])]) {
       const json = huggingFaceTokenizerFiles(tokenizer, { modelMaxLength: 8 }).tokenizer;
-      expect(Object.keys(json), tokenizer.kind).toEqual([
-        'version',
-        'truncation',
-        'padding',
-        'added_tokens',
-        'normalizer',
-        'pre_tokenizer',
-        'post_processor',
-        'decoder',
-        'model',
-      ]);
+      expect(Object.keys(json).join(' '), tokenizer.kind).toBe(
+        'version truncation padding added_tokens normalizer pre_tokenizer post_processor decoder model',
+      );
       expect(json, tokenizer.kind).toMatchObject({
         version: '1.0',
         truncation: null,

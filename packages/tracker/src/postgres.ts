@@ -247,13 +247,8 @@ class PostgresDriver implements SqlDriver {
     return this.executor(this.pool).exec(script);
   }
 
-  insert(
-    table: string,
-    columns: readonly string[],
-    rows: ReadonlyArray<ReadonlyArray<unknown>>,
-    suffix?: SQL,
-  ): Promise<number> {
-    return this.executor(this.pool).insert(table, columns, rows, suffix);
+  insert(...args: Parameters<SqlExecutor['insert']>): Promise<number> {
+    return this.executor(this.pool).insert(...args);
   }
 
   async write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {

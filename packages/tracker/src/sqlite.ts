@@ -189,13 +189,8 @@ class SqliteDriver implements SqlDriver {
     return this.exclusive(() => this.execNow(script));
   }
 
-  insert(
-    table: string,
-    columns: readonly string[],
-    rows: ReadonlyArray<ReadonlyArray<unknown>>,
-    suffix?: SQL,
-  ): Promise<number> {
-    return this.exclusive(() => this.insertNow(table, columns, rows, suffix));
+  insert(...args: Parameters<SqlExecutor['insert']>): Promise<number> {
+    return this.exclusive(() => this.insertNow(...args));
   }
 
   write<T>(work: (tx: SqlExecutor) => Promise<T>): Promise<T> {

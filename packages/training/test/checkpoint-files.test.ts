@@ -1,7 +1,7 @@
 // The checkpoint folder when more than one process touches it, and when it cannot be read.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RunStateError } from '@ftlab/tracker';
+import { type Run, RunStateError, type Tracker } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
 import {
   CHECKPOINT_LEFTOVER_AGE_MS,
@@ -15,9 +15,20 @@ import { configHash } from '../src/run-record.js';
 import { train } from '../src/trainer.js';
 import { backend, latestWeightsDigest, startedRun, stoppedAfterStep6, tinyConfig } from './helpers.js';
 
+/** Trains `run` to its last step as worker w (likelihood evaluations only). */
+async function runToTheEnd(tracker: Tracker, run: Run): Promise<void> {
+  const outcome = await executeRun({
+    tracker,
+    run,
+    worker: 'w',
+    backend: await backend(),
+    hooks: evaluationHooks({ likelihoodOnly: true }),
+  });
+  expect(outcome.status).toBe('FINISHED');
+}
+
 describe('checkpoint folders', () => {
   it("keeps another process's young temporary folder (a save in progress), deletes an old one", async () => {
-    const info = await backend();
     const { tracker, run, dir } = await startedRun(tinyConfig());
     const root = join(dir, 'runs', run.id, 'checkpoints');
     const young = join(root, '.step-000004.tmp-999999-aaaaaaaa');
@@ -25,29 +36,14 @@ describe('checkpoint folders', () => {
     for (const folder of [young, old]) mkdirSync(folder, { recursive: true });
     const longAgo = (Date.now() - 2 * CHECKPOINT_LEFTOVER_AGE_MS) / 1000;
     utimesSync(old, longAgo, longAgo);
-    const outcome = await executeRun({
-      tracker,
-      run,
-      worker: 'w',
-      backend: info,
-      hooks: evaluationHooks({ likelihoodOnly: true }),
-    });
-    expect(outcome.status).toBe('FINISHED');
+    await runToTheEnd(tracker, run);
     expect(existsSync(young)).toBe(true);
     expect(existsSync(old)).toBe(false);
   });
 
   it('a stale worker saving an older checkpoint after its run finished elsewhere does not move LATEST back', async () => {
-    const info = await backend();
     const { tracker, run, dir } = await startedRun(tinyConfig());
-    const outcome = await executeRun({
-      tracker,
-      run,
-      worker: 'w',
-      backend: info,
-      hooks: evaluationHooks({ likelihoodOnly: true }),
-    });
-    expect(outcome.status).toBe('FINISHED');
+    await runToTheEnd(tracker, run);
     const artifactRoot = join(dir, 'runs', run.id);
     const root = join(artifactRoot, 'checkpoints');
     expect(readFileSync(join(root, LATEST_FILE), 'utf8').trim()).toBe('step-000012');
