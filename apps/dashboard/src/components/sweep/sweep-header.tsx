@@ -1,3 +1,4 @@
+import { FAILED_RUN_STATUSES } from '@ftlab/contract';
 import type { SweepSummary } from '@ftlab/tracker';
 import Link from 'next/link';
 import { formatTime } from '../../lib/format';
@@ -6,7 +7,7 @@ import { StatusBadge } from '../status-badge';
 
 export function SweepHeader({ summary }: { summary: SweepSummary }) {
   const { sweep, counts, total } = summary;
-  const done = counts.FINISHED + counts.FAILED + counts.CRASHED + counts.KILLED;
+  const done = FAILED_RUN_STATUSES.reduce((sum, status) => sum + counts[status], counts.FINISHED);
   return (
     <div className="panel">
       <div className="page-head" style={{ marginBottom: 6 }}>
