@@ -48,6 +48,8 @@ export function ensureBuilt(): void {
     stdio: 'inherit',
     env: { ...process.env, NEXT_TELEMETRY_DISABLED: '1' },
   });
+  // pnpm itself missing from PATH gives no exit status, only a spawn error: say so.
+  if (result.error) throw new Error(`next build could not start (pnpm exec next build: ${result.error.message}).`);
   if (result.status !== 0) throw new Error(`next build failed (exit ${result.status}); see the output above.`);
 }
 
