@@ -301,6 +301,10 @@ export function buildProgram(run: (action: () => Promise<number>) => void) {
       v.split(',').map((x) => integer(1)(x)),
     )
     .option('--no-multi', 'skip the multi-process case')
+    .option(
+      '--profile',
+      "after each case's timed steps, time as many more kernel by kernel and print where the step's time goes (skips the multi-process case)",
+    )
     .addOption(
       new Option(
         '--reference <framework>',

@@ -337,6 +337,24 @@ describe('bench', () => {
     expect(none.stderr).toMatch(/add 1 to --processes, or the baseline case to --cases/);
   });
 
+  it("--profile prints where a step's time goes, kernel by kernel, and skips the multi-process case", async () => {
+    const run = await ftlab(oneWasmStep('--profile')).done;
+    expect(run.code).toBe(0);
+    const records = jsonLines(run.stdout);
+    expect(records.map((r) => r.kind)).toEqual(['case']);
+    const profile = records[0]?.profile as { kernels: Array<{ kernel: string; callsPerStep: number }> };
+    const matmul = profile.kernels.find((k) => k.kernel === 'BatchMatMul');
+    expect(matmul?.callsPerStep).toBeGreaterThan(10);
+    expect(profile.kernels.map((k) => k.kernel)).not.toContain('unnamed scope');
+    expect(run.stderr).toMatch(/^profile of baseline on wasm: [\d.]+ ms per profiled step \(1 steps;/m);
+    expect(run.stderr).toMatch(/^BatchMatMul +[\d.]+ +[\d.]+% +\d+/m);
+    expect(run.stderr).toMatch(/^\(outside kernels\) /m);
+    expect(run.stderr).toMatch(/^slowest kernels by input shapes:$/m);
+    const withTorch = await ftlab(['bench', '--reference', 'torch', '--profile']).done;
+    expect(withTorch.code).toBe(1);
+    expect(withTorch.stderr).toMatch(/--profile profiles ftlab alone: run it without --reference/);
+  });
+
   const python = testPythonPath('ftlab bench --reference torch', ['torch', 'numpy']);
   it.skipIf(python === undefined)(
     '--reference torch: ftlab and PyTorch side by side, the ratio per case and what each side ran on',

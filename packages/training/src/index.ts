@@ -5,6 +5,7 @@ export { evaluateTrainedModel, evaluationHooks } from './evaluation-hooks.js';
 export { executeRun, runConfigOf } from './execute-run.js';
 export { HF_CONFIG_FIELDS } from './hf-config.js';
 export { checkExportTarget, exportHuggingFace, HuggingFaceExportError } from './hf-export.js';
+export type { KernelProfile, KernelTime } from './kernel-profile.js';
 export { type ReferenceRecord, runReferenceBenchmarks } from './reference-benchmark.js';
 export { defaultArtifactRoot, runDirectory, runInput } from './run-record.js';
 export { loadSweep } from './sweep-config.js';

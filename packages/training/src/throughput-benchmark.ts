@@ -28,6 +28,7 @@ import {
   parameterCount,
   resolveModelConfig,
 } from '@ftlab/model';
+import { type KernelProfile, profileSteps } from './kernel-profile.js';
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 
 const REFERENCE = { vocabSize: 28, width: 128, layers: 4, heads: 4, contextLength: 64, kappa: { bits: 0.5 } } as const;
@@ -57,6 +58,8 @@ export interface BenchmarkOptions {
   processes?: number[];
   /** Threads of each run on the native engine (default 1); the other engines run one. */
   threads?: number;
+  /** After the timed steps, profile as many more kernel by kernel (CaseRecord.profile). */
+  profile?: boolean;
   /** Called with each record as soon as it is measured (the CLI prints it). */
   onRecord?: (record: BenchmarkRecord) => void;
 }
@@ -86,6 +89,8 @@ export interface CaseRecord {
   peakRssMB: number;
   /** 1-minute load average when the case finished: compare cases from runs with similar load. */
   loadAverage: number;
+  /** Where the step's time goes, kernel by kernel (with the profile option). */
+  profile?: KernelProfile;
 }
 
 export interface MultiProcessRecord {
@@ -128,6 +133,8 @@ export interface ChildSpec {
   barrier: boolean;
   /** Threads of the run (setEngineThreads; default 1). */
   threads?: number;
+  /** Profile `steps` more steps after the timed ones. */
+  profile?: boolean;
 }
 
 function median(values: number[]): number {
@@ -191,6 +198,7 @@ export async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
     cpu.push((used.user + used.system) / 1000);
   }
   const msPerStep = median(wall);
+  const profile = spec.profile ? await profileSteps(step, spec.steps, spec.warmupSteps + spec.steps) : undefined;
   const tokens = BATCH * time;
   const flops = flopsPerToken(config, { training: true, sequenceLength: time });
   optimizer.dispose();
@@ -213,6 +221,7 @@ export async function measureCase(spec: ChildSpec): Promise<CaseRecord> {
     gflops: Number(((flops * tokens) / (msPerStep / 1000) / 1e9).toFixed(2)),
     peakRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
     loadAverage: Number(loadavg()[0].toFixed(2)),
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -322,7 +331,15 @@ export async function runBenchmarks(options: BenchmarkOptions = {}): Promise<Ben
   for (const engine of engines) {
     for (const caseName of caseNames) {
       const threads = engine === 'native' ? (options.threads ?? 1) : 1;
-      const spec = { caseName, engine, steps: stepsFor(caseName, engine, steps), warmupSteps, barrier: false, threads };
+      const spec: ChildSpec = {
+        caseName,
+        engine,
+        steps: stepsFor(caseName, engine, steps),
+        warmupSteps,
+        barrier: false,
+        threads,
+        ...(options.profile ? { profile: true } : {}),
+      };
       emit(await startChild(spec).result);
     }
   }

@@ -7,6 +7,7 @@ import { BACKEND_NAMES, type BackendName } from '@ftlab/backend';
 import {
   BENCH_CASES,
   type BenchmarkRecord,
+  type KernelProfile,
   type ReferenceRecord,
   runBenchmarks,
   runReferenceBenchmarks,
@@ -24,6 +25,7 @@ export interface BenchOptions {
   rounds?: number;
   python?: string;
   threads?: number;
+  profile?: boolean;
 }
 
 export async function benchCommand(options: BenchOptions): Promise<number> {
@@ -32,16 +34,22 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
       throw new Error(`--engines: "${engine}" is not an engine; use ${BACKEND_NAMES.join(', ')}`);
     }
   }
-  if (options.reference !== undefined) return referenceCommand(options);
+  if (options.reference !== undefined) {
+    if (options.profile) throw new Error('--profile profiles ftlab alone: run it without --reference');
+    return referenceCommand(options);
+  }
   if (options.rounds !== undefined || options.python !== undefined) {
     throw new Error('--rounds and --python belong to --reference torch');
   }
+  // A profile is of single runs: the multi-process case would only add minutes.
+  const multi = options.multi && !options.profile;
   const records: BenchmarkRecord[] = await runBenchmarks({
     ...(options.cases ? { cases: options.cases } : {}),
     ...(options.engines ? { engines: options.engines as BackendName[] } : {}),
     ...(options.steps ? { steps: options.steps } : {}),
-    ...(options.multi ? (options.processes ? { processes: options.processes } : {}) : { processes: [] }),
+    ...(multi ? (options.processes ? { processes: options.processes } : {}) : { processes: [] }),
     ...(options.threads ? { threads: options.threads } : {}),
+    ...(options.profile ? { profile: true } : {}),
     onRecord: (record) => process.stdout.write(`${JSON.stringify(record)}\n`),
   });
   if (!options.json) {
@@ -75,8 +83,46 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
     process.stderr.write(
       `\n${formatTable(['case', 'engine', 'tokens/s', 'ms/step', 'GFLOP/s', 'peak RSS MB'], rows)}\n`,
     );
+    for (const r of records) {
+      if (r.kind === 'case' && r.profile) process.stderr.write(`\n${profileSummary(r.case, r.backend, r.profile)}\n`);
+    }
   }
   return 0;
+}
+
+const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
+
+/** A case's kernel profile as printed after `ftlab bench --profile`: by kernel, then by shape. */
+export function profileSummary(caseName: string, engine: string, profile: KernelProfile): string {
+  const byKernel = formatTable(
+    ['kernel', 'ms/step', 'share', 'calls/step'],
+    [
+      ...profile.kernels.map((k) => [k.kernel, k.msPerStep.toFixed(2), percent(k.share), String(k.callsPerStep)]),
+      [
+        '(outside kernels)',
+        profile.outsideKernelsMsPerStep.toFixed(2),
+        percent(profile.outsideKernelsMsPerStep / profile.msPerStep),
+        '',
+      ],
+    ],
+  );
+  const byShape = formatTable(
+    ['kernel', 'input shapes', 'ms/step', 'share', 'calls/step'],
+    profile.byShape.map((k) => [
+      k.kernel,
+      k.shapes ?? '',
+      k.msPerStep.toFixed(2),
+      percent(k.share),
+      String(k.callsPerStep),
+    ]),
+  );
+  return [
+    `profile of ${caseName} on ${engine}: ${profile.msPerStep} ms per profiled step (${profile.steps} steps; timing each kernel slows the step, so read the shares)`,
+    byKernel,
+    '',
+    'slowest kernels by input shapes:',
+    byShape,
+  ].join('\n');
 }
 
 async function referenceCommand(options: BenchOptions): Promise<number> {
