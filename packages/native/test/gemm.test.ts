@@ -11,6 +11,9 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     [12, 32, 5],
     [97, 33, 600], // k crosses two k-slices; m crosses an m-block
     [2, 1, 700],
+    // three row blocks of 96, the last one partial (a partial panel among a transposed A's packed
+    // panels), three k slices, 9 column panels (the next block's A prefetched over 8 of them)
+    [203, 130, 800],
   ];
 
   it('equals a float64 reference for every transpose combination, with every micro-kernel the CPU runs', () => {
