@@ -228,15 +228,25 @@ static void reduceAxis(ReduceOp op, int64_t outer, int64_t reduced, int64_t inne
   }
 }
 
+// Whole vectors wherever the row has room: a last partial vector of the visible columns is
+// computed whole when the row extends past it (its extra lanes are zeroed afterwards), so only a
+// row whose width is not a multiple of 8 takes the padded-copy path. Every visible value and the
+// sum's order are those of the element-by-element definition (rowSum), so results do not depend
+// on the vector width.
 static void softmaxRows(int64_t rows, int64_t cols, const float* x, float* out, bool causal) {
   for (int64_t r = 0; r < rows; ++r, x += cols, out += cols) {
     const int64_t visible = causal ? (r + 1 < cols ? r + 1 : cols) : cols;
     const float top = rowMax(x, visible);
     const V shift = splat(top);
-    mapV(visible, x, out, [shift](V v) { return expV(v - shift); });
+    const int64_t whole = (visible + kLanes - 1) / kLanes * kLanes <= cols ? visible + kLanes - 1 : visible;
+    int64_t i = 0;
+    for (; i + kLanes <= whole; i += kLanes) storeV(out + i, expV(loadV(x + i) - shift));
+    if (i < visible) mapV(visible - i, x + i, out + i, [shift](V v) { return expV(v - shift); });
     const float scale = 1.0f / rowSum(out, visible);
-    for (int64_t i = 0; i < visible; ++i) out[i] *= scale;
-    for (int64_t i = visible; i < cols; ++i) out[i] = 0.0f;
+    const V scaleV = splat(scale);
+    for (i = 0; i + kLanes <= visible; i += kLanes) storeV(out + i, loadV(out + i) * scaleV);
+    for (; i < visible; ++i) out[i] *= scale;
+    for (; i < cols; ++i) out[i] = 0.0f;
   }
 }
 
