@@ -84,6 +84,48 @@ export function fusedSwiGlu(gate: Tensor, up: Tensor): Tensor {
 }
 
 /**
+ * residual + x W for x [..., in], a weight W [in, out] and residual [..., out]: the projection
+ * that closes an attention or MLP sublayer, with its residual connection. One GEMM whose output
+ * starts from the residual, so the sum is written once instead of the product and then the sum:
+ * the same bits as tf.add(residual, linear(x, W)), and the same gradients (dx = dy W^T,
+ * dW = x^T dy, d residual = dy).
+ */
+export function fusedLinearResidual(x: Tensor, weight: Tensor, residual: Tensor): Tensor {
+  requireFused('fusedLinearResidual');
+  for (const [name, t] of Object.entries({ x, weight, residual })) requireFloat('fusedLinearResidual', name, t);
+  const [inFeatures, outFeatures] = weight.shape as [number, number];
+  const outShape = [...x.shape.slice(0, -1), outFeatures];
+  if (weight.rank !== 2 || x.shape[x.rank - 1] !== inFeatures || residual.shape.join() !== outShape.join()) {
+    throw new Error(
+      `fusedLinearResidual: x [${x.shape}], weight [${weight.shape}] and residual [${residual.shape}] do not fit ` +
+        '(need [..., in], [in, out], [..., out])',
+    );
+  }
+  const op = tf.customGrad((input, w, r, save) => {
+    const rows = tf.reshape(input as Tensor, [-1, inFeatures]);
+    (save as tf.GradSaveFunc)([rows, w as Tensor]);
+    const addend = tf.reshape(r as Tensor, [-1, outFeatures]);
+    const sum = run(
+      FUSED_KERNELS.matMulAdd,
+      { a: rows, b: w as Tensor, addend },
+      { transposeA: false, transposeB: false },
+    );
+    return {
+      value: tf.reshape(sum[0] as Tensor, outShape),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => {
+        const [xs, ws] = saved as [Tensor, Tensor];
+        const dRows = tf.reshape(dy, [-1, outFeatures]);
+        // The products linear's gradient computes (matmul.ts), in the same order.
+        const dx = tf.matMul(dRows, ws, false, true);
+        const dw = tf.matMul(xs, dRows, true, false);
+        return [tf.reshape(dx, (input as Tensor).shape), dw, dy];
+      },
+    };
+  });
+  return op(x, weight, residual);
+}
+
+/**
  * Rotary embedding (Hugging Face rotate_half) of x [B, T, heads * dh], heads side by side on
  * the last axis, by constant tables cos, sin [T, dh]: x * cos + rotate_half(x) * sin per head.
  */

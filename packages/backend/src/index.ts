@@ -4,6 +4,7 @@ export { embeddingLookup } from './embedding.js';
 export {
   fusedAttention,
   fusedDenseBitGradient,
+  fusedLinearResidual,
   fusedRmsNorm,
   fusedRope,
   fusedSwiGlu,

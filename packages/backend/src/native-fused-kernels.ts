@@ -18,6 +18,7 @@ export const FUSED_KERNELS = {
   attentionGrad: 'FtlabAttentionGrad',
   denseBitGradient: 'FtlabDenseBitGradient',
   adamW: 'FtlabAdamW',
+  matMulAdd: 'FtlabMatMulAdd',
 } as const;
 
 interface HeapBackend {
@@ -47,6 +48,32 @@ function kernels(addon: NativeAddon): Record<string, Kernel> {
   };
 
   return {
+    // addend + a op(b) for 2-D a and b: one GEMM whose output tiles start from the addend's.
+    [FUSED_KERNELS.matMulAdd]: ({ a, b: right, addend }, b, { transposeA, transposeB }) => {
+      const [a_, b_] = [a as TensorInfo, right as TensorInfo];
+      const [m, k] = (transposeA ? [a_.shape[1], a_.shape[0]] : a_.shape) as [number, number];
+      const n = (transposeB ? b_.shape[0] : b_.shape[1]) as number;
+      const out = float(b, [m, n]);
+      const [ta, tb] = [transposeA as boolean, transposeB as boolean];
+      addon.gemm(
+        heap(b),
+        1,
+        m,
+        n,
+        k,
+        ta,
+        tb,
+        at(b, a_),
+        0,
+        at(b, b_),
+        0,
+        at(b, out),
+        1,
+        1,
+        at(b, addend as TensorInfo),
+      );
+      return out;
+    },
     [FUSED_KERNELS.rmsNorm]: ({ x, weight }, b, { eps }) => {
       const x_ = x as TensorInfo;
       const d = lastDim(x_);

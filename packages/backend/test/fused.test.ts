@@ -4,9 +4,11 @@ import { describe, expect, it } from 'vitest';
 import {
   fusedAttention,
   fusedDenseBitGradient,
+  fusedLinearResidual,
   fusedRmsNorm,
   fusedRope,
   fusedSwiGlu,
+  linear,
   matMul,
   type Tensor,
   tf,
@@ -93,6 +95,17 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     );
   });
 
+  it('fusedLinearResidual equals residual + x W, with the bits of the add it replaces', async () => {
+    // Rows across full and edge GEMM tiles (3 x 9 = 27 rows of 12 and 6), 37 outputs (a partial panel).
+    const inputs = [uniform([3, 9, 20], 12), uniform([20, 37], 13), uniform([3, 9, 37], 14)];
+    const reference = (x: Tensor, w: Tensor, r: Tensor) => tf.add(r, linear(x, w));
+    await expectSame(fusedLinearResidual, reference, inputs, 1e-5);
+    // On the native engine itself: the same bits as the product followed by the add, gradients included.
+    const fused = await valueAndGrads('native', fusedLinearResidual, inputs);
+    const unfused = await valueAndGrads('native', reference, inputs);
+    fused.forEach((t, i) => expect(t.dataSync(), `output ${i}`).toEqual(unfused[i]?.dataSync()));
+  });
+
   it('fusedRope equals x * cos + rotate_half(x) * sin per head', async () => {
     const [time, heads, dh] = [5, 3, 4];
     const cos = uniform([time, dh], 5);
@@ -164,6 +177,12 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     );
     expect(() => fusedAttention(x, x, tf.cast(x, 'int32'), 2, false)).toThrow(
       'fusedAttention: v must be float32, got int32',
+    );
+    expect(() => fusedLinearResidual(x, uniform([12, 7], 1), uniform([2, 5, 8], 2))).toThrow(
+      'fusedLinearResidual: x [2,5,12], weight [12,7] and residual [2,5,8] do not fit (need [..., in], [in, out], [..., out])',
+    );
+    expect(() => fusedLinearResidual(x, uniform([12, 7], 1), tf.zeros([2, 5, 7], 'int32'))).toThrow(
+      'fusedLinearResidual: residual must be float32, got int32',
     );
     expect(() => fusedDenseBitGradient(uniform([4, 3], 1), uniform([4, 5, 1], 2), uniform([8, 5], 3))).toThrow(
       'fusedDenseBitGradient: dR [4,5,1] must be 2-D',

@@ -5,7 +5,16 @@
 // from the same input), block m+1 of the Free Transformer (queries from norm(X), keys and values
 // from norm(X + R)), and the encoder block (the constant query zeta at every position, keys and
 // values from the middle activations, no mask).
-import { fusedAttention, fusedRope, hasFusedKernels, linear, matMul, type Tensor, tf } from '@ftlab/backend';
+import {
+  fusedAttention,
+  fusedLinearResidual,
+  fusedRope,
+  hasFusedKernels,
+  linear,
+  matMul,
+  type Tensor,
+  tf,
+} from '@ftlab/backend';
 import type { LayerKvCache } from './kv-cache.js';
 import type { RopeTables } from './rope.js';
 import { applyRope } from './rope.js';
@@ -73,23 +82,38 @@ function repeatOverTime(x: Tensor, time: number): Tensor {
  * backward) are one kernel each, and no head transposes are needed. `hq` is [Bq, T, D] with
  * Bq = 1 for the encoder's shared query.
  */
-function fusedAttentionPath(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
+function fusedAttentionPath(
+  w: AttentionWeights,
+  hq: Tensor,
+  hkv: Tensor,
+  ctx: AttentionContext,
+  residual: Tensor | null,
+): Tensor {
   const q = fusedRope(linear(hq, w.q), ctx.queryRope.cos, ctx.queryRope.sin, ctx.heads);
   const keys = fusedRope(linear(hkv, w.k), ctx.keyRope.cos, ctx.keyRope.sin, ctx.heads);
   const values = linear(hkv, w.v);
   ctx.trace?.('q', q);
   ctx.trace?.('k', keys);
   ctx.trace?.('v', values);
-  return linear(fusedAttention(q, keys, values, ctx.heads, ctx.causal), w.o);
+  const mixed = fusedAttention(q, keys, values, ctx.heads, ctx.causal);
+  return residual === null ? linear(mixed, w.o) : fusedLinearResidual(mixed, w.o, residual);
 }
 
 /**
  * Attention whose queries come from `hq` [B, T, D] and keys/values from `hkv` [B, T, D] (the
  * same tensor for ordinary self-attention; norm(X + R) in block m+1 of the Free Transformer).
+ * With `residual` [B, T, D], returns residual + attention (on the native engine the output
+ * projection starts from the residual: one pass instead of a product and an add, same bits).
  */
-export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: AttentionContext): Tensor {
+export function attention(
+  w: AttentionWeights,
+  hq: Tensor,
+  hkv: Tensor,
+  ctx: AttentionContext,
+  residual: Tensor | null = null,
+): Tensor {
   return tf.tidy(() => {
-    if (hasFusedKernels() && !ctx.cache) return fusedAttentionPath(w, hq, hkv, ctx);
+    if (hasFusedKernels() && !ctx.cache) return fusedAttentionPath(w, hq, hkv, ctx, residual);
     const q = applyRope(projectHeads(hq, w.q, ctx.heads), ctx.queryRope);
     const keys = applyRope(projectHeads(hkv, w.k, ctx.heads), ctx.keyRope);
     const values = projectHeads(hkv, w.v, ctx.heads);
@@ -97,7 +121,8 @@ export function attention(w: AttentionWeights, hq: Tensor, hkv: Tensor, ctx: Att
     ctx.trace?.('k', keys);
     ctx.trace?.('v', values);
     const all = ctx.cache ? ctx.cache.append(keys, values) : { keys, values };
-    return linear(attend(q, all.keys, all.values, ctx.mask), w.o);
+    const out = linear(attend(q, all.keys, all.values, ctx.mask), w.o);
+    return residual === null ? out : tf.add(residual, out);
   });
 }
 
@@ -110,7 +135,13 @@ export function constantQueryAttention(w: AttentionWeights, hZeta: Tensor, hkv: 
   return tf.tidy(() => {
     const d = w.q.shape[1] as number;
     if (hasFusedKernels() && !ctx.cache) {
-      return fusedAttentionPath(w, repeatOverTime(tf.reshape(hZeta, [1, 1, d]), hkv.shape[1] as number), hkv, ctx);
+      return fusedAttentionPath(
+        w,
+        repeatOverTime(tf.reshape(hZeta, [1, 1, d]), hkv.shape[1] as number),
+        hkv,
+        ctx,
+        null,
+      );
     }
     // [1, 1, D] -> [1, h, 1, dh]; RoPE broadcasts it to [1, h, T, dh] (one query per position).
     const q = applyRope(projectHeads(tf.reshape(hZeta, [1, 1, d]), w.q, ctx.heads), ctx.queryRope);

@@ -41,7 +41,7 @@ export interface LatentInjection {
 }
 
 function mlpResidual(w: BlockWeights, x: Tensor, eps: number): Tensor {
-  return tf.add(x, swiGlu(rmsNorm(x, w.postAttentionNorm, eps), w.mlp));
+  return swiGlu(rmsNorm(x, w.postAttentionNorm, eps), w.mlp, x);
 }
 
 /** A decoder block; with `latent`, R enters only this block's keys and values. */
@@ -58,7 +58,7 @@ export function decoderBlock(
     if (latent !== null) {
       hkv = latent.path === 'before-norm' ? rmsNorm(tf.add(x, latent.r), w.inputNorm, eps) : tf.add(h, latent.r);
     }
-    return mlpResidual(w, tf.add(x, attention(w.attention, h, hkv, ctx)), eps);
+    return mlpResidual(w, attention(w.attention, h, hkv, ctx, x), eps);
   });
 }
 

@@ -40,6 +40,9 @@ export interface NativeAddon {
    * For each batch item b: C_b = alpha op(A_b) op(B_b) + beta C_b, row-major and contiguous
    * (A_b m x k, or k x m when transposed; B_b k x n, or n x k; C_b m x n), operands at byte
    * offsets, batch strides in floats (0 broadcasts that operand). beta = 0 never reads C.
+   * With `addendOffset`: C_b = alpha op(A_b) op(B_b) + beta addend_b, the addend laid out as C and
+   * not overlapping it; C is written once, with the bits of the product followed by adding the
+   * addend (a sum of products, or a residual added to a projection, in one pass).
    */
   gemm(
     buffer: NativeBuffer,
@@ -56,6 +59,7 @@ export interface NativeAddon {
     cOffset: number,
     alpha: number,
     beta: number,
+    addendOffset?: number,
   ): void;
 
   /**

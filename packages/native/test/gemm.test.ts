@@ -99,6 +99,69 @@ describe.skipIf(addon === null)(`gemm${SKIP_NOTE}`, () => {
     expect(a.info().gemmKernel).toBe(info.gemmKernel);
   });
 
+  it('with an addend, writes the product plus the addend with the bits of a product into C then beta = 1', () => {
+    const cases: Array<[number, number, number, boolean, boolean]> = [
+      [203, 40, 50, false, false], // full and edge tiles
+      [128, 37, 700, true, false], // a transposed A, two k slices (the addend enters only the first)
+      [43, 35, 20, false, true],
+    ];
+    everyKernel(a, (build) => {
+      for (const [m, n, k, transA, transB] of cases) {
+        const x = values(m * k, m + 1);
+        const y = values(k * n, n + 2);
+        const addend = values(m * n, k + 3);
+        const results: Float32Array[] = [];
+        for (const threads of [1, 2]) {
+          a.setThreads(threads);
+          // Two steps: C = product, then C = product + 1 * C (the addend copied into C first).
+          const twoSteps = heapOf(x, y, addend);
+          a.gemm(
+            twoSteps.heap,
+            1,
+            m,
+            n,
+            k,
+            transA,
+            transB,
+            twoSteps.offsets[0]!,
+            0,
+            twoSteps.offsets[1]!,
+            0,
+            twoSteps.offsets[2]!,
+            1,
+            1,
+          );
+          // One step, the addend elsewhere: C's garbage must not be read, the addend not written.
+          const oneStep = heapOf(
+            x,
+            y,
+            addend,
+            Float32Array.from({ length: m * n }, () => Number.NaN),
+          );
+          const [xAt, yAt, addendAt, cAt] = oneStep.offsets as [number, number, number, number];
+          a.gemm(oneStep.heap, 1, m, n, k, transA, transB, xAt, 0, yAt, 0, cAt, 1, 1, addendAt);
+          const product = view(oneStep.heap, cAt, m * n).slice();
+          expect(product, `${build} ${m}x${n}x${k} threads ${threads}`).toEqual(
+            view(twoSteps.heap, twoSteps.offsets[2]!, m * n),
+          );
+          expect(view(oneStep.heap, addendAt, m * n)).toEqual(addend);
+          results.push(product);
+        }
+        a.setThreads(1);
+        expect(results[1]).toEqual(results[0]);
+        const expected = referenceGemm(x, y, m, n, k, transA, transB).map((v, i) => v + addend[i]!);
+        expect(maxError(results[0]!, expected), `${build} ${m}x${n}x${k}`).toBeLessThan(2e-6 * Math.sqrt(k));
+      }
+    });
+    const { heap, offsets } = heapOf(values(4, 1), values(4, 2), values(8, 3));
+    expect(() =>
+      a.gemm(heap, 1, 2, 2, 2, false, false, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 1, offsets[2]! + 4),
+    ).toThrow(/@ftlab\/native gemm: addend must not overlap C/);
+    expect(() => a.gemm(heap, 1, 2, 2, 2, false, false, offsets[0]!, 0, offsets[1]!, 0, offsets[2]!, 1, 1, -4)).toThrow(
+      /gemm: addendOffset must be/,
+    );
+  });
+
   it('splits between threads to bit-identical products, on every micro-kernel', () => {
     const cases: Array<[number, number, number, boolean, boolean]> = [
       [203, 40, 50, false, false], // 17 row panels of 12 (34 of 6), the last partial

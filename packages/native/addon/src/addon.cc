@@ -87,8 +87,8 @@ napi_value SetPortable(napi_env env, napi_callback_info info) {
 }
 
 // gemm(buffer, batch, m, n, k, transA, transB, aOffset, aBatchStride, bOffset, bBatchStride,
-//      cOffset, alpha, beta): for each batch item b,
-//   C_b = alpha op(A_b) op(B_b) + beta C_b
+//      cOffset, alpha, beta[, addendOffset]): for each batch item b,
+//   C_b = alpha op(A_b) op(B_b) + beta C_b   (or + beta addend_b, an operand like C that must not overlap it)
 // with contiguous row-major operands (A_b: m x k, or k x m when transposed; B_b: k x n, or
 // n x k; C_b: m x n) at byte offsets, batch strides in floats (0 broadcasts an operand).
 napi_value Gemm(napi_env env, napi_callback_info info) {
@@ -105,17 +105,25 @@ napi_value Gemm(napi_env env, napi_callback_info info) {
       !args.number(13, "beta", &beta)) {
     return nullptr;
   }
+  // Argument 14, optional: the addend's byte offset (C = alpha op(A) op(B) + beta addend).
+  int64_t addendOffset = -1;
+  if (args.count() > 14 && !args.integer(14, "addendOffset", 0, &addendOffset)) return nullptr;
   if (batch == 0 || m == 0 || n == 0) return nullptr;
   const int64_t last = batch - 1;
-  float *a, *b, *c;
+  float *a, *b, *c, *addend = nullptr;
   if (!args.at("A", aOffset, last * aStride + m * k, &a) || !args.at("B", bOffset, last * bStride + k * n, &b) ||
-      !args.at("C", cOffset, batch * m * n, &c)) {
+      !args.at("C", cOffset, batch * m * n, &c) ||
+      (addendOffset >= 0 && !args.at("addend", addendOffset, batch * m * n, &addend))) {
+    return nullptr;
+  }
+  if (addend != nullptr && addend < c + batch * m * n && c < addend + batch * m * n) {
+    args.fail("addend must not overlap C");
     return nullptr;
   }
   const GemmShape shape{m, n, k, transA, transB, transA ? m : k, transB ? k : n, n};
   for (int64_t i = 0; i < batch; ++i) {
     sgemm(shape, static_cast<float>(alpha), a + i * aStride, b + i * bStride, static_cast<float>(beta),
-          c + i * m * n);
+          c + i * m * n, addend ? addend + i * m * n : nullptr);
   }
   return nullptr;
 }

@@ -150,11 +150,17 @@ void mergeEdge(const Kernel& kernel, const float* edge, int64_t rows, int64_t co
   }
 }
 
-void scaleC(const GemmShape& s, float beta, float* c) {
+void scaleC(const GemmShape& s, float beta, float* c, const float* addend) {
   for (int64_t i = 0; i < s.m; ++i) {
     float* row = c + i * s.ldc;
-    for (int64_t j = 0; j < s.n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * row[j];
+    const float* source = addend ? addend + i * s.ldc : row;
+    for (int64_t j = 0; j < s.n; ++j) row[j] = beta == 0.0f ? 0.0f : beta * source[j];
   }
+}
+
+// rows x cols of the addend into the tile of C at the same place (see sgemm's addend).
+void copyTile(const float* addend, float* tile, int64_t ldc, int64_t rows, int64_t cols) {
+  for (int64_t i = 0; i < rows; ++i) std::memcpy(tile + i * ldc, addend + i * ldc, static_cast<size_t>(cols) * sizeof(float));
 }
 
 // A read in place comes fresh from memory (the activations of the kernel before), and a block's
@@ -181,7 +187,7 @@ void prefetchNextGroup(const GemmShape& s, const float* a, int64_t mr, int64_t n
 // [colFirst, colLast) (NR wide) of C, with its own packed B (and packed A for a transposed A).
 // Each tile is computed exactly as by a single thread doing all of C.
 void sgemmPart(const GemmShape& s, const Kernel& kernel, float alpha, const float* a, const float* b, float beta,
-               float* c, int64_t rowFirst, int64_t rowLast, int64_t colFirst, int64_t colLast) {
+               float* c, const float* addend, int64_t rowFirst, int64_t rowLast, int64_t colFirst, int64_t colLast) {
   const int64_t mr = kernel.mr;
   const int64_t kcMax = std::min(KC, s.k);
   // A transposed (a weight gradient X^T dY: k = tokens, large) is read a row of A^T per k step,
@@ -225,6 +231,7 @@ void sgemmPart(const GemmShape& s, const Kernel& kernel, float alpha, const floa
             }
             if (!packWholeA && jr > 0) prefetchNextGroup(s, a, mr, panel + groupPanels, rowLast, pc, kc, jr / NR, nc);
             float* tile = c + i0 * s.ldc + jc + jr;
+            if (addend != nullptr && pc == 0 && beta != 0.0f) copyTile(addend + (tile - c), tile, s.ldc, rows, cols);
             if (rows == mr && cols == NR) {
               kernel.run(kc, panelA, rs, cs, panelB, NR, tile, s.ldc, alpha, betaNow);
               continue;
@@ -241,10 +248,11 @@ void sgemmPart(const GemmShape& s, const Kernel& kernel, float alpha, const floa
 
 }  // namespace
 
-void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c) {
+void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c,
+           const float* addend) {
   if (s.m <= 0 || s.n <= 0) return;
   if (s.k <= 0) {
-    scaleC(s, beta, c);
+    scaleC(s, beta, c, addend);
     return;
   }
   const Kernel kernel = selectKernel();
@@ -255,11 +263,11 @@ void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, floa
   const int64_t colPanels = (s.n + NR - 1) / NR;
   if (rowPanels >= 2 * colPanels) {
     parallelFor(rowPanels, [&](int64_t first, int64_t last) {
-      sgemmPart(s, kernel, alpha, a, b, beta, c, first, last, 0, colPanels);
+      sgemmPart(s, kernel, alpha, a, b, beta, c, addend, first, last, 0, colPanels);
     });
   } else {
     parallelFor(colPanels, [&](int64_t first, int64_t last) {
-      sgemmPart(s, kernel, alpha, a, b, beta, c, 0, rowPanels, first, last);
+      sgemmPart(s, kernel, alpha, a, b, beta, c, addend, 0, rowPanels, first, last);
     });
   }
 }

@@ -15,8 +15,13 @@ struct GemmShape {
   int64_t lda, ldb, ldc;
 };
 
-// beta == 0 never reads C (fresh outputs may hold NaN garbage).
-void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c);
+// beta == 0 never reads C (fresh outputs may hold NaN garbage). With `addend` (m x n, row stride
+// ldc, not overlapping C), C = alpha * op(A) op(B) + beta * addend: each tile of the addend is
+// copied into C just before the tile is computed, so C is written once, with the same bits as
+// a product into C followed by adding the addend (for alpha = beta = 1: the sum of two products,
+// or a residual added to a projection, without a separate pass over memory).
+void sgemm(const GemmShape& s, float alpha, const float* a, const float* b, float beta, float* c,
+           const float* addend = nullptr);
 
 // C (m x n, row stride ldc) = A B (+ C when accumulate) for small operands read in place, with
 // no packing: element (i, p) of A at a[i * rsA + p * csA], row p of B at b + p * ldb (n
