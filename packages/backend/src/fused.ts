@@ -125,6 +125,171 @@ export function fusedLinearResidual(x: Tensor, weight: Tensor, residual: Tensor)
   return op(x, weight, residual);
 }
 
+/** Rows of x [..., d]: [-1, d]. */
+function rows(x: Tensor): Tensor {
+  return tf.reshape(x, [-1, x.shape[x.rank - 1] as number]);
+}
+
+/** x [..., in] W [in, out] -> [..., out]: the product linear() computes. */
+function project(x: Tensor, weight: Tensor): Tensor {
+  return tf.reshape(tf.matMul(rows(x), weight), [...x.shape.slice(0, -1), weight.shape[1] as number]);
+}
+
+/**
+ * The input gradient of several projections of one input, sum over i of dy_i W_i^T, accumulated
+ * as tfjs accumulates a tensor's gradients (the first term, then each next one added to the sum),
+ * but each next product starting from the sum instead of being added in a pass of its own: the
+ * same bits. Returns [rows, in].
+ */
+function inputGradient(terms: ReadonlyArray<readonly [Tensor, Tensor]>): Tensor {
+  const [[dy0, w0], ...rest] = terms as [readonly [Tensor, Tensor], ...Array<readonly [Tensor, Tensor]>];
+  let sum = tf.matMul(rows(dy0), w0, false, true);
+  for (const [dy, w] of rest) {
+    const next = run(
+      FUSED_KERNELS.matMulAdd,
+      { a: rows(dy), b: w, addend: sum },
+      { transposeA: false, transposeB: true },
+    );
+    sum = next[0] as Tensor;
+  }
+  return sum;
+}
+
+/** The rotary tables of a fused attention sublayer: queries' (pre-scaled) and keys'. */
+export interface AttentionRopeTables {
+  queryCos: Tensor;
+  querySin: Tensor;
+  keyCos: Tensor;
+  keySin: Tensor;
+}
+
+/** The weights of a fused attention sublayer's input projections, each [D, D]. */
+export interface ProjectionWeights {
+  q: Tensor;
+  k: Tensor;
+  v: Tensor;
+}
+
+/**
+ * softmax(q k^T (+ causal mask)) v with q = rope(hq W_q), k = rope(hkv W_k), v = hkv W_v: an
+ * attention sublayer up to its output projection, as one differentiable op (the composition of
+ * linear, fusedRope and fusedAttention, with their kernels and bits). What fusing adds is the
+ * backward: where one tensor feeds several projections (hq === hkv: self-attention; else hkv's
+ * keys and values), its gradient is accumulated inside the products (the GEMM with an addend of
+ * fusedLinearResidual) in tfjs's own order, ((v + k) + q), without an add pass per term.
+ */
+export function fusedProjectedAttention(
+  hq: Tensor,
+  hkv: Tensor,
+  w: ProjectionWeights,
+  rope: AttentionRopeTables,
+  heads: number,
+  causal: boolean,
+): Tensor {
+  requireFused('fusedProjectedAttention');
+  requireFloats('fusedProjectedAttention', 3, '[batch, time, width]', { hq, hkv });
+  const self = hq === hkv;
+  const ropeOf = (x: Tensor, cos: Tensor, sin: Tensor, transposed: boolean) =>
+    run(FUSED_KERNELS.rope, { x, cos, sin }, { heads, transposed })[0] as Tensor;
+  const attrs = { heads, causal };
+  const forward = (xq: Tensor, xkv: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, save: tf.GradSaveFunc) => {
+    const q = ropeOf(project(xq, wq), rope.queryCos, rope.querySin, false);
+    const k = ropeOf(project(xkv, wk), rope.keyCos, rope.keySin, false);
+    const v = project(xkv, wv);
+    const [out, probs] = run(FUSED_KERNELS.attention, { q, k, v }, attrs) as [Tensor, Tensor];
+    save([xq, xkv, wq, wk, wv, q, k, v, probs]);
+    return out;
+  };
+  const backward = (dOut: Tensor, saved: Tensor[]) => {
+    const [xq, xkv, wq, wk, wv, q, k, v, probs] = saved as [
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
+    const [dq, dk, dv] = run(FUSED_KERNELS.attentionGrad, { dOut, q, k, v, probs }, attrs) as [Tensor, Tensor, Tensor];
+    const dqIn = ropeOf(dq, rope.queryCos, rope.querySin, true);
+    const dkIn = ropeOf(dk, rope.keyCos, rope.keySin, true);
+    // Weight gradients x^T dy, as linear's gradient computes them.
+    const dwq = tf.matMul(rows(xq), rows(dqIn), true, false);
+    const dwk = tf.matMul(rows(xkv), rows(dkIn), true, false);
+    const dwv = tf.matMul(rows(xkv), rows(dv), true, false);
+    // Input gradients: tfjs would add a tensor's gradients in reverse order of its uses (v, k, q).
+    if (self) {
+      const dx = inputGradient([
+        [dv, wv],
+        [dkIn, wk],
+        [dqIn, wq],
+      ]);
+      return [tf.reshape(dx, xq.shape), dwq, dwk, dwv];
+    }
+    const dxq = tf.reshape(tf.matMul(rows(dqIn), wq, false, true), xq.shape);
+    const dxkv = tf.reshape(
+      inputGradient([
+        [dv, wv],
+        [dkIn, wk],
+      ]),
+      xkv.shape,
+    );
+    return [dxq, dxkv, dwq, dwk, dwv];
+  };
+  if (self) {
+    const op = tf.customGrad((x, wq, wk, wv, save) => ({
+      value: forward(x as Tensor, x as Tensor, wq as Tensor, wk as Tensor, wv as Tensor, save as tf.GradSaveFunc),
+      gradFunc: backward,
+    }));
+    return op(hq, w.q, w.k, w.v);
+  }
+  const op = tf.customGrad((xq, xkv, wq, wk, wv, save) => ({
+    value: forward(xq as Tensor, xkv as Tensor, wq as Tensor, wk as Tensor, wv as Tensor, save as tf.GradSaveFunc),
+    gradFunc: backward,
+  }));
+  return op(hq, hkv, w.q, w.k, w.v);
+}
+
+/**
+ * silu(h W_gate) * (h W_up) for h [..., D]: the first half of a SwiGLU feed-forward as one
+ * differentiable op (linear, linear and fusedSwiGlu, with their kernels and bits), whose
+ * backward accumulates h's gradient inside the second product (dy_up W_up^T, then
+ * dy_gate W_gate^T starting from it) instead of adding the two in a pass of its own.
+ */
+export function fusedSwiGluProjections(h: Tensor, gate: Tensor, up: Tensor): Tensor {
+  requireFused('fusedSwiGluProjections');
+  requireFloats('fusedSwiGluProjections', 2, '[in, out]', { gate, up });
+  if (gate.shape.join() !== up.shape.join() || gate.shape[0] !== h.shape[h.rank - 1]) {
+    throw new Error(`fusedSwiGluProjections: h [${h.shape}], gate [${gate.shape}] and up [${up.shape}] do not fit`);
+  }
+  const op = tf.customGrad((x, wg, wu, save) => {
+    const g = project(x as Tensor, wg as Tensor);
+    const u = project(x as Tensor, wu as Tensor);
+    (save as tf.GradSaveFunc)([x as Tensor, wg as Tensor, wu as Tensor, g, u]);
+    return {
+      value: run(FUSED_KERNELS.swiGlu, { gate: g, up: u })[0] as Tensor,
+      gradFunc: (dHidden: Tensor, saved: Tensor[]) => {
+        const [xs, wgs, wus, gs, us] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
+        const [dg, du] = run(FUSED_KERNELS.swiGluGrad, { dh: dHidden, gate: gs, up: us }) as [Tensor, Tensor];
+        const dwg = tf.matMul(rows(xs), rows(dg), true, false);
+        const dwu = tf.matMul(rows(xs), rows(du), true, false);
+        // tfjs would add h's two gradients in reverse order of its uses: up's, then gate's.
+        const dx = tf.reshape(
+          inputGradient([
+            [du, wus],
+            [dg, wgs],
+          ]),
+          xs.shape,
+        );
+        return [dx, dwg, dwu];
+      },
+    };
+  });
+  return op(h, gate, up);
+}
+
 /**
  * Rotary embedding (Hugging Face rotate_half) of x [B, T, heads * dh], heads side by side on
  * the last axis, by constant tables cos, sin [T, dh]: x * cos + rotate_half(x) * sin per head.

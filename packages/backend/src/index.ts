@@ -2,13 +2,17 @@ export type { NativeInfo } from '@ftlab/native';
 export { loadNative, nativeTestSkipReason } from '@ftlab/native';
 export { embeddingLookup } from './embedding.js';
 export {
+  type AttentionRopeTables,
   fusedAttention,
   fusedDenseBitGradient,
   fusedLinearResidual,
+  fusedProjectedAttention,
   fusedRmsNorm,
   fusedRope,
   fusedSwiGlu,
+  fusedSwiGluProjections,
   hasFusedKernels,
+  type ProjectionWeights,
 } from './fused.js';
 export { linear, matMul, sumToShape } from './matmul.js';
 export { nativeKernelInfo, nativeUnavailableReason } from './native-engine.js';

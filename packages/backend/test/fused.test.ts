@@ -5,9 +5,11 @@ import {
   fusedAttention,
   fusedDenseBitGradient,
   fusedLinearResidual,
+  fusedProjectedAttention,
   fusedRmsNorm,
   fusedRope,
   fusedSwiGlu,
+  fusedSwiGluProjections,
   linear,
   matMul,
   type Tensor,
@@ -134,6 +136,82 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     });
   }
 
+  /** Value and gradients of f on the native engine, equal bit for bit to those of `composed` there. */
+  async function expectSameBits(
+    f: (...xs: Tensor[]) => Tensor,
+    composed: (...xs: Tensor[]) => Tensor,
+    inputs: Tensor[],
+  ) {
+    const fused = await valueAndGrads('native', f, inputs);
+    const unfused = await valueAndGrads('native', composed, inputs);
+    expect(fused).toHaveLength(inputs.length + 1);
+    fused.forEach((t, i) => {
+      expect(t.shape, `output ${i}`).toEqual(unfused[i]?.shape);
+      expect(t.dataSync(), `output ${i} (0: value, then gradients)`).toEqual(unfused[i]?.dataSync());
+    });
+  }
+
+  it('fusedProjectedAttention: linear, RoPE and attention as one op, with their bits (self, cross, shared query)', async () => {
+    const [batch, time, heads, dh] = [3, 9, 2, 4];
+    const width = heads * dh;
+    const rope = { queryCos: uniform([time, dh], 20), querySin: uniform([time, dh], 21) };
+    const tables = { ...rope, keyCos: uniform([time, dh], 22), keySin: uniform([time, dh], 23) };
+    const weights = [uniform([width, width], 24), uniform([width, width], 25), uniform([width, width], 26)];
+    const composed = (hq: Tensor, hkv: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, causal: boolean) =>
+      fusedAttention(
+        fusedRope(linear(hq, wq), tables.queryCos, tables.querySin, heads),
+        fusedRope(linear(hkv, wk), tables.keyCos, tables.keySin, heads),
+        linear(hkv, wv),
+        heads,
+        causal,
+      );
+    const h = uniform([batch, time, width], 27);
+    for (const causal of [true, false]) {
+      // Self-attention: one input, whose gradient sums three products ((v + k) + q, as tfjs adds them).
+      await expectSameBits(
+        (x, wq, wk, wv) => fusedProjectedAttention(x, x, { q: wq, k: wk, v: wv }, tables, heads, causal),
+        (x, wq, wk, wv) => composed(x, x, wq, wk, wv, causal),
+        [h, ...weights],
+      );
+    }
+    // Queries and keys from different inputs (block m+1), and one query row shared by the batch (the encoder).
+    for (const hq of [uniform([batch, time, width], 28), uniform([1, time, width], 29)]) {
+      await expectSameBits(
+        (xq, xkv, wq, wk, wv) => fusedProjectedAttention(xq, xkv, { q: wq, k: wk, v: wv }, tables, heads, false),
+        (xq, xkv, wq, wk, wv) => composed(xq, xkv, wq, wk, wv, false),
+        [hq, h, ...weights],
+      );
+    }
+    // And against the tf-op reference on wasm, to float32 precision.
+    await expectSame(
+      (x, wq, wk, wv) => fusedProjectedAttention(x, x, { q: wq, k: wk, v: wv }, tables, heads, true),
+      (x, wq, wk, wv) =>
+        attentionReference(
+          ropeReference(linear(x, wq), tables.queryCos, tables.querySin, heads),
+          ropeReference(linear(x, wk), tables.keyCos, tables.keySin, heads),
+          linear(x, wv),
+          heads,
+          true,
+        ),
+      [h, ...weights],
+      1e-5,
+    );
+  });
+
+  it('fusedSwiGluProjections: silu(h W_gate) * (h W_up) as one op, with the bits of linear, linear, fusedSwiGlu', async () => {
+    const inputs = [uniform([3, 9, 20], 30), tf.mul(uniform([20, 37], 31), 3), uniform([20, 37], 32)];
+    await expectSameBits(fusedSwiGluProjections, (x, wg, wu) => fusedSwiGlu(linear(x, wg), linear(x, wu)), inputs);
+    await expectSame(
+      fusedSwiGluProjections,
+      (x, wg, wu) => {
+        const g = linear(x, wg);
+        return tf.mul(tf.mul(g, tf.sigmoid(g)), linear(x, wu));
+      },
+      inputs,
+      1e-5,
+    );
+  });
+
   it('fusedDenseBitGradient equals sum_d (dR W^T)_d G_d (bit_h(d) - p_h) over all codes', async () => {
     const [rows, bits, width] = [11, 6, 5];
     const logits = tf.mul(uniform([rows, bits], 12), 3);
@@ -177,6 +255,12 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     );
     expect(() => fusedAttention(x, x, tf.cast(x, 'int32'), 2, false)).toThrow(
       'fusedAttention: v must be float32, got int32',
+    );
+    expect(() => fusedSwiGluProjections(x, uniform([12, 7], 1), uniform([12, 6], 2))).toThrow(
+      'fusedSwiGluProjections: h [2,5,12], gate [12,7] and up [12,6] do not fit',
+    );
+    expect(() => fusedProjectedAttention(uniform([10, 12], 1), x, { q: x, k: x, v: x }, {} as never, 2, false)).toThrow(
+      'fusedProjectedAttention: hq [10,12] must be [batch, time, width]',
     );
     expect(() => fusedLinearResidual(x, uniform([12, 7], 1), uniform([2, 5, 8], 2))).toThrow(
       'fusedLinearResidual: x [2,5,12], weight [12,7] and residual [2,5,8] do not fit (need [..., in], [in, out], [..., out])',

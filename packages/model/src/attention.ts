@@ -8,6 +8,7 @@
 import {
   fusedAttention,
   fusedLinearResidual,
+  fusedProjectedAttention,
   fusedRope,
   hasFusedKernels,
   linear,
@@ -89,13 +90,21 @@ function fusedAttentionPath(
   ctx: AttentionContext,
   residual: Tensor | null,
 ): Tensor {
-  const q = fusedRope(linear(hq, w.q), ctx.queryRope.cos, ctx.queryRope.sin, ctx.heads);
-  const keys = fusedRope(linear(hkv, w.k), ctx.keyRope.cos, ctx.keyRope.sin, ctx.heads);
-  const values = linear(hkv, w.v);
-  ctx.trace?.('q', q);
-  ctx.trace?.('k', keys);
-  ctx.trace?.('v', values);
-  const mixed = fusedAttention(q, keys, values, ctx.heads, ctx.causal);
+  let mixed: Tensor;
+  if (ctx.trace) {
+    // The same kernels one op at a time, so that q, k and v can be observed.
+    const q = fusedRope(linear(hq, w.q), ctx.queryRope.cos, ctx.queryRope.sin, ctx.heads);
+    const keys = fusedRope(linear(hkv, w.k), ctx.keyRope.cos, ctx.keyRope.sin, ctx.heads);
+    const values = linear(hkv, w.v);
+    ctx.trace('q', q);
+    ctx.trace('k', keys);
+    ctx.trace('v', values);
+    mixed = fusedAttention(q, keys, values, ctx.heads, ctx.causal);
+  } else {
+    const { queryRope, keyRope } = ctx;
+    const tables = { queryCos: queryRope.cos, querySin: queryRope.sin, keyCos: keyRope.cos, keySin: keyRope.sin };
+    mixed = fusedProjectedAttention(hq, hkv, w, tables, ctx.heads, ctx.causal);
+  }
   return residual === null ? linear(mixed, w.o) : fusedLinearResidual(mixed, w.o, residual);
 }
 
