@@ -32,9 +32,10 @@ thread_local std::vector<float> highFactor;
 #pragma GCC push_options
 #pragma GCC optimize("fp-contract=off")
 
-__attribute__((always_inline)) static inline void foldBlockBody(int64_t rows, int64_t bits, int64_t blockBits,
-                                                                const float* pr, const float* qr, float* low,
-                                                                float* column, float* u, float* withBit) {
+__attribute__((always_inline)) static inline void foldBlockBody(int64_t bits, int64_t blockBits, const float* pr,
+                                                                const float* qr, float* low, float* column, float* u,
+                                                                float* withBit) {
+  constexpr int64_t rows = kRowBlock;  // a constant: each row loop compiles to a few whole vectors
   float* pv = column;
   float* qv = column + rows;
   const auto loadBit = [&](int64_t h) {
@@ -88,24 +89,23 @@ __attribute__((always_inline)) static inline void foldBlockBody(int64_t rows, in
   }
 }
 
-using FoldBlock = void (*)(int64_t, int64_t, int64_t, const float*, const float*, float*, float*, float*, float*);
+using FoldBlock = void (*)(int64_t, int64_t, const float*, const float*, float*, float*, float*, float*);
 
-void foldBlockBaseline(int64_t rows, int64_t bits, int64_t blockBits, const float* pr, const float* qr, float* low,
-                       float* column, float* u, float* withBit) {
-  foldBlockBody(rows, bits, blockBits, pr, qr, low, column, u, withBit);
+void foldBlockBaseline(int64_t bits, int64_t blockBits, const float* pr, const float* qr, float* low, float* column,
+                       float* u, float* withBit) {
+  foldBlockBody(bits, blockBits, pr, qr, low, column, u, withBit);
 }
 
 #if defined(__x86_64__) || defined(__i386__)
-__attribute__((target("avx2"))) void foldBlockAvx2(int64_t rows, int64_t bits, int64_t blockBits, const float* pr,
-                                                   const float* qr, float* low, float* column, float* u,
-                                                   float* withBit) {
-  foldBlockBody(rows, bits, blockBits, pr, qr, low, column, u, withBit);
+__attribute__((target("avx2"))) void foldBlockAvx2(int64_t bits, int64_t blockBits, const float* pr, const float* qr,
+                                                   float* low, float* column, float* u, float* withBit) {
+  foldBlockBody(bits, blockBits, pr, qr, low, column, u, withBit);
 }
 
-__attribute__((target("avx512f,avx2"))) void foldBlockAvx512(int64_t rows, int64_t bits, int64_t blockBits,
-                                                             const float* pr, const float* qr, float* low,
-                                                             float* column, float* u, float* withBit) {
-  foldBlockBody(rows, bits, blockBits, pr, qr, low, column, u, withBit);
+__attribute__((target("avx512f,avx2"))) void foldBlockAvx512(int64_t bits, int64_t blockBits, const float* pr,
+                                                             const float* qr, float* low, float* column, float* u,
+                                                             float* withBit) {
+  foldBlockBody(bits, blockBits, pr, qr, low, column, u, withBit);
 }
 #endif
 
@@ -133,8 +133,11 @@ void denseBitGradient(int64_t n, int64_t bits, int64_t width, const float* logit
   const int64_t codes = int64_t{1} << bits;
   const int64_t blockBits = std::min(bits, kMaxBlockBits);
   const int64_t block = int64_t{1} << blockBits;
+  // Tiles are always kRowBlock tokens wide: the last one is padded with tokens of p = q = 1/2 and
+  // dR = 0 (finite, never denormal), whose lanes are computed and ignored.
+  const int64_t padded = (n + kRowBlock - 1) / kRowBlock * kRowBlock;
   // p_h and 1 - p_h (as sigmoid(-l), accurate when p is near 1).
-  std::vector<float> p(static_cast<size_t>(n * bits)), q(static_cast<size_t>(n * bits));
+  std::vector<float> p(static_cast<size_t>(padded * bits), 0.5f), q(static_cast<size_t>(padded * bits), 0.5f);
   for (int64_t i = 0; i < n * bits; ++i) {
     p[i] = 1.0f / (1.0f + std::exp(-logits[i]));
     q[i] = 1.0f / (1.0f + std::exp(logits[i]));
@@ -142,7 +145,7 @@ void denseBitGradient(int64_t n, int64_t bits, int64_t width, const float* logit
   // Per token: S_h = sum_d g_d G_d bit_h(d) and T = sum_d g_d G_d, in double across blocks.
   std::vector<double> sums(static_cast<size_t>(n * bits), 0.0), totals(static_cast<size_t>(n), 0.0);
   // op(B)(k, r) = dR[r][k]: every row, transposed and packed once (16-row panels, zero-padded).
-  std::vector<float> packedRows(static_cast<size_t>(packedPanelsSize(width, n)));
+  std::vector<float> packedRows(static_cast<size_t>(packedPanelsSize(width, padded)), 0.0f);
   packPanels(dR, width, true, width, n, packedRows.data());
   const int64_t rowBlocks = (n + kRowBlock - 1) / kRowBlock;
   const FoldBlock fold = foldBlock();
@@ -156,10 +159,10 @@ void denseBitGradient(int64_t n, int64_t bits, int64_t width, const float* logit
       withBit.resize(static_cast<size_t>(kMaxBlockBits * kRowBlock));
       highFactor.resize(static_cast<size_t>(kRowBlock));
       for (int64_t r0 = firstBlock * kRowBlock; r0 < std::min(n, lastBlock * kRowBlock); r0 += kRowBlock) {
-        const int64_t rows = std::min(kRowBlock, n - r0);
-        const int64_t R = rows;  // row stride of the [code][row] tiles
-        // g^T = W_block dR_rows^T: [block codes][rows], W's rows read in place.
-        gemmPacked(block, rows, width, table + c0 * width, width, 1, packedRows.data() + r0 * width, gTile.data(), R);
+        const int64_t rows = std::min(kRowBlock, n - r0);  // the real ones
+        constexpr int64_t R = kRowBlock;                     // row stride of the [code][row] tiles
+        // g^T = W_block dR_rows^T: [block codes][R rows], W's rows read in place.
+        gemmPacked(block, R, width, table + c0 * width, width, 1, packedRows.data() + r0 * width, gTile.data(), R);
         const float* pr = p.data() + r0 * bits;
         const float* qr = q.data() + r0 * bits;
         // G over the block = (factor of the high bits, fixed by c0) x (factor of the low bits).
@@ -172,7 +175,7 @@ void denseBitGradient(int64_t n, int64_t bits, int64_t width, const float* logit
         // withBit[h][r] for every low bit h, and u[0][r] = the block's total: in float, per row.
         float* wb = withBit.data();
         float* u = gTile.data();
-        fold(rows, bits, blockBits, pr, qr, lowFactor.data(), column.data(), u, wb);
+        fold(bits, blockBits, pr, qr, lowFactor.data(), column.data(), u, wb);
         for (int64_t h = 0; h < blockBits; ++h) {
           for (int64_t r = 0; r < rows; ++r) sums[(r0 + r) * bits + h] += static_cast<double>(high[r]) * wb[h * R + r];
         }
