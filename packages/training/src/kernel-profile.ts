@@ -46,7 +46,7 @@ export async function profileSteps(
   step: (index: number) => void,
   steps: number,
   first: number,
-  topShapes = 12,
+  topShapes = 16,
 ): Promise<KernelProfile> {
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`kernel profile: steps must be >= 1, got ${steps}`);
   const byName = new Map<string, { ms: number; calls: number }>();
