@@ -155,14 +155,18 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     const rope = { queryCos: uniform([time, dh], 20), querySin: uniform([time, dh], 21) };
     const tables = { ...rope, keyCos: uniform([time, dh], 22), keySin: uniform([time, dh], 23) };
     const weights = [uniform([width, width], 24), uniform([width, width], 25), uniform([width, width], 26)];
-    const composed = (hq: Tensor, hkv: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, causal: boolean) =>
-      fusedAttention(
-        fusedRope(linear(hq, wq), tables.queryCos, tables.querySin, heads),
-        fusedRope(linear(hkv, wk), tables.keyCos, tables.keySin, heads),
-        linear(hkv, wv),
-        heads,
-        causal,
-      );
+    // The op it replaces, from a RoPE and an attention: the fused ones (native), or the tf-op references.
+    const compose =
+      (rope: typeof fusedRope, attend: typeof fusedAttention) =>
+      (hq: Tensor, hkv: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, causal: boolean) =>
+        attend(
+          rope(linear(hq, wq), tables.queryCos, tables.querySin, heads),
+          rope(linear(hkv, wk), tables.keyCos, tables.keySin, heads),
+          linear(hkv, wv),
+          heads,
+          causal,
+        );
+    const composed = compose(fusedRope, fusedAttention);
     const h = uniform([batch, time, width], 27);
     for (const causal of [true, false]) {
       // Self-attention: one input, whose gradient sums three products ((v + k) + q, as tfjs adds them).
@@ -181,16 +185,10 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
       );
     }
     // And against the tf-op reference on wasm, to float32 precision.
+    const reference = compose(ropeReference, attentionReference);
     await expectSame(
       (x, wq, wk, wv) => fusedProjectedAttention(x, x, { q: wq, k: wk, v: wv }, tables, heads, true),
-      (x, wq, wk, wv) =>
-        attentionReference(
-          ropeReference(linear(x, wq), tables.queryCos, tables.querySin, heads),
-          ropeReference(linear(x, wk), tables.keyCos, tables.keySin, heads),
-          linear(x, wv),
-          heads,
-          true,
-        ),
+      (x, wq, wk, wv) => reference(x, x, wq, wk, wv, true),
       [h, ...weights],
       1e-5,
     );
