@@ -38,6 +38,45 @@ function requireFloats(op: string, rank: number, shape: string, operands: Record
   }
 }
 
+/** Throws unless `name` [B, T, heads * headDim] (headDim even) fits the rotary tables cos, sin [T, headDim]. */
+function checkRope(op: string, name: string, shape: readonly number[], cos: Tensor, sin: Tensor, heads: number): void {
+  const [, time, width] = shape as [number, number, number];
+  const headDim = width / heads;
+  if (shape.length !== 3 || !Number.isInteger(headDim) || headDim % 2 !== 0) {
+    throw new Error(`${op}: ${name} [${shape}] must be [B, T, heads * headDim] with ${heads} heads of even size`);
+  }
+  for (const [tableName, table] of [
+    ['cos', cos],
+    ['sin', sin],
+  ] as const) {
+    if (table.shape.join() !== `${time},${headDim}`) {
+      throw new Error(
+        `${op}: ${tableName} table [${table.shape}] must be [${time}, ${headDim}] for ${name} [${shape}]`,
+      );
+    }
+  }
+}
+
+/** Throws unless q [Bq, Tq, width], k and v [B, Tk, width] fit one attention (Bq = 1 or B). */
+function checkAttention(
+  op: string,
+  q: readonly number[],
+  k: readonly number[],
+  v: readonly number[],
+  heads: number,
+  causal: boolean,
+): void {
+  const [queryBatch, queryTime, width] = q as [number, number, number];
+  const [batch, keyTime] = k as [number, number];
+  if (k.join() !== v.join() || k[2] !== width || (queryBatch !== 1 && queryBatch !== batch)) {
+    throw new Error(`${op}: shapes q [${q}], k [${k}], v [${v}] do not fit together`);
+  }
+  if (width % heads !== 0) throw new Error(`${op}: width ${width} is not divisible by ${heads} heads`);
+  if (causal && queryTime !== keyTime) {
+    throw new Error(`${op}: causal attention needs as many queries as keys, got ${queryTime} and ${keyTime}`);
+  }
+}
+
 /** RMSNorm of the last axis: x * rsqrt(mean(x^2) + eps) * weight. */
 export function fusedRmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   requireFused('fusedRmsNorm');
@@ -186,8 +225,22 @@ export function fusedProjectedAttention(
   heads: number,
   causal: boolean,
 ): Tensor {
-  requireFused('fusedProjectedAttention');
-  requireFloats('fusedProjectedAttention', 3, '[batch, time, width]', { hq, hkv });
+  const name = 'fusedProjectedAttention';
+  requireFused(name);
+  requireFloats(name, 3, '[batch, time, width]', { hq, hkv });
+  requireFloats(name, 2, '[in, out]', { wq: w.q, wk: w.k, wv: w.v });
+  if (w.q.shape[0] !== hq.shape[2] || w.k.shape[0] !== hkv.shape[2] || w.v.shape[0] !== hkv.shape[2]) {
+    throw new Error(
+      `${name}: weights q [${w.q.shape}], k [${w.k.shape}], v [${w.v.shape}] do not fit hq [${hq.shape}] and hkv [${hkv.shape}]`,
+    );
+  }
+  // The shapes of the projected q, k and v (checked before anything runs).
+  const qShape = [...hq.shape.slice(0, 2), w.q.shape[1] as number];
+  const kShape = [...hkv.shape.slice(0, 2), w.k.shape[1] as number];
+  const vShape = [...hkv.shape.slice(0, 2), w.v.shape[1] as number];
+  checkAttention(name, qShape, kShape, vShape, heads, causal);
+  checkRope(name, 'q', qShape, rope.queryCos, rope.querySin, heads);
+  checkRope(name, 'k', kShape, rope.keyCos, rope.keySin, heads);
   const self = hq === hkv;
   const ropeOf = (x: Tensor, cos: Tensor, sin: Tensor, transposed: boolean) =>
     run(FUSED_KERNELS.rope, { x, cos, sin }, { heads, transposed })[0] as Tensor;
@@ -260,6 +313,7 @@ export function fusedProjectedAttention(
  */
 export function fusedSwiGluProjections(h: Tensor, gate: Tensor, up: Tensor): Tensor {
   requireFused('fusedSwiGluProjections');
+  requireFloat('fusedSwiGluProjections', 'h', h);
   requireFloats('fusedSwiGluProjections', 2, '[in, out]', { gate, up });
   if (gate.shape.join() !== up.shape.join() || gate.shape[0] !== h.shape[h.rank - 1]) {
     throw new Error(`fusedSwiGluProjections: h [${h.shape}], gate [${gate.shape}] and up [${up.shape}] do not fit`);
@@ -297,19 +351,7 @@ export function fusedSwiGluProjections(h: Tensor, gate: Tensor, up: Tensor): Ten
 export function fusedRope(x: Tensor, cos: Tensor, sin: Tensor, heads: number): Tensor {
   requireFused('fusedRope');
   requireFloat('fusedRope', 'x', x);
-  const [, time, width] = x.shape as [number, number, number];
-  const headDim = width / heads;
-  if (x.rank !== 3 || !Number.isInteger(headDim) || headDim % 2 !== 0) {
-    throw new Error(`fusedRope: x [${x.shape}] must be [B, T, heads * headDim] with ${heads} heads of even size`);
-  }
-  for (const [name, table] of [
-    ['cos', cos],
-    ['sin', sin],
-  ] as const) {
-    if (table.shape.join() !== `${time},${headDim}`) {
-      throw new Error(`fusedRope: ${name} table [${table.shape}] must be [${time}, ${headDim}] for x [${x.shape}]`);
-    }
-  }
+  checkRope('fusedRope', 'x', x.shape, cos, sin, heads);
   const op = tf.customGrad((input) => ({
     value: run(FUSED_KERNELS.rope, { x: input as Tensor, cos, sin }, { heads, transposed: false })[0] as Tensor,
     gradFunc: (dy: Tensor) => run(FUSED_KERNELS.rope, { x: dy, cos, sin }, { heads, transposed: true })[0] as Tensor,
@@ -325,15 +367,7 @@ export function fusedRope(x: Tensor, cos: Tensor, sin: Tensor, heads: number): T
 export function fusedAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, causal: boolean): Tensor {
   requireFused('fusedAttention');
   requireFloats('fusedAttention', 3, '[batch, time, width]', { q, k, v });
-  const [queryBatch, queryTime, width] = q.shape as [number, number, number];
-  const [batch, keyTime] = k.shape as [number, number];
-  if (k.shape.join() !== v.shape.join() || k.shape[2] !== width || (queryBatch !== 1 && queryBatch !== batch)) {
-    throw new Error(`fusedAttention: shapes q [${q.shape}], k [${k.shape}], v [${v.shape}] do not fit together`);
-  }
-  if (width % heads !== 0) throw new Error(`fusedAttention: width ${width} is not divisible by ${heads} heads`);
-  if (causal && queryTime !== keyTime) {
-    throw new Error(`fusedAttention: causal attention needs as many queries as keys, got ${queryTime} and ${keyTime}`);
-  }
+  checkAttention('fusedAttention', q.shape, k.shape, v.shape, heads, causal);
   const attrs = { heads, causal };
   const op = tf.customGrad((qs, ks, vs, save) => {
     const [out, probs] = run(FUSED_KERNELS.attention, { q: qs as Tensor, k: ks as Tensor, v: vs as Tensor }, attrs) as [

@@ -255,8 +255,32 @@ describe.skipIf(NATIVE_SKIP_REASON !== null)(title('fused ops on the native engi
     expect(() => fusedSwiGluProjections(x, uniform([12, 7], 1), uniform([12, 6], 2))).toThrow(
       'fusedSwiGluProjections: h [2,5,12], gate [12,7] and up [12,6] do not fit',
     );
-    expect(() => fusedProjectedAttention(uniform([10, 12], 1), x, { q: x, k: x, v: x }, {} as never, 2, false)).toThrow(
+    const w = { q: uniform([12, 12], 1), k: uniform([12, 12], 2), v: uniform([12, 12], 3) };
+    const tables = {
+      queryCos: uniform([5, 6], 4),
+      querySin: uniform([5, 6], 5),
+      keyCos: uniform([5, 6], 6),
+      keySin: uniform([5, 6], 7),
+    };
+    const attend = (hq: Tensor, weights = w, rope = tables, heads = 2) =>
+      fusedProjectedAttention(hq, x, weights, rope, heads, true);
+    expect(() => attend(uniform([10, 12], 1))).toThrow(
       'fusedProjectedAttention: hq [10,12] must be [batch, time, width]',
+    );
+    expect(() => attend(x, { ...w, k: uniform([11, 12], 1) })).toThrow(
+      'fusedProjectedAttention: weights q [12,12], k [11,12], v [12,12] do not fit hq [2,5,12] and hkv [2,5,12]',
+    );
+    expect(() => attend(x, { ...w, v: uniform([12], 1) })).toThrow(
+      'fusedProjectedAttention: wv [12] must be [in, out]',
+    );
+    expect(() => attend(uniform([2, 4, 12], 1))).toThrow(
+      'fusedProjectedAttention: causal attention needs as many queries as keys, got 4 and 5',
+    );
+    expect(() => attend(x, w, { ...tables, keySin: uniform([5, 4], 1) })).toThrow(
+      'fusedProjectedAttention: sin table [5,4] must be [5, 6] for k [2,5,12]',
+    );
+    expect(() => attend(x, w, tables, 4)).toThrow(
+      'fusedProjectedAttention: q [2,5,12] must be [B, T, heads * headDim] with 4 heads of even size',
     );
     expect(() => fusedLinearResidual(x, uniform([12, 7], 1), uniform([2, 5, 8], 2))).toThrow(
       'fusedLinearResidual: x [2,5,12], weight [12,7] and residual [2,5,8] do not fit (need [..., in], [in, out], [..., out])',
