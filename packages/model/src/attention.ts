@@ -80,8 +80,9 @@ function repeatOverTime(x: Tensor, time: number): Tensor {
 /**
  * The same attention with fused kernels (native engine, no KV cache): q, k and v stay in the
  * [B, T, heads * dh] layout of x W, RoPE and the whole softmax(q k^T + mask) v (forward and
- * backward) are one kernel each, and no head transposes are needed. `hq` is [Bq, T, D] with
- * Bq = 1 for the encoder's shared query.
+ * backward) are one kernel each, and no head transposes are needed; the projections, RoPE and
+ * attention are one op (fusedProjectedAttention), and the output projection adds the residual
+ * (fusedLinearResidual). `hq` is [Bq, T, D] with Bq = 1 for the encoder's shared query.
  */
 function fusedAttentionPath(
   w: AttentionWeights,
