@@ -3,6 +3,8 @@
 // They compute exactly the functions the model writes out with tf ops (the readable reference,
 // used on every other engine); `hasFusedKernels()` says whether the active engine has them.
 // Each is a tf.customGrad whose gradient is the fused backward kernel.
+
+import { linear } from './matmul.js';
 import { NATIVE_TF_BACKEND } from './native-engine.js';
 import { FUSED_KERNELS } from './native-fused-kernels.js';
 import { type Tensor, tf } from './tf.js';
@@ -141,12 +143,12 @@ export function fusedLinearResidual(x: Tensor, weight: Tensor, residual: Tensor)
     );
   }
   const op = tf.customGrad((input, w, r, save) => {
-    const rows = tf.reshape(input as Tensor, [-1, inFeatures]);
-    (save as tf.GradSaveFunc)([rows, w as Tensor]);
+    const flat = tf.reshape(input as Tensor, [-1, inFeatures]);
+    (save as tf.GradSaveFunc)([flat, w as Tensor]);
     const addend = tf.reshape(r as Tensor, [-1, outFeatures]);
     const sum = run(
       FUSED_KERNELS.matMulAdd,
-      { a: rows, b: w as Tensor, addend },
+      { a: flat, b: w as Tensor, addend },
       { transposeA: false, transposeB: false },
     );
     return {
@@ -156,8 +158,7 @@ export function fusedLinearResidual(x: Tensor, weight: Tensor, residual: Tensor)
         const dRows = tf.reshape(dy, [-1, outFeatures]);
         // The products linear's gradient computes (matmul.ts), in the same order.
         const dx = tf.matMul(dRows, ws, false, true);
-        const dw = tf.matMul(xs, dRows, true, false);
-        return [tf.reshape(dx, (input as Tensor).shape), dw, dy];
+        return [tf.reshape(dx, (input as Tensor).shape), weightGradient(xs, dRows), dy];
       },
     };
   });
@@ -169,9 +170,9 @@ function rows(x: Tensor): Tensor {
   return tf.reshape(x, [-1, x.shape[x.rank - 1] as number]);
 }
 
-/** x [..., in] W [in, out] -> [..., out]: the product linear() computes. */
-function project(x: Tensor, weight: Tensor): Tensor {
-  return tf.reshape(tf.matMul(rows(x), weight), [...x.shape.slice(0, -1), weight.shape[1] as number]);
+/** The weight gradient of x [..., in] W: x^T dy over all rows, the product linear's gradient computes. */
+function weightGradient(x: Tensor, dy: Tensor): Tensor {
+  return tf.matMul(rows(x), rows(dy), true, false);
 }
 
 /**
@@ -246,9 +247,9 @@ export function fusedProjectedAttention(
     run(FUSED_KERNELS.rope, { x, cos, sin }, { heads, transposed })[0] as Tensor;
   const attrs = { heads, causal };
   const forward = (xq: Tensor, xkv: Tensor, wq: Tensor, wk: Tensor, wv: Tensor, save: tf.GradSaveFunc) => {
-    const q = ropeOf(project(xq, wq), rope.queryCos, rope.querySin, false);
-    const k = ropeOf(project(xkv, wk), rope.keyCos, rope.keySin, false);
-    const v = project(xkv, wv);
+    const q = ropeOf(linear(xq, wq), rope.queryCos, rope.querySin, false);
+    const k = ropeOf(linear(xkv, wk), rope.keyCos, rope.keySin, false);
+    const v = linear(xkv, wv);
     const [out, probs] = run(FUSED_KERNELS.attention, { q, k, v }, attrs) as [Tensor, Tensor];
     save([xq, xkv, wq, wk, wv, q, k, v, probs]);
     return out;
@@ -268,10 +269,9 @@ export function fusedProjectedAttention(
     const [dq, dk, dv] = run(FUSED_KERNELS.attentionGrad, { dOut, q, k, v, probs }, attrs) as [Tensor, Tensor, Tensor];
     const dqIn = ropeOf(dq, rope.queryCos, rope.querySin, true);
     const dkIn = ropeOf(dk, rope.keyCos, rope.keySin, true);
-    // Weight gradients x^T dy, as linear's gradient computes them.
-    const dwq = tf.matMul(rows(xq), rows(dqIn), true, false);
-    const dwk = tf.matMul(rows(xkv), rows(dkIn), true, false);
-    const dwv = tf.matMul(rows(xkv), rows(dv), true, false);
+    const dwq = weightGradient(xq, dqIn);
+    const dwk = weightGradient(xkv, dkIn);
+    const dwv = weightGradient(xkv, dv);
     // Input gradients: tfjs would add a tensor's gradients in reverse order of its uses (v, k, q).
     if (self) {
       const dx = inputGradient([
@@ -319,16 +319,16 @@ export function fusedSwiGluProjections(h: Tensor, gate: Tensor, up: Tensor): Ten
     throw new Error(`fusedSwiGluProjections: h [${h.shape}], gate [${gate.shape}] and up [${up.shape}] do not fit`);
   }
   const op = tf.customGrad((x, wg, wu, save) => {
-    const g = project(x as Tensor, wg as Tensor);
-    const u = project(x as Tensor, wu as Tensor);
+    const g = linear(x as Tensor, wg as Tensor);
+    const u = linear(x as Tensor, wu as Tensor);
     (save as tf.GradSaveFunc)([x as Tensor, wg as Tensor, wu as Tensor, g, u]);
     return {
       value: run(FUSED_KERNELS.swiGlu, { gate: g, up: u })[0] as Tensor,
       gradFunc: (dHidden: Tensor, saved: Tensor[]) => {
         const [xs, wgs, wus, gs, us] = saved as [Tensor, Tensor, Tensor, Tensor, Tensor];
         const [dg, du] = run(FUSED_KERNELS.swiGluGrad, { dh: dHidden, gate: gs, up: us }) as [Tensor, Tensor];
-        const dwg = tf.matMul(rows(xs), rows(dg), true, false);
-        const dwu = tf.matMul(rows(xs), rows(du), true, false);
+        const dwg = weightGradient(xs, dg);
+        const dwu = weightGradient(xs, du);
         // tfjs would add h's two gradients in reverse order of its uses: up's, then gate's.
         const dx = tf.reshape(
           inputGradient([
