@@ -64,19 +64,18 @@ thread_local Scratch packedB;
 thread_local Scratch tileA;
 thread_local Scratch tileB;
 
-// `rows` (at most mr) rows of op(A) (from row i0, k0..k0+kc-1) as a packed panel, zero-padded to
-// mr rows: panel[p * mr + i], read by the micro-kernel with strides (1, mr).
+// `rows` (at most mr) rows of an untransposed A (from row i0, k0..k0+kc-1) as a packed panel,
+// zero-padded to mr rows: panel[p * mr + i], read by the micro-kernel with strides (1, mr). (A
+// transposed A is packed a block at a time by packTransposedGroup.)
 void packPanelA(const GemmShape& s, const float* a, int64_t mr, int64_t i0, int64_t rows, int64_t k0, int64_t kc,
-                  float* dst) {
+                float* dst) {
   for (int64_t p = 0; p < kc; ++p) {
-    for (int64_t i = 0; i < mr; ++i) {
-      dst[p * mr + i] = i < rows ? (s.transA ? a[(k0 + p) * s.lda + i0 + i] : a[(i0 + i) * s.lda + k0 + p]) : 0.0f;
-    }
+    for (int64_t i = 0; i < mr; ++i) dst[p * mr + i] = i < rows ? a[(i0 + i) * s.lda + k0 + p] : 0.0f;
   }
 }
 
 // Row panels firstPanel..firstPanel+panels-1 of a transposed A (op(A)(i, p) = a[p * lda + i]),
-// k0..k0+kc-1, as packPanelA lays each out (panel q at dst + q * mr * kc), zero-padded past row m.
+// k0..k0+kc-1, each laid out as packPanelA's (panel q at dst + q * mr * kc), zero-padded past row m.
 // Row by row of a: each of its kc rows is read once, start to end, where panel by panel walked
 // every row once per panel (~20% of a weight gradient's time with rows fresh from memory).
 void packTransposedGroup(const GemmShape& s, const float* a, int64_t mr, int64_t firstPanel, int64_t panels,
