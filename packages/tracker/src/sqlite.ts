@@ -17,6 +17,7 @@
 // so an awaited transaction never interleaves with another call on the same connection.
 import { accessSync, closeSync, constants, openSync, readSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { SQL, sql } from 'drizzle-orm';
 import { SQLiteSyncDialect } from 'drizzle-orm/sqlite-core';
@@ -31,6 +32,8 @@ export interface SqliteOpenOptions {
 
 const SQLITE_HEADER = 'SQLite format 3\u0000';
 const STATEMENT_CACHE_SIZE = 256;
+/** The longest pause between two tries to switch a file to WAL while another process holds it. */
+const WAL_RETRY_MAX_PAUSE_MS = 50;
 
 const sqliteFragments: DialectFragments = {
   nowMs: sql`CAST(unixepoch('subsec') * 1000 AS INTEGER)`,
@@ -201,7 +204,7 @@ class SqliteDriver implements SqlDriver {
           `this tracker was opened read-only (${this.location}); open it without { readonly: true } to write.`,
         );
       }
-      this.ensureWal();
+      await this.ensureWal();
       this.translate(() => this.db.exec('BEGIN IMMEDIATE'));
       try {
         const result = await work(this.immediate);
@@ -249,10 +252,30 @@ class SqliteDriver implements SqlDriver {
    * WAL is a property of the file, set once by the first writer. It is set here, before the first
    * write, rather than on open, so that opening a file that turns out not to be a tracker
    * database (the migrator refuses it with a read) leaves the file byte for byte unchanged.
+   *
+   * Switching a file to WAL takes a read lock, then upgrades it to a write lock. SQLite never
+   * waits on that upgrade (busy_timeout cannot help: two upgraders would deadlock), so while
+   * another process converts the same brand-new file, or holds its write lock, the pragma fails at
+   * once with SQLITE_BUSY. Several workers opening one new database race exactly there; each
+   * retries here, with growing jittered pauses, for up to busyTimeoutMs like any other wait.
    */
-  private ensureWal(): void {
+  private async ensureWal(): Promise<void> {
     if (this.walChecked) return;
-    const mode = this.translate(() => this.db.pragma('journal_mode = WAL', { simple: true }));
+    const deadline = performance.now() + this.options.busyTimeoutMs;
+    let pauseMs = 1;
+    let mode: unknown;
+    for (;;) {
+      try {
+        mode = this.db.pragma('journal_mode = WAL', { simple: true });
+        break;
+      } catch (error) {
+        const code = (error as { code?: string }).code;
+        const left = deadline - performance.now();
+        if (code !== 'SQLITE_BUSY' || left <= 0) throw this.translated(error);
+        await sleep(Math.min(left, pauseMs * (0.5 + Math.random())));
+        pauseMs = Math.min(pauseMs * 2, WAL_RETRY_MAX_PAUSE_MS);
+      }
+    }
     if (mode !== 'wal' && this.location !== ':memory:') {
       throw new TrackerError(
         'CANNOT_OPEN',
@@ -339,24 +362,28 @@ class SqliteDriver implements SqlDriver {
     try {
       return work();
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
-        throw new TrackerError(
-          'BUSY',
-          `${this.location} stayed locked by another writer for more than busyTimeoutMs=${this.options.busyTimeoutMs} ` +
-            `(${describeError(error)}); raise busyTimeoutMs or flush metrics in fewer, larger batches.`,
-          { cause: error },
-        );
-      }
-      if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN')) {
-        throw new TrackerError(
-          'READ_ONLY',
-          `cannot write to ${this.location}: ${describeError(error)}. The file, its directory and its -wal/-shm ` +
-            'files must be writable; choose a writable location or open it with { readonly: true }.',
-          { cause: error },
-        );
-      }
-      throw error;
+      throw this.translated(error);
     }
+  }
+
+  private translated(error: unknown): unknown {
+    const code = (error as { code?: string }).code;
+    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
+      return new TrackerError(
+        'BUSY',
+        `${this.location} stayed locked by another writer for more than busyTimeoutMs=${this.options.busyTimeoutMs} ` +
+          `(${describeError(error)}); raise busyTimeoutMs or flush metrics in fewer, larger batches.`,
+        { cause: error },
+      );
+    }
+    if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN')) {
+      return new TrackerError(
+        'READ_ONLY',
+        `cannot write to ${this.location}: ${describeError(error)}. The file, its directory and its -wal/-shm ` +
+          'files must be writable; choose a writable location or open it with { readonly: true }.',
+        { cause: error },
+      );
+    }
+    return error;
   }
 }

@@ -244,6 +244,66 @@ describe('opening and migrating', () => {
   });
 });
 
+describe('a brand-new file that another process holds', () => {
+  // Another process's write lock on a file not yet in WAL mode: what a worker sees while another
+  // one creates or converts the same new database. SQLite fails the switch to WAL at once there,
+  // whatever busy_timeout says (it never waits to upgrade a read lock).
+  function holdWriteLock(path: string): { release: () => void } {
+    const other = new Database(path);
+    other.exec('BEGIN IMMEDIATE');
+    other.exec('CREATE TABLE other_process (x)');
+    return {
+      release: () => {
+        other.exec('ROLLBACK');
+        other.close();
+      },
+    };
+  }
+
+  it('the first write waits for the other process instead of failing at once, then migrates', async () => {
+    const path = join(tempDir(), 'new.db');
+    const other = holdWriteLock(path);
+    let released = false;
+    const timer = setTimeout(() => {
+      other.release();
+      released = true;
+    }, 300);
+    try {
+      const tracker = await openTracker(path, { busyTimeoutMs: 10_000 });
+      expect(released).toBe(true);
+      await tracker.startRun({ name: 'after the wait', config: {} });
+      expect((await tracker.listRuns()).runs).toHaveLength(1);
+      await tracker.close();
+    } finally {
+      clearTimeout(timer);
+      if (!released) other.release();
+    }
+    expect(tableNames(path)).toEqual(TABLES);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('gives up after busyTimeoutMs with the BUSY message, and leaves the file neither migrated nor switched to WAL', async () => {
+    const path = join(tempDir(), 'new.db');
+    const other = holdWriteLock(path);
+    try {
+      const started = performance.now();
+      const failure = openTracker(path, { busyTimeoutMs: 200 });
+      await expect(failure).rejects.toMatchObject({ code: 'BUSY' });
+      // It kept trying for the whole timeout (a lower bound on a wait, not a speed target).
+      expect(performance.now() - started).toBeGreaterThanOrEqual(200);
+      await expect(failure).rejects.toThrow(/new\.db stayed locked by another writer for more than busyTimeoutMs=200/);
+    } finally {
+      other.release();
+    }
+    expect(tableNames(path)).toEqual([]);
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+    db.close();
+  });
+});
+
 describe('bad files and locations', () => {
   it('a file that is not SQLite: a clear error, and the file is byte for byte unchanged', async () => {
     const dir = tempDir();
