@@ -357,7 +357,7 @@ class SqliteDriver implements SqlDriver {
     this.translate(() => this.db.exec(script));
   }
 
-  /** Turns the SQLite errors a caller can act on into messages that say what to do. */
+  /** Runs `work`, turning the SQLite errors a caller can act on into messages that say what to do. */
   private translate<T>(work: () => T): T {
     try {
       return work();
@@ -366,6 +366,7 @@ class SqliteDriver implements SqlDriver {
     }
   }
 
+  /** The error to throw for a SQLite error: a TrackerError saying what to do, where there is something to do. */
   private translated(error: unknown): unknown {
     const code = (error as { code?: string }).code;
     if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
