@@ -157,7 +157,7 @@ export function fusedLinearResidual(x: Tensor, weight: Tensor, residual: Tensor)
         const [xs, ws] = saved as [Tensor, Tensor];
         const dRows = tf.reshape(dy, [-1, outFeatures]);
         // The products linear's gradient computes (matmul.ts), in the same order.
-        const dx = tf.matMul(dRows, ws, false, true);
+        const dx = inputGradient([[dRows, ws]]);
         return [tf.reshape(dx, (input as Tensor).shape), weightGradient(xs, dRows), dy];
       },
     };
@@ -176,10 +176,10 @@ function weightGradient(x: Tensor, dy: Tensor): Tensor {
 }
 
 /**
- * The input gradient of several projections of one input, sum over i of dy_i W_i^T, accumulated
- * as tfjs accumulates a tensor's gradients (the first term, then each next one added to the sum),
- * but each next product starting from the sum instead of being added in a pass of its own: the
- * same bits. Returns [rows, in].
+ * The input gradient of one or several projections of one input, sum over i of dy_i W_i^T,
+ * accumulated as tfjs accumulates a tensor's gradients (the first term, then each next one added
+ * to the sum), but each next product starting from the sum instead of being added in a pass of its
+ * own: the same bits. Returns [rows, in].
  */
 function inputGradient(terms: ReadonlyArray<readonly [Tensor, Tensor]>): Tensor {
   const [[dy0, w0], ...rest] = terms as [readonly [Tensor, Tensor], ...Array<readonly [Tensor, Tensor]>];
@@ -281,7 +281,7 @@ export function fusedProjectedAttention(
       ]);
       return [tf.reshape(dx, xq.shape), dwq, dwk, dwv];
     }
-    const dxq = tf.reshape(tf.matMul(rows(dqIn), wq, false, true), xq.shape);
+    const dxq = tf.reshape(inputGradient([[dqIn, wq]]), xq.shape);
     const dxkv = tf.reshape(
       inputGradient([
         [dv, wv],
