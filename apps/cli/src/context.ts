@@ -1,8 +1,8 @@
 // Options every command takes (--db, --backend, --threads, --json, --quiet) and what they open.
 import { resolve } from 'node:path';
 import { type BackendInfo, initBackend, setEngineThreads } from '@ftlab/backend';
-import { DEFAULT_STALE_AFTER_MS } from '@ftlab/contract';
-import { isPostgresUrl, openTracker, resolveTrackerLocation, type Tracker } from '@ftlab/tracker';
+import { DEFAULT_STALE_AFTER_MS, isPostgresUrl } from '@ftlab/contract';
+import { openTracker, resolveTrackerLocation, type Tracker } from '@ftlab/tracker';
 import { defaultArtifactRoot } from '@ftlab/training';
 
 export interface GlobalOptions {

@@ -118,6 +118,10 @@ describe('databasePath and displayLocation', () => {
       expect(databasePath()).toBe('postgresql://ftlab:s3cret@db.local:5432/lab');
       expect(displayLocation(databasePath())).toBe('postgresql://ftlab:***@db.local:5432/lab');
       expect(displayLocation('/tmp/a:b@c.db')).toBe('/tmp/a:b@c.db');
+      // The scheme in any case, as the tracker and the CLI take it: a server, never a file path.
+      process.env.FTLAB_DB = 'PostgreSQL://ftlab:s3cret@db.local/lab';
+      expect(databasePath()).toBe('PostgreSQL://ftlab:s3cret@db.local/lab');
+      expect(displayLocation(databasePath())).not.toContain('s3cret');
     } finally {
       if (saved === undefined) delete process.env.FTLAB_DB;
       else process.env.FTLAB_DB = saved;

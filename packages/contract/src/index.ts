@@ -18,7 +18,7 @@ export {
   variantHasLatent,
 } from './model-variants.js';
 export { deriveSeed, type Purpose, Rng, type RngState } from './random.js';
-export { redactUrl } from './redact-url.js';
+export { isPostgresUrl, redactUrl } from './database-url.js';
 export {
   DEFAULT_STALE_AFTER_MS,
   FAILED_RUN_STATUSES,

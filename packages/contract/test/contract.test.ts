@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { flattenConfig, isSeedKey, redactUrl } from '../src/index.js';
+import { flattenConfig, isPostgresUrl, isSeedKey, redactUrl } from '../src/index.js';
 
 describe('redactUrl', () => {
   it('hides the password of a server URL and keeps everything else', () => {
@@ -15,6 +15,17 @@ describe('redactUrl', () => {
 
   it('still hides the password of a URL the URL parser refuses', () => {
     expect(redactUrl('postgres://u:pa ss@h:notaport/db')).toBe('postgres://u:***@h:notaport/db');
+  });
+});
+
+describe('isPostgresUrl', () => {
+  it('is true for postgres:// and postgresql:// in any case, false for files and other schemes', () => {
+    for (const url of ['postgres://h/db', 'postgresql://u:p@h:5432/db', 'PostgreSQL://h/db', 'POSTGRES://h']) {
+      expect(isPostgresUrl(url)).toBe(true);
+    }
+    for (const location of ['ftlab.db', './postgres://x', 'sqlite:///tmp/x.db', 'mysql://h/db', 'postgres:/h/db']) {
+      expect(isPostgresUrl(location)).toBe(false);
+    }
   });
 });
 

@@ -15,8 +15,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isPostgresUrl } from '@ftlab/contract';
 import { type BenchArgs, benchArgs } from '../../../bench.shared.js';
-import { isPostgresUrl, openTracker } from '../src/open.js';
+import { openTracker } from '../src/open.js';
 
 const print = (record: Record<string, unknown>) => console.log(JSON.stringify(record));
 

@@ -15,7 +15,7 @@ export {
   UnknownSweepError,
 } from './errors.js';
 export { MetricWriter } from './metric-writer.js';
-export { isPostgresUrl, type OpenTrackerOptions, openTracker, resolveTrackerLocation } from './open.js';
+export { type OpenTrackerOptions, openTracker, resolveTrackerLocation } from './open.js';
 export { openPostgresDriver } from './postgres.js';
 export type { ListRunsOptions, RunFilter, RunOrder } from './queries.js';
 export { TRACKER_NOTE_AUTHOR, type WorkerGuard } from './runs.js';

@@ -3,7 +3,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { redactUrl } from '@ftlab/contract';
+import { isPostgresUrl, redactUrl } from '@ftlab/contract';
 import type { SqlDriver } from './driver.js';
 import { describeError, TrackerError } from './errors.js';
 import { migrate } from './migrate.js';
@@ -26,11 +26,6 @@ export interface OpenTrackerOptions {
    * leave an empty database behind.
    */
   mustExist?: boolean;
-}
-
-/** True for a PostgreSQL URL (postgres:// or postgresql://): the store then lives on that server. */
-export function isPostgresUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(location);
 }
 
 /** Where the tracker lives when nothing says otherwise: $FTLAB_DB, else ./ftlab.db (as the CLI and the dashboard). */

@@ -4,7 +4,7 @@
 // exception to crash on but a problem to explain on the page, with the command that fixes it.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { redactUrl } from '@ftlab/contract';
+import { isPostgresUrl, redactUrl } from '@ftlab/contract';
 import type { Tracker } from '@ftlab/tracker';
 import { connection } from 'next/server';
 
@@ -48,20 +48,15 @@ const globalCache = globalThis as typeof globalThis & { __ftlabTrackers?: Map<st
 globalCache.__ftlabTrackers ??= new Map<string, CachedConnection>();
 const connections = globalCache.__ftlabTrackers;
 
-/** A server URL (the tracker's PostgreSQL store) rather than a file path. */
-export function isServerUrl(location: string): boolean {
-  return /^postgres(ql)?:\/\//.test(location);
-}
-
 /** The database the dashboard shows: $FTLAB_DB (the CLI passes an absolute path), else ./ftlab.db. */
 export function databasePath(): string {
   const location = process.env.FTLAB_DB || 'ftlab.db';
-  return isServerUrl(location) ? location : resolve(/* turbopackIgnore: true */ location);
+  return isPostgresUrl(location) ? location : resolve(/* turbopackIgnore: true */ location);
 }
 
 /** The location as the page shows it: a server URL without its password. */
 export function displayLocation(location: string): string {
-  return isServerUrl(location) ? redactUrl(location) : location;
+  return isPostgresUrl(location) ? redactUrl(location) : location;
 }
 
 function forget(path: string): void {
@@ -99,7 +94,7 @@ export async function openDashboardTracker(): Promise<TrackerAccess> {
 /** The cached read-only tracker for the file at `path` (reopened when the file was replaced). */
 export async function openTrackerAt(path: string): Promise<TrackerAccess> {
   let identity = 'server';
-  if (!isServerUrl(path)) {
+  if (!isPostgresUrl(path)) {
     try {
       const stats = statSync(/* turbopackIgnore: true */ path);
       if (!stats.isFile()) {
@@ -142,7 +137,7 @@ export function queryProblem(path: string, error: unknown): DatabaseProblem | nu
     forget(path);
     return classifyOpenError(path, error);
   }
-  if (isServerUrl(path) && isConnectionLoss(error)) {
+  if (isPostgresUrl(path) && isConnectionLoss(error)) {
     forget(path); // the next request connects afresh
     const message = error instanceof Error ? error.message : String(error);
     return {

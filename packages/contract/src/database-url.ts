@@ -1,4 +1,10 @@
-// Database URLs reach messages, logs and pages; their passwords must not.
+// Database locations: which ones are a server's URL rather than a file, and their passwords kept
+// out of the messages, logs and pages they reach.
+
+/** True for a PostgreSQL URL (postgres:// or postgresql://, in any case): the store then lives on that server. */
+export function isPostgresUrl(location: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(location);
+}
 
 /** The URL with its password replaced by `***`; anything else unchanged. */
 export function redactUrl(url: string): string {
