@@ -9,6 +9,7 @@ export {
   type ParamValue,
   paramValue,
 } from './config-params.js';
+export { isPostgresUrl, redactUrl } from './database-url.js';
 export { TRAIN_METRICS, VAL_METRICS } from './metric-keys.js';
 export {
   LATENT_FREE_VARIANTS,
@@ -18,7 +19,6 @@ export {
   variantHasLatent,
 } from './model-variants.js';
 export { deriveSeed, type Purpose, Rng, type RngState } from './random.js';
-export { isPostgresUrl, redactUrl } from './database-url.js';
 export {
   DEFAULT_STALE_AFTER_MS,
   FAILED_RUN_STATUSES,
