@@ -25,7 +25,13 @@ import { Rng, type SweepMethod } from '@ftlab/contract';
 import { type RunConfig, resolveRunConfig, withAbsoluteDataPath } from './config.js';
 import { setPath } from './config-path.js';
 import { issueProblems, linePrefix } from './config-problems.js';
-import { type BaseSource, baseProblems, runSchemaProblems, type SweepPaths } from './sweep-problems.js';
+import {
+  type BaseSource,
+  baseProblems,
+  baseWithOverrides,
+  runSchemaProblems,
+  type SweepPaths,
+} from './sweep-problems.js';
 import { type At, conflicts, duplicates, emptyExpansions, methodProblems, pathProblems } from './sweep-rules.js';
 import { type AxisDistribution, type SweepFile, SweepShapeSchema } from './sweep-schema.js';
 import { ConfigError, parseYaml, readConfigText } from './yaml-errors.js';
@@ -201,12 +207,18 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
   try {
     source = written === undefined ? undefined : loadBase(written, file, at);
   } catch (error) {
-    // A sweep whose own fields are wrong still hears of its base file's problem in the same run.
-    if (sweep || !(error instanceof ConfigError)) throw error;
+    // A sweep whose own fields or rules are wrong still hears of its base file's problem in the same run.
+    if ((sweep && problems.length === 0) || !(error instanceof ConfigError)) throw error;
     problems.push(...(error.file === file ? error.problems : error.problems.map((p) => `base: ${written}: ${p}`)));
   }
   const reported = source ? baseProblems(paths, source, at) : [];
   if (!sweep || !source || problems.length > 0) throw new ConfigError(file, [...problems, ...reported]);
+  let start: Record<string, unknown>;
+  try {
+    start = baseWithOverrides(sweep, source.base);
+  } catch {
+    throw new ConfigError(file, reported); // baseProblems said why
+  }
 
   const size = expansionSize(sweep);
   if (size.runs > MAX_SWEEP_RUNS) {
@@ -220,9 +232,9 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
   const reportedSet = new Set(reported);
   const name = offsetSweepName(sweep.name, seedOffset);
   for (const assignment of assignments(sweep)) {
-    let raw = source.base;
+    let raw = start;
     try {
-      for (const [path, v] of Object.entries({ ...sweep.overrides, ...assignment })) raw = setPath(raw, path, v);
+      for (const [path, v] of Object.entries(assignment)) raw = setPath(raw, path, v);
     } catch (error) {
       runProblems.add(`axes: ${(error as Error).message}`);
       continue;

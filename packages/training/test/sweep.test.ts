@@ -79,6 +79,19 @@ cases:
     ]);
   });
 
+  it("an override that cannot be set is one problem, the override's, not one more per run", () => {
+    const body = 'name: o\nbase: base.yaml\noverrides: { training.steps.x: 1 }\naxes:\n  seed: [1, 2]\n';
+    const failure = (() => {
+      try {
+        parseSweep(body, sweepFile(body));
+      } catch (error) {
+        return error as ConfigError;
+      }
+      throw new Error('parseSweep accepted an override it cannot set');
+    })();
+    expect(failure.problems).toEqual([expect.stringMatching(/^overrides: cannot set training\.steps\.x: /)]);
+  });
+
   it('samples random points reproducibly from lists and distributions, every point with every seed', () => {
     const body = `
 name: random
@@ -177,6 +190,11 @@ describe('a sweep with a mistake in each section', () => {
     const missing = sweepFile('name: s\nbase: nope.yaml\naxis: {}\n');
     expect(() => parseSweep(readFileSync(missing, 'utf8'), missing)).toThrow(
       /line 3: axis: unknown field \(did you mean axes\?\)[^\n]*\n {2}- base: nope\.yaml: cannot read the file: ENOENT/,
+    );
+    // ...and beside a broken sweep rule of a sweep whose fields are all right.
+    const rule = sweepFile('name: s\nbase: nope.yaml\nmethod: random\naxes:\n  seed: [1]\n');
+    expect(() => parseSweep(readFileSync(rule, 'utf8'), rule)).toThrow(
+      /samples: method random needs samples[^\n]*\n {2}- base: nope\.yaml: cannot read the file: ENOENT/,
     );
     // A case's value is found at its own line too, and an override's.
     const cases =
