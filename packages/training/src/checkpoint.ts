@@ -149,14 +149,19 @@ export async function saveTrainingCheckpoint(options: SaveTrainingCheckpoint): P
     await rm(final, { recursive: true, force: true });
     await rename(temp, final);
   }
-  // LATEST only moves forward. A worker stopped between its check and this line, and woken after
-  // its run was taken over and trained further elsewhere, must not point LATEST back at its own
-  // older checkpoint.
+  // LATEST only moves forward, past complete checkpoints. A worker stopped between its check and
+  // this line, and woken after its run was taken over and trained further elsewhere, must not point
+  // LATEST back at its own older checkpoint. (This narrows that race; read, compare and write are
+  // not one atomic step.) A LATEST naming a missing or incomplete folder, which resuming skipped,
+  // is replaced.
   const current = await readFile(join(root, LATEST_FILE), 'utf8').then(
     (text) => text.trim(),
     () => '',
   );
-  const latest = /^step-\d+$/.test(current) && stepOf(current) > options.step ? current : name;
+  const currentStep = /^step-\d+$/.test(current)
+    ? await completeCheckpointStep(join(root, current)).catch(() => null)
+    : null;
+  const latest = currentStep !== null && currentStep > options.step ? current : name;
   if (latest === name) await writeFileAtomic(join(root, LATEST_FILE), `${name}\n`);
   await pruneCheckpoints(root, latest, Math.max(1, options.keep));
   return final;

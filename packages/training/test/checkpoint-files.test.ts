@@ -52,20 +52,27 @@ describe('checkpoint folders', () => {
       configHash: configHash((await runConfigOf(run)).config),
     });
     const state = loaded.state;
-    await saveTrainingCheckpoint({
-      artifactRoot,
-      runId: run.id,
-      step: 4,
-      model: loaded.model,
-      optimizer: loaded.optimizer,
-      dataPosition: state.dataPosition,
-      configHash: state.configHash,
-      window: state.window,
-      divergence: state.divergence as NonNullable<typeof state.divergence>,
-      keep: 3,
-    });
+    const saveStep4 = () =>
+      saveTrainingCheckpoint({
+        artifactRoot,
+        runId: run.id,
+        step: 4,
+        model: loaded.model,
+        optimizer: loaded.optimizer,
+        dataPosition: state.dataPosition,
+        configHash: state.configHash,
+        window: state.window,
+        divergence: state.divergence as NonNullable<typeof state.divergence>,
+        keep: 3,
+      });
+    await saveStep4();
     expect(readFileSync(join(root, LATEST_FILE), 'utf8').trim()).toBe('step-000012');
     expect(existsSync(join(root, 'step-000012', TRAINER_STATE_FILE))).toBe(true);
+    // A later LATEST whose folder is incomplete (what resuming skips) is no reason to stay behind it.
+    mkdirSync(join(root, 'step-000099'));
+    writeFileSync(join(root, LATEST_FILE), 'step-000099\n');
+    await saveStep4();
+    expect(readFileSync(join(root, LATEST_FILE), 'utf8').trim()).toBe('step-000004');
     loaded.model.dispose();
   });
 
