@@ -353,6 +353,14 @@ describe('bench', () => {
     const withTorch = await ftlab(['bench', '--reference', 'torch', '--profile']).done;
     expect(withTorch.code).toBe(1);
     expect(withTorch.stderr).toMatch(/--profile profiles ftlab alone: run it without --reference/);
+    for (const flag of ['--profile', '--no-multi']) {
+      const both = await ftlab(['bench', flag, '--processes', '2']).done;
+      expect(both.code).toBe(1);
+      expect(both.stderr).toContain(
+        `--processes sets the multi-process case, which ${flag} leaves out: drop one of them`,
+      );
+      expect(both.stdout).toBe('');
+    }
   });
 
   const python = testPythonPath('ftlab bench --reference torch', ['torch', 'numpy']);

@@ -43,6 +43,11 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
   }
   // A profile is of single runs: the multi-process case would only add minutes.
   const multi = options.multi && !options.profile;
+  if (options.processes !== undefined && !multi) {
+    throw new Error(
+      `--processes sets the multi-process case, which ${options.profile ? '--profile' : '--no-multi'} leaves out: drop one of them`,
+    );
+  }
   const records: BenchmarkRecord[] = await runBenchmarks({
     ...(options.cases ? { cases: options.cases } : {}),
     ...(options.engines ? { engines: options.engines as BackendName[] } : {}),
@@ -93,7 +98,7 @@ export async function benchCommand(options: BenchOptions): Promise<number> {
 const percent = (share: number) => `${(100 * share).toFixed(1)}%`;
 
 /** A case's kernel profile as printed after `ftlab bench --profile`: by kernel, then by shape. */
-export function profileSummary(caseName: string, engine: string, profile: KernelProfile): string {
+function profileSummary(caseName: string, engine: string, profile: KernelProfile): string {
   const byKernel = formatTable(
     ['kernel', 'ms/step', 'share', 'calls/step'],
     [
