@@ -149,6 +149,12 @@ export function openSqliteDriver(location: string, options: SqliteOpenOptions): 
 
 type Param = string | number | bigint | Buffer | null;
 
+/** SQLite's "another connection holds the lock" errors: the ones waiting (or retrying) can cure. */
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT';
+}
+
 function toParam(value: unknown): Param {
   if (typeof value === 'boolean') return value ? 1 : 0;
   if (value === undefined) return null;
@@ -269,9 +275,8 @@ class SqliteDriver implements SqlDriver {
         mode = this.db.pragma('journal_mode = WAL', { simple: true });
         break;
       } catch (error) {
-        const code = (error as { code?: string }).code;
         const left = deadline - performance.now();
-        if (code !== 'SQLITE_BUSY' || left <= 0) throw this.translated(error);
+        if (!isBusy(error) || left <= 0) throw this.translated(error);
         await sleep(Math.min(left, pauseMs * (0.5 + Math.random())));
         pauseMs = Math.min(pauseMs * 2, WAL_RETRY_MAX_PAUSE_MS);
       }
@@ -368,8 +373,7 @@ class SqliteDriver implements SqlDriver {
 
   /** The error to throw for a SQLite error: a TrackerError saying what to do, where there is something to do. */
   private translated(error: unknown): unknown {
-    const code = (error as { code?: string }).code;
-    if (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_SNAPSHOT') {
+    if (isBusy(error)) {
       return new TrackerError(
         'BUSY',
         `${this.location} stayed locked by another writer for more than busyTimeoutMs=${this.options.busyTimeoutMs} ` +
@@ -377,6 +381,7 @@ class SqliteDriver implements SqlDriver {
         { cause: error },
       );
     }
+    const code = (error as { code?: string }).code;
     if (code?.startsWith('SQLITE_READONLY') || code?.startsWith('SQLITE_CANTOPEN')) {
       return new TrackerError(
         'READ_ONLY',
