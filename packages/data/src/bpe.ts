@@ -24,8 +24,10 @@ export interface TrainBpeOptions {
   minPairCount?: number;
 }
 
-const BYTE_TOKENS = 256;
-const MAX_VOCAB = 65536;
+/** The byte tokens every BPE vocabulary starts with: its smallest size. */
+export const BYTE_TOKENS = 256;
+/** The largest BPE vocabulary (token ids fit 16 bits). */
+export const MAX_VOCAB = 65536;
 // GPT-2's pattern: contractions, optionally space-led letter runs, digit runs, other symbols,
 // then whitespace. Every character matches some branch, so the chunks concatenate to the text.
 export const GPT2_PATTERN = /'(?:[sdmt]|ll|ve|re)| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+/gu;

@@ -4,6 +4,7 @@
 import { fieldRules, parseConfig } from '@ftlab/config';
 import { z } from 'zod';
 import { type ArithmeticConfig, ArithmeticConfigSchema, resolveArithmeticConfig } from './arithmetic.js';
+import { BYTE_TOKENS, MAX_VOCAB } from './bpe.js';
 import { type ReviewsConfig, ReviewsConfigSchema, resolveReviewsConfig } from './reviews.js';
 import { resolveToyTaskConfig, type ToyTaskConfig, ToyTaskConfigSchema } from './toy-task.js';
 
@@ -112,7 +113,7 @@ export const DataConfigSchema = z.discriminatedUnion(
           .optional(),
         tokenizer: z.enum(['char', 'bpe']).default('char'),
         /** Only for tokenizer bpe (default 512). */
-        bpeVocabSize: count.optional(),
+        bpeVocabSize: z.number().int().min(BYTE_TOKENS).max(MAX_VOCAB).optional(),
         splits: SplitFractionsSchema.optional(),
         evaluationSeed,
       })

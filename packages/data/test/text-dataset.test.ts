@@ -206,8 +206,12 @@ describe('text dataset on a custom file', () => {
     expect(() => createDataset({ kind: 'text', bpeVocabSize: 300 }, { seed: 0 })).toThrow(
       /data.bpeVocabSize: is only for tokenizer "bpe"/,
     );
+    // Checked with the config (every problem at once, and in the JSON Schema), not when the BPE trains.
     expect(() => createDataset({ kind: 'text', tokenizer: 'bpe', bpeVocabSize: 10 }, { seed: 0 })).toThrow(
-      /vocabSize must be an integer in \[256, 65536\]/,
+      /data.bpeVocabSize: Too small: expected number to be >=256, got 10/,
+    );
+    expect(() => createDataset({ kind: 'text', tokenizer: 'bpe', bpeVocabSize: 70_000 }, { seed: 0 })).toThrow(
+      /data.bpeVocabSize: Too big: expected number to be <=65536, got 70000/,
     );
     expect(() => createDataset({ kind: 'text', pathh: 'x' } as never, { seed: 0 })).toThrow(
       /data.pathh: unknown field \(did you mean path\?\)/,
