@@ -1,8 +1,10 @@
 // The sweep page's paper-style table through the evaluation package: built once per state of
 // the sweep, rebuilt as soon as another run finishes, and its refusals shown as messages.
+
+import { exportComparison } from '@ftlab/evaluation/report';
 import { openTracker, type Tracker } from '@ftlab/tracker';
 import { describe, expect, it } from 'vitest';
-import { exportTable, MAX_LIVE_COMPARISONS, sweepComparison } from '../src/lib/comparison';
+import { MAX_LIVE_COMPARISONS, sweepComparison } from '../src/lib/comparison';
 import { KAPPA_BITS, LATENT_BITS, type LabDatabase } from './fixtures/lab-database';
 import { withLabDatabase } from './helpers/lab-reader';
 
@@ -56,9 +58,9 @@ describe('sweepComparison', () => {
   it('exports the table in each format through the evaluation package', async () => {
     const result = await sweepComparison(reader, lab.sweepId);
     if (!result.ok) throw new Error(result.message);
-    expect(await exportTable(result.table, 'markdown')).toMatch(/^\| metric \| baseline \(n=2\) \|/);
-    expect(await exportTable(result.table, 'latex')).toContain('\\toprule');
-    expect((await exportTable(result.table, 'csv')).split('\n')[0]).toBe(
+    expect(exportComparison(result.table, 'markdown')).toMatch(/^\| metric \| baseline \(n=2\) \|/);
+    expect(exportComparison(result.table, 'latex')).toContain('\\toprule');
+    expect(exportComparison(result.table, 'csv').split('\n')[0]).toBe(
       'task,metric,column,is_baseline,mean,std,n,delta,delta_stderr,ci_low,ci_high,pairs,significant',
     );
   });

@@ -1,14 +1,8 @@
 // The paper-style comparison table comes from @ftlab/evaluation/report (compareSweep pairs each
 // Free Transformer run with the baseline of its seed and computes paired confidence intervals;
-// exportComparison writes Markdown, LaTeX and CSV). That entry computes from recorded values only
+// its exportComparison writes Markdown, LaTeX and CSV, which the table route calls). That entry computes from recorded values only
 // and loads no TensorFlow.js, so the dashboard imports it like any module.
-import {
-  ComparisonError,
-  type ComparisonTable,
-  exportComparison,
-  LiveComparison,
-  type TableFormat,
-} from '@ftlab/evaluation/report';
+import { ComparisonError, type ComparisonTable, LiveComparison, type TableFormat } from '@ftlab/evaluation/report';
 import type { Tracker } from '@ftlab/tracker';
 
 export type ComparisonResult = { ok: true; table: ComparisonTable } | { ok: false; message: string };
@@ -63,8 +57,4 @@ export async function sweepComparison(tracker: Tracker, sweepId: string): Promis
     if (comparisons.get(key) === cached) comparisons.delete(key);
     throw error;
   }
-}
-
-export function exportTable(table: ComparisonTable, format: TableFormatName): string {
-  return exportComparison(table, format);
 }

@@ -1,6 +1,6 @@
 // The paper's toy figure for a sweep (evaluation's sweepToyFigure): one panel per comparison
 // column, each one seed's pinned-Z groups next to its independent-Z groups.
-import { sweepToyFigure, type ToyFigure, toyFigureSvg } from '@ftlab/evaluation/report';
+import { sweepToyFigure, type ToyFigure } from '@ftlab/evaluation/report';
 import type { Tracker } from '@ftlab/tracker';
 import { sweepComparison } from './comparison';
 import { databasePath } from './database';
@@ -48,8 +48,4 @@ export async function sweepFigure(tracker: Tracker, sweepId: string, request: Fi
     resolvePath: (path, root) => artifactPath(path, root, databasePath()),
   });
   return { ok: true, figure };
-}
-
-export function figureSvg(figure: ToyFigure): string {
-  return toyFigureSvg(figure);
 }

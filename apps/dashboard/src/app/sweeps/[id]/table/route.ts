@@ -1,7 +1,8 @@
 // GET /sweeps/:id/table?format=markdown|latex|csv: the paper-style comparison table as a file.
 
+import { exportComparison } from '@ftlab/evaluation/report';
 import { type IdParams, loadForRoute } from '../../../../lib/by-id';
-import { exportTable, sweepComparison, TABLE_FORMATS, type TableFormatName } from '../../../../lib/comparison';
+import { sweepComparison, TABLE_FORMATS, type TableFormatName } from '../../../../lib/comparison';
 import { nullIfUnknown } from '../../../../lib/database';
 import { attachment, textError } from '../../../../lib/download';
 
@@ -19,6 +20,6 @@ export async function GET(request: Request, { params }: { params: IdParams }): P
   const { sweep, comparison } = loaded.data;
   if (!comparison.ok) return textError(409, comparison.message);
   const spec = TABLE_FORMATS[format as TableFormatName];
-  const body = exportTable(comparison.table, format as TableFormatName);
+  const body = exportComparison(comparison.table, format as TableFormatName);
   return attachment(body, `${sweep.name}-comparison.${spec.extension}`, spec.contentType);
 }

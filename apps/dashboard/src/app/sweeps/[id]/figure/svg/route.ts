@@ -1,8 +1,9 @@
 // GET /sweeps/:id/figure/svg?seed=&groups=: the sweep's toy figure as a standalone SVG file.
+import { toyFigureSvg } from '@ftlab/evaluation/report';
 import { type IdParams, impossibleId, loadForRoute } from '../../../../../lib/by-id';
 import { nullIfUnknown } from '../../../../../lib/database';
 import { attachment, textError } from '../../../../../lib/download';
-import { figureSvg, parseFigureRequest, sweepFigure } from '../../../../../lib/toy-figure';
+import { parseFigureRequest, sweepFigure } from '../../../../../lib/toy-figure';
 
 export async function GET(request: Request, { params }: { params: IdParams }): Promise<Response> {
   const { id } = await params;
@@ -21,7 +22,7 @@ export async function GET(request: Request, { params }: { params: IdParams }): P
     return textError(409, `Nothing to draw for seed ${result.figure.seed}: ${result.figure.missing.join('; ')}`);
   }
   return attachment(
-    figureSvg(result.figure),
+    toyFigureSvg(result.figure),
     `${sweep.name}-figure-seed-${result.figure.seed}.svg`,
     'image/svg+xml; charset=utf-8',
   );
