@@ -1,6 +1,7 @@
 // What the runs table shows for one run, computed from the tracker's run summary: the config
 // axes of the paper (variant, kappa, H, placement, seed), the latest honest metrics, throughput,
 // duration and whether the latent has collapsed.
+import { variantHasLatent } from '@ftlab/contract';
 import type { RunStatus, RunSummary } from '@ftlab/tracker';
 import { BASELINE_VARIANTS, COLLAPSE_THRESHOLD_BITS, METRIC, NATS_PER_BIT, PARAM, SILENT_AFTER_MS } from './keys';
 
@@ -66,7 +67,7 @@ export function toRunRow(run: RunSummary, now: number): RunRow {
   const variant = runVariant(run);
   const kappaNats = paramNumber(run, PARAM.kappaNats);
   const klBits = latest(run, METRIC.trainKlBits);
-  const hasLatent = variant !== null && !isBaselineVariant(variant);
+  const hasLatent = variant !== null && variantHasLatent(variant);
   return {
     id: run.id,
     name: run.name,

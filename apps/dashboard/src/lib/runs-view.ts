@@ -1,15 +1,8 @@
 // The runs page's state, read from and written back to the URL: filters, sort and page. Sort
 // fields and filter keys are whitelisted here; the tracker binds every value it receives.
+import { variantHasLatent } from '@ftlab/contract';
 import type { ListRunsOptions, RunOrder, RunStatus } from '@ftlab/tracker';
-import {
-  BASELINE_VARIANTS,
-  COLLAPSE_THRESHOLD_BITS,
-  METRIC,
-  NATS_PER_BIT,
-  PARAM,
-  RUN_STATUSES,
-  VARIANTS,
-} from './keys';
+import { COLLAPSE_THRESHOLD_BITS, METRIC, NATS_PER_BIT, PARAM, RUN_STATUSES, VARIANTS } from './keys';
 import { ID_PATTERN, KEY_PATTERN, QueryReader, queryString, type SearchParams } from './search-params';
 
 export const RUNS_PAGE_SIZE = 100;
@@ -167,7 +160,7 @@ export function runsQuery(view: RunsView): ListRunsOptions {
   let variants = view.variants;
   if (view.collapsedOnly && variants.length === 0) {
     // Only runs with a latent can collapse.
-    variants = VARIANTS.filter((variant) => !BASELINE_VARIANTS.includes(variant));
+    variants = VARIANTS.filter(variantHasLatent);
   }
   const options: ListRunsOptions = {
     orderBy: RUN_SORTS[view.sort],
