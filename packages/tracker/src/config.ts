@@ -38,29 +38,25 @@ export function assertJson(value: unknown, where: string, seen: Set<object> = ne
   seen.delete(value);
 }
 
-function canonical(value: JsonValue, dropSeeds: boolean): JsonValue {
-  if (Array.isArray(value)) return value.map((item) => canonical(item, dropSeeds));
+/** The value with its keys sorted and its seed keys removed: equal configs but for seeds give equal JSON. */
+function withoutSeeds(value: JsonValue): JsonValue {
+  if (Array.isArray(value)) return value.map(withoutSeeds);
   if (value !== null && typeof value === 'object') {
     const out: JsonObject = {};
     for (const key of Object.keys(value).sort()) {
       const item = value[key];
-      if (item === undefined || (dropSeeds && isSeedKey(key))) continue;
-      out[key] = canonical(item, dropSeeds);
+      if (item === undefined || isSeedKey(key)) continue;
+      out[key] = withoutSeeds(item);
     }
     return out;
   }
   return value;
 }
 
-/** JSON with sorted keys and no whitespace: equal configs give equal text. */
-export function canonicalJson(value: JsonValue): string {
-  return JSON.stringify(canonical(value, false));
-}
-
 /** 16 hex digits of the SHA-256 of the canonical config with its seed keys removed. */
 export function configHash(config: JsonObject): string {
   return createHash('sha256')
-    .update(JSON.stringify(canonical(config, true)))
+    .update(JSON.stringify(withoutSeeds(config)))
     .digest('hex')
     .slice(0, 16);
 }
