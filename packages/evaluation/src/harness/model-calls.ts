@@ -444,9 +444,10 @@ function generateGroup(
     const ids = s === '' ? [] : safeEncode(tokenizer, s);
     if (ids.length === 1) stopTokens.push(ids[0]);
   }
+  const budget = Math.min(first.maxTokens, context); // the group's, as promptOf cut it
   const result = model.generate(rows, {
-    maxNewTokens: Math.min(first.maxTokens, context),
-    seed: seedFor(call.seed, 'generate-until', length, Math.min(first.maxTokens, context), JSON.stringify(first.stop)),
+    maxNewTokens: budget,
+    seed: seedFor(call.seed, 'generate-until', length, budget, JSON.stringify(first.stop)),
     temperature: call.temperature ?? 1,
     topK: call.topK ?? 0,
     promptZ: call.promptZ ?? settings.promptZ,
