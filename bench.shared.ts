@@ -141,3 +141,9 @@ function wrap(text: string, width: number): string {
   }
   return [...lines, line].join('\n');
 }
+
+/** The q-quantile (0..1) of `values` by the nearest-rank rule, rounded to `digits` decimals. */
+export function percentile(values: readonly number[], q: number, digits = 2): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(digits);
+}

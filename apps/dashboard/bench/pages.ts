@@ -17,7 +17,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openTracker, type RunInput, type Tracker } from '@ftlab/tracker';
-import { benchArgs } from '../../../bench.shared';
+import { benchArgs, percentile } from '../../../bench.shared';
 import { ensureBuilt, startDashboardProcess } from '../test/helpers/dashboard';
 import {
   baselineRunInput,
@@ -132,11 +132,11 @@ async function time(url: string, pid: number, setName: string, page: Case): Prom
     firstBytes.push(result.firstByte);
     bytes = result.bytes;
   }
-  const at = (list: number[], q: number) => {
-    const sorted = [...list].sort((a, b) => a - b);
-    return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(1);
+  const result = {
+    p50: percentile(samples, 0.5, 1),
+    p95: percentile(samples, 0.95, 1),
+    firstByteP95: percentile(firstBytes, 0.95, 1),
   };
-  const result = { p50: at(samples, 0.5), p95: at(samples, 0.95), firstByteP95: at(firstBytes, 0.95) };
   print({
     bench: 'page',
     set: setName,

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { isPostgresUrl } from '@ftlab/contract';
-import { type BenchArgs, benchArgs } from '../../../bench.shared.js';
+import { type BenchArgs, benchArgs, percentile } from '../../../bench.shared.js';
 import { openTracker } from '../src/open.js';
 
 const print = (record: Record<string, unknown>) => console.log(JSON.stringify(record));
@@ -33,10 +33,6 @@ interface IngestWorkerSpec {
   location: string;
   runId: string;
   points: number;
-}
-
-function percentile(sorted: number[], q: number): number {
-  return +sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))].toFixed(2);
 }
 
 /** Child mode: claims (and finishes) runs until none is left, then prints its claim latencies. */
@@ -108,7 +104,6 @@ async function claimBench(engine: string, location: string, processes: number, r
   ]);
   const latencies = lines.flatMap((line) => (JSON.parse(line) as { latencies: number[] }).latencies);
   if (latencies.length !== runs) throw new Error(`${engine}: ${latencies.length} claims for ${runs} runs`);
-  latencies.sort((a, b) => a - b);
   print({
     bench: 'claim',
     engine,

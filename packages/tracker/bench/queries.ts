@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { benchArgs } from '../../../bench.shared.js';
+import { benchArgs, percentile } from '../../../bench.shared.js';
 import { openTracker } from '../src/open.js';
 import type { Tracker } from '../src/tracker.js';
 import type { RunInput } from '../src/types.js';
@@ -143,9 +143,14 @@ async function time(
     result = await query(i);
     samples.push(performance.now() - start);
   }
-  samples.sort((a, b) => a - b);
-  const at = (q: number) => +samples[Math.min(samples.length - 1, Math.floor(q * samples.length))].toFixed(2);
-  print({ bench: 'query', query: name, p50ms: at(0.5), p95ms: at(0.95), repeats: REPEATS, result: detail(result) });
+  print({
+    bench: 'query',
+    query: name,
+    p50ms: percentile(samples, 0.5),
+    p95ms: percentile(samples, 0.95),
+    repeats: REPEATS,
+    result: detail(result),
+  });
 }
 
 async function queries(path: string): Promise<void> {
