@@ -17,6 +17,8 @@
 // Rules 2 to 4 judge medians, never one step: runs at lr 1 that went on to learn had single steps
 // at up to 42x the initial loss (143 nats).
 
+import { median } from './median.js';
+
 /**
  * Default of training.divergence.factor, from toy runs recorded step by step (the curves in
  * test/fixtures/loss-curves.json): healthy runs at lr 3e-3 to 0.3 (demo-ablation.yaml's settings
@@ -80,12 +82,6 @@ export function isDivergenceState(value: unknown): value is DivergenceState {
     finiteList(recent, HISTORY) &&
     finiteList(recentLoss, SHORT_WINDOW)
   );
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 const fixed = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(2));

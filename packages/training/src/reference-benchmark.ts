@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { type BackendName, checkEngineThreads, type NativeInfo, nativeKernelInfo } from '@ftlab/backend';
 import { findPython, runPythonJson, TWIN_PYTHON_DIR } from '@ftlab/model';
+import { median } from './median.js';
 import {
   availableEngines,
   BENCH_BATCH,
@@ -114,12 +115,6 @@ export function referencePython(named: string | undefined, env: Readonly<Record<
     );
   }
   return python;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 /** One PyTorch measurement of a case, in a fresh Python process (as ftlab's side is a fresh child). */

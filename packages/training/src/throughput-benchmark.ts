@@ -29,6 +29,7 @@ import {
   resolveModelConfig,
 } from '@ftlab/model';
 import { type KernelProfile, profileSteps } from './kernel-profile.js';
+import { median } from './median.js';
 import { AdamW, clipByGlobalNorm } from './optimizer.js';
 
 const REFERENCE = { vocabSize: 28, width: 128, layers: 4, heads: 4, contextLength: 64, kappa: { bits: 0.5 } } as const;
@@ -135,11 +136,6 @@ export interface ChildSpec {
   threads?: number;
   /** Profile `steps` more steps after the timed ones. */
   profile?: boolean;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /** Seeded token batches, a fresh one per step as in training. */
