@@ -41,3 +41,18 @@ export function flattenConfig(config: JsonObject, prefix = ''): Array<[string, P
   }
   return out;
 }
+
+/**
+ * The flattened params that readers filter, sort and label by: the paper's axes (variant, kappa,
+ * H, encoder placement, estimator), depth, data and seed.
+ */
+export const PARAM_PATHS = {
+  variant: 'model.variant',
+  kappaNats: 'model.kappaNats',
+  latentBits: 'model.latentBits',
+  encoderPlacement: 'model.encoderPlacement',
+  estimator: 'model.estimator',
+  layers: 'model.layers',
+  dataKind: 'data.kind',
+  seed: 'seed',
+} as const;

@@ -1,11 +1,13 @@
 // @ftlab/contract: what the packages, the CLI and the dashboard agree on, defined once. It has no
 // dependencies and no tensors, so a page or a script can import it without loading TensorFlow.js
 // or a database driver.
+export { Z_SHEET_ARTIFACT_KIND } from './artifact-kinds.js';
 export {
   flattenConfig,
   isSeedKey,
   type JsonObject,
   type JsonValue,
+  PARAM_PATHS,
   type ParamValue,
   paramValue,
 } from './config-params.js';

@@ -1,12 +1,20 @@
 // The contract is defined here and only here: no other package's or app's source may spell a
-// metric key, a list of run statuses, model variants or sweep methods, a latent-usage threshold,
-// a stale-heartbeat limit or the password redaction again.
+// metric key, an artifact kind, a model param path, a list of run statuses, model variants or sweep
+// methods, a latent-usage threshold, a stale-heartbeat limit or the password redaction again.
 // (Tests and bench/ scripts may use literal keys: they check what the code writes.)
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { MODEL_VARIANTS, RUN_STATUSES, SWEEP_METHODS, TRAIN_METRICS, VAL_METRICS } from '../src/index.js';
+import {
+  MODEL_VARIANTS,
+  PARAM_PATHS,
+  RUN_STATUSES,
+  SWEEP_METHODS,
+  TRAIN_METRICS,
+  VAL_METRICS,
+  Z_SHEET_ARTIFACT_KIND,
+} from '../src/index.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -59,6 +67,15 @@ describe('the contract is defined once', () => {
 
   it('no metric key is spelled outside the contract', () => {
     expect(quoting([...Object.values(TRAIN_METRICS), ...Object.values(VAL_METRICS)], 1)).toEqual([]);
+  });
+
+  it("no artifact kind or model param path is spelled outside the contract (a dotted path's dots are literal)", () => {
+    const modelPaths = Object.values(PARAM_PATHS)
+      .filter((path) => path.startsWith('model.'))
+      .map((path) => path.replace('.', '\\.'));
+    expect(quoting(modelPaths, 1)).toEqual([]);
+    // (A page's data-testid of the same name is a test hook, not the kind.)
+    expect(quoting([Z_SHEET_ARTIFACT_KIND], 1).filter((line) => !line.includes('data-testid='))).toEqual([]);
   });
 
   it('no list of run statuses, model variants or sweep methods is written again', () => {

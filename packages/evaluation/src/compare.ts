@@ -12,6 +12,8 @@ import {
   isSeedKey,
   type JsonObject,
   type JsonValue,
+  NATS_PER_BIT,
+  PARAM_PATHS,
   REFERENCE_VARIANT,
   type RunStatus,
 } from '@ftlab/contract';
@@ -22,12 +24,12 @@ import { type ColumnVerdict, columnVerdict, VERDICT_KEYS, VERDICT_RULE } from '.
 
 /** Model fields only a latent model uses, so a baseline may differ from its Free Transformer there. */
 export const LATENT_CONFIG_PATHS: readonly string[] = [
-  'model.variant',
-  'model.latentBits',
-  'model.kappaNats',
+  PARAM_PATHS.variant,
+  PARAM_PATHS.latentBits,
+  PARAM_PATHS.kappaNats,
   'model.kappa',
-  'model.encoderPlacement',
-  'model.estimator',
+  PARAM_PATHS.encoderPlacement,
+  PARAM_PATHS.estimator,
   'model.zeroInitPostSampler',
   'model.latentKvPath',
   'model.promptZ',
@@ -159,10 +161,12 @@ function valueAt(config: JsonObject, path: string): JsonValue {
 
 /** A short column label for an axis value: kappa in bits, H, m, or path=value. */
 export function axisLabel(path: string, value: JsonValue): string {
-  if (path === 'model.kappaNats' && typeof value === 'number') return `kappa=${+(value / Math.LN2).toPrecision(3)} bit`;
-  if (path === 'model.latentBits') return `H=${value}`;
-  if (path === 'model.encoderPlacement') return `m=${value}`;
-  if (path === 'model.variant') return String(value);
+  if (path === PARAM_PATHS.kappaNats && typeof value === 'number') {
+    return `kappa=${+(value / NATS_PER_BIT).toPrecision(3)} bit`;
+  }
+  if (path === PARAM_PATHS.latentBits) return `H=${value}`;
+  if (path === PARAM_PATHS.encoderPlacement) return `m=${value}`;
+  if (path === PARAM_PATHS.variant) return String(value);
   return `${path.split('.').pop()}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
 }
 

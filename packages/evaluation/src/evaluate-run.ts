@@ -2,6 +2,7 @@
 // latent usage (and collapse, given the KL history), the toy study on toy runs, and benchmark
 // tasks; then recorded in the tracker's evaluations table and a results JSON file.
 import { createHash } from 'node:crypto';
+import { NATS_PER_BIT } from '@ftlab/contract';
 import type { Dataset, Split, ToyDataConfig } from '@ftlab/data';
 import { hasLatent, type Model, type PromptZMode } from '@ftlab/model';
 import type { Tracker } from '@ftlab/tracker';
@@ -155,7 +156,9 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
     });
     const klStderr = likelihood.klPerToken.stderr;
     metrics.push(
-      ...latentUsageRecords(usage, likelihood.rows, { klBitsStderr: klStderr === null ? null : klStderr / Math.LN2 }),
+      ...latentUsageRecords(usage, likelihood.rows, {
+        klBitsStderr: klStderr === null ? null : klStderr / NATS_PER_BIT,
+      }),
     );
     results.context.rows = likelihood.rows;
     results.latentUsage = usage;
@@ -165,7 +168,7 @@ export async function evaluateModel(input: EvaluateModelInput): Promise<Evaluati
         history.push({ step: input.step, klBitsPerToken: usage.klBitsPerToken });
       }
       results.collapse = detectCollapse(history, {
-        ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / Math.LN2 } : {}),
+        ...(hasLatent(model.config) ? { kappaBits: model.config.kappaNats / NATS_PER_BIT } : {}),
         ...input.collapse,
       });
       // The verdict as a record too (1 collapsed, 0 not), so the tracker, the comparison tables

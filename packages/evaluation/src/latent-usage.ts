@@ -3,7 +3,12 @@
 // channels are alive; over training it shows collapse (KL falls to ~0 and stays there: the model
 // is then a baseline plus one block) or pinning at the free-bits budget kappa (spec section 4).
 import { tf } from '@ftlab/backend';
-import { DEFAULT_COLLAPSE_THRESHOLD_BITS, DEFAULT_COLLAPSE_WINDOW, DEFAULT_LIVE_THRESHOLD_BITS } from '@ftlab/contract';
+import {
+  DEFAULT_COLLAPSE_THRESHOLD_BITS,
+  DEFAULT_COLLAPSE_WINDOW,
+  DEFAULT_LIVE_THRESHOLD_BITS,
+  NATS_PER_BIT,
+} from '@ftlab/contract';
 import type { Batch } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
 import type { LikelihoodMetrics } from './likelihood.js';
@@ -34,7 +39,7 @@ export function latentUsage(
   checkThreshold('liveThresholdBits', thresholdBits);
   const perBitKlBits = perBitKlNats.map((nats, h) => {
     if (!Number.isFinite(nats) || nats < 0) throw new Error(`latentUsage: bit ${h} has KL ${nats} nats; expected >= 0`);
-    return nats / Math.LN2;
+    return nats / NATS_PER_BIT;
   });
   const liveBits = perBitKlBits.flatMap((bits, h) => (bits > thresholdBits ? [h] : []));
   return {

@@ -16,6 +16,7 @@
 //
 // A model without a latent (the baselines) has no Z: every metric is its CE, computed once.
 import { tf } from '@ftlab/backend';
+import { NATS_PER_BIT } from '@ftlab/contract';
 import type { Batch } from '@ftlab/data';
 import { hasLatent, type Model } from '@ftlab/model';
 import { type MetricRecord, metricRecord } from './metric-record.js';
@@ -224,7 +225,7 @@ export function evaluateLikelihood(
   if (batches.length === 0) throw new Error('evaluateLikelihood: no batches to evaluate (the split is empty)');
   const latent = hasLatent(model.config);
   const latentBits = latent ? model.config.latentBits : 0;
-  const logPriorPerToken = -latentBits * Math.LN2; // log p(z_t) under the uniform prior
+  const logPriorPerToken = -latentBits * NATS_PER_BIT; // log p(z_t) under the uniform prior
   const perRow = {
     posterior: [] as number[],
     kl: [] as number[],
@@ -288,7 +289,11 @@ export const LIKELIHOOD_UNITS: readonly LikelihoodUnit[] = ['nats_per_token', 'b
 /** An estimate in nats per token converted to `unit` (bits per character = bits per token / characters per token). */
 export function inUnit(estimate: Estimate, unit: LikelihoodUnit, charactersPerToken: number): Estimate {
   const scale =
-    unit === 'nats_per_token' ? 1 : unit === 'bits_per_token' ? 1 / Math.LN2 : 1 / (Math.LN2 * charactersPerToken);
+    unit === 'nats_per_token'
+      ? 1
+      : unit === 'bits_per_token'
+        ? 1 / NATS_PER_BIT
+        : 1 / (NATS_PER_BIT * charactersPerToken);
   return {
     value: estimate.value * scale,
     stderr: estimate.stderr === null ? null : estimate.stderr * scale,

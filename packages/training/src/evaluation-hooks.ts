@@ -3,7 +3,7 @@
 // collapse, the toy Z study, the benchmark tasks), recorded in the tracker and results.json.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { VAL_METRICS } from '@ftlab/contract';
+import { VAL_METRICS, Z_SHEET_ARTIFACT_KIND } from '@ftlab/contract';
 import type { Dataset } from '@ftlab/data';
 
 import {
@@ -145,7 +145,11 @@ export function evaluationHooks(options: EvaluationHookOptions = {}): RunEvaluat
       if (results.sheet) {
         const path = join(runDir, 'z-sheet.txt');
         await writeFile(path, results.sheet);
-        await tracker.logArtifact(run.id, { kind: 'z-sheet', path, bytes: Buffer.byteLength(results.sheet) });
+        await tracker.logArtifact(run.id, {
+          kind: Z_SHEET_ARTIFACT_KIND,
+          path,
+          bytes: Buffer.byteLength(results.sheet),
+        });
       }
     },
   };

@@ -7,6 +7,7 @@
 // (export-hf.ts).
 import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { Z_SHEET_ARTIFACT_KIND } from '@ftlab/contract';
 import {
   type ComparisonTable,
   compareSweep,
@@ -88,7 +89,7 @@ async function sweepSheets(tracker: Tracker, sweep: Sweep, format: ExportFormatN
   const sections: Array<{ title: string; sheet: string }> = [];
   for (const summary of runs) {
     const run = await tracker.getRun(summary.id);
-    const artifact = run.artifacts.find((a) => a.kind === 'z-sheet');
+    const artifact = run.artifacts.find((a) => a.kind === Z_SHEET_ARTIFACT_KIND);
     if (!artifact) continue;
     const axes = Object.entries(run.tags)
       .filter(([k]) => k.startsWith('axis:'))

@@ -7,12 +7,14 @@ import {
   DEFAULT_STALE_AFTER_MS,
   LATENT_FREE_VARIANTS,
   MODEL_VARIANTS,
+  PARAM_PATHS,
   REFERENCE_VARIANT,
   RUN_STATUSES,
   type RunStatus,
   type SweepStatus,
   TRAIN_METRICS,
   VAL_METRICS,
+  Z_SHEET_ARTIFACT_KIND,
 } from '@ftlab/contract';
 
 export { NATS_PER_BIT } from '@ftlab/contract';
@@ -35,16 +37,7 @@ export const METRIC = {
 } as const;
 
 /** Params are flattened config paths. */
-export const PARAM = {
-  variant: 'model.variant',
-  kappaNats: 'model.kappaNats',
-  latentBits: 'model.latentBits',
-  encoderPlacement: 'model.encoderPlacement',
-  estimator: 'model.estimator',
-  layers: 'model.layers',
-  dataKind: 'data.kind',
-  seed: 'seed',
-} as const;
+export const PARAM = PARAM_PATHS;
 
 /**
  * A RUNNING run without a heartbeat for longer than this (the CLI's default --stale-after) is
@@ -56,11 +49,8 @@ export const SILENT_AFTER_MS = DEFAULT_STALE_AFTER_MS;
 /** Model variants; those without a latent are the baselines, and the plain one is the reference. */
 export const VARIANTS = MODEL_VARIANTS;
 export const BASELINE_VARIANTS: readonly string[] = LATENT_FREE_VARIANTS;
-export { REFERENCE_VARIANT };
-
-/** An artifact of this kind is a text file with the grouped same-Z / independent-Z generations. */
-export const Z_SHEET_ARTIFACT_KIND = 'z-sheet';
-/** Or an evaluation whose `extra` holds the sheet text under one of these fields. */
+export { REFERENCE_VARIANT, Z_SHEET_ARTIFACT_KIND };
+/** A z-sheet may also be an evaluation whose `extra` holds the sheet text under one of these fields. */
 export const Z_SHEET_EXTRA_FIELDS = ['sheet', 'zSheet', 'text'] as const;
 
 /**

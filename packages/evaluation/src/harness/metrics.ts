@@ -9,6 +9,7 @@
 //                filters and exact_match options first: filters.ts)
 //   pass@k       1 - C(n - c, k) / C(n, k) with n generations, c of them correct by the checker
 //                (Chen et al. 2021's unbiased estimator)
+import { NATS_PER_BIT } from '@ftlab/contract';
 import { bootstrapStderr, type Estimate, mean, meanEstimate } from '../stats.js';
 import type { MetricName, TaskOutput } from './task.js';
 
@@ -70,7 +71,7 @@ export function corpusPerplexity(
   const bytes = outcomes.reduce((sum, o) => sum + o.bytes, 0);
   if (metric === 'word_perplexity') return Math.exp(-ll / words);
   if (metric === 'byte_perplexity') return Math.exp(-ll / bytes);
-  return -ll / bytes / Math.LN2;
+  return -ll / bytes / NATS_PER_BIT;
 }
 
 /** Words as lm-eval counts them (split on runs of whitespace) and UTF-8 bytes. */
