@@ -37,16 +37,10 @@ export function problemAt(where: string, issue: ConfigIssue): string {
   return withFix(`${where}${formatIssue(issue)}`);
 }
 
-/**
- * Schema issues as problems, in the order of the file's lines. `under` is where the checked
- * config sits in the file (e.g. ['base'] for a sweep's inline base); paths are written without it.
- */
-export function issueProblems(issues: readonly ConfigIssue[], lineOf: LineOf, under: ConfigPath = []): string[] {
+/** Schema issues as problems, in the order of the file's lines. */
+export function issueProblems(issues: readonly ConfigIssue[], lineOf: LineOf): string[] {
   return issues
-    .map((issue) => {
-      const line = Number(lineOf([...under, ...issue.path]) || 0);
-      return { line, text: problemAt(line ? `line ${line}: ` : '', issue) };
-    })
+    .map((issue) => ({ line: Number(lineOf(issue.path) || 0), text: problemAt(linePrefix(lineOf, issue.path), issue) }))
     .sort((a, b) => a.line - b.line)
     .map((problem) => problem.text);
 }

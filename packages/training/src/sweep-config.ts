@@ -201,7 +201,7 @@ export function parseSweep(text: string, file: string, options: SweepLoadOptions
   // with mistakes in both hears of all of them at once.
   const shape = checkConfig(SweepShapeSchema, value);
   const sweep = shape.success ? shape.data : undefined;
-  const problems = sweep ? sweepProblems(sweep, at) : issueProblems(shape.success ? [] : shape.issues, lineOf);
+  const problems = shape.success ? sweepProblems(shape.data, at) : issueProblems(shape.issues, lineOf);
   const { base: written, paths } = sweep ? { base: sweep.base, paths: sweep } : pathsOf(value);
   let source: LoadedBase | undefined;
   try {
